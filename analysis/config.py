@@ -1,0 +1,91 @@
+"""The one place a config becomes objects.
+
+Only :func:`build` calls :func:`hydra.utils.instantiate`. Before it does, every ``_target_``
+in the config is checked against an allow-list (the package's own modules plus a few named
+scikit-learn classes), so a config file cannot call arbitrary code such as ``os.system``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from hydra.utils import instantiate
+from omegaconf import DictConfig, ListConfig, OmegaConf
+
+from analysis.errors import ConfigError
+
+#: Modules whose callables a config may name.
+ALLOWED_PREFIXES = ("analysis.",)
+#: Callables outside the package that configs may name.
+ALLOWED_TARGETS = frozenset(
+    {
+        "sklearn.pipeline.Pipeline",
+        "sklearn.pipeline.FeatureUnion",
+        "sklearn.pipeline.make_union",
+        "sklearn.feature_extraction.text.TfidfVectorizer",
+        "sklearn.feature_extraction.text.CountVectorizer",
+        "sklearn.linear_model.LogisticRegression",
+        "sklearn.linear_model.SGDClassifier",
+        "sklearn.svm.LinearSVC",
+        "sklearn.calibration.CalibratedClassifierCV",
+        "sklearn.preprocessing.StandardScaler",
+        "sklearn.preprocessing.MaxAbsScaler",
+        "sklearn.model_selection.StratifiedKFold",
+    }
+)
+#: scikit-learn parameters that must be tuples; YAML gives lists.
+TUPLE_PARAMS = frozenset({"ngram_range", "feature_range", "quantile_range"})
+
+
+def check_targets(node: Any, where: str = "config") -> None:
+    """Raise :class:`ConfigError` if any ``_target_`` under ``node`` is not allowed."""
+    if isinstance(node, (DictConfig, Mapping)):
+        items = node.items() if isinstance(node, Mapping) else node.items_ex(resolve=False)
+        for key, value in items:
+            if key == "_target_":
+                target = str(value)
+                if not (target.startswith(ALLOWED_PREFIXES) or target in ALLOWED_TARGETS):
+                    raise ConfigError(
+                        f"{where}._target_={target!r} is not allowed: configs may only name "
+                        "callables in the analysis package or in analysis.config.ALLOWED_TARGETS"
+                    )
+            else:
+                check_targets(value, f"{where}.{key}")
+    elif isinstance(node, (ListConfig, list, tuple)):
+        for i, value in enumerate(node):
+            check_targets(value, f"{where}[{i}]")
+
+
+def _tuples(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {
+            k: tuple(v) if k in TUPLE_PARAMS and isinstance(v, list) else _tuples(v)
+            for k, v in node.items()
+        }
+    if isinstance(node, list):
+        return [_tuples(v) for v in node]
+    return node
+
+
+def build(cfg: Any, where: str = "config", **kwargs: Any) -> Any:
+    """Instantiate a config node (a mapping with ``_target_``) after checking it."""
+    check_targets(cfg, where)
+    container = OmegaConf.to_container(cfg, resolve=True) if isinstance(cfg, DictConfig) else cfg
+    container = _tuples(container)
+    try:
+        return instantiate(container, **kwargs)
+    except Exception as exc:  # hydra wraps the real error; keep its message, one line
+        raise ConfigError(f"cannot build {where}: {exc}".replace("\n", " ")) from exc
+
+
+def build_features(features: Any) -> Any:
+    """A ``FeatureUnion`` of the selected feature configs, named by their keys, or None."""
+    from sklearn.pipeline import FeatureUnion
+
+    if not features:
+        return None
+    parts = [(name, build(node, f"features.{name}")) for name, node in features.items()]
+    union = FeatureUnion(parts)
+    union.set_output(transform="pandas")
+    return union
