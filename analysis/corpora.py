@@ -62,6 +62,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 FORMATS = ("jsonl", "csv", "tsv", "parquet", "txt", "json_files", "lines")
 #: Accepted date range; outside it a date is "implausible" (AllSides has 0001-11-30, 2050-09-30).
 MIN_DATE = dt.date(1900, 1, 1)
+#: Field mapping of a user's file when none is given: columns named like Article fields.
+DEFAULT_FIELDS = {name: name for name in ("id", "outlet", "title", "text", "date", "url", "lean", "topic")}
 #: Alternative date spellings seen in real corpora (AllSides: ``7/23/17``).
 DATE_FORMATS = ("%m/%d/%y", "%m/%d/%Y", "%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%Y/%m/%d")
 
@@ -905,7 +907,9 @@ def resolve_source(cfg: Mapping[str, Any] | str) -> CorpusSource:
     limit = cfg.get("limit")
     if cfg.get("path"):
         raw = {k: cfg[k] for k in ("path", "format", "fields", "extra", "options", "date_policy", "max_chars") if cfg.get(k) is not None}
-        raw["fields"] = {k: v for k, v in dict(raw.get("fields") or {}).items() if v not in (None, "")}
+        # same defaults as configs/corpus/custom.yaml: columns named like Article fields
+        given = dict(raw.get("fields") or {})
+        raw["fields"] = {k: v for k, v in {**DEFAULT_FIELDS, **given}.items() if v not in (None, "")}
         path = Path(str(raw["path"])).expanduser()
         if not glob.has_magic(str(path)) and not path.exists():
             raise CorpusNotFound(f"corpus.path {path} does not exist: give the path of your JSONL/CSV/Parquet file")

@@ -1,0 +1,182 @@
+"""The ``framelens`` command.
+
+    framelens run [hydra overrides]         run the pipeline (python -m analysis.run)
+    framelens corpora list                  corpora with a descriptor, and whether fetched
+    framelens corpora info NAME             source, license, counts by lean, top outlets/topics
+    framelens corpora fetch NAME [--mirror DIR]
+    framelens corpora verify [NAME ...]     checksums of fetched copies (or the mirror's)
+    framelens segment FILE_OR_ID [--corpus NAME] [--format text|json]
+
+User errors print one line and exit non-zero; ``--debug`` (or FRAMELENS_DEBUG=1) shows the
+traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from analysis.errors import FramelensError
+
+
+def _out(msg: str = "") -> None:
+    sys.stdout.write(msg + "\n")
+
+
+# --------------------------------------------------------------------------- corpora
+
+
+def cmd_corpora(args: argparse.Namespace) -> int:
+    from analysis import corpora as C
+
+    if args.action == "list":
+        for name in C.list_corpora():
+            desc = C.get_descriptor(name)
+            state = "bundled" if desc.bundled else ("fetched" if C.is_fetched(desc) else "not fetched")
+            _out(f"{name:<20} {state:<12} {desc.title}")
+        return 0
+    names = args.names or ([] if args.action != "verify" else C.list_corpora())
+    if not names:
+        raise FramelensError(f"framelens corpora {args.action} needs a corpus name; see `framelens corpora list`")
+    status = 0
+    for name in names:
+        if args.action == "info":
+            _corpus_info(name, args.table)
+        elif args.action == "fetch":
+            path = C.fetch(name, mirror=args.mirror, force=args.force)
+            _out(f"{name}: fetched and verified into {path}")
+        elif args.action == "verify":
+            result = C.verify(name, mirror=args.mirror)
+            _out(result.line())
+            status = status or (0 if result.ok else 3)
+    return status
+
+
+def _corpus_info(name: str, table: str | None) -> None:
+    from analysis import corpora as C
+
+    desc = C.get_descriptor(name)
+    _out(f"{desc.name}: {desc.title}")
+    _out(f"  source:   {desc.source.get('url', '?')}" + (f" @ {desc.source['commit'][:12]}" if desc.source.get("commit") else ""))
+    _out(f"  license:  {desc.license}")
+    _out(f"  citation: {desc.citation}")
+    _out(f"  tables:   {', '.join(desc.tables)} (default {desc.default_table}); {len(desc.files)} files")
+    articles, report = C.load_corpus({"name": name, "table": table})
+    _out(f"  {report.summary()}")
+    info = C.describe(articles)
+    for key, label in (("lean", "by lean"), ("outlet", "top outlets"), ("topic", "top topics")):
+        if key in info:
+            _out(f"  {label}:")
+            for value, n in info[key].items():
+                _out(f"    {n:>7,}  {value}")
+    if "dates" in info:
+        d = info["dates"]
+        _out(f"  dates: {d['first']} to {d['last']} ({d['missing']:,} without a date)")
+
+
+# --------------------------------------------------------------------------- segment
+
+
+def cmd_segment(args: argparse.Namespace) -> int:
+    from analysis import corpora as C
+    from analysis.records import Article
+    from analysis.segment import Segmenter, render_segments
+
+    path = Path(args.target)
+    if path.is_file():
+        raw = path.read_bytes()
+        text = raw.decode("utf-8", errors="replace")
+        if path.suffix.lower() in (".html", ".htm"):
+            from analysis.segment import segment_html
+
+            article, segments = segment_html(text, article_id=path.stem, outlet=args.outlet)
+            _out(render_segments(article, segments, fmt=args.format))
+            return 0
+        article = Article(id=path.stem, outlet=args.outlet, title="", text=text)
+    else:
+        found = None
+        for chunk in C.iter_articles({"name": args.corpus}, chunk_size=5000):
+            hit = chunk[chunk["id"] == args.target]
+            if len(hit):
+                found = hit.iloc[0].to_dict()
+                break
+        if found is None:
+            raise FramelensError(
+                f"{args.target!r} is neither a file nor an article id in corpus {args.corpus!r} "
+                "(choose the corpus with --corpus NAME)"
+            )
+        found = {k: (None if v != v else v) for k, v in found.items()}  # NaN -> None
+        article = Article.from_row(found)
+    segments = Segmenter().segment(article)
+    _out(render_segments(article, segments, fmt=args.format))
+    return 0
+
+
+# --------------------------------------------------------------------------- run
+
+
+def cmd_run(argv: Sequence[str]) -> int:
+    from analysis import run
+
+    sys.argv = ["framelens run", *argv]
+    run.main()
+    return 0
+
+
+# --------------------------------------------------------------------------- main
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="framelens", description="Media bias and framing per outlet and voice.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run the pipeline: framelens run [hydra overrides], e.g. corpus=sample", add_help=False)
+
+    p = sub.add_parser("corpora", help="list, describe, fetch and verify corpora")
+    p.add_argument("action", choices=["list", "info", "fetch", "verify"])
+    p.add_argument("names", nargs="*", help="corpus names (verify: all when omitted)")
+    p.add_argument("--mirror", help="mirror directory (default: $FRAMELENS_MIRROR)")
+    p.add_argument("--table", help="table of the corpus (info)")
+    p.add_argument("--force", action="store_true", help="fetch again even if present")
+    p.set_defaults(func=cmd_corpora)
+
+    p = sub.add_parser("segment", help="show an article split into segments and voices")
+    p.add_argument("target", help="a text/HTML file, or an article id in --corpus")
+    p.add_argument("--corpus", default="sample", help="corpus to look the id up in (default: sample)")
+    p.add_argument("--outlet", default="unknown", help="outlet name for a file")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.set_defaults(func=cmd_segment)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv or os.environ.get("FRAMELENS_DEBUG") == "1"
+    logging.basicConfig(level=logging.WARNING, format="[%(name)s] %(message)s")
+    from analysis.pipeline import configure_logging
+
+    configure_logging()
+    try:
+        # `run` hands everything after it to Hydra (overrides, -m, --help, --cfg job)
+        args_wo_debug = [a for a in argv if a != "--debug"]
+        if args_wo_debug and args_wo_debug[0] == "run":
+            return cmd_run(args_wo_debug[1:])
+        args = build_parser().parse_args(argv)
+        return args.func(args)
+    except FramelensError as exc:
+        if debug:
+            raise
+        sys.stderr.write(f"framelens: error: {exc}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("framelens: interrupted\n")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

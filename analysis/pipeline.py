@@ -1,0 +1,443 @@
+"""The pipeline: one function, :func:`run_pipeline`, driven by a composed config.
+
+Stages (DESIGN.md "Data flow"):
+
+1. **load**: stream the corpus in chunks; rejects go to ``quarantine.jsonl`` with reasons;
+2. **per chunk** (:func:`process_chunk`, run by the configured executor): segment the
+   articles into voices, then score the segments with the selected feature extractors; each
+   chunk's tables are written to ``<work_dir>/<table>/part-NNNNN.parquet`` as it finishes,
+   so memory stays bounded and an interrupted run resumes where it stopped;
+3. **summaries**: small CSV tables from the Parquet parts (counts, voice shares);
+4. **figures** and **report**, written with :func:`analysis.plots.save_figure`.
+
+Later stages (comparisons, more figures) plug in as further functions called from
+:func:`run_pipeline`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from omegaconf import DictConfig, OmegaConf
+
+from analysis import __version__
+from analysis.config import build, build_features
+from analysis.corpora import LoadReport, iter_articles, resolve_source
+from analysis.errors import FramelensError
+from analysis.plots import (
+    atomic_write,
+    paper_style,
+    plot_outlet_counts,
+    plot_voice_shares,
+    save_figure,
+)
+
+log = logging.getLogger("framelens")
+
+#: Voices that are measured (``page`` debris is not).
+MEASURED_VOICES = ("outlet", "quoted", "social")
+TABLES = ("articles", "segments", "features")
+
+
+# --------------------------------------------------------------------------- per chunk
+
+
+@dataclass
+class Stages:
+    """The per-chunk objects, built once per process (not per article)."""
+
+    segmenter: Any = None
+    features: Any = None
+
+
+_WORKER: Stages | None = None
+
+
+def build_stages(cfg: DictConfig | dict) -> Stages:
+    cfg = OmegaConf.create(cfg) if isinstance(cfg, dict) else cfg
+    segmenter = build(cfg.segment, "segment") if cfg.get("segment") else None
+    features = build_features(cfg.get("features"))
+    if features is not None:
+        features.fit([""])  # lexicons and analyzers load here, once per process
+    return Stages(segmenter, features)
+
+
+def _init_worker(cfg_container: dict) -> None:
+    global _WORKER
+    _WORKER = build_stages(cfg_container)
+
+
+def process_chunk(articles: pd.DataFrame, stages: Stages | None = None) -> dict[str, pd.DataFrame]:
+    """Segment and score one chunk of articles: ``{"articles", "segments", "features"}``."""
+    stages = stages or _WORKER
+    assert stages is not None, "process_chunk needs stages (or a worker initialised with them)"
+    out = {"articles": articles}
+    if stages.segmenter is None:
+        return out
+    segments = stages.segmenter.segment_table(articles)
+    out["segments"] = segments
+    if stages.features is not None:
+        out["features"] = score_segments(segments, stages.features)
+    return out
+
+
+def score_segments(segments: pd.DataFrame, features: Any) -> pd.DataFrame:
+    """Feature rows for the measured segments (outlet/quoted/social voice, English).
+
+    Non-English segments are kept in the segment table but not scored with English
+    lexicons: their feature values are missing (NaN), never silently measured.
+    """
+    keys = ["article_id", "position", "voice", "kind", "lang"]
+    measured = segments["voice"].isin(MEASURED_VOICES)
+    english = segments["lang"].fillna("en").eq("en")
+    todo = segments[measured & english]
+    names = list(features.get_feature_names_out())
+    if len(todo):
+        values = features.transform(todo["text"].tolist())
+        values = pd.DataFrame(values, columns=names, index=todo.index)
+    else:
+        values = pd.DataFrame(columns=names, index=todo.index, dtype=float)
+    table = segments.loc[measured, keys].join(values)
+    table["n_chars"] = segments.loc[measured, "end"] - segments.loc[measured, "start"]
+    return table.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- executors
+
+
+def _chunk_key(chunk: pd.DataFrame, stage_hash: str) -> str:
+    digest = hashlib.sha1(stage_hash.encode())
+    for rid in chunk["id"]:
+        digest.update(str(rid).encode("utf-8", "surrogatepass") + b"\x00")
+    return digest.hexdigest()
+
+
+def _write_parts(work: Path, index: int, tables: dict[str, pd.DataFrame], key: str) -> None:
+    for name, table in tables.items():
+        path = work / name / f"part-{index:05d}.parquet"
+        atomic_write(path, lambda tmp, t=table: t.to_parquet(tmp, index=False))
+    # the marker is written last: a chunk without it is redone on resume
+    marker = work / "done" / f"part-{index:05d}.json"
+    atomic_write(marker, lambda tmp: Path(tmp).write_text(json.dumps({"key": key, "rows": len(tables["articles"])})))
+
+
+def _is_done(work: Path, index: int, key: str) -> bool:
+    marker = work / "done" / f"part-{index:05d}.json"
+    try:
+        return json.loads(marker.read_text())["key"] == key
+    except (OSError, ValueError, KeyError):
+        return False
+
+
+def run_chunks(
+    chunks: Iterable[pd.DataFrame],
+    cfg: DictConfig,
+    work: Path,
+    stage_hash: str,
+) -> dict[str, int]:
+    """Process every chunk with the configured executor; skip chunks already done."""
+    kind = cfg.executor.get("kind", "serial")
+    n_jobs = int(cfg.executor.get("n_jobs", 1) or 1)
+    counts = {"chunks": 0, "resumed": 0}
+
+    def todo() -> Iterator[tuple[int, pd.DataFrame, str]]:
+        for i, chunk in enumerate(chunks):
+            counts["chunks"] += 1
+            key = _chunk_key(chunk, stage_hash)
+            if _is_done(work, i, key):
+                counts["resumed"] += 1
+                continue
+            yield i, chunk, key
+
+    if kind == "serial" or n_jobs == 1:
+        stages = build_stages(cfg)
+        for i, chunk, key in todo():
+            _write_parts(work, i, process_chunk(chunk, stages), key)
+    elif kind == "local":
+        container = OmegaConf.to_container(cfg, resolve=True)
+        with ProcessPoolExecutor(n_jobs, initializer=_init_worker, initargs=(container,)) as pool:
+            pending: dict[Any, tuple[int, str]] = {}
+            for i, chunk, key in todo():
+                pending[pool.submit(process_chunk, chunk)] = (i, key)
+                if len(pending) >= 2 * n_jobs:  # bounded in-flight chunks: bounded memory
+                    _drain(pending, work, wait_all=False)
+            _drain(pending, work, wait_all=True)
+    else:
+        raise FramelensError(f"executor.kind={kind!r} is not known; use serial or local")
+    return counts
+
+
+def _drain(pending: dict, work: Path, wait_all: bool) -> None:
+    from concurrent.futures import FIRST_COMPLETED, wait
+
+    while pending:
+        done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+        for fut in done:
+            i, key = pending.pop(fut)
+            _write_parts(work, i, fut.result(), key)
+        if not wait_all:
+            return
+
+
+def read_parts(work: Path, table: str, columns: list[str] | None = None) -> pd.DataFrame:
+    """Concatenate the Parquet parts of one table (only the columns asked for)."""
+    parts = sorted((work / table).glob("part-*.parquet"))
+    if not parts:
+        return pd.DataFrame(columns=columns or [])
+    return pd.concat([pd.read_parquet(p, columns=columns) for p in parts], ignore_index=True)
+
+
+# --------------------------------------------------------------------------- summaries
+
+
+def write_csv(table: pd.DataFrame, path: Path) -> Path:
+    atomic_write(path, lambda tmp: table.to_csv(tmp, index=False, float_format="%.6g"))
+    return path
+
+
+def corpus_counts(articles: pd.DataFrame) -> pd.DataFrame:
+    lean = articles["lean"].fillna("unknown")
+    counts = (
+        articles.assign(lean=lean)
+        .groupby(["outlet", "lean"], dropna=False)
+        .size()
+        .rename("articles")
+        .reset_index()
+    )
+    return counts.sort_values(["articles", "outlet", "lean"], ascending=[False, True, True])
+
+
+def voice_shares(articles: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
+    """Per article: characters and share of text per voice (headline excluded)."""
+    body = segments[segments["field"] == "text"]
+    chars = (body["end"] - body["start"]).groupby([body["article_id"], body["voice"]]).sum()
+    wide = chars.unstack("voice", fill_value=0)
+    for voice in (*MEASURED_VOICES, "page"):
+        if voice not in wide:
+            wide[voice] = 0
+    total = wide.sum(axis=1).where(lambda s: s > 0)
+    share = wide.div(total, axis=0).fillna(0.0)
+    share = share.rename_axis("id").reset_index().melt(id_vars="id", var_name="voice", value_name="share")
+    meta = articles[["id", "outlet", "lean"]].assign(lean=lambda d: d["lean"].fillna("unknown"))
+    return share.merge(meta, on="id", how="left")
+
+
+# --------------------------------------------------------------------------- the run
+
+
+@dataclass
+class RunResult:
+    out_dir: Path
+    work_dir: Path
+    report: LoadReport
+    files: list[Path] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def _stage_hash(cfg: DictConfig) -> str:
+    """Hash of everything that changes per-chunk results (corpus, segmenter, features)."""
+    parts = {k: OmegaConf.to_container(cfg[k], resolve=True) for k in ("corpus", "segment", "features") if cfg.get(k) is not None}
+    parts["version"] = __version__
+    parts["chunk_size"] = int(cfg.chunk_size)
+    return hashlib.sha1(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def run_pipeline(
+    cfg: DictConfig, out_dir: str | os.PathLike | None = None, command: str | None = None
+) -> RunResult:
+    """Run every stage for a composed config; returns where the outputs went.
+
+    ``out_dir`` overrides ``cfg.output_dir`` (notebooks, tests); the work directory then
+    sits inside it unless ``cfg.work_dir`` is absolute.
+    """
+    t0 = time.perf_counter()
+    out = Path(out_dir if out_dir is not None else cfg.output_dir)
+    work = out / "work" if out_dir is not None else Path(cfg.work_dir)
+    _check_writable(out)
+    _check_writable(work)
+    source = resolve_source(OmegaConf.to_container(cfg.corpus, resolve=True))
+    quarantine = out / "quarantine.jsonl"
+    quarantine.unlink(missing_ok=True)
+    report = LoadReport(source.name, source.table.name)
+    chunks = iter_articles(source, chunk_size=int(cfg.chunk_size), quarantine=quarantine, report=report)
+    stage_hash = _stage_hash(cfg)
+    # parts from a previous, different configuration must not be mixed in
+    _reset_work_if_stale(work, stage_hash)
+    counts = run_chunks(chunks, cfg, work, stage_hash)
+    _drop_extra_parts(work, counts["chunks"])
+    log.info(report.summary())
+    if counts["resumed"]:
+        log.info("resumed: %d of %d chunks were already done", counts["resumed"], counts["chunks"])
+
+    files = [write_config(cfg, out / "config.yaml")]
+    files += summarize(cfg, out, work, report)
+    result = RunResult(out, work, report, files, time.perf_counter() - t0)
+    files.append(write_report(cfg, result, command))
+    return result
+
+
+def _check_writable(path: Path) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        raise FramelensError(
+            f"cannot write outputs to {path} ({exc.strerror or exc}): choose another folder "
+            "with output_dir=PATH"
+        ) from exc
+
+
+def _reset_work_if_stale(work: Path, stage_hash: str) -> None:
+    stamp = work / "stages.json"
+    try:
+        same = json.loads(stamp.read_text())["hash"] == stage_hash
+    except (OSError, ValueError, KeyError):
+        same = False
+    if not same:
+        for name in (*TABLES, "done"):
+            shutil.rmtree(work / name, ignore_errors=True)
+        work.mkdir(parents=True, exist_ok=True)
+        stamp.write_text(json.dumps({"hash": stage_hash}))
+
+
+def _drop_extra_parts(work: Path, n_chunks: int) -> None:
+    for name in (*TABLES, "done"):
+        for part in (work / name).glob("part-*"):
+            if int(part.name[5:10]) >= n_chunks:
+                part.unlink()
+
+
+def write_config(cfg: DictConfig, path: Path) -> Path:
+    text = "# The composed config of this run (python -m analysis.run reads the same groups)\n"
+    text += OmegaConf.to_yaml(cfg, resolve=True)
+    atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+    return path
+
+
+def summarize(cfg: DictConfig, out: Path, work: Path, report: LoadReport) -> list[Path]:
+    """Tables and figures of the stages that ran."""
+    files = []
+    articles = read_parts(work, "articles", ["id", "outlet", "lean", "topic"])
+    counts = corpus_counts(articles)
+    files.append(write_csv(counts, out / "corpus_counts.csv"))
+    summary = {"load": report.to_dict()}
+    top = int(cfg.plot.get("top_outlets", 20))
+    fig_dir = out / "figures"
+    formats = list(cfg.plot.get("formats", ["png"]))
+    dpi = int(cfg.plot.get("dpi", 200))
+    with paper_style():
+        ax = plot_outlet_counts(counts.head(top))
+        ax.set_title(f"{report.corpus}: {len(articles):,} articles, top {min(top, len(counts))} outlets")
+        files += save_figure(ax.figure, fig_dir, "outlet_counts", counts.head(top), formats, dpi)
+    segments = read_parts(work, "segments", ["article_id", "kind", "voice", "field", "start", "end", "lang"])
+    if len(segments):
+        kinds = (
+            segments.assign(lang=segments["lang"].fillna("und"))
+            .groupby(["kind", "voice"])
+            .agg(segments=("article_id", "size"), articles=("article_id", "nunique"))
+            .reset_index()
+        )
+        files.append(write_csv(kinds, out / "segments_by_kind.csv"))
+        summary["segments"] = {
+            "total": len(segments),
+            "per_voice": segments["voice"].value_counts().sort_index().to_dict(),
+            "non_english": int((segments["lang"].fillna("en") != "en").sum()),
+        }
+        shares = voice_shares(articles, segments)
+        by_lean = shares.groupby(["lean", "voice"])["share"].mean().reset_index()
+        files.append(write_csv(by_lean, out / "voice_shares_by_lean.csv"))
+        top_outlets = counts.head(top)["outlet"]
+        by_outlet = (
+            shares[shares["outlet"].isin(top_outlets)]
+            .groupby(["outlet", "voice"])["share"]
+            .mean()
+            .reset_index()
+        )
+        with paper_style():
+            ax = plot_voice_shares(by_outlet, "outlet")
+            ax.set_title("Who speaks: mean share of article text per voice", pad=18)
+            files += save_figure(ax.figure, fig_dir, "voice_shares", by_outlet, formats, dpi)
+    atomic_write(out / "summary.json", lambda tmp: Path(tmp).write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n"))
+    files.append(out / "summary.json")
+    return files
+
+
+def write_report(cfg: DictConfig, result: RunResult, command: str | None = None) -> Path:
+    """A Markdown report that reads top to bottom: question, data, counts, figures."""
+    out = result.out_dir
+    summary = json.loads((out / "summary.json").read_text())
+    rep = result.report
+    lines = [f"# {cfg.get('title') or cfg.name}", ""]
+    if cfg.get("question"):
+        lines += [f"**Question.** {cfg.question}", ""]
+    corpus = OmegaConf.to_container(cfg.corpus, resolve=True)
+    lines += [
+        "## Data",
+        "",
+        f"- Corpus: `{rep.corpus}` (table `{rep.table}`); filters: {corpus.get('filters') or 'none'}; limit: {corpus.get('limit')}",
+        f"- Records read: {rep.read:,}; loaded: {rep.loaded:,}; quarantined: {rep.quarantined:,}"
+        + (f"; filtered out: {rep.filtered:,}" if rep.filtered else ""),
+    ]
+    if rep.reasons:
+        lines.append("- Quarantine reasons: " + "; ".join(f"{k} ({v:,})" for k, v in sorted(rep.reasons.items())) + " — see `quarantine.jsonl`")
+    if rep.warnings:
+        lines.append("- Kept with warnings: " + "; ".join(f"{k} ({v:,})" for k, v in sorted(rep.warnings.items())))
+    seg = summary.get("segments")
+    if seg:
+        per_voice = ", ".join(f"{k} {v:,}" for k, v in seg["per_voice"].items())
+        lines.append(f"- Segments: {seg['total']:,} ({per_voice}); non-English segments (kept, not scored): {seg['non_english']:,}")
+    lines += ["", "## Figures", ""]
+    captions = {
+        "outlet_counts": "Articles per outlet (largest outlets), coloured by the outlet's AllSides lean. Data: `figures/outlet_counts.csv`.",
+        "voice_shares": "Mean share of each article's characters spoken by the outlet, by quoted people, by embedded social posts, and page debris, per outlet. Data: `figures/voice_shares.csv`.",
+    }
+    for name, caption in captions.items():
+        if (out / "figures" / f"{name}.png").exists():
+            lines += [f"![{name}](figures/{name}.png)", "", caption, ""]
+    lines += [
+        "## Tables",
+        "",
+        "- `corpus_counts.csv`: articles per outlet and lean",
+    ]
+    if seg:
+        lines += [
+            "- `segments_by_kind.csv`: segments and articles per segment kind and voice",
+            "- `voice_shares_by_lean.csv`: mean share of text per voice by lean",
+        ]
+    lines += [
+        "",
+        "## Reproduce",
+        "",
+        "```",
+        command or f"framelens run experiment={cfg.name}",
+        "```",
+        "",
+        f"framelens {__version__}; composed config in `config.yaml`.",
+        "",
+    ]
+    path = out / "report.md"
+    atomic_write(path, lambda tmp: Path(tmp).write_text("\n".join(lines), encoding="utf-8"))
+    return path
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    if not log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("[framelens] %(message)s"))
+        log.addHandler(handler)
+    log.setLevel(level)
+    log.propagate = False

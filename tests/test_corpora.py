@@ -1,0 +1,339 @@
+"""The corpus layer: descriptors, fetch/verify against the mirror, loaders, quarantine."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+import urllib.error
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from analysis import corpora as C
+from analysis.errors import ChecksumError, CorpusNotFound, FetchError, FramelensError
+from analysis.records import ARTICLE_COLUMNS, Article
+
+MIRRORED = ["allsides", "basil", "babe", "gvfc", "rt_zaranj", "semeval2018_irony", "tweeteval"]
+
+# (corpus, table, records) as stated in each corpus README
+README_COUNTS = [
+    ("allsides", "articles", 37_544),
+    ("basil", "articles", 210),
+    ("babe", "sentences", 2_940),
+    ("gvfc", "headlines", 2_392),
+    ("rt_zaranj", "articles", 1),
+    ("semeval2018_irony", "taskA", 3_832),
+    ("semeval2018_irony", "taskB", 3_832),
+    ("semeval2018_irony", "taskA_emoji", 3_832),
+    ("tweeteval", "irony_train", 2_860),
+    ("tweeteval", "irony_val", 955),
+    ("tweeteval", "sentiment_val", 2_000),
+]
+
+
+def test_every_mirrored_corpus_has_a_descriptor():
+    assert set(MIRRORED) <= set(C.list_corpora())
+    for name in MIRRORED:
+        desc = C.get_descriptor(name)
+        assert desc.source.get("url", "").startswith("http")
+        assert desc.license and desc.citation
+        assert desc.files and all(len(h) == 64 for h in desc.files.values())
+        for spec in desc.tables.values():
+            assert {"outlet", "text"} <= set(spec.fields)
+
+
+@pytest.mark.parametrize(("name", "table", "expected"), README_COUNTS)
+def test_loader_counts_match_readme(with_mirror, name, table, expected, tmp_path):
+    articles, report = C.load_corpus({"name": name, "table": table}, quarantine=tmp_path / "q.jsonl")
+    assert report.read == expected
+    assert report.loaded == expected == len(articles)
+    assert report.quarantined == 0
+    assert list(articles.columns[: len(ARTICLE_COLUMNS)]) == list(ARTICLE_COLUMNS)
+    assert articles["id"].is_unique
+    assert articles["text"].str.strip().str.len().gt(0).all()
+
+
+def test_allsides_fields_map_onto_article(with_mirror):
+    articles, report = C.load_corpus("allsides")
+    assert articles["lean"].value_counts().to_dict() == {"right": 13_727, "left": 13_003, "center": 10_814}
+    assert report.warnings["implausible date set to null"] == 3
+    row = articles[articles["id"] == "004Gt3gcsotuiYmz"].iloc[0]
+    assert row["outlet"] == "New York Times - News" and row["topic"] == "terrorism"
+    assert row["date"] == "2016-09-20"
+    # other date spellings are parsed, not dropped: 7/23/17 -> 2017-07-23
+    assert articles["date"].str.fullmatch(r"\d{4}-\d\d-\d\d").sum() == 33_104 + 37 - 3
+
+
+def test_basil_ids_come_from_file_names(with_mirror):
+    articles, _ = C.load_corpus("basil")
+    assert set(articles["outlet"]) == {"fox", "nyt", "hpo"}
+    assert articles.groupby("outlet").size().to_dict() == {"fox": 70, "hpo": 70, "nyt": 70}
+    assert articles["event"].nunique() == 70
+    assert "\n" in articles["text"].iloc[0]  # paragraphs joined with newlines
+
+
+def test_verify_all_seven_against_mirror(with_mirror):
+    for name in MIRRORED:
+        result = C.verify(name)
+        assert result.ok, result.line()
+
+
+@pytest.fixture
+def small_corpus(tmp_path, mirror, monkeypatch):
+    """A private corpora dir holding a copy of the gvfc descriptor and a private mirror."""
+    root = tmp_path / "corpora"
+    (root / "gvfc").mkdir(parents=True)
+    shutil.copy(C.PROJECT_ROOT / "corpora" / "gvfc" / "corpus.yaml", root / "gvfc" / "corpus.yaml")
+    fake_mirror = tmp_path / "mirror"
+    shutil.copytree(mirror / "gvfc", fake_mirror / "gvfc")
+    monkeypatch.setenv("FRAMELENS_CORPORA", str(root))
+    monkeypatch.setenv("FRAMELENS_MIRROR", str(fake_mirror))
+    return root, fake_mirror
+
+
+def test_fetch_copies_and_verifies(small_corpus):
+    root, _ = small_corpus
+    path = C.fetch("gvfc")
+    assert (path / "gvfc.csv").is_file() and C.is_fetched(C.get_descriptor("gvfc"))
+    assert C.verify("gvfc").ok
+
+
+def test_corrupted_mirror_copy_is_refused_naming_the_file(small_corpus):
+    root, fake_mirror = small_corpus
+    target = fake_mirror / "gvfc" / "gvfc.csv"
+    target.chmod(0o644)
+    data = bytearray(target.read_bytes())
+    data[1000] ^= 0x01  # one byte changed
+    target.write_bytes(bytes(data))
+    result = C.verify("gvfc")
+    assert not result.ok and "gvfc.csv" in result.line()
+    with pytest.raises(ChecksumError, match="gvfc/gvfc.csv"):
+        C.fetch("gvfc")
+    assert not (root / "gvfc" / "data" / "gvfc.csv").exists()  # nothing half-fetched
+
+
+def test_corrupted_fetched_copy_fails_verify(small_corpus):
+    root, _ = small_corpus
+    path = C.fetch("gvfc")
+    with open(path / "gvfc.csv", "r+b") as fh:
+        fh.seek(10)
+        fh.write(b"#")
+    result = C.verify("gvfc")
+    assert not result.ok
+    assert "checksum mismatch for gvfc.csv" in result.line()
+
+
+def test_no_mirror_and_no_network_says_how(small_corpus, monkeypatch):
+    monkeypatch.delenv("FRAMELENS_MIRROR")
+    with pytest.raises(FetchError, match="FRAMELENS_MIRROR=/path/to/mirror"):
+        C.fetch("gvfc")
+    with pytest.raises(CorpusNotFound, match="framelens corpora fetch gvfc"):
+        C.load_corpus("gvfc")
+
+
+def test_download_verifies_checksums(tmp_path, monkeypatch):
+    """The public-source path (file:// stands in for https://), good and corrupt."""
+    src = tmp_path / "upstream"
+    src.mkdir()
+    (src / "a.txt").write_text("Taliban militants were spotted parading.\n")
+    good = C.sha256_file(src / "a.txt")
+    root = tmp_path / "corpora"
+    (root / "tiny").mkdir(parents=True)
+    desc = {
+        "name": "tiny",
+        "source": {"url": "https://example.org/tiny"},
+        "tables": {"t": {"format": "txt", "path": "*.txt", "fields": {"id": "@stem", "outlet": {"value": "X"}, "text": "text"}}},
+        "files": {"a.txt": good},
+        "download": {"files": {"a.txt": (src / "a.txt").as_uri()}},
+    }
+    (root / "tiny" / "corpus.yaml").write_text(yaml.safe_dump(desc))
+    monkeypatch.setenv("FRAMELENS_CORPORA", str(root))
+    monkeypatch.delenv("FRAMELENS_MIRROR", raising=False)
+    C.fetch("tiny")
+    articles, _ = C.load_corpus("tiny")
+    assert articles["text"].iloc[0].startswith("Taliban")
+    desc["files"]["a.txt"] = "0" * 64
+    (root / "tiny" / "corpus.yaml").write_text(yaml.safe_dump(desc))
+    with pytest.raises(ChecksumError, match="checksum mismatch"):
+        C.fetch("tiny", force=True)
+
+    def offline(*a, **k):
+        raise urllib.error.URLError("no route to host")
+
+    monkeypatch.setattr(C.urllib.request, "urlopen", offline)
+    with pytest.raises(FetchError, match="could not download.*FRAMELENS_MIRROR"):
+        C.fetch("tiny", force=True)
+
+
+def test_paths_cannot_escape_their_root(tmp_path):
+    with pytest.raises(FramelensError, match="outside"):
+        C._safe_join(tmp_path, "../../etc/passwd")
+    with pytest.raises(FramelensError, match="outside"):
+        C._safe_join(tmp_path, "/etc/passwd")
+
+
+def test_sample_corpus_is_bundled_and_small():
+    desc = C.get_descriptor("sample")
+    assert desc.bundled and C.verify("sample").ok
+    assert (desc.data_dir / "articles.jsonl").stat().st_size < 1_000_000
+    articles, report = C.load_corpus("sample")
+    assert report.quarantined == 0 and len(articles) == 41
+    assert "000_3cce98ca88fb24fd" in set(articles["id"])
+    assert {"left", "center", "right"} <= set(articles["lean"])
+
+
+# ----------------------------------------------------------------- users' own corpora
+
+
+def _custom(path, **kw):
+    cfg = {"name": "custom", "path": str(path)}
+    cfg.update(kw)
+    return cfg
+
+
+def test_user_csv_with_field_mapping(tmp_path):
+    path = tmp_path / "mine.csv"
+    pd.DataFrame(
+        {
+            "doc": ["a1", "a2"],
+            "source": ["Daily Planet", "Gotham Gazette"],
+            "headline": ["Hero saves city", "Villain escapes"],
+            "body": ['He said "thanks",\nthen left.', "Second body"],
+            "published": ["2020-01-02", "3/4/21"],
+        }
+    ).to_csv(path, index=False)
+    fields = {"id": "doc", "outlet": "source", "title": "headline", "text": "body", "date": "published"}
+    articles, report = C.load_corpus(_custom(path, fields=fields))
+    assert report.loaded == 2 and report.quarantined == 0
+    assert articles["outlet"].tolist() == ["Daily Planet", "Gotham Gazette"]
+    assert articles["text"].iloc[0] == 'He said "thanks",\nthen left.'  # embedded newline and quotes
+    assert articles["date"].tolist() == ["2020-01-02", "2021-03-04"]
+    assert Article.from_row(articles.iloc[0].to_dict()).title == "Hero saves city"
+
+
+def test_user_jsonl_gz_with_field_mapping_and_extra(tmp_path):
+    path = tmp_path / "mine.jsonl.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as fh:
+        for i in range(3):
+            fh.write(json.dumps({"uid": f"u{i}", "pub": "RT", "content": f"text {i}", "label": i % 2}) + "\n")
+    fields = {"id": "uid", "outlet": "pub", "text": "content"}
+    articles, report = C.load_corpus(_custom(path, fields=fields, extra={"gold": "label"}))
+    assert report.loaded == 3
+    assert articles["gold"].tolist() == [0, 1, 0]
+    assert articles["title"].tolist() == ["", "", ""]
+
+
+def test_user_file_without_id_column_uses_line_numbers(tmp_path):
+    path = tmp_path / "noid.jsonl"
+    path.write_text('{"outlet": "A", "text": "one"}\n{"outlet": "A", "text": "two"}\n')
+    articles, report = C.load_corpus(_custom(path))
+    assert articles["id"].tolist() == ["noid.jsonl:1", "noid.jsonl:2"]
+    assert report.warnings["no id column: file:line used as id"] == 2
+
+
+def test_user_parquet(tmp_path):
+    path = tmp_path / "mine.parquet"
+    pd.DataFrame({"id": ["x", "y"], "outlet": ["A", "B"], "text": ["one", "two"]}).to_parquet(path)
+    articles, report = C.load_corpus(_custom(path))
+    assert articles["id"].tolist() == ["x", "y"] and report.loaded == 2
+
+
+def test_missing_user_file_is_a_clear_error(tmp_path):
+    with pytest.raises(CorpusNotFound, match="does not exist"):
+        C.load_corpus(_custom(tmp_path / "nope.csv"))
+
+
+# ----------------------------------------------------------------- quarantine
+
+
+BAD_JSONL_LINES = [
+    (b'{"id": "ok1", "outlet": "A", "text": "good one", "date": "2020-01-01"}', None),
+    (b'{"id": "e1", "outlet": "A", "text": "   "}', "empty text"),
+    (b'{"id": "e2", "outlet": "A"}', "empty text"),
+    (b'{"id": "m1", "outlet": "", "text": "no outlet"}', "missing outlet"),
+    (b'{"id": "m2", "text": "no outlet key"}', "missing outlet"),
+    (b'{"id": "ok1", "outlet": "B", "text": "same id again"}', "duplicate id"),
+    (b'{"id": "d1", "outlet": "A", "text": "bad date", "date": "yesterday-ish"}', "unparseable date"),
+    (b'{"id": "d2", "outlet": "A", "text": "absurd date", "date": "0001-11-30"}', "implausible date"),
+    (b'{"id": "u1", "outlet": "A", "text": "caf\xe9 latin-1"}', "undecodable"),
+    (b'{"id": "j1", "outlet": "A", "text": "broken', "invalid JSON"),
+    (b'["a", "list"]', "JSON line is a list, not an object"),
+    (b'{"id": "t1", "outlet": "A", "text": 42.5, "title": ["x"]}', "title is a list, not text"),
+    (b'{"id": "ok2", "outlet": "B", "text": "another good one"}', None),
+]
+
+
+def test_mixed_file_good_lines_load_bad_lines_are_quarantined_with_reasons(tmp_path):
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(b"\n".join(line for line, _ in BAD_JSONL_LINES) + b"\n")
+    quarantine = tmp_path / "out" / "quarantine.jsonl"
+    articles, report = C.load_corpus(_custom(path), quarantine=quarantine)
+    assert articles["id"].tolist() == ["ok1", "ok2"]
+    expected = [reason for _, reason in BAD_JSONL_LINES if reason]
+    assert report.read == len(BAD_JSONL_LINES)
+    assert report.read == report.loaded + report.quarantined
+    entries = [json.loads(line) for line in quarantine.read_text().splitlines()]
+    assert len(entries) == len(expected)
+    for entry, reason in zip(entries, expected, strict=True):
+        assert reason in entry["reason"], (entry, reason)
+        assert entry["where"].startswith("mixed.jsonl:")
+    # the record itself is kept so nothing is lost
+    assert entries[0]["record"]["id"] == "e1"
+    assert "loaded 2, quarantined 11" in report.summary()
+
+
+def test_date_policy_null_keeps_the_article(tmp_path):
+    path = tmp_path / "dates.jsonl"
+    path.write_text('{"id": "a", "outlet": "A", "text": "t", "date": "soon"}\n')
+    articles, report = C.load_corpus(_custom(path, date_policy="null"))
+    assert report.loaded == 1 and articles["date"].isna().all()
+    assert report.warnings["unparseable date set to null"] == 1
+
+
+def test_csv_bad_rows_are_quarantined(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(
+        b'id,outlet,text\n'
+        b'1,A,"fine, with comma"\n'
+        b'2,A,too,many,fields\n'
+        b'3,A,"multi\nline text"\n'
+        b'4,A,\xff\xfe broken bytes\n'
+        b'5,,no outlet\n'
+    )
+    quarantine = tmp_path / "q.jsonl"
+    articles, report = C.load_corpus(_custom(path), quarantine=quarantine)
+    assert articles["id"].tolist() == ["1", "3"]
+    assert report.read == 5 and report.quarantined == 3
+    reasons = [json.loads(line)["reason"] for line in quarantine.read_text().splitlines()]
+    assert any("fields, header has 3" in r for r in reasons)
+    assert any(r.startswith("undecodable") for r in reasons)
+    assert any(r.startswith("missing outlet") for r in reasons)
+
+
+def test_truncated_gzip_is_reported_not_lost(tmp_path):
+    good = tmp_path / "full.jsonl.gz"
+    with gzip.open(good, "wt") as fh:
+        for i in range(2000):
+            fh.write(json.dumps({"id": str(i), "outlet": "A", "text": f"article number {i} " * 20}) + "\n")
+    cut = tmp_path / "cut.jsonl.gz"
+    cut.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    articles, report = C.load_corpus(_custom(cut), quarantine=tmp_path / "q.jsonl")
+    assert 0 < report.loaded < 2000
+    assert report.reasons["truncated or corrupt file after line " + str(report.read - 1)] == 1 or any(
+        k.startswith("truncated") for k in report.reasons
+    )
+
+
+def test_iter_articles_streams_in_chunks(with_mirror):
+    report = C.LoadReport("babe", "sentences")
+    sizes = [len(c) for c in C.iter_articles("babe", chunk_size=1000, report=report)]
+    assert sizes == [1000, 1000, 940] and report.loaded == 2940
+
+
+def test_filters_are_counted(with_mirror):
+    articles, report = C.load_corpus({"name": "babe", "filters": {"lean": ["left"]}})
+    assert set(articles["lean"]) == {"left"}
+    assert report.loaded + report.filtered == report.read == 2940
