@@ -14,7 +14,6 @@ traceback.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import sys
@@ -37,12 +36,16 @@ def cmd_corpora(args: argparse.Namespace) -> int:
     if args.action == "list":
         for name in C.list_corpora():
             desc = C.get_descriptor(name)
-            state = "bundled" if desc.bundled else ("fetched" if C.is_fetched(desc) else "not fetched")
+            state = (
+                "bundled" if desc.bundled else ("fetched" if C.is_fetched(desc) else "not fetched")
+            )
             _out(f"{name:<20} {state:<12} {desc.title}")
         return 0
     names = args.names or ([] if args.action != "verify" else C.list_corpora())
     if not names:
-        raise FramelensError(f"framelens corpora {args.action} needs a corpus name; see `framelens corpora list`")
+        raise FramelensError(
+            f"framelens corpora {args.action} needs a corpus name; see `framelens corpora list`"
+        )
     status = 0
     for name in names:
         if args.action == "info":
@@ -62,10 +65,15 @@ def _corpus_info(name: str, table: str | None) -> None:
 
     desc = C.get_descriptor(name)
     _out(f"{desc.name}: {desc.title}")
-    _out(f"  source:   {desc.source.get('url', '?')}" + (f" @ {desc.source['commit'][:12]}" if desc.source.get("commit") else ""))
+    _out(
+        f"  source:   {desc.source.get('url', '?')}"
+        + (f" @ {desc.source['commit'][:12]}" if desc.source.get("commit") else "")
+    )
     _out(f"  license:  {desc.license}")
     _out(f"  citation: {desc.citation}")
-    _out(f"  tables:   {', '.join(desc.tables)} (default {desc.default_table}); {len(desc.files)} files")
+    _out(
+        f"  tables:   {', '.join(desc.tables)} (default {desc.default_table}); {len(desc.files)} files"
+    )
     articles, report = C.load_corpus({"name": name, "table": table})
     _out(f"  {report.summary()}")
     info = C.describe(articles)
@@ -132,10 +140,16 @@ def cmd_run(argv: Sequence[str]) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="framelens", description="Media bias and framing per outlet and voice.")
+    parser = argparse.ArgumentParser(
+        prog="framelens", description="Media bias and framing per outlet and voice."
+    )
     parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="run the pipeline: framelens run [hydra overrides], e.g. corpus=sample", add_help=False)
+    sub.add_parser(
+        "run",
+        help="run the pipeline: framelens run [hydra overrides], e.g. corpus=sample",
+        add_help=False,
+    )
 
     p = sub.add_parser("corpora", help="list, describe, fetch and verify corpora")
     p.add_argument("action", choices=["list", "info", "fetch", "verify"])
@@ -147,7 +161,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("segment", help="show an article split into segments and voices")
     p.add_argument("target", help="a text/HTML file, or an article id in --corpus")
-    p.add_argument("--corpus", default="sample", help="corpus to look the id up in (default: sample)")
+    p.add_argument(
+        "--corpus", default="sample", help="corpus to look the id up in (default: sample)"
+    )
     p.add_argument("--outlet", default="unknown", help="outlet name for a file")
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.set_defaults(func=cmd_segment)

@@ -40,9 +40,10 @@ TUPLE_PARAMS = frozenset({"ngram_range", "feature_range", "quantile_range"})
 
 def check_targets(node: Any, where: str = "config") -> None:
     """Raise :class:`ConfigError` if any ``_target_`` under ``node`` is not allowed."""
-    if isinstance(node, (DictConfig, Mapping)):
-        items = node.items() if isinstance(node, Mapping) else node.items_ex(resolve=False)
-        for key, value in items:
+    if isinstance(node, (DictConfig, ListConfig)):
+        node = OmegaConf.to_container(node, resolve=False, throw_on_missing=False)
+    if isinstance(node, Mapping):
+        for key, value in node.items():
             if key == "_target_":
                 target = str(value)
                 if not (target.startswith(ALLOWED_PREFIXES) or target in ALLOWED_TARGETS):
@@ -52,7 +53,7 @@ def check_targets(node: Any, where: str = "config") -> None:
                     )
             else:
                 check_targets(value, f"{where}.{key}")
-    elif isinstance(node, (ListConfig, list, tuple)):
+    elif isinstance(node, (list, tuple)):
         for i, value in enumerate(node):
             check_targets(value, f"{where}[{i}]")
 

@@ -36,22 +36,15 @@ import urllib.error
 import urllib.request
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pandas as pd
-
-try:
-    from isal import igzip as _igzip
-except ImportError:  # optional speed-up
-    _igzip = None
-_ISAL_ERRORS: tuple[type[BaseException], ...] = ()
-if _igzip is not None:
-    _ISAL_ERRORS = (_igzip.BadGzipFile,) if hasattr(_igzip, "BadGzipFile") else ()
 import yaml
+from isal import igzip
 
 from analysis.errors import ChecksumError, CorpusNotFound, FetchError, FramelensError
 from analysis.records import ARTICLE_COLUMNS
@@ -63,7 +56,9 @@ FORMATS = ("jsonl", "csv", "tsv", "parquet", "txt", "json_files", "lines")
 #: Accepted date range; outside it a date is "implausible" (AllSides has 0001-11-30, 2050-09-30).
 MIN_DATE = dt.date(1900, 1, 1)
 #: Field mapping of a user's file when none is given: columns named like Article fields.
-DEFAULT_FIELDS = {name: name for name in ("id", "outlet", "title", "text", "date", "url", "lean", "topic")}
+DEFAULT_FIELDS = {
+    name: name for name in ("id", "outlet", "title", "text", "date", "url", "lean", "topic")
+}
 #: Alternative date spellings seen in real corpora (AllSides: ``7/23/17``).
 DATE_FORMATS = ("%m/%d/%y", "%m/%d/%Y", "%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%Y/%m/%d")
 
@@ -381,7 +376,9 @@ def fetch(name: str, mirror: str | os.PathLike | None = None, force: bool = Fals
         urls = desc.download.get("files") or {}
         if not urls:
             reason = desc.download.get("note", "no public download of these exact files exists")
-            raise FetchError(f"corpus {desc.name!r} cannot be downloaded ({reason}). {_how_to_get(desc)}")
+            raise FetchError(
+                f"corpus {desc.name!r} cannot be downloaded ({reason}). {_how_to_get(desc)}"
+            )
         for rel, expected in sorted(desc.files.items()):
             url = urls.get(rel)
             if url is None:
@@ -389,9 +386,7 @@ def fetch(name: str, mirror: str | os.PathLike | None = None, force: bool = Fals
             try:
                 _download(url, _safe_join(data, rel), expected)
             except (urllib.error.URLError, OSError, TimeoutError) as exc:
-                raise FetchError(
-                    f"could not download {url} ({exc}). {_how_to_get(desc)}"
-                ) from exc
+                raise FetchError(f"could not download {url} ({exc}). {_how_to_get(desc)}") from exc
     (data / ".fetched").write_text(dt.datetime.now(dt.timezone.utc).isoformat() + "\n")
     return data
 
@@ -421,8 +416,8 @@ class RawRecord:
 
 def _open_binary(path: Path):
     if path.suffix == ".gz":
-        # python-isal decompresses about twice as fast as the standard library
-        return _igzip.open(path, "rb") if _igzip is not None else gzip.open(path, "rb")
+        # python-isal decompresses about twice as fast as the standard library's gzip
+        return igzip.open(path, "rb")
     return open(path, "rb")
 
 
@@ -446,14 +441,23 @@ def _read_jsonl(path: Path, spec: TableSpec) -> Iterator[RawRecord]:
                     obj = orjson.loads(line)
                 except orjson.JSONDecodeError as exc:
                     text, err = _decode(line, loc)
-                    yield RawRecord(loc, None, err or f"invalid JSON: {exc}", text or repr(line[:2000]))
+                    yield RawRecord(
+                        loc, None, err or f"invalid JSON: {exc}", text or repr(line[:2000])
+                    )
                     continue
                 if not isinstance(obj, dict):
-                    yield RawRecord(loc, None, f"JSON line is a {type(obj).__name__}, not an object", line.decode("utf-8", "replace")[:2000])
+                    yield RawRecord(
+                        loc,
+                        None,
+                        f"JSON line is a {type(obj).__name__}, not an object",
+                        line.decode("utf-8", "replace")[:2000],
+                    )
                     continue
                 yield RawRecord(loc, obj)
-    except (EOFError, gzip.BadGzipFile, zlib.error, OSError, *_ISAL_ERRORS) as exc:
-        yield RawRecord(f"{name}:{lineno + 1}", None, f"truncated or corrupt file after line {lineno}: {exc}")
+    except (EOFError, gzip.BadGzipFile, zlib.error, OSError, igzip.BadGzipFile) as exc:
+        yield RawRecord(
+            f"{name}:{lineno + 1}", None, f"truncated or corrupt file after line {lineno}: {exc}"
+        )
 
 
 def _read_csv(path: Path, spec: TableSpec, delimiter: str) -> Iterator[RawRecord]:
@@ -478,11 +482,19 @@ def _read_csv(path: Path, spec: TableSpec, delimiter: str) -> Iterator[RawRecord
                 loc = f"{name}:{reader.line_num}"
                 if any(_has_surrogates(v) for v in row):
                     bad = next(v for v in row if _has_surrogates(v))
-                    yield RawRecord(loc, None, f"undecodable: invalid UTF-8 in row {row_no}", bad.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
+                    yield RawRecord(
+                        loc,
+                        None,
+                        f"undecodable: invalid UTF-8 in row {row_no}",
+                        bad.encode("utf-8", "surrogateescape").decode("utf-8", "replace"),
+                    )
                     continue
                 if len(row) != width:
                     yield RawRecord(
-                        loc, None, f"row has {len(row)} fields, header has {width}", opts.get("delimiter", delimiter).join(row)[:2000]
+                        loc,
+                        None,
+                        f"row has {len(row)} fields, header has {width}",
+                        opts.get("delimiter", delimiter).join(row)[:2000],
                     )
                     continue
                 rec = dict(zip(header, row, strict=True))
@@ -542,7 +554,9 @@ def _read_lines(path: Path, spec: TableSpec) -> Iterator[RawRecord]:
     label_files = {
         col: _safe_join(path.parent, rel) for col, rel in (spec.options.get("labels") or {}).items()
     }
-    label_lines = {col: p.read_text(encoding="utf-8").splitlines() for col, p in label_files.items()}
+    label_lines = {
+        col: p.read_text(encoding="utf-8").splitlines() for col, p in label_files.items()
+    }
     texts = path.read_bytes().split(b"\n")
     if texts and texts[-1] == b"":
         texts.pop()
@@ -782,22 +796,36 @@ class Validator:
         self.spec = spec
         self.seen: dict[str, str] = {}
 
-    def check(self, row: dict[str, Any], locator: str) -> tuple[dict[str, Any] | None, str | None, list[str]]:
+    def check(
+        self, row: dict[str, Any], locator: str
+    ) -> tuple[dict[str, Any] | None, str | None, list[str]]:
         """Return ``(article_row, reason, warnings)``; ``article_row`` is None when quarantined."""
         warnings: list[str] = []
         text, problem = _as_text(row.get("text"))
         if problem:
-            return None, f"text {problem}" if problem != "missing" else "empty text: no text field", warnings
+            return (
+                None,
+                f"text {problem}" if problem != "missing" else "empty text: no text field",
+                warnings,
+            )
         if not text.strip():
             return None, "empty text: the text is empty or whitespace only", warnings
         if "\x00" in text:
             text = text.replace("\x00", "")
             warnings.append("NUL characters removed from text")
         if len(text) > self.spec.max_chars:
-            return None, f"text too long: {len(text):,} characters > max_chars {self.spec.max_chars:,}", warnings
+            return (
+                None,
+                f"text too long: {len(text):,} characters > max_chars {self.spec.max_chars:,}",
+                warnings,
+            )
         outlet, problem = _as_text(row.get("outlet"))
         if problem or not outlet.strip():
-            return None, "missing outlet: no outlet/source value (map one with corpus.fields.outlet=COLUMN)", warnings
+            return (
+                None,
+                "missing outlet: no outlet/source value (map one with corpus.fields.outlet=COLUMN)",
+                warnings,
+            )
         title, problem = _as_text(row.get("title"))
         if problem == "missing":
             title = ""
@@ -806,7 +834,11 @@ class Validator:
         date, problem = parse_date(row.get("date"))
         if problem:
             if self.spec.date_policy == "quarantine":
-                return None, problem + " (set corpus.date_policy=null to keep such articles without a date)", warnings
+                return (
+                    None,
+                    problem + " (set corpus.date_policy=null to keep such articles without a date)",
+                    warnings,
+                )
             warnings.append(_reason_kind(problem) + " set to null")
         if row.get("id") is MISSING:
             rid = locator  # the file has no id column: file:line identifies the record
@@ -830,7 +862,9 @@ class Validator:
         }
         for name in ("url", "lean", "topic", "language"):
             v = row.get(name)
-            out[name] = None if v is None or (isinstance(v, float) and v != v) or v == "" else str(v)
+            out[name] = (
+                None if v is None or (isinstance(v, float) and v != v) or v == "" else str(v)
+            )
         for name in self.spec.extra:
             out[name] = row.get(name)
         return out, None, warnings
@@ -848,8 +882,14 @@ class QuarantineWriter:
             return
         if self._fh is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._fh = open(self.path, "a", encoding="utf-8")
-        entry = {"corpus": corpus, "table": table, "where": locator, "reason": reason, "record": record}
+            self._fh = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 (closed in close())
+        entry = {
+            "corpus": corpus,
+            "table": table,
+            "where": locator,
+            "reason": reason,
+            "record": record,
+        }
         self._fh.write(json.dumps(entry, ensure_ascii=False, default=str, sort_keys=True) + "\n")
 
     def close(self) -> None:
@@ -906,13 +946,21 @@ def resolve_source(cfg: Mapping[str, Any] | str) -> CorpusSource:
     filters = {k: v for k, v in dict(cfg.get("filters") or {}).items() if v not in (None, [], "")}
     limit = cfg.get("limit")
     if cfg.get("path"):
-        raw = {k: cfg[k] for k in ("path", "format", "fields", "extra", "options", "date_policy", "max_chars") if cfg.get(k) is not None}
+        raw = {
+            k: cfg[k]
+            for k in ("path", "format", "fields", "extra", "options", "date_policy", "max_chars")
+            if cfg.get(k) is not None
+        }
         # same defaults as configs/corpus/custom.yaml: columns named like Article fields
         given = dict(raw.get("fields") or {})
-        raw["fields"] = {k: v for k, v in {**DEFAULT_FIELDS, **given}.items() if v not in (None, "")}
+        raw["fields"] = {
+            k: v for k, v in {**DEFAULT_FIELDS, **given}.items() if v not in (None, "")
+        }
         path = Path(str(raw["path"])).expanduser()
         if not glob.has_magic(str(path)) and not path.exists():
-            raise CorpusNotFound(f"corpus.path {path} does not exist: give the path of your JSONL/CSV/Parquet file")
+            raise CorpusNotFound(
+                f"corpus.path {path} does not exist: give the path of your JSONL/CSV/Parquet file"
+            )
         spec = _table_from_dict(cfg.get("table") or "custom", raw)
         return CorpusSource(name, spec, Path.cwd(), filters, limit)
     desc = get_descriptor(name)
@@ -962,7 +1010,9 @@ def iter_articles(
                 if row is None:
                     report.quarantined += 1
                     report.reasons[_reason_kind(reason)] += 1
-                    qwriter.write(source.name, spec.name, raw.locator, reason, _clean_record(raw.record))
+                    qwriter.write(
+                        source.name, spec.name, raw.locator, reason, _clean_record(raw.record)
+                    )
                     continue
                 if source.filters and not _matches(row, source.filters):
                     report.filtered += 1
@@ -1019,10 +1069,16 @@ def describe(articles: pd.DataFrame, top: int = 15) -> dict[str, Any]:
     out: dict[str, Any] = {"articles": len(articles)}
     for col in ("lean", "outlet", "topic", "language"):
         if col in articles and articles[col].notna().any():
-            out[col] = articles[col].value_counts(dropna=True).head(top if col != "lean" else 50).to_dict()
+            out[col] = (
+                articles[col].value_counts(dropna=True).head(top if col != "lean" else 50).to_dict()
+            )
     dates = articles["date"].dropna() if "date" in articles else pd.Series(dtype=str)
     if len(dates):
-        out["dates"] = {"first": dates.min(), "last": dates.max(), "missing": int(articles["date"].isna().sum())}
+        out["dates"] = {
+            "first": dates.min(),
+            "last": dates.max(),
+            "missing": int(articles["date"].isna().sum()),
+        }
     return out
 
 

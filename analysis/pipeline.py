@@ -130,7 +130,10 @@ def _write_parts(work: Path, index: int, tables: dict[str, pd.DataFrame], key: s
         atomic_write(path, lambda tmp, t=table: t.to_parquet(tmp, index=False))
     # the marker is written last: a chunk without it is redone on resume
     marker = work / "done" / f"part-{index:05d}.json"
-    atomic_write(marker, lambda tmp: Path(tmp).write_text(json.dumps({"key": key, "rows": len(tables["articles"])})))
+    atomic_write(
+        marker,
+        lambda tmp: Path(tmp).write_text(json.dumps({"key": key, "rows": len(tables["articles"])})),
+    )
 
 
 def _is_done(work: Path, index: int, key: str) -> bool:
@@ -229,7 +232,11 @@ def voice_shares(articles: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame
             wide[voice] = 0
     total = wide.sum(axis=1).where(lambda s: s > 0)
     share = wide.div(total, axis=0).fillna(0.0)
-    share = share.rename_axis("id").reset_index().melt(id_vars="id", var_name="voice", value_name="share")
+    share = (
+        share.rename_axis("id")
+        .reset_index()
+        .melt(id_vars="id", var_name="voice", value_name="share")
+    )
     meta = articles[["id", "outlet", "lean"]].assign(lean=lambda d: d["lean"].fillna("unknown"))
     return share.merge(meta, on="id", how="left")
 
@@ -248,7 +255,11 @@ class RunResult:
 
 def _stage_hash(cfg: DictConfig) -> str:
     """Hash of everything that changes per-chunk results (corpus, segmenter, features)."""
-    parts = {k: OmegaConf.to_container(cfg[k], resolve=True) for k in ("corpus", "segment", "features") if cfg.get(k) is not None}
+    parts = {
+        k: OmegaConf.to_container(cfg[k], resolve=True)
+        for k in ("corpus", "segment", "features")
+        if cfg.get(k) is not None
+    }
     parts["version"] = __version__
     parts["chunk_size"] = int(cfg.chunk_size)
     return hashlib.sha1(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
@@ -271,7 +282,9 @@ def run_pipeline(
     quarantine = out / "quarantine.jsonl"
     quarantine.unlink(missing_ok=True)
     report = LoadReport(source.name, source.table.name)
-    chunks = iter_articles(source, chunk_size=int(cfg.chunk_size), quarantine=quarantine, report=report)
+    chunks = iter_articles(
+        source, chunk_size=int(cfg.chunk_size), quarantine=quarantine, report=report
+    )
     stage_hash = _stage_hash(cfg)
     # parts from a previous, different configuration must not be mixed in
     _reset_work_if_stale(work, stage_hash)
@@ -341,9 +354,13 @@ def summarize(cfg: DictConfig, out: Path, work: Path, report: LoadReport) -> lis
     dpi = int(cfg.plot.get("dpi", 200))
     with paper_style():
         ax = plot_outlet_counts(counts.head(top))
-        ax.set_title(f"{report.corpus}: {len(articles):,} articles, top {min(top, len(counts))} outlets")
+        ax.set_title(
+            f"{report.corpus}: {len(articles):,} articles, top {min(top, len(counts))} outlets"
+        )
         files += save_figure(ax.figure, fig_dir, "outlet_counts", counts.head(top), formats, dpi)
-    segments = read_parts(work, "segments", ["article_id", "kind", "voice", "field", "start", "end", "lang"])
+    segments = read_parts(
+        work, "segments", ["article_id", "kind", "voice", "field", "start", "end", "lang"]
+    )
     if len(segments):
         kinds = (
             segments.assign(lang=segments["lang"].fillna("und"))
@@ -371,7 +388,10 @@ def summarize(cfg: DictConfig, out: Path, work: Path, report: LoadReport) -> lis
             ax = plot_voice_shares(by_outlet, "outlet")
             ax.set_title("Who speaks: mean share of article text per voice", pad=18)
             files += save_figure(ax.figure, fig_dir, "voice_shares", by_outlet, formats, dpi)
-    atomic_write(out / "summary.json", lambda tmp: Path(tmp).write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n"))
+    atomic_write(
+        out / "summary.json",
+        lambda tmp: Path(tmp).write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n"),
+    )
     files.append(out / "summary.json")
     return files
 
@@ -393,13 +413,22 @@ def write_report(cfg: DictConfig, result: RunResult, command: str | None = None)
         + (f"; filtered out: {rep.filtered:,}" if rep.filtered else ""),
     ]
     if rep.reasons:
-        lines.append("- Quarantine reasons: " + "; ".join(f"{k} ({v:,})" for k, v in sorted(rep.reasons.items())) + " — see `quarantine.jsonl`")
+        lines.append(
+            "- Quarantine reasons: "
+            + "; ".join(f"{k} ({v:,})" for k, v in sorted(rep.reasons.items()))
+            + " — see `quarantine.jsonl`"
+        )
     if rep.warnings:
-        lines.append("- Kept with warnings: " + "; ".join(f"{k} ({v:,})" for k, v in sorted(rep.warnings.items())))
+        lines.append(
+            "- Kept with warnings: "
+            + "; ".join(f"{k} ({v:,})" for k, v in sorted(rep.warnings.items()))
+        )
     seg = summary.get("segments")
     if seg:
         per_voice = ", ".join(f"{k} {v:,}" for k, v in seg["per_voice"].items())
-        lines.append(f"- Segments: {seg['total']:,} ({per_voice}); non-English segments (kept, not scored): {seg['non_english']:,}")
+        lines.append(
+            f"- Segments: {seg['total']:,} ({per_voice}); non-English segments (kept, not scored): {seg['non_english']:,}"
+        )
     lines += ["", "## Figures", ""]
     captions = {
         "outlet_counts": "Articles per outlet (largest outlets), coloured by the outlet's AllSides lean. Data: `figures/outlet_counts.csv`.",

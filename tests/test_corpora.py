@@ -6,7 +6,6 @@ import gzip
 import json
 import shutil
 import urllib.error
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -47,7 +46,9 @@ def test_every_mirrored_corpus_has_a_descriptor():
 
 @pytest.mark.parametrize(("name", "table", "expected"), README_COUNTS)
 def test_loader_counts_match_readme(with_mirror, name, table, expected, tmp_path):
-    articles, report = C.load_corpus({"name": name, "table": table}, quarantine=tmp_path / "q.jsonl")
+    articles, report = C.load_corpus(
+        {"name": name, "table": table}, quarantine=tmp_path / "q.jsonl"
+    )
     assert report.read == expected
     assert report.loaded == expected == len(articles)
     assert report.quarantined == 0
@@ -58,7 +59,11 @@ def test_loader_counts_match_readme(with_mirror, name, table, expected, tmp_path
 
 def test_allsides_fields_map_onto_article(with_mirror):
     articles, report = C.load_corpus("allsides")
-    assert articles["lean"].value_counts().to_dict() == {"right": 13_727, "left": 13_003, "center": 10_814}
+    assert articles["lean"].value_counts().to_dict() == {
+        "right": 13_727,
+        "left": 13_003,
+        "center": 10_814,
+    }
     assert report.warnings["implausible date set to null"] == 3
     row = articles[articles["id"] == "004Gt3gcsotuiYmz"].iloc[0]
     assert row["outlet"] == "New York Times - News" and row["topic"] == "terrorism"
@@ -145,7 +150,13 @@ def test_download_verifies_checksums(tmp_path, monkeypatch):
     desc = {
         "name": "tiny",
         "source": {"url": "https://example.org/tiny"},
-        "tables": {"t": {"format": "txt", "path": "*.txt", "fields": {"id": "@stem", "outlet": {"value": "X"}, "text": "text"}}},
+        "tables": {
+            "t": {
+                "format": "txt",
+                "path": "*.txt",
+                "fields": {"id": "@stem", "outlet": {"value": "X"}, "text": "text"},
+            }
+        },
         "files": {"a.txt": good},
         "download": {"files": {"a.txt": (src / "a.txt").as_uri()}},
     }
@@ -205,11 +216,19 @@ def test_user_csv_with_field_mapping(tmp_path):
             "published": ["2020-01-02", "3/4/21"],
         }
     ).to_csv(path, index=False)
-    fields = {"id": "doc", "outlet": "source", "title": "headline", "text": "body", "date": "published"}
+    fields = {
+        "id": "doc",
+        "outlet": "source",
+        "title": "headline",
+        "text": "body",
+        "date": "published",
+    }
     articles, report = C.load_corpus(_custom(path, fields=fields))
     assert report.loaded == 2 and report.quarantined == 0
     assert articles["outlet"].tolist() == ["Daily Planet", "Gotham Gazette"]
-    assert articles["text"].iloc[0] == 'He said "thanks",\nthen left.'  # embedded newline and quotes
+    assert (
+        articles["text"].iloc[0] == 'He said "thanks",\nthen left.'
+    )  # embedded newline and quotes
     assert articles["date"].tolist() == ["2020-01-02", "2021-03-04"]
     assert Article.from_row(articles.iloc[0].to_dict()).title == "Hero saves city"
 
@@ -218,7 +237,10 @@ def test_user_jsonl_gz_with_field_mapping_and_extra(tmp_path):
     path = tmp_path / "mine.jsonl.gz"
     with gzip.open(path, "wt", encoding="utf-8") as fh:
         for i in range(3):
-            fh.write(json.dumps({"uid": f"u{i}", "pub": "RT", "content": f"text {i}", "label": i % 2}) + "\n")
+            fh.write(
+                json.dumps({"uid": f"u{i}", "pub": "RT", "content": f"text {i}", "label": i % 2})
+                + "\n"
+            )
     fields = {"id": "uid", "outlet": "pub", "text": "content"}
     articles, report = C.load_corpus(_custom(path, fields=fields, extra={"gold": "label"}))
     assert report.loaded == 3
@@ -256,8 +278,14 @@ BAD_JSONL_LINES = [
     (b'{"id": "m1", "outlet": "", "text": "no outlet"}', "missing outlet"),
     (b'{"id": "m2", "text": "no outlet key"}', "missing outlet"),
     (b'{"id": "ok1", "outlet": "B", "text": "same id again"}', "duplicate id"),
-    (b'{"id": "d1", "outlet": "A", "text": "bad date", "date": "yesterday-ish"}', "unparseable date"),
-    (b'{"id": "d2", "outlet": "A", "text": "absurd date", "date": "0001-11-30"}', "implausible date"),
+    (
+        b'{"id": "d1", "outlet": "A", "text": "bad date", "date": "yesterday-ish"}',
+        "unparseable date",
+    ),
+    (
+        b'{"id": "d2", "outlet": "A", "text": "absurd date", "date": "0001-11-30"}',
+        "implausible date",
+    ),
     (b'{"id": "u1", "outlet": "A", "text": "caf\xe9 latin-1"}', "undecodable"),
     (b'{"id": "j1", "outlet": "A", "text": "broken', "invalid JSON"),
     (b'["a", "list"]', "JSON line is a list, not an object"),
@@ -296,12 +324,12 @@ def test_date_policy_null_keeps_the_article(tmp_path):
 def test_csv_bad_rows_are_quarantined(tmp_path):
     path = tmp_path / "bad.csv"
     path.write_bytes(
-        b'id,outlet,text\n'
+        b"id,outlet,text\n"
         b'1,A,"fine, with comma"\n'
-        b'2,A,too,many,fields\n'
+        b"2,A,too,many,fields\n"
         b'3,A,"multi\nline text"\n'
-        b'4,A,\xff\xfe broken bytes\n'
-        b'5,,no outlet\n'
+        b"4,A,\xff\xfe broken bytes\n"
+        b"5,,no outlet\n"
     )
     quarantine = tmp_path / "q.jsonl"
     articles, report = C.load_corpus(_custom(path), quarantine=quarantine)
@@ -317,14 +345,17 @@ def test_truncated_gzip_is_reported_not_lost(tmp_path):
     good = tmp_path / "full.jsonl.gz"
     with gzip.open(good, "wt") as fh:
         for i in range(2000):
-            fh.write(json.dumps({"id": str(i), "outlet": "A", "text": f"article number {i} " * 20}) + "\n")
+            fh.write(
+                json.dumps({"id": str(i), "outlet": "A", "text": f"article number {i} " * 20})
+                + "\n"
+            )
     cut = tmp_path / "cut.jsonl.gz"
     cut.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
     articles, report = C.load_corpus(_custom(cut), quarantine=tmp_path / "q.jsonl")
     assert 0 < report.loaded < 2000
-    assert report.reasons["truncated or corrupt file after line " + str(report.read - 1)] == 1 or any(
-        k.startswith("truncated") for k in report.reasons
-    )
+    assert report.reasons[
+        "truncated or corrupt file after line " + str(report.read - 1)
+    ] == 1 or any(k.startswith("truncated") for k in report.reasons)
 
 
 def test_iter_articles_streams_in_chunks(with_mirror):

@@ -1,0 +1,162 @@
+"""The runner end to end on the committed sample corpus: outputs, determinism, resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis.pipeline import read_parts, run_pipeline
+from analysis.run import compose_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _run(tmp: Path, *overrides: str):
+    cfg = compose_config(["corpus=sample", *overrides])
+    return run_pipeline(cfg, out_dir=tmp)
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory):
+    return _run(tmp_path_factory.mktemp("run"))
+
+
+def test_run_writes_outputs(sample_run):
+    out = sample_run.out_dir
+    for rel in ("config.yaml", "corpus_counts.csv", "summary.json", "report.md"):
+        assert (out / rel).is_file(), rel
+    for name in ("outlet_counts", "voice_shares"):
+        for ext in ("png", "pdf", "svg", "csv"):
+            assert (out / "figures" / f"{name}.{ext}").stat().st_size > 0
+    counts = pd.read_csv(out / "corpus_counts.csv")
+    assert counts["articles"].sum() == 41
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["load"]["loaded"] == 41 and summary["load"]["quarantined"] == 0
+    assert summary["segments"]["per_voice"]["social"] > 0
+    report = (out / "report.md").read_text()
+    assert "Records read: 41; loaded: 41; quarantined: 0" in report
+    assert "![voice_shares](figures/voice_shares.png)" in report
+
+
+def test_segments_are_written_with_the_run(sample_run):
+    segments = read_parts(sample_run.work_dir, "segments")
+    assert set(segments["article_id"]) >= {"000_3cce98ca88fb24fd"}
+    worked = segments[segments["article_id"] == "000_3cce98ca88fb24fd"]
+    assert (worked["kind"] == "embedded_post").sum() == 6
+
+
+def test_rerun_is_byte_identical(sample_run, tmp_path):
+    again = _run(tmp_path)
+    first, second = sample_run.out_dir, again.out_dir
+    files = sorted(
+        p.relative_to(first) for p in first.rglob("*") if p.is_file() and "work" not in p.parts
+    )
+    assert files == sorted(
+        p.relative_to(second) for p in second.rglob("*") if p.is_file() and "work" not in p.parts
+    )
+    differ = [
+        str(rel)
+        for rel in files
+        if rel.name != "config.yaml" and (first / rel).read_bytes() != (second / rel).read_bytes()
+    ]
+    assert differ == []
+
+
+def test_resume_skips_finished_chunks(tmp_path):
+    first = _run(tmp_path, "chunk_size=10")
+    parts = sorted((first.work_dir / "done").glob("part-*.json"))
+    assert len(parts) == 5  # 41 articles in chunks of 10
+    # pretend the run died before chunk 3 and 4 were finished
+    for i in (3, 4):
+        (first.work_dir / "done" / f"part-{i:05d}.json").unlink()
+        (first.work_dir / "segments" / f"part-{i:05d}.parquet").unlink()
+    before = {p.name: p.stat().st_mtime_ns for p in (first.work_dir / "segments").glob("*.parquet")}
+    second = _run(tmp_path, "chunk_size=10")
+    after = {p.name: p.stat().st_mtime_ns for p in (second.work_dir / "segments").glob("*.parquet")}
+    assert all(after[name] == t for name, t in before.items())  # finished chunks untouched
+    assert len(after) == 5
+    assert len(read_parts(second.work_dir, "articles")) == 41
+
+
+def test_changed_config_does_not_reuse_parts(tmp_path):
+    _run(tmp_path, "chunk_size=10")
+    second = _run(tmp_path, "chunk_size=20")
+    assert len(list((second.work_dir / "done").glob("part-*.json"))) == 3
+
+
+def test_local_executor_gives_the_same_tables(sample_run, tmp_path):
+    local = _run(tmp_path, "executor=local", "executor.n_jobs=2", "chunk_size=10")
+    for name in ("corpus_counts.csv", "voice_shares_by_lean.csv", "segments_by_kind.csv"):
+        assert (local.out_dir / name).read_bytes() == (sample_run.out_dir / name).read_bytes(), name
+
+
+def test_quarantine_file_from_a_custom_corpus(tmp_path):
+    src = tmp_path / "mine.jsonl"
+    src.write_text(
+        '{"id": "a", "outlet": "X", "text": "Fine article.\\n\\nSecond paragraph."}\n'
+        '{"id": "b", "outlet": "X", "text": ""}\n'
+        "not json\n"
+    )
+    cfg = compose_config(["corpus=custom", f"corpus.path={src}"])
+    result = run_pipeline(cfg, out_dir=tmp_path / "out")
+    assert result.report.loaded == 1 and result.report.quarantined == 2
+    lines = (tmp_path / "out" / "quarantine.jsonl").read_text().splitlines()
+    assert [json.loads(x)["reason"].split(":")[0] for x in lines] == ["empty text", "invalid JSON"]
+
+
+def _cli(
+    *args: str, env: dict | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "analysis.cli", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        cwd=cwd or ROOT,
+        timeout=300,
+    )
+
+
+def test_cli_run_on_sample_end_to_end(tmp_path):
+    proc = _cli("run", "corpus=sample", f"output_dir={tmp_path / 'out'}")
+    assert proc.returncode == 0, proc.stderr
+    assert "sample/articles: read 41 records: loaded 41, quarantined 0" in proc.stderr
+    assert (tmp_path / "out" / "report.md").is_file()
+
+
+def test_cli_user_errors_are_one_line(tmp_path):
+    proc = _cli(
+        "run", "corpus=custom", f"corpus.path={tmp_path / 'missing.csv'}", f"output_dir={tmp_path}"
+    )
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr
+    assert "does not exist" in proc.stderr
+    proc = _cli("corpora", "fetch", "nosuch")
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "known corpora" in proc.stderr
+
+
+def test_cli_unwritable_output_dir(tmp_path):
+    # a path below a regular file cannot be created, even by root
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    proc = _cli("run", "corpus=sample", f"output_dir={blocker / 'out'}")
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert "cannot write outputs" in proc.stderr and "output_dir=PATH" in proc.stderr
+
+
+def test_cli_corpora_verify_and_info(mirror):
+    env = {"FRAMELENS_MIRROR": str(mirror)}
+    proc = _cli("corpora", "verify", env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    oks = [line for line in proc.stdout.splitlines() if ": OK (" in line]
+    assert len(oks) == 8  # seven mirrored corpora + the bundled sample
+    proc = _cli("corpora", "info", "allsides", env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "13,727  right" in proc.stdout and "CNN (Web News)" in proc.stdout
+    assert "elections" in proc.stdout
