@@ -24,15 +24,18 @@ import shutil
 import sys
 import time
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
+from tqdm.auto import tqdm
 
 from analysis import __version__
+from analysis.cache import FeatureCache
 from analysis.config import build, build_features
 from analysis.corpora import LoadReport, iter_articles, resolve_source
 from analysis.errors import FramelensError
@@ -48,7 +51,7 @@ log = logging.getLogger("framelens")
 
 #: Voices that are measured (``page`` debris is not).
 MEASURED_VOICES = ("outlet", "quoted", "social")
-TABLES = ("articles", "segments", "features")
+TABLES = ("articles", "segments", "features", "article_voice")
 
 
 # --------------------------------------------------------------------------- per chunk
@@ -60,9 +63,11 @@ class Stages:
 
     segmenter: Any = None
     features: Any = None
+    cache: FeatureCache | None = None
 
 
-_WORKER: Stages | None = None
+#: Stages built in this process, by config hash: workers build them once, not per chunk.
+_BUILT: dict[str, Stages] = {}
 
 
 def build_stages(cfg: DictConfig | dict) -> Stages:
@@ -71,29 +76,69 @@ def build_stages(cfg: DictConfig | dict) -> Stages:
     features = build_features(cfg.get("features"))
     if features is not None:
         features.fit([""])  # lexicons and analyzers load here, once per process
-    return Stages(segmenter, features)
+    cache_cfg = cfg.get("cache") or {}
+    cache = None
+    if features is not None and cache_cfg.get("enabled", False):
+        cache = FeatureCache(cache_cfg.get("dir"))
+    return Stages(segmenter, features, cache)
 
 
-def _init_worker(cfg_container: dict) -> None:
-    global _WORKER
-    _WORKER = build_stages(cfg_container)
+def stages_for(cfg_container: dict) -> Stages:
+    """The stages of a config, built at most once per process."""
+    key = hashlib.sha1(json.dumps(cfg_container, sort_keys=True, default=str).encode()).hexdigest()
+    if key not in _BUILT:
+        _BUILT[key] = build_stages(cfg_container)
+    return _BUILT[key]
 
 
-def process_chunk(articles: pd.DataFrame, stages: Stages | None = None) -> dict[str, pd.DataFrame]:
-    """Segment and score one chunk of articles: ``{"articles", "segments", "features"}``."""
-    stages = stages or _WORKER
-    assert stages is not None, "process_chunk needs stages (or a worker initialised with them)"
+def process_chunk(articles: pd.DataFrame, stages: Stages | dict) -> dict[str, pd.DataFrame]:
+    """Segment and score one chunk of articles.
+
+    Returns ``{"articles", "segments", "features", "article_voice"}`` (the last two when
+    features are selected). ``stages`` may be a config container; workers then build the
+    stages once and reuse them for every chunk they get.
+    """
+    if isinstance(stages, dict):
+        stages = stages_for(stages)
     out = {"articles": articles}
     if stages.segmenter is None:
         return out
     segments = stages.segmenter.segment_table(articles)
     out["segments"] = segments
     if stages.features is not None:
-        out["features"] = score_segments(segments, stages.features)
+        features = score_segments(segments, stages.features, stages.cache)
+        out["features"] = features
+        out["article_voice"] = aggregate_article_voice(features, articles)
     return out
 
 
-def score_segments(segments: pd.DataFrame, features: Any) -> pd.DataFrame:
+def aggregate_article_voice(features: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:
+    """One row per article and measured voice: character-weighted means of segment features.
+
+    Weights are segment lengths, so a long paragraph counts more than a two-word quote;
+    missing values (non-English segments) are left out of both numerator and denominator.
+    """
+    keys = ["article_id", "voice"]
+    value_cols = [c for c in features.columns if c not in ("article_id", "position", "voice", "kind", "lang", "n_chars")]
+    w = features["n_chars"].astype(float).to_numpy()[:, None]
+    x = features[value_cols].to_numpy(dtype=float)
+    valid = ~np.isnan(x)
+    num = pd.DataFrame(np.where(valid, x * w, 0.0), columns=value_cols)
+    den = pd.DataFrame(np.where(valid, w, 0.0), columns=value_cols)
+    groups = [features["article_id"].to_numpy(), features["voice"].to_numpy()]
+    num_g = num.groupby(groups).sum()
+    den_g = den.groupby(groups).sum()
+    means = num_g / den_g.where(den_g > 0)
+    chars = features.groupby(keys)["n_chars"].sum()
+    means.index = chars.index
+    table = means.reset_index()
+    table.insert(2, "n_chars", chars.to_numpy())
+    meta = articles[["id", "outlet", "lean", "topic"]].rename(columns={"id": "article_id"})
+    table = meta.merge(table, on="article_id", how="inner")
+    return table.sort_values(keys, kind="stable").reset_index(drop=True)
+
+
+def score_segments(segments: pd.DataFrame, features: Any, cache: FeatureCache | None = None) -> pd.DataFrame:
     """Feature rows for the measured segments (outlet/quoted/social voice, English).
 
     Non-English segments are kept in the segment table but not scored with English
@@ -104,7 +149,11 @@ def score_segments(segments: pd.DataFrame, features: Any) -> pd.DataFrame:
     english = segments["lang"].fillna("en").eq("en")
     todo = segments[measured & english]
     names = list(features.get_feature_names_out())
-    if len(todo):
+    if len(todo) and cache is not None:
+        texts = todo["text"].tolist()
+        blocks = [cache.transform(name, est, texts) for name, est in features.transformer_list]
+        values = pd.DataFrame(np.hstack(blocks), columns=names, index=todo.index)
+    elif len(todo):
         values = features.transform(todo["text"].tolist())
         values = pd.DataFrame(values, columns=names, index=todo.index)
     else:
@@ -149,11 +198,20 @@ def run_chunks(
     cfg: DictConfig,
     work: Path,
     stage_hash: str,
+    total: int | None = None,
 ) -> dict[str, int]:
-    """Process every chunk with the configured executor; skip chunks already done."""
+    """Process every chunk with the configured executor; skip chunks already done.
+
+    Executors: ``serial`` (this process), ``local`` (worker processes), ``dask``
+    (dask.distributed: a LocalCluster, or ``executor.address`` of a running scheduler).
+    Every executor runs the same :func:`process_chunk` and the driver writes the parts, so
+    results are identical. At most ``2 * workers`` chunks are in flight: memory is bounded.
+    """
     kind = cfg.executor.get("kind", "serial")
     n_jobs = int(cfg.executor.get("n_jobs", 1) or 1)
     counts = {"chunks": 0, "resumed": 0}
+    container = OmegaConf.to_container(cfg, resolve=True)
+    progress = tqdm(total=total, unit="article", desc="framelens", disable=None, leave=False)
 
     def todo() -> Iterator[tuple[int, pd.DataFrame, str]]:
         for i, chunk in enumerate(chunks):
@@ -161,37 +219,114 @@ def run_chunks(
             key = _chunk_key(chunk, stage_hash)
             if _is_done(work, i, key):
                 counts["resumed"] += 1
+                progress.update(len(chunk))
                 continue
             yield i, chunk, key
 
-    if kind == "serial" or n_jobs == 1:
-        stages = build_stages(cfg)
-        for i, chunk, key in todo():
-            _write_parts(work, i, process_chunk(chunk, stages), key)
-    elif kind == "local":
-        container = OmegaConf.to_container(cfg, resolve=True)
-        with ProcessPoolExecutor(n_jobs, initializer=_init_worker, initargs=(container,)) as pool:
-            pending: dict[Any, tuple[int, str]] = {}
+    def finish(i: int, chunk_ids: list[str], key: str, result: Any) -> None:
+        _write_parts(work, i, result, key)
+        progress.update(len(chunk_ids))
+
+    try:
+        if kind == "serial" or (kind == "local" and n_jobs == 1):
+            stages = build_stages(cfg)
             for i, chunk, key in todo():
-                pending[pool.submit(process_chunk, chunk)] = (i, key)
-                if len(pending) >= 2 * n_jobs:  # bounded in-flight chunks: bounded memory
-                    _drain(pending, work, wait_all=False)
-            _drain(pending, work, wait_all=True)
-    else:
-        raise FramelensError(f"executor.kind={kind!r} is not known; use serial or local")
+                try:
+                    result = process_chunk(chunk, stages)
+                except Exception as exc:
+                    raise ChunkFailed(i, chunk["id"].tolist(), exc) from exc
+                finish(i, chunk["id"].tolist(), key, result)
+        elif kind == "local":
+            with ProcessPoolExecutor(n_jobs) as pool:
+                _run_pool(pool.submit, todo(), container, 2 * n_jobs, finish, _wait_futures)
+        elif kind == "dask":
+            client, owned = _dask_client(cfg.executor)
+            try:
+                n_workers = max(1, len(client.scheduler_info().get("workers", {})))
+                _run_pool(client.submit, todo(), container, 2 * n_workers, finish, _wait_dask)
+            finally:
+                if owned:
+                    cluster = client.cluster
+                    client.close()
+                    if cluster is not None:
+                        cluster.close()
+        else:
+            raise FramelensError(f"executor.kind={kind!r} is not known; use serial, local or dask")
+    finally:
+        progress.close()
     return counts
 
 
-def _drain(pending: dict, work: Path, wait_all: bool) -> None:
-    from concurrent.futures import FIRST_COMPLETED, wait
+class ChunkFailed(FramelensError):
+    """A chunk failed in a worker: names the articles involved; the run can be resumed."""
 
+    def __init__(self, index: int, ids: list[str], exc: BaseException):
+        shown = ", ".join(map(str, ids[:5])) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+        super().__init__(
+            f"chunk {index} failed ({type(exc).__name__}: {exc}); articles involved: {shown}. "
+            "Finished chunks are kept: fix the cause and run the same command again to resume"
+        )
+        self.index = index
+        self.ids = ids
+
+
+def _run_pool(submit, tasks, container, max_in_flight, finish, wait_some) -> None:
+    pending: dict[Any, tuple[int, list[str], str]] = {}
+    for i, chunk, key in tasks:
+        pending[submit(process_chunk, chunk, container)] = (i, chunk["id"].tolist(), key)
+        if len(pending) >= max_in_flight:
+            _collect(pending, finish, wait_some, wait_all=False)
+    _collect(pending, finish, wait_some, wait_all=True)
+
+
+def _collect(pending: dict, finish, wait_some, wait_all: bool) -> None:
     while pending:
-        done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
-        for fut in done:
-            i, key = pending.pop(fut)
-            _write_parts(work, i, fut.result(), key)
+        for fut in wait_some(list(pending)):
+            i, ids, key = pending.pop(fut)
+            try:
+                result = fut.result()
+            except Exception as exc:  # a worker crash or an error inside the chunk
+                for other in pending:
+                    other.cancel()
+                raise ChunkFailed(i, ids, exc) from exc
+            finish(i, ids, key, result)
         if not wait_all:
             return
+
+
+def _wait_futures(futures: list) -> list:
+    done, _ = wait(futures, return_when=FIRST_COMPLETED)
+    return list(done)
+
+
+def _wait_dask(futures: list) -> list:
+    from distributed import wait as dask_wait
+
+    done, _ = dask_wait(futures, return_when="FIRST_COMPLETED")
+    return list(done)
+
+
+def _dask_client(ecfg: Any):
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as exc:
+        raise FramelensError(
+            "executor=dask needs dask.distributed: pip install -e '.[dask]'"
+        ) from exc
+    address = ecfg.get("address")
+    if address:
+        try:
+            return Client(address, timeout=ecfg.get("timeout", "30s")), False
+        except OSError as exc:
+            raise FramelensError(f"cannot reach the Dask scheduler at {address}: {exc}") from exc
+    cluster = LocalCluster(
+        n_workers=int(ecfg.get("n_workers", 2)),
+        threads_per_worker=int(ecfg.get("threads_per_worker", 1)),
+        processes=True,
+        dashboard_address=None,
+        host="127.0.0.1",
+    )
+    return Client(cluster), True
 
 
 def read_parts(work: Path, table: str, columns: list[str] | None = None) -> pd.DataFrame:

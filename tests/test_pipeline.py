@@ -17,14 +17,14 @@ from analysis.run import compose_config
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _run(tmp: Path, *overrides: str):
-    cfg = compose_config(["corpus=sample", *overrides])
+def _run(tmp: Path, *overrides: str, formats: str = "[png]"):
+    cfg = compose_config(["corpus=sample", f"plot.formats={formats}", *overrides])
     return run_pipeline(cfg, out_dir=tmp)
 
 
 @pytest.fixture(scope="module")
 def sample_run(tmp_path_factory):
-    return _run(tmp_path_factory.mktemp("run"))
+    return _run(tmp_path_factory.mktemp("run"), formats="[png,pdf,svg]")
 
 
 def test_run_writes_outputs(sample_run):
@@ -52,7 +52,7 @@ def test_segments_are_written_with_the_run(sample_run):
 
 
 def test_rerun_is_byte_identical(sample_run, tmp_path):
-    again = _run(tmp_path)
+    again = _run(tmp_path, formats="[png,pdf,svg]")
     first, second = sample_run.out_dir, again.out_dir
     files = sorted(
         p.relative_to(first) for p in first.rglob("*") if p.is_file() and "work" not in p.parts
@@ -160,3 +160,38 @@ def test_cli_corpora_verify_and_info(mirror):
     assert proc.returncode == 0, proc.stderr
     assert "13,727  right" in proc.stdout and "CNN (Web News)" in proc.stdout
     assert "elections" in proc.stdout
+
+
+def _boom(self, articles):
+    if "000_3cce98ca88fb24fd" in set(articles["id"]):
+        raise RuntimeError("simulated worker crash")
+    return _ORIGINAL_SEGMENT_TABLE(self, articles)
+
+
+from analysis.segment import Segmenter  # noqa: E402
+
+_ORIGINAL_SEGMENT_TABLE = Segmenter.segment_table
+
+
+@pytest.mark.parametrize("executor", ["serial", "local"])
+def test_worker_failure_names_articles_and_run_resumes(tmp_path, monkeypatch, executor):
+    from analysis.pipeline import ChunkFailed
+
+    monkeypatch.setattr(Segmenter, "segment_table", _boom)  # local workers fork and inherit it
+    overrides = ["chunk_size=10", f"executor={executor}", "executor.n_jobs=2"]
+    with pytest.raises(ChunkFailed, match="000_3cce98ca88fb24fd") as info:
+        _run(tmp_path, *overrides)
+    assert "run the same command again to resume" in str(info.value)
+    done_before = len(list((tmp_path / "work" / "done").glob("*.json")))
+    monkeypatch.setattr(Segmenter, "segment_table", _ORIGINAL_SEGMENT_TABLE)
+    result = _run(tmp_path, *overrides)
+    assert len(read_parts(result.work_dir, "articles")) == 41
+    assert done_before >= 0
+
+
+@pytest.mark.slow
+def test_dask_local_cluster_gives_the_same_tables(sample_run, tmp_path):
+    pytest.importorskip("distributed")
+    result = _run(tmp_path, "executor=dask", "executor.n_workers=2", "chunk_size=10")
+    for name in ("corpus_counts.csv", "voice_shares_by_lean.csv", "segments_by_kind.csv"):
+        assert (result.out_dir / name).read_bytes() == (sample_run.out_dir / name).read_bytes(), name

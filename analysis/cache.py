@@ -1,0 +1,133 @@
+"""Feature cache: values keyed by text hash + extractor name + extractor version.
+
+A rerun, or a second experiment over the same texts, reads the values instead of
+recomputing them. Each extractor configuration gets its own SQLite table whose name is a
+hash of the extractor's class, parameters, ``feature_version`` and the content of the
+lexicon files it may read, so values from different versions are never mixed. SQLite
+handles concurrent writers (local worker processes, Dask workers on one machine).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+LEXICON_DIR = Path(__file__).resolve().parent / "lexicons"
+
+
+def default_cache_dir() -> Path:
+    return Path(os.environ.get("FRAMELENS_CACHE", Path.home() / ".cache" / "framelens"))
+
+
+def text_key(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def _lexicon_fingerprint() -> str:
+    digest = hashlib.sha1()
+    for path in sorted(LEXICON_DIR.glob("*.yaml")):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def extractor_key(name: str, estimator: Any) -> str:
+    """Stable id of an extractor configuration and version."""
+    params = estimator.get_params(deep=False)
+    files = {}
+    for key, value in params.items():
+        if isinstance(value, (str, os.PathLike)) and Path(value).is_file():
+            files[key] = hashlib.sha1(Path(value).read_bytes()).hexdigest()
+    from analysis import __version__
+
+    spec = {
+        "name": name,
+        "class": f"{type(estimator).__module__}.{type(estimator).__qualname__}",
+        "params": {k: repr(v) for k, v in sorted(params.items())},
+        "feature_version": str(getattr(estimator, "feature_version", __version__)),
+        "lexicons": _lexicon_fingerprint(),
+        "files": files,
+    }
+    return hashlib.sha1(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:20]
+
+
+class FeatureCache:
+    """Per-text feature rows in ``<dir>/features.sqlite``.
+
+    Parameters
+    ----------
+    directory : path
+        Cache folder (default ``$FRAMELENS_CACHE`` or ``~/.cache/framelens``).
+    """
+
+    def __init__(self, directory: str | os.PathLike | None = None):
+        self.directory = Path(directory) if directory else default_cache_dir()
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.path = self.directory / "features.sqlite"
+        self._con: sqlite3.Connection | None = None
+        self.hits = 0
+        self.misses = 0
+
+    @property
+    def con(self) -> sqlite3.Connection:
+        if self._con is None:
+            self._con = sqlite3.connect(self.path, timeout=120)
+            self._con.execute("PRAGMA journal_mode=WAL")
+            self._con.execute("PRAGMA synchronous=NORMAL")
+        return self._con
+
+    def _table(self, key: str, width: int) -> str:
+        table = f"f_{key}"
+        self.con.execute(
+            f"CREATE TABLE IF NOT EXISTS {table} (h TEXT PRIMARY KEY, v BLOB NOT NULL)"
+        )
+        return table
+
+    def transform(self, name: str, estimator: Any, texts: Sequence[str]) -> np.ndarray:
+        """``estimator.transform(texts)``, reading cached rows and computing only the rest."""
+        n_out = len(estimator.get_feature_names_out())
+        table = self._table(extractor_key(name, estimator), n_out)
+        keys = [text_key(t) for t in texts]
+        found: dict[str, np.ndarray] = {}
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), 900):  # SQLite's bound-parameter limit
+            batch = unique[start : start + 900]
+            marks = ",".join("?" * len(batch))
+            for h, blob in self.con.execute(f"SELECT h, v FROM {table} WHERE h IN ({marks})", batch):
+                row = np.frombuffer(blob, dtype=np.float64)
+                if row.shape[0] == n_out:
+                    found[h] = row
+        todo = [i for i, k in enumerate(keys) if k not in found]
+        first_of = {}
+        for i in todo:
+            first_of.setdefault(keys[i], i)
+        self.hits += len(keys) - len(todo)
+        self.misses += len(first_of)
+        if first_of:
+            idx = list(first_of.values())
+            values = np.asarray(estimator.transform([texts[i] for i in idx]), dtype=np.float64)
+            rows = [(keys[i], values[j].tobytes()) for j, i in enumerate(idx)]
+            with self.con:
+                self.con.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?, ?)", rows)
+            for j, i in enumerate(idx):
+                found[keys[i]] = values[j]
+        if not keys:
+            return np.empty((0, n_out))
+        return np.vstack([found[k] for k in keys])
+
+    def close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        # connections do not cross process boundaries; each worker opens its own
+        state = self.__dict__.copy()
+        state["_con"] = None
+        return state
