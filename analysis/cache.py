@@ -99,7 +99,9 @@ class FeatureCache:
         for start in range(0, len(unique), 900):  # SQLite's bound-parameter limit
             batch = unique[start : start + 900]
             marks = ",".join("?" * len(batch))
-            for h, blob in self.con.execute(f"SELECT h, v FROM {table} WHERE h IN ({marks})", batch):
+            for h, blob in self.con.execute(
+                f"SELECT h, v FROM {table} WHERE h IN ({marks})", batch
+            ):
                 row = np.frombuffer(blob, dtype=np.float64)
                 if row.shape[0] == n_out:
                     found[h] = row

@@ -6,6 +6,8 @@
     framelens corpora fetch NAME [--mirror DIR]
     framelens corpora verify [NAME ...]     checksums of fetched copies (or the mirror's)
     framelens segment FILE_OR_ID [--corpus NAME] [--format text|json]
+    framelens reproduce NAME                rerun an experiment: "identical" or what moved
+    framelens features --input FILE --output OUT.csv [--text-field text] [--no-segment] [overrides]
 
 User errors print one line and exit non-zero; ``--debug`` (or FRAMELENS_DEBUG=1) shows the
 traceback.
@@ -125,6 +127,52 @@ def cmd_segment(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- features
+
+
+def cmd_features(args: argparse.Namespace) -> int:
+    from analysis.features import DEFAULT_FEATURES
+    from analysis.pipeline import build_stages
+    from analysis.run import compose_config
+    from analysis.score import score_file
+
+    overrides = list(args.overrides)
+    if not any(o.startswith("features=") for o in overrides):
+        overrides.append("features=[" + ",".join(DEFAULT_FEATURES) + "]")
+    cfg = compose_config(overrides)
+    stages = build_stages(cfg)
+    info = score_file(
+        args.input,
+        args.output,
+        stages,
+        text_field=args.text_field,
+        id_field=args.id_field,
+        segment=not args.no_segment,
+    )
+    bad = info["rows"] - info["scored"]
+    sys.stderr.write(
+        f"[framelens] {info['rows']:,} rows: {info['scored']:,} scored, {bad:,} with a reason\n"
+    )
+    _out(info["output"])
+    return 0
+
+
+# --------------------------------------------------------------------------- reproduce
+
+
+def cmd_reproduce(args: argparse.Namespace) -> int:
+    from analysis.reproduce import reproduce
+
+    problems = reproduce(args.name, args.overrides, keep=args.keep)
+    if not problems:
+        _out(f"{args.name}: identical")
+        return 0
+    _out(f"{args.name}: {len(problems)} difference(s)")
+    for line in problems:
+        _out(f"  {line}")
+    return 1
+
+
 # --------------------------------------------------------------------------- run
 
 
@@ -158,6 +206,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--table", help="table of the corpus (info)")
     p.add_argument("--force", action="store_true", help="fetch again even if present")
     p.set_defaults(func=cmd_corpora)
+
+    p = sub.add_parser("features", help="score your own texts (CSV/TSV/JSONL) into CSV/Parquet")
+    p.add_argument("--input", required=True, help="CSV, TSV, JSONL(.gz) or Parquet file")
+    p.add_argument("--output", required=True, help="OUT.csv or OUT.parquet")
+    p.add_argument("--text-field", default="text", help="column holding the text")
+    p.add_argument("--id-field", default="id", help="column holding ids (else row numbers)")
+    p.add_argument(
+        "--no-segment", action="store_true", help="score each text whole (tweets, sentences)"
+    )
+    p.add_argument("overrides", nargs="*", help="Hydra overrides, e.g. features=[vader,framing]")
+    p.set_defaults(func=cmd_features)
+
+    p = sub.add_parser("reproduce", help="rerun an experiment; report identical or what moved")
+    p.add_argument("name", help="experiment name (configs/experiment/NAME.yaml)")
+    p.add_argument("overrides", nargs="*", help="extra Hydra overrides, e.g. executor=local")
+    p.add_argument("--keep", action="store_true", help="keep the rerun's folder")
+    p.set_defaults(func=cmd_reproduce)
 
     p = sub.add_parser("segment", help="show an article split into segments and voices")
     p.add_argument("target", help="a text/HTML file, or an article id in --corpus")

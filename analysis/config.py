@@ -87,6 +87,7 @@ def build_features(features: Any) -> Any:
     if not features:
         return None
     parts = [(name, build(node, f"features.{name}")) for name, node in features.items()]
-    union = FeatureUnion(parts)
+    # names are already prefixed by family (vader_, frame_, actor_), so drop "<key>__"
+    union = FeatureUnion(parts, verbose_feature_names_out=False)
     union.set_output(transform="pandas")
     return union

@@ -476,7 +476,7 @@ def _read_csv(path: Path, spec: TableSpec, delimiter: str) -> Iterator[RawRecord
             width = len(header)
             row_no = 0
             for row in reader:
-                if not row or (len(row) == 1 and not row[0].strip()):
+                if not row:  # a truly empty line; whitespace-only values are records
                     continue
                 row_no += 1
                 loc = f"{name}:{reader.line_num}"

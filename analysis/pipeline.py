@@ -119,7 +119,11 @@ def aggregate_article_voice(features: pd.DataFrame, articles: pd.DataFrame) -> p
     missing values (non-English segments) are left out of both numerator and denominator.
     """
     keys = ["article_id", "voice"]
-    value_cols = [c for c in features.columns if c not in ("article_id", "position", "voice", "kind", "lang", "n_chars")]
+    value_cols = [
+        c
+        for c in features.columns
+        if c not in ("article_id", "position", "voice", "kind", "lang", "n_chars")
+    ]
     w = features["n_chars"].astype(float).to_numpy()[:, None]
     x = features[value_cols].to_numpy(dtype=float)
     valid = ~np.isnan(x)
@@ -138,7 +142,9 @@ def aggregate_article_voice(features: pd.DataFrame, articles: pd.DataFrame) -> p
     return table.sort_values(keys, kind="stable").reset_index(drop=True)
 
 
-def score_segments(segments: pd.DataFrame, features: Any, cache: FeatureCache | None = None) -> pd.DataFrame:
+def score_segments(
+    segments: pd.DataFrame, features: Any, cache: FeatureCache | None = None
+) -> pd.DataFrame:
     """Feature rows for the measured segments (outlet/quoted/social voice, English).
 
     Non-English segments are kept in the segment table but not scored with English

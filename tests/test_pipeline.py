@@ -194,4 +194,6 @@ def test_dask_local_cluster_gives_the_same_tables(sample_run, tmp_path):
     pytest.importorskip("distributed")
     result = _run(tmp_path, "executor=dask", "executor.n_workers=2", "chunk_size=10")
     for name in ("corpus_counts.csv", "voice_shares_by_lean.csv", "segments_by_kind.csv"):
-        assert (result.out_dir / name).read_bytes() == (sample_run.out_dir / name).read_bytes(), name
+        assert (result.out_dir / name).read_bytes() == (sample_run.out_dir / name).read_bytes(), (
+            name
+        )

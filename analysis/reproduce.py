@@ -1,0 +1,80 @@
+"""``framelens reproduce NAME``: rerun an experiment and compare with its committed outputs.
+
+The experiment is rerun into a temporary folder (fresh work directory; the feature cache
+may be used, since it is keyed by extractor version) and every committed file is compared
+byte for byte. For CSV tables that moved, the cells that changed are listed.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.errors import FramelensError
+from analysis.pipeline import run_pipeline
+from analysis.run import compose_config
+
+IGNORED_PARTS = {"work"}
+
+
+def _files(root: Path) -> set[Path]:
+    return {
+        p.relative_to(root)
+        for p in root.rglob("*")
+        if p.is_file() and not IGNORED_PARTS & set(p.relative_to(root).parts)
+    }
+
+
+def diff_csv(old: Path, new: Path, limit: int = 10) -> list[str]:
+    """Human-readable cell differences between two CSV tables."""
+    a, b = pd.read_csv(old), pd.read_csv(new)
+    if list(a.columns) != list(b.columns):
+        return [f"columns changed: {list(a.columns)} -> {list(b.columns)}"]
+    if len(a) != len(b):
+        return [f"rows changed: {len(a)} -> {len(b)}"]
+    out = []
+    for col in a.columns:
+        x, y = a[col], b[col]
+        same = (x == y) | (x.isna() & y.isna())
+        for i in same[~same].index[: limit - len(out)]:
+            out.append(f"row {i + 1}, {col}: {x[i]} -> {y[i]}")
+        if len(out) >= limit:
+            out.append("...")
+            break
+    return out
+
+
+def compare_dirs(committed: Path, rerun: Path) -> list[str]:
+    """Differences between two output folders (empty list: identical)."""
+    old, new = _files(committed), _files(rerun)
+    problems = [f"missing in rerun: {p}" for p in sorted(old - new)]
+    problems += [f"new in rerun: {p}" for p in sorted(new - old)]
+    for rel in sorted(old & new):
+        if (committed / rel).read_bytes() == (rerun / rel).read_bytes():
+            continue
+        if rel.suffix == ".csv":
+            cells = diff_csv(committed / rel, rerun / rel)
+            problems.append(f"changed: {rel}" + "".join(f"\n    {c}" for c in cells))
+        else:
+            problems.append(f"changed: {rel}")
+    return problems
+
+
+def reproduce(name: str, overrides: list[str] | None = None, keep: bool = False) -> list[str]:
+    """Rerun experiment ``name``; return the differences (empty when identical)."""
+    cfg = compose_config([f"experiment={name}", *(overrides or [])])
+    committed = Path(cfg.output_dir)
+    if not committed.is_dir():
+        raise FramelensError(
+            f"{committed} does not exist: run `framelens run experiment={name}` first"
+        )
+    tmp = Path(tempfile.mkdtemp(prefix=f"reproduce-{name}-"))
+    try:
+        run_pipeline(cfg, out_dir=tmp, command=f"framelens run experiment={name}")
+        return compare_dirs(committed, tmp)
+    finally:
+        if not keep:
+            shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,93 @@
+"""framelens features: a researcher's own texts in, one row per input row out."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from analysis.pipeline import build_stages
+from analysis.run import compose_config
+from analysis.score import read_rows, score_file
+
+TWEET = (
+    "THE TALIBAN WOULD LIKE TO THANK THE AMERICAN TAXPAYER FOR THEIR RECENT LARGE DONATION "
+    "OF HUMVEE VEHICLES. pic.twitter.com/HW1VXPUTnF"
+)
+PROSE = "Taliban militants were spotted parading around in US-made Humvees, footage shows."
+
+
+@pytest.fixture(scope="module")
+def stages(tmp_path_factory):
+    cache = tmp_path_factory.mktemp("cache")
+    cfg = compose_config(["features=[irony_cues,issue_frames,actors,style]", f"cache.dir={cache}"])
+    return build_stages(cfg)
+
+
+def test_one_row_per_input_row_in_order_with_reasons(tmp_path, stages):
+    src = tmp_path / "in.jsonl"
+    lines = [
+        {"id": "t1", "text": TWEET},
+        {"id": "t2", "text": ""},
+        {"id": "t3", "text": PROSE},
+        {"id": "t4", "text": None},
+        {"id": "t5", "text": ["not", "text"]},
+    ]
+    src.write_text(
+        "\n".join(json.dumps(x) for x in lines[:3])
+        + "\n{broken json\n"
+        + "\n".join(json.dumps(x) for x in lines[3:])
+        + "\n"
+    )
+    out = tmp_path / "out.csv"
+    info = score_file(src, out, stages)
+    table = pd.read_csv(out)
+    assert info["rows"] == len(table) == 6
+    assert table["id"].tolist() == ["t1", "t2", "t3", "4", "t4", "t5"]
+    reasons = table["reason"].fillna("").tolist()
+    assert reasons[0] == "" and reasons[2] == ""
+    assert reasons[1] == "empty text"
+    assert reasons[3].startswith("invalid JSON")
+    assert "missing" in reasons[4] and "list" in reasons[5]
+    assert list(table.columns[:2]) == ["id", "irony_sarcastic_gratitude"]
+    # the mockery sits in the social voice; the prose is the outlet's
+    assert table.loc[0, "irony_sarcastic_gratitude"] > 0 and table.loc[0, "share_social"] == 1
+    assert table.loc[0, "issue_cost_to_taxpayer"] > table.loc[2, "issue_cost_to_taxpayer"]
+    assert table.loc[2, "actor_taliban__militants"] > 0 and table.loc[2, "share_outlet"] == 1
+
+
+def test_no_segment_scores_whole_texts_and_parquet_output(tmp_path, stages):
+    src = tmp_path / "in.csv"
+    pd.DataFrame({"text": [TWEET, PROSE, "   "]}).to_csv(src, index=False)
+    out = tmp_path / "out.parquet"
+    score_file(src, out, stages, segment=False)
+    table = pd.read_parquet(out)
+    assert table["id"].tolist() == ["1", "2", "3"]  # no id column: row numbers
+    assert table.loc[0, "irony_sarcastic_gratitude"] > 0
+    assert table.loc[2, "reason"] == "empty text"
+    assert "share_social" not in table.columns
+
+
+def test_missing_text_column_is_a_reason_not_a_crash(tmp_path):
+    src = tmp_path / "in.csv"
+    pd.DataFrame({"body": ["x"]}).to_csv(src, index=False)
+    rows = read_rows(src, "text")
+    assert rows.loc[0, "reason"].startswith("no column 'text'")
+
+
+def test_cli_features(tmp_path):
+    src = tmp_path / "in.tsv"
+    src.write_text("id\ttext\nx\t" + PROSE + "\n")
+    out = tmp_path / "out.csv"
+    proc = subprocess.run(
+        [sys.executable, "-m", "analysis.cli", "features", "--input", str(src), "--output",
+         str(out), "features=[hedging,vader]", f"cache.dir={tmp_path / 'cache'}"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == str(out)
+    table = pd.read_csv(out)
+    assert table["id"].tolist() == ["x"] and "vader_compound_mean" in table.columns
