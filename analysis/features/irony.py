@@ -1,0 +1,439 @@
+"""Irony and sarcasm: interpretable cues, and the probability from a trained classifier.
+
+:class:`IronyCues` counts things a reader can point at (sarcastic gratitude, shouting,
+scare quotes, #sarcasm, "yeah right", positive words about a war). :class:`IronyProbability`
+wraps a classifier trained elsewhere (``framelens classify train irony``) and reports its
+calibrated probability. Both are usually read per voice: in the worked example the
+mockery lives in embedded tweets, not in the outlet's own sentences.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.validation import check_is_fitted
+
+from ._text import (
+    Lexicon,
+    analyze,
+    as_texts,
+    normalize_token,
+    read_yaml_source,
+    text_tags,
+    tokenize,
+)
+from .sentiment import load_vader_lexicon
+
+__all__ = ["IronyCues", "IronyProbability", "strip_irony_hashtags"]
+
+_NEGATORS = frozenset(
+    [
+        "not",
+        "no",
+        "never",
+        "neither",
+        "nor",
+        "nobody",
+        "nothing",
+        "none",
+        "nowhere",
+        "hardly",
+        "barely",
+        "without",
+    ]
+)
+
+# A quoted phrase: curly, guillemet, or straight quotes opening after white space or an
+# opening bracket (so the gap between two quotations is not read as one).
+_QUOTE_RES = (
+    re.compile(r"“\s*([^“”\n]{1,60}?)\s*”"),
+    re.compile(r"«\s*([^«»\n]{1,60}?)\s*»"),
+    re.compile(r"(?<![^\s(\[—–-])\"(?=\S)([^\"\n]{1,60}?)(?<=\S)\"(?!\w)"),
+    re.compile(r"(?<![^\s(\[—–-])'(?=\w)([^'\n]{1,40}?)(?<=[^\s'])'(?!\w)"),
+    re.compile(r"(?<!\w)‘(?=\S)([^‘’\n]{1,40}?)(?<=\S)’(?!\w)"),
+)
+_ELLIPSIS_RE = re.compile(r"\.{3,}|…+|(?:\. ){2}\.")
+_THANK_RE = re.compile(r"thank", re.IGNORECASE)
+_THANKS_FOR_NOTHING_RE = re.compile(
+    r"\bthanks?\s+(?:you\s+)?(?:so\s+much\s+|a\s+lot\s+)?for\s+nothing\b"
+    r"|\bgee,?\s+thanks\b|\bthanks,?\s+obama\b",
+    re.IGNORECASE,
+)
+_THANK_FOR_RE = re.compile(
+    r"\bthank(?:s|\s+you|\s+u)?\b[^.!?\n]{0,100}?\bfor\b(?P<rest>[^.!?\n]{0,140})",
+    re.IGNORECASE,
+)
+
+
+def _alternation(words) -> str:
+    alts = sorted({w.strip().lower() for w in words if w and w.strip()}, key=len, reverse=True)
+    return "|".join(re.escape(a) for a in alts) if alts else r"(?!x)x"
+
+
+def _hashtag_regex(tags) -> re.Pattern:
+    return re.compile(rf"#(?:{_alternation(tags)})(?![\w])", re.IGNORECASE)
+
+
+def _bundled_hashtags() -> list[str]:
+    data, _ = read_yaml_source("irony_cues")
+    return list(data.get("irony_hashtags", []))
+
+
+def strip_irony_hashtags(texts, tags=None) -> list[str]:
+    """Remove irony-labelling hashtags (#irony, #sarcasm, #not...) from each text.
+
+    SemEval-2018 Task 3 collected ironic tweets by these hashtags, so a classifier must
+    neither train nor predict on them (see PITFALLS.md); :class:`IronyCues` counts them
+    separately.
+    """
+    rx = _hashtag_regex(tags if tags is not None else _bundled_hashtags())
+    return [re.sub(r"[ \t]{2,}", " ", rx.sub(" ", t)).strip() for t in as_texts(texts)]
+
+
+class IronyCues(TransformerMixin, BaseEstimator):
+    """Counts of interpretable irony and sarcasm cues per text.
+
+    Output columns (counts unless noted):
+
+    ``irony_sarcastic_gratitude``
+        Sentences thanking someone for a donation/gift/generosity ("would like to thank the
+        American taxpayer for their recent large donation"), "thanks for nothing" and
+        similar, or thanking someone for a negative event ("thank you Biden for the chaos").
+    ``irony_all_caps_ratio``
+        Share of word tokens (2+ characters, not numbers) written in ALL CAPS (NaN
+        without such words; words in uncased scripts count as not capitalized).
+    ``irony_scare_quotes``
+        Quoted phrases of 1-3 words (“dozens”, 'likely'), not counting a text that is
+        itself one short quotation.
+    ``irony_hashtags``
+        Irony-labelling hashtags (#irony, #sarcasm, #not, #ironic, #sarcastic...).
+    ``irony_interjections``
+        Sarcastic interjections and stock phrases ("yeah right", "oh great", "go figure").
+    ``irony_ellipses``
+        Ellipses ("..." or "…").
+    ``irony_explicit``
+        Words naming irony or sarcasm outside hashtags ("Quite an ironic sight.").
+    ``irony_positive_negative``
+        Sentences with a positive word (VADER valence >= ``positive_threshold``, not
+        directly negated) and a negative-event word (war, attack, captured, killed,
+        crisis...): positive sentiment about a negative situation.
+
+    Empty texts give 0 counts and a NaN caps ratio. None and NaN count as empty.
+
+    Parameters
+    ----------
+    lexicon : str, path or mapping, default "irony_cues"
+        Bundled name or YAML file with the cue lists (see
+        ``analysis/lexicons/irony_cues.yaml`` for the format).
+    positive_threshold : float, default 2.0
+        Minimum VADER valence (scale -4..4) for a positive word; 2.0 keeps evaluative
+        words (great, wonderful, thanks) and drops mild ones (like, support, united).
+
+    Attributes
+    ----------
+    interjections_, negative_events_ : Lexicon
+        Compiled phrase lexicons.
+    positive_words_ : frozenset of str
+        Positive words used by the positive-about-negative cue.
+    lexicon_sha256_ : str
+        Hash of the cue lexicon file.
+
+    Notes
+    -----
+    Each cue is evidence, not a verdict: sincere thanks for a charity donation also fires
+    sarcastic gratitude, and war reporting mentions "victory" sincerely. Compare cue rates
+    between outlets and voices rather than reading single texts. The hashtag cue is useless
+    on SemEval-2018-style data, whose labels came from those hashtags.
+
+    References
+    ----------
+    .. [1] Riloff, E., Qadir, A., Surve, P., De Silva, L., Gilbert, N., & Huang, R. (2013).
+       Sarcasm as contrast between a positive sentiment and negative situation. EMNLP.
+    .. [2] Carvalho, P., Sarmento, L., Silva, M. J., & de Oliveira, E. (2009). Clues for
+       detecting irony in user-generated contents: oh...!! it's "so easy" ;-). TSA@CIKM.
+    .. [3] Van Hee, C., Lefever, E., & Hoste, V. (2018). SemEval-2018 Task 3: Irony
+       detection in English tweets. SemEval.
+    """
+
+    feature_version = "1"
+    _names = (
+        "irony_sarcastic_gratitude",
+        "irony_all_caps_ratio",
+        "irony_scare_quotes",
+        "irony_hashtags",
+        "irony_interjections",
+        "irony_ellipses",
+        "irony_explicit",
+        "irony_positive_negative",
+    )
+
+    def __init__(self, lexicon="irony_cues", positive_threshold=2.0):
+        self.lexicon = lexicon
+        self.positive_threshold = positive_threshold
+
+    def __sklearn_tags__(self):
+        return text_tags(super().__sklearn_tags__())
+
+    def fit(self, X, y=None):
+        """Check parameters and compile the cue lexicons."""
+        as_texts(X)
+        thr = self.positive_threshold
+        if isinstance(thr, bool) or not isinstance(thr, (int, float)) or not 0 < thr <= 4:
+            raise ValueError(f"positive_threshold must be in (0, 4], got {thr!r}")
+        data, sha = read_yaml_source(self.lexicon)
+        cats = data.get("categories") or {}
+        missing = {"interjection", "negative_event"} - set(cats)
+        if missing:
+            raise ValueError(f"Irony lexicon {self.lexicon!r} lacks categories {missing}")
+
+        def words(items, what):
+            items = list(items or [])
+            bad = [w for w in items if not isinstance(w, str)]
+            if bad:  # YAML reads bare yes/no/on/off as booleans: quote them
+                raise ValueError(f"Irony lexicon {what}: non-string entries {bad}")
+            return items
+
+        def terms(cat):
+            spec = cats[cat]
+            return words(spec.get("terms", []) if isinstance(spec, dict) else spec, cat)
+
+        self.interjections_ = Lexicon({"interjection": terms("interjection")})
+        self.negative_events_ = Lexicon({"negative_event": terms("negative_event")})
+        negative_single = {
+            normalize_token(t) for t in terms("negative_event") if " " not in t and "*" not in t
+        }
+        exclude = {w.lower() for w in words(data.get("positive_exclude"), "positive_exclude")}
+        positive = {
+            w
+            for w, v in load_vader_lexicon().items()
+            if v >= thr and w.isalpha() and w not in exclude
+        }
+        positive |= {w.lower() for w in words(data.get("positive_extra"), "positive_extra")}
+        self.positive_words_ = frozenset(positive - negative_single)
+        self.hashtag_re_ = _hashtag_regex(words(data.get("irony_hashtags"), "irony_hashtags"))
+        markers = words(data.get("explicit_markers"), "markers")
+        # cheap substring gate before the regex: most texts contain none of the markers
+        self.explicit_gate_ = tuple(sorted({m.lower()[:4] for m in markers if m.strip()}))
+        self.explicit_re_ = re.compile(
+            rf"(?<![#\w])(?:{_alternation(markers)})(?!\w)",
+            re.IGNORECASE,
+        )
+        self.gratitude_re_ = re.compile(
+            r"\bthank(?:s|\s+you|\s+u)?\b[^.!?\n]{0,120}?\bfor\s+(?:[\w'’-]+\s+){0,4}?"
+            rf"(?:{_alternation(words(data.get('gratitude_objects'), 'gratitude'))})\b",
+            re.IGNORECASE,
+        )
+        self.lexicon_sha256_ = sha
+        return self
+
+    def _gratitude(self, doc) -> int:
+        if not _THANK_RE.search(doc.text):
+            return 0
+        n = 0
+        for sent in doc.sentences:
+            if not _THANK_RE.search(sent):
+                continue
+            if self.gratitude_re_.search(sent) or _THANKS_FOR_NOTHING_RE.search(sent):
+                n += 1
+                continue
+            for m in _THANK_FOR_RE.finditer(sent):
+                rest = tuple(normalize_token(t) for t in tokenize(m.group("rest")))
+                if self.negative_events_.matches(rest):
+                    n += 1
+                    break
+        return n
+
+    @staticmethod
+    def _scare_quotes(text: str) -> int:
+        n = 0
+        whole = text.strip()
+        for rx in _QUOTE_RES:
+            for m in rx.finditer(text):
+                if m.group() == whole:
+                    continue
+                if 1 <= len(tokenize(m.group(1))) <= 3:
+                    n += 1
+        return n
+
+    def _explicit(self, text: str) -> int:
+        low = text.lower()
+        if not any(g in low for g in self.explicit_gate_):
+            return 0
+        return len(self.explicit_re_.findall(text))
+
+    def _positive_negative(self, doc) -> int:
+        neg = self.negative_events_.matches(doc.norm, doc.tokens, doc.sent_starts)
+        if not neg:
+            return 0
+        neg_sents = {doc.sentence_of(s) for s, _, _ in neg}
+        pos_sents = set()
+        pos = self.positive_words_
+        norm = doc.norm
+        for i, tok in enumerate(norm):
+            if tok in pos:
+                prev = norm[i - 1] if i else ""
+                if prev in _NEGATORS or prev.endswith("n't"):
+                    continue
+                pos_sents.add(doc.sentence_of(i))
+        return len(neg_sents & pos_sents)
+
+    def transform(self, X):
+        """One row of cue counts per text."""
+        check_is_fitted(self, "positive_words_")
+        texts = as_texts(X)
+        out = np.zeros((len(texts), len(self._names)))
+        for r, text in enumerate(texts):
+            doc = analyze(text)
+            words = [t for t in doc.tokens if len(t) > 1 and not t.isdigit()]
+            caps = sum(map(str.isupper, words))
+            out[r] = (
+                self._gratitude(doc),
+                caps / len(words) if words else np.nan,
+                self._scare_quotes(text) if text else 0,
+                len(self.hashtag_re_.findall(text)) if "#" in text else 0,
+                self.interjections_.count(doc)[0],
+                len(_ELLIPSIS_RE.findall(text)) if ("." in text or "…" in text) else 0,
+                self._explicit(text),
+                self._positive_negative(doc),
+            )
+        return out
+
+    def get_feature_names_out(self, input_features=None):
+        return np.asarray(self._names, dtype=object)
+
+
+# Types a framelens irony model may contain without being listed in ``trusted``: our own
+# package and the scientific stack whose types skops already audits.
+_AUTO_TRUSTED_PREFIXES = ("analysis.", "sklearn.", "numpy.", "scipy.")
+
+
+def _load_skops(path: Path, trusted) -> object:
+    try:
+        import skops.io as sio
+    except ModuleNotFoundError as err:  # pragma: no cover - skops is a dependency
+        raise RuntimeError("Loading a .skops model needs skops: pip install skops") from err
+    untrusted = sio.get_untrusted_types(file=path)
+    extra = set(trusted or ())
+    refused = [t for t in untrusted if not t.startswith(_AUTO_TRUSTED_PREFIXES) and t not in extra]
+    if refused:
+        raise ValueError(
+            f"The model file {path} contains types framelens does not trust by default: "
+            f"{refused}. If you trust the file, pass them as IronyProbability(trusted=[...])."
+        )
+    return sio.load(path, trusted=list(untrusted))
+
+
+class IronyProbability(TransformerMixin, BaseEstimator):
+    """Probability that a text is ironic, from a trained text classifier.
+
+    Output column: ``irony_probability``, NaN for texts with no word token (empty, white
+    space, a bare link, None, NaN).
+
+    Parameters
+    ----------
+    model : str, path or estimator
+        Path to the ``.skops`` file written by ``framelens classify train irony`` (loaded
+        with :func:`analysis.classifiers.load_model`, which refuses untrusted types and
+        models of other tasks), or a
+        fitted estimator (usually a Pipeline from raw text) with ``predict_proba``. To keep
+        a fitted estimator fitted through :func:`sklearn.base.clone` (which refits-from-
+        scratch copies estimator parameters), wrap it in
+        :class:`sklearn.frozen.FrozenEstimator`.
+    positive_class : label or None, default None
+        The class meaning "ironic"; None takes the last of a binary model's ``classes_``.
+    strip_hashtags : bool, default True
+        Remove #irony/#sarcasm/#not and similar before predicting (the model must not see
+        the labels' collection method; :class:`IronyCues` counts the hashtags).
+    trusted : list of str or None, default None
+        Extra type names to trust when loading a ``.skops`` file, beyond the classifier
+        module's allow-list.
+
+    Attributes
+    ----------
+    estimator_ : estimator
+        The loaded (or given) fitted classifier.
+    positive_index_ : int
+        Column of ``predict_proba`` holding the ironic class.
+    """
+
+    feature_version = "1"
+    _names = ("irony_probability",)
+
+    def __init__(self, model=None, positive_class=None, strip_hashtags=True, trusted=None):
+        self.model = model
+        self.positive_class = positive_class
+        self.strip_hashtags = strip_hashtags
+        self.trusted = trusted
+
+    def __sklearn_tags__(self):
+        return text_tags(super().__sklearn_tags__())
+
+    def fit(self, X, y=None):
+        """Load the classifier (``y`` is ignored: the model is trained elsewhere)."""
+        as_texts(X)
+        how = (
+            "Train one with `framelens classify train irony` (it writes a .skops file) and "
+            "pass its path, or pass a fitted estimator with predict_proba."
+        )
+        if self.model is None:
+            raise ValueError(f"IronyProbability needs model=... . {how}")
+        if isinstance(self.model, (str, os.PathLike)):
+            path = Path(self.model).expanduser()
+            if not path.is_file():
+                raise FileNotFoundError(f"No irony model at {str(path)!r}. {how}")
+            try:  # the classifier module's loader: its allow-list, task and format checks
+                from analysis.classifiers import load_model
+            except ImportError:
+                est = _load_skops(path, self.trusted)
+            else:
+                est = load_model(path, task="irony", trusted=self.trusted or ())
+        else:
+            est = self.model
+        if not hasattr(est, "predict_proba"):
+            raise TypeError(
+                f"The irony model must have predict_proba; {type(est).__name__} has not."
+            )
+        try:
+            check_is_fitted(est)
+        except NotFittedError as err:
+            raise ValueError(
+                "The irony model is not fitted. If it was fitted before, it was probably "
+                "cloned (clone() copies estimator parameters unfitted): wrap it in "
+                "sklearn.frozen.FrozenEstimator, or pass the path of its .skops file."
+            ) from err
+        classes = list(getattr(est, "classes_", []))
+        if self.positive_class is None:
+            if len(classes) != 2:
+                raise ValueError(
+                    f"Cannot tell the ironic class among {classes}; set positive_class."
+                )
+            idx = 1
+        elif self.positive_class in classes:
+            idx = classes.index(self.positive_class)
+        else:
+            raise ValueError(f"positive_class {self.positive_class!r} not in {classes}")
+        self.estimator_ = est
+        self.positive_index_ = idx
+        self.hashtags_ = _bundled_hashtags() if self.strip_hashtags else []
+        return self
+
+    def transform(self, X):
+        """One row per text: the probability of the ironic class."""
+        check_is_fitted(self, "estimator_")
+        texts = as_texts(X)
+        if self.strip_hashtags:
+            texts = strip_irony_hashtags(texts, self.hashtags_)
+        out = np.full((len(texts), 1), np.nan)
+        keep = [i for i, t in enumerate(texts) if analyze(t).n_tokens]
+        if keep:
+            proba = self.estimator_.predict_proba([texts[i] for i in keep])
+            out[keep, 0] = np.asarray(proba, dtype=float)[:, self.positive_index_]
+        return out
+
+    def get_feature_names_out(self, input_features=None):
+        return np.asarray(self._names, dtype=object)

@@ -1,0 +1,479 @@
+"""Sentence-level sentiment: VADER (through NLTK) and TextBlob's pattern analyzer.
+
+Both score every sentence of a text (:func:`analysis.features._text.analyze` splits them)
+and aggregate per text. Whole-text VADER saturates on articles (|compound| >= 0.95 for two
+thirds of AllSides) and sums valence over hundreds of words; sentence scores averaged per
+text stay comparable between a tweet and an article.
+
+Neither works offline out of the box: NLTK's VADER wants ``vader_lexicon`` from the NLTK
+data server, so :func:`ensure_vader_data` zips the lexicon that ships inside the
+``vaderSentiment`` wheel into ``$FRAMELENS_CACHE/nltk_data`` (default
+``~/.cache/framelens/nltk_data``) once; TextBlob's ``.sentences``/``.words`` need NLTK
+punkt, so only its pattern analyzer is called, on our own sentences.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import string
+import tempfile
+import warnings
+import zipfile
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from ._text import analyze, as_texts, memo_by_text, text_tags
+
+__all__ = [
+    "TextBlobSentiment",
+    "VaderSentiment",
+    "ensure_vader_data",
+    "framelens_cache_dir",
+    "load_vader_lexicon",
+    "textblob_sentence_scores",
+]
+
+_VADER_RESOURCE = "sentiment/vader_lexicon.zip/vader_lexicon/vader_lexicon.txt"
+_VADER_MEMBER = "vader_lexicon/vader_lexicon.txt"
+
+
+def framelens_cache_dir() -> Path:
+    """The user cache folder: ``$FRAMELENS_CACHE`` or ``~/.cache/framelens``."""
+    env = os.environ.get("FRAMELENS_CACHE")
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "framelens"
+
+
+def _vader_lexicon_bytes() -> bytes:
+    try:
+        res = resources.files("vaderSentiment").joinpath("vader_lexicon.txt")
+        return res.read_bytes()
+    except (ModuleNotFoundError, FileNotFoundError) as err:
+        raise RuntimeError(
+            "The VADER lexicon comes from the vaderSentiment package: "
+            "pip install vaderSentiment (no NLTK download needed)."
+        ) from err
+
+
+@functools.cache
+def load_vader_lexicon() -> dict[str, float]:
+    """The VADER lexicon (token -> mean valence, -4..4) from the vaderSentiment wheel."""
+    lex: dict[str, float] = {}
+    for line in _vader_lexicon_bytes().decode("utf-8").splitlines():
+        parts = line.strip().split("\t")
+        if len(parts) >= 2:
+            lex[parts[0]] = float(parts[1])
+    return lex
+
+
+def ensure_vader_data(cache_dir: str | os.PathLike | None = None) -> Path:
+    """Make NLTK's VADER loadable offline and return the NLTK data folder to use.
+
+    Writes ``<cache>/nltk_data/sentiment/vader_lexicon.zip`` (the layout ``nltk.download``
+    would produce) from the lexicon inside the vaderSentiment wheel, unless an identical
+    one is already there. NLTK 3.10 refuses absolute lexicon paths, so the folder has to be
+    on ``nltk.data.path``; :class:`VaderSentiment` puts it first. Written atomically, so
+    parallel workers can race here safely. Never downloads.
+
+    Parameters
+    ----------
+    cache_dir : path, optional
+        Cache root; default :func:`framelens_cache_dir`.
+    """
+    root = Path(cache_dir).expanduser() if cache_dir else framelens_cache_dir()
+    data_dir = root / "nltk_data"
+    target = data_dir / "sentiment" / "vader_lexicon.zip"
+    src = _vader_lexicon_bytes()
+    if target.is_file():
+        try:
+            with zipfile.ZipFile(target) as zf:
+                if zf.read(_VADER_MEMBER) == src:
+                    return data_dir
+        except (zipfile.BadZipFile, KeyError, OSError):
+            pass
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
+            info = zipfile.ZipInfo(_VADER_MEMBER, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, src)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return data_dir
+
+
+_STRIP = string.punctuation
+
+
+def _may_score(sentence: str, lexicon: dict[str, float]) -> bool:
+    """False only if VADER would certainly score ``sentence`` 0 (no lexicon item in it).
+
+    VADER looks up each white-space token (longer than one character), possibly with one
+    run of leading or trailing ASCII punctuation removed; checking the token, and the token
+    stripped on either side, is a superset of its lookups. Skipping the rest is exact and
+    saves about a quarter of the calls on news text.
+    """
+    for tok in sentence.split():
+        low = tok.lower()
+        if low in lexicon or low.rstrip(_STRIP) in lexicon or low.lstrip(_STRIP) in lexicon:
+            return True
+    return False
+
+
+_PUNCT_CHARS = frozenset(_STRIP)
+
+
+class _SentiTokens:
+    """What NLTK's ``sentiment_valence`` reads from a ``SentiText``: tokens and caps flag."""
+
+    __slots__ = ("text", "words_and_emoticons", "is_cap_diff")
+
+    def __init__(self, text: str, punc_list: frozenset):
+        words = []
+        for we in text.split():
+            if len(we) <= 1:
+                continue
+            # NLTK's SentiText maps "word," and ",word" to "word" (one PUNC_LIST item on
+            # one side of a punctuation-free word of 2+ characters) through a dict of
+            # every word x punctuation pair; this does the same lookup directly.
+            if we[-1] in _PUNCT_CHARS:
+                w = we.rstrip(_STRIP)
+                if len(w) > 1 and we[len(w) :] in punc_list and _PUNCT_CHARS.isdisjoint(w):
+                    we = w
+            elif we[0] in _PUNCT_CHARS:
+                w = we.lstrip(_STRIP)
+                if (
+                    len(w) > 1
+                    and we[: len(we) - len(w)] in punc_list
+                    and _PUNCT_CHARS.isdisjoint(w)
+                ):
+                    we = w
+            words.append(we)
+        self.text = text
+        self.words_and_emoticons = words
+        allcaps = sum(1 for w in words if w.isupper())
+        self.is_cap_diff = 0 < len(words) - allcaps < len(words)
+
+
+def _fast_polarity_scores(sia, text: str) -> dict:
+    """``sia.polarity_scores(text)``, with NLTK's tokenization step done in linear time.
+
+    NLTK's ``SentiText`` builds a dict over every (punctuation, word) pair of a sentence,
+    about 70% of VADER's run time; the scoring rules below are NLTK 3.10's
+    ``polarity_scores`` loop calling the analyzer's own methods. :class:`VaderSentiment`
+    checks in ``fit`` that both give identical scores and falls back to the stock method
+    otherwise.
+    """
+    st = _SentiTokens(text, frozenset(sia.constants.PUNC_LIST))
+    words = st.words_and_emoticons
+    boosters = sia.constants.BOOSTER_DICT
+    first_index: dict[str, int] = {}
+    for idx, token in enumerate(words):
+        first_index.setdefault(token, idx)
+    sentiments: list = []
+    n = len(words)
+    for item in words:
+        i = first_index[item]
+        low = item.lower()
+        if (i < n - 1 and low == "kind" and words[i + 1].lower() == "of") or low in boosters:
+            sentiments.append(0)
+            continue
+        sentiments = sia.sentiment_valence(0, st, item, i, sentiments)
+    sentiments = sia._but_check(words, sentiments)
+    return sia.score_valence(sentiments, text)
+
+
+#: Sentences on which the fast path must agree with NLTK (caps, emoticons, negation,
+#: boosters, "kind of", "but", "least", idioms, punctuation emphasis, glued punctuation).
+_VADER_PROBES = (
+    "The food was GREAT!!! But the service was kind of slow...",
+    "I don't think this is a good idea, not at all :(",
+    "At least it isn't the worst policy; it is the least bad one?!",
+    "He said: 'wonderful,' and ,wonderful and wonderful!? and !!wonderful",
+    "THE TALIBAN WOULD LIKE TO THANK THE AMERICAN TAXPAYER FOR THEIR DONATION.",
+    "Never so happy :) :-D <3 lol, yeah right... that's the bomb, cut the mustard",
+    "a disgraceful, failed policy",
+    "Extremely good, very bad, barely acceptable -- no. Never again!",
+    "\"Quite\" an ironic sight? #irony — 'likely' to fail; sort of ok.",
+    "KIND OF GOOD but VERY BAD, without doubt, not the best but not bad either",
+)
+
+
+class VaderSentiment(TransformerMixin, BaseEstimator):
+    """VADER sentiment per sentence (NLTK's analyzer, offline), aggregated per text.
+
+    Each sentence gets VADER's normalized ``compound`` score in [-1, 1]; per text the
+    extractor reports the mean, the share of positive (compound >= ``threshold``) and of
+    negative (<= -``threshold``) sentences, and the minimum and maximum.
+
+    Output columns: ``vader_compound_mean``, ``vader_positive_share``,
+    ``vader_negative_share``, ``vader_compound_min``, ``vader_compound_max``. A text
+    with no word token (empty, white space, a bare link, None, NaN) gives a NaN row.
+
+    Parameters
+    ----------
+    threshold : float, default 0.05
+        Compound cut-off for a positive/negative sentence; 0.05 is the authors'
+        recommendation (Hutto & Gilbert 2014, and the vaderSentiment README).
+    cache_dir : path or None, default None
+        Where to build the offline NLTK data (see :func:`ensure_vader_data`).
+
+    Attributes
+    ----------
+    analyzer_ : nltk.sentiment.vader.SentimentIntensityAnalyzer
+        The NLTK analyzer, loaded from the zipped vaderSentiment lexicon.
+    lexicon_sha256_ : str
+        Hash of the lexicon text the analyzer loaded (cached values name it).
+    fast_ : bool
+        Whether sentences are scored through the linear-time tokenization path
+        (identical scores, checked on probe sentences in ``fit``; about 4x faster).
+
+    Notes
+    -----
+    ``fit`` inserts the cache's ``nltk_data`` folder at the front of ``nltk.data.path``
+    (a process-wide setting) so this lexicon wins over any other ``vader_lexicon`` there.
+    The lexicon is the one shipped with vaderSentiment 3.3.2, which differs slightly from
+    NLTK's own download; NLTK VADER and the vaderSentiment package also differ in code, so
+    their scores are not interchangeable.
+
+    References
+    ----------
+    .. [1] Hutto, C. J., & Gilbert, E. (2014). VADER: A parsimonious rule-based model for
+       sentiment analysis of social media text. Proceedings of ICWSM 8(1), 216-225.
+    """
+
+    feature_version = "1"
+    _names = (
+        "vader_compound_mean",
+        "vader_positive_share",
+        "vader_negative_share",
+        "vader_compound_min",
+        "vader_compound_max",
+    )
+
+    def __init__(self, threshold=0.05, cache_dir=None):
+        self.threshold = threshold
+        self.cache_dir = cache_dir
+
+    def __sklearn_tags__(self):
+        return text_tags(super().__sklearn_tags__())
+
+    def fit(self, X, y=None):
+        """Check parameters and load NLTK's VADER from the offline lexicon."""
+        as_texts(X)
+        if not isinstance(self.threshold, (int, float)) or not 0 <= self.threshold < 1:
+            raise ValueError(f"threshold must be a number in [0, 1), got {self.threshold!r}")
+        import nltk
+        from nltk.sentiment.vader import SentimentIntensityAnalyzer
+
+        data_dir = str(ensure_vader_data(self.cache_dir))
+        if data_dir in nltk.data.path:
+            nltk.data.path.remove(data_dir)
+        nltk.data.path.insert(0, data_dir)
+        try:
+            self.analyzer_ = SentimentIntensityAnalyzer(_VADER_RESOURCE)
+        except LookupError as err:  # pragma: no cover - only if the zip vanished
+            raise RuntimeError(
+                f"NLTK could not load the VADER lexicon from {data_dir}; delete that "
+                "folder and fit again (never nltk.download('vader_lexicon'))."
+            ) from err
+        text = self.analyzer_.lexicon_file
+        self.lexicon_sha256_ = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        self.fast_ = all(
+            _fast_polarity_scores(self.analyzer_, p) == self.analyzer_.polarity_scores(p)
+            for p in _VADER_PROBES
+        )
+        if not self.fast_:  # pragma: no cover - only with a changed NLTK
+            warnings.warn(
+                "This NLTK version's VADER differs from framelens' fast path; using the "
+                "stock (slower) polarity_scores.",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+        return self
+
+    def sentence_scores(self, text: str) -> list[float]:
+        """Compound score of every sentence of ``text`` (empty list if none)."""
+        sia = self.analyzer_
+        lex = sia.lexicon
+        fast = getattr(self, "fast_", False)
+        scores = []
+        for sent in analyze(text).sentences:
+            if not _may_score(sent, lex):
+                scores.append(0.0)
+            elif fast:
+                scores.append(_fast_polarity_scores(sia, sent)["compound"])
+            else:
+                scores.append(sia.polarity_scores(sent)["compound"])
+        return scores
+
+    def transform(self, X):
+        """One row of sentence-aggregated VADER scores per text."""
+        check_is_fitted(self, "analyzer_")
+        texts = as_texts(X)
+        out = np.full((len(texts), len(self._names)), np.nan)
+        thr = self.threshold
+        for r, text in enumerate(texts):
+            c = self.sentence_scores(text)
+            if c:
+                n = len(c)  # plain Python: numpy's per-call overhead dominates tiny arrays
+                pos = sum(1 for x in c if x >= thr)
+                neg = sum(1 for x in c if x <= -thr)
+                out[r] = (sum(c) / n, pos / n, neg / n, min(c), max(c))
+        return out
+
+    def get_feature_names_out(self, input_features=None):
+        return np.asarray(self._names, dtype=object)
+
+
+_PATTERN_WORDS: dict[str, list[str]] = {}
+_PATTERN_WORDS_MAX = 500_000
+
+#: Sentences on which the fast TextBlob path must agree with TextBlob (emoticons, the
+#: "(!)" sarcasm mark, contractions, quotes, abbreviations, modifiers and negation).
+_TEXTBLOB_PROBES = (
+    "What a great day :-) :) ;-) <3 :-D but a sad end :( :'(",
+    "Oh, wonderful (!) and ( ! ) and (! ) -- isn't it? I'm not really sure it's good.",
+    "He said 'terrible' and “awful”... Mr. Smith of the U.S. e.g. disagreed!!!",
+    "not bad, really not good, very very good, never great; don't like it?!",
+    "THE TALIBAN WOULD LIKE TO THANK THE AMERICAN TAXPAYER FOR THEIR DONATION.",
+)
+
+
+def _pattern_words(sentence: str, analyzer) -> list[str]:
+    """The lower-cased words TextBlob's pattern analyzer scores in ``sentence``.
+
+    TextBlob tokenizes with pattern's ``find_tokens``, about half of its run time. That
+    tokenizer works within each white-space token, except for gluing back emoticons and
+    the "(!)" mark split across tokens, so tokenizing each distinct white-space token once
+    (memoized) and redoing the two glue steps gives the same words.
+    """
+    from textblob._text import RE_EMOTICONS, RE_SARCASM
+
+    out: list[str] = []
+    for tok in sentence.split():
+        words = _PATTERN_WORDS.get(tok)
+        if words is None:
+            words = " ".join(analyzer.tokenizer(tok)).split()
+            if len(_PATTERN_WORDS) < _PATTERN_WORDS_MAX:
+                _PATTERN_WORDS[tok] = words
+        out.extend(words)
+    joined = RE_SARCASM.sub("(!)", " ".join(out))
+    joined = RE_EMOTICONS.sub(lambda m: m.group(1).replace(" ", "") + m.group(2), joined)
+    return [w.lower() for w in joined.split()]
+
+
+@functools.cache
+def _textblob_fast() -> bool:
+    """Whether :func:`_pattern_words` reproduces TextBlob on the probe sentences."""
+    from textblob.en import sentiment as pattern_sentiment
+
+    for probe in _TEXTBLOB_PROBES:
+        stock = pattern_sentiment(probe)
+        fast = pattern_sentiment(_pattern_words(probe, pattern_sentiment))
+        if tuple(stock) != tuple(fast) or stock.assessments != fast.assessments:
+            warnings.warn(  # pragma: no cover - only with a changed TextBlob
+                "This TextBlob version tokenizes differently from framelens' fast path; "
+                "using the stock (slower) analyzer.",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+            return False
+    return True
+
+
+@memo_by_text
+def textblob_sentence_scores(text: str) -> tuple[tuple[float, float], ...]:
+    """TextBlob pattern ``(polarity, subjectivity)`` of each sentence of ``text``.
+
+    Memoized per text, so :class:`TextBlobSentiment` and
+    :class:`~analysis.features.framing.LoadedWords` in one FeatureUnion score each
+    sentence once.
+    """
+    from textblob.en import sentiment as pattern_sentiment
+
+    fast = _textblob_fast()
+    out = []
+    for sent in analyze(text).sentences:
+        if fast:
+            score = pattern_sentiment(_pattern_words(sent, pattern_sentiment))
+        else:
+            score = pattern_sentiment(sent)
+        out.append((float(score[0]), float(score[1])))
+    return tuple(out)
+
+
+class TextBlobSentiment(TransformerMixin, BaseEstimator):
+    """TextBlob (pattern) polarity and subjectivity per sentence, aggregated per text.
+
+    Calls TextBlob's default ``PatternAnalyzer`` lexicon directly on each sentence (no
+    NLTK data needed). Polarity is in [-1, 1], subjectivity in [0, 1]; a sentence without
+    any lexicon word scores (0, 0) and counts in the means as neutral and objective.
+
+    Output columns: ``textblob_polarity_mean``, ``textblob_subjectivity_mean``,
+    ``textblob_polarity_min``, ``textblob_polarity_max``. A text with no word token gives
+    a NaN row.
+
+    Notes
+    -----
+    The lexicon is English only: it scores Spanish text -1 and Chinese or Russian 0
+    without warning, so filter segments by language first.
+
+    Attributes
+    ----------
+    analyzer_ : textblob.en.Sentiment
+        The pattern sentiment lexicon.
+    fast_ : bool
+        Whether sentences are tokenized through the memoized fast path (identical scores,
+        checked on probe sentences in ``fit``; about twice as fast).
+
+    References
+    ----------
+    .. [1] De Smedt, T., & Daelemans, W. (2012). Pattern for Python. Journal of Machine
+       Learning Research 13, 2063-2067.
+    .. [2] Loria, S. TextBlob: simplified text processing. https://textblob.readthedocs.io
+    """
+
+    feature_version = "1"
+    _names = (
+        "textblob_polarity_mean",
+        "textblob_subjectivity_mean",
+        "textblob_polarity_min",
+        "textblob_polarity_max",
+    )
+
+    def __sklearn_tags__(self):
+        return text_tags(super().__sklearn_tags__())
+
+    def fit(self, X, y=None):
+        """Load TextBlob's pattern analyzer."""
+        as_texts(X)
+        from textblob.en import sentiment as pattern_sentiment
+
+        self.analyzer_ = pattern_sentiment
+        self.fast_ = _textblob_fast()
+        return self
+
+    def transform(self, X):
+        """One row of sentence-aggregated TextBlob scores per text."""
+        check_is_fitted(self, "analyzer_")
+        texts = as_texts(X)
+        out = np.full((len(texts), len(self._names)), np.nan)
+        for r, text in enumerate(texts):
+            scores = textblob_sentence_scores(text)
+            if scores:
+                pol = [p for p, _ in scores]
+                subj = sum(s for _, s in scores) / len(scores)
+                out[r] = (sum(pol) / len(pol), subj, min(pol), max(pol))
+        return out
+
+    def get_feature_names_out(self, input_features=None):
+        return np.asarray(self._names, dtype=object)
