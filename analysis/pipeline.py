@@ -51,7 +51,7 @@ log = logging.getLogger("framelens")
 
 #: Voices that are measured (``page`` debris is not).
 MEASURED_VOICES = ("outlet", "quoted", "social")
-TABLES = ("articles", "segments", "features", "article_voice")
+TABLES = ("articles", "segments", "features", "article_voice", "voice_share", "kind_counts")
 
 
 # --------------------------------------------------------------------------- per chunk
@@ -105,6 +105,8 @@ def process_chunk(articles: pd.DataFrame, stages: Stages | dict) -> dict[str, pd
         return out
     segments = stages.segmenter.segment_table(articles)
     out["segments"] = segments
+    out["voice_share"] = voice_shares(articles, segments)
+    out["kind_counts"] = kind_counts(segments)
     if stages.features is not None:
         features = score_segments(segments, stages.features, stages.cache)
         out["features"] = features
@@ -363,6 +365,17 @@ def corpus_counts(articles: pd.DataFrame) -> pd.DataFrame:
     return counts.sort_values(["articles", "outlet", "lean"], ascending=[False, True, True])
 
 
+def kind_counts(segments: pd.DataFrame) -> pd.DataFrame:
+    """Segments and articles per kind, voice and language class (summable across chunks)."""
+    english = segments["lang"].fillna("en").eq("en").map({True: "en", False: "other"})
+    return (
+        segments.assign(lang_class=english)
+        .groupby(["kind", "voice", "lang_class"])
+        .agg(segments=("article_id", "size"), articles=("article_id", "nunique"))
+        .reset_index()
+    )
+
+
 def voice_shares(articles: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
     """Per article: characters and share of text per voice (headline excluded)."""
     body = segments[segments["field"] == "text"]
@@ -499,23 +512,17 @@ def summarize(cfg: DictConfig, out: Path, work: Path, report: LoadReport) -> lis
             f"{report.corpus}: {len(articles):,} articles, top {min(top, len(counts))} outlets"
         )
         files += save_figure(ax.figure, fig_dir, "outlet_counts", counts.head(top), formats, dpi)
-    segments = read_parts(
-        work, "segments", ["article_id", "kind", "voice", "field", "start", "end", "lang"]
-    )
-    if len(segments):
-        kinds = (
-            segments.assign(lang=segments["lang"].fillna("und"))
-            .groupby(["kind", "voice"])
-            .agg(segments=("article_id", "size"), articles=("article_id", "nunique"))
-            .reset_index()
-        )
-        files.append(write_csv(kinds, out / "segments_by_kind.csv"))
+    # small per-chunk aggregates only: memory does not grow with the corpus
+    kinds = read_parts(work, "kind_counts")
+    if len(kinds):
+        per_kind = kinds.groupby(["kind", "voice"])[["segments", "articles"]].sum().reset_index()
+        files.append(write_csv(per_kind, out / "segments_by_kind.csv"))
         summary["segments"] = {
-            "total": len(segments),
-            "per_voice": segments["voice"].value_counts().sort_index().to_dict(),
-            "non_english": int((segments["lang"].fillna("en") != "en").sum()),
+            "total": int(kinds["segments"].sum()),
+            "per_voice": {k: int(v) for k, v in kinds.groupby("voice")["segments"].sum().items()},
+            "non_english": int(kinds.loc[kinds["lang_class"] == "other", "segments"].sum()),
         }
-        shares = voice_shares(articles, segments)
+        shares = read_parts(work, "voice_share")
         by_lean = shares.groupby(["lean", "voice"])["share"].mean().reset_index()
         files.append(write_csv(by_lean, out / "voice_shares_by_lean.csv"))
         top_outlets = counts.head(top)["outlet"]

@@ -17,6 +17,15 @@ def mirror_path() -> Path | None:
     return path.resolve() if path.is_dir() else None
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_cache(tmp_path_factory):
+    """Feature cache and VADER data in a per-session folder, not the user's home."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("FRAMELENS_CACHE", str(tmp_path_factory.mktemp("framelens-cache")))
+    yield
+    mp.undo()
+
+
 @pytest.fixture(scope="session")
 def mirror() -> Path:
     """The corpus mirror; tests needing it skip when it is absent, unless it is required."""

@@ -17,14 +17,35 @@ from analysis.run import compose_config
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _run(tmp: Path, *overrides: str, formats: str = "[png]"):
-    cfg = compose_config(["corpus=sample", f"plot.formats={formats}", *overrides])
+LIGHT = "features=[irony_cues,issue_frames]"  # enough to exercise the feature stage quickly
+
+
+def _run(tmp: Path, *overrides: str, formats: str = "[png]", features: str = LIGHT):
+    cfg = compose_config(["corpus=sample", f"plot.formats={formats}", features, *overrides])
     return run_pipeline(cfg, out_dir=tmp)
 
 
 @pytest.fixture(scope="module")
 def sample_run(tmp_path_factory):
     return _run(tmp_path_factory.mktemp("run"), formats="[png,pdf,svg]")
+
+
+def test_default_features_run_on_the_sample(tmp_path):
+    """The default composition (all default features) end to end, per voice."""
+    cfg = compose_config(["corpus=sample", "plot.formats=[png]"])
+    result = run_pipeline(cfg, out_dir=tmp_path)
+    av = read_parts(result.work_dir, "article_voice")
+    worked = av[av["article_id"] == "000_3cce98ca88fb24fd"].set_index("voice")
+    # the mockery sits in the embedded posts, not in the outlet's prose
+    assert worked.loc["social", "irony_sarcastic_gratitude"] > 0
+    assert worked.loc["outlet", "irony_sarcastic_gratitude"] == 0
+    assert (
+        worked.loc["social", "issue_cost_to_taxpayer"]
+        > worked.loc["outlet", "issue_cost_to_taxpayer"]
+    )
+    assert worked.loc["outlet", "actor_taliban__militants"] > 0
+    assert worked.loc["outlet", "hedging_distancing"] > 0
+    assert {"vader_compound_mean", "frame_economic", "style_caps_ratio"} <= set(av.columns)
 
 
 def test_run_writes_outputs(sample_run):
