@@ -19,7 +19,11 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only; no display on clusters and CI
 
+import matplotlib.colors  # noqa: E402
+import matplotlib.lines  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 # PDF font subsetting logs every glyph at INFO level
@@ -162,3 +166,804 @@ def plot_voice_shares(shares: pd.DataFrame, group: str, ax: plt.Axes | None = No
     ax.set_xlabel("share of article characters")
     ax.legend(ncols=len(voices), frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0))
     return ax
+
+
+# --------------------------------------------------------------------------- comparisons
+
+#: Units of feature families, from the extractors' docstrings (``analysis/features``),
+#: matched by prefix (or suffix for ``*_share``); :func:`feature_label` appends them.
+#: Counts are per article and voice as aggregated by the pipeline; change here if the
+#: aggregation changes.
+FEATURE_UNITS = {
+    "suffix:_share": "share, 0-1",
+    "suffix:_ratio": "share, 0-1",
+    "suffix:_per_1k": "per 1,000 tokens",
+    "suffix:_per_sentence": "per sentence",
+    "vader_compound": "VADER compound, -1 to 1",
+    "textblob_polarity": "-1 to 1",
+    "textblob_subjectivity": "0-1",
+    "loaded_textblob_subjectivity": "0-1",
+    "irony_probability": "probability",
+    "irony_": "count",
+    "actor_": "count",
+    "frame_": "hits per 1,000 tokens",
+    "hedging_": "hits per 1,000 tokens",
+    "loaded_": "hits per 1,000 tokens",
+    "style_flesch": "0-100",
+    "style_n_": "count",
+    "style_mean_sentence_length": "tokens",
+    "n_chars": "characters",
+}
+
+#: 16 fills for many categories (frames): the Okabe-Ito hues without black, plus grey,
+#: first plain and then with white diagonal hatching, so no two categories share a fill
+#: and none depends on telling red from green.
+CATEGORY_STYLES = tuple(
+    (color, hatch)
+    for hatch in ("", "////")
+    for color in (*[c for c in OKABE_ITO if c != "#000000"], "#999999")
+)
+
+
+def feature_label(name: str, unit: bool = True) -> str:
+    """Readable axis label for a feature column: ``frame_economic`` -> ``frame: economic
+    (hits per 1,000 tokens)``; ``actor_taliban__militants`` -> ``actor: taliban /
+    militants (count)``. Units come from :data:`FEATURE_UNITS` (none when unknown)."""
+    text = str(name)
+    found = None
+    for key, value in FEATURE_UNITS.items():
+        if key.startswith("suffix:"):
+            if text.endswith(key[7:]):
+                found = value
+                break
+        elif text.startswith(key):
+            found = value
+            break
+    head, sep, rest = text.partition("_")
+    pretty = f"{head}: {rest}" if sep and rest else head
+    pretty = pretty.replace("__", " / ").replace("_", " ")
+    return f"{pretty} ({found})" if unit and found else pretty
+
+
+def _group_color(value, palette: dict | None = None) -> str:
+    if palette and value in palette:
+        return palette[value]
+    if str(value) in LEAN_COLORS:
+        return LEAN_COLORS[str(value)]
+    return "#555555"
+
+
+def _palette_for(values, fixed: dict | None = None) -> dict:
+    """A stable colour per distinct value: the fixed mapping first, then Okabe-Ito."""
+    out = {}
+    cycle = [c for c in OKABE_ITO if c not in (fixed or {}).values()]
+    k = 0
+    for v in sorted(pd.unique(pd.Series(list(values)).dropna()), key=str):
+        if fixed and v in fixed:
+            out[v] = fixed[v]
+        else:
+            out[v] = cycle[k % len(cycle)]
+            k += 1
+    return out
+
+
+def _text_color(rgba) -> str:
+    r, g, b = rgba[:3]
+    return "white" if 0.299 * r + 0.587 * g + 0.114 * b < 0.5 else "black"
+
+
+def _with_n(label, n) -> str:
+    if n is None or pd.isna(n):
+        return str(label)
+    return f"{label} (n={int(n):,})"
+
+
+def _require(table: pd.DataFrame, cols, what: str) -> None:
+    missing = [c for c in cols if c not in table.columns]
+    if missing:
+        raise KeyError(f"{what} needs column(s) {missing}; got {list(table.columns)}")
+
+
+def _empty_axes(ax: plt.Axes, message: str) -> plt.Axes:
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color="#555555")
+    ax.set_axis_off()
+    return ax
+
+
+def plot_heatmap(
+    means: pd.DataFrame,
+    row: str = "outlet",
+    col: str = "feature",
+    value: str = "mean",
+    center: float | None = 0.0,
+    annotate: bool = True,
+    zscore: bool = False,
+    cmap: str = "RdBu_r",
+    fmt: str = "{:.2g}",
+    row_order: Sequence | None = None,
+    col_order: Sequence | None = None,
+    col_labels: dict | None = None,
+    ax: plt.Axes | None = None,
+) -> plt.Axes:
+    """Heatmap of a value per row (outlet) and column (feature).
+
+    Parameters
+    ----------
+    means : DataFrame
+        Tidy table with one row per (``row``, ``col``), e.g. :func:`analysis.compare.
+        bootstrap_means` filtered to one voice. An ``n`` column adds the sample size to
+        the row labels (the largest n over the row's features).
+    center : float or None, default 0
+        Value drawn white by the diverging colormap (limits symmetric around it); None
+        scales from the minimum to the maximum.
+    annotate : bool, default True
+        Print each cell's value (always the raw ``value``, also when ``zscore``).
+    zscore : bool, default False
+        Colour by the z-score of each column across rows, ``(x - mean) / sd``, so features
+        on different scales share one colour scale: the colour then says "high or low
+        compared with the other outlets", not the level. Constant columns are 0.
+    cmap : str, default "RdBu_r"
+        A diverging colormap that is colour-blind safe (``RdBu_r``, ``PuOr_r``); missing
+        cells are light grey with a dash.
+    fmt : str
+        Format of the annotations.
+    row_order, col_order : list, optional
+        Default rows sorted by name, columns in order of first appearance.
+    col_labels : dict, optional
+        Column -> label; default :func:`feature_label` without the unit (units differ
+        between columns, so the colour bar says what the colour is).
+
+    Returns
+    -------
+    Axes
+    """
+    _require(means, [row, col, value], "plot_heatmap")
+    if means.duplicated([row, col]).any():
+        raise ValueError(
+            f"plot_heatmap needs one value per ({row}, {col}); filter the table first "
+            "(e.g. to one voice)"
+        )
+    rows = list(row_order) if row_order is not None else sorted(means[row].unique(), key=str)
+    cols = list(col_order) if col_order is not None else list(pd.unique(means[col]))
+    wide = means.pivot(index=row, columns=col, values=value).reindex(index=rows, columns=cols)
+    raw = wide.to_numpy(dtype=float)
+    shown = raw
+    if zscore:
+        mu = np.nanmean(raw, axis=0)
+        sd = np.nanstd(raw, axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            shown = np.where(sd > 0, (raw - mu) / sd, np.where(np.isnan(raw), np.nan, 0.0))
+    if ax is None:
+        width = min(FULL_WIDTH, 1.9 + 0.45 * len(cols))
+        _, ax = plt.subplots(figsize=(width, 0.9 + 0.24 * len(rows)))
+    if not rows or not cols:
+        return _empty_axes(ax, "no data to show")
+    finite = shown[np.isfinite(shown)]
+    if center is not None and not zscore:
+        span = float(np.max(np.abs(finite - center))) if finite.size else 1.0
+        span = span or 1.0
+        norm = matplotlib.colors.Normalize(center - span, center + span)
+    elif zscore:
+        span = float(np.max(np.abs(finite))) if finite.size else 1.0
+        norm = matplotlib.colors.Normalize(-(span or 1.0), span or 1.0)
+    else:
+        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        norm = matplotlib.colors.Normalize(lo, hi if hi > lo else lo + 1)
+    colormap = matplotlib.colormaps[cmap].with_extremes(bad="#EEEEEE")
+    im = ax.imshow(np.ma.masked_invalid(shown), cmap=colormap, norm=norm, aspect="auto")
+    labels = col_labels or {}
+    ax.set_xticks(range(len(cols)), [labels.get(c, feature_label(c, unit=False)) for c in cols])
+    ax.tick_params(axis="x", rotation=40)
+    for tick in ax.get_xticklabels():
+        tick.set_horizontalalignment("right")
+        tick.set_rotation_mode("anchor")
+    n_by_row = means.groupby(row)["n"].max() if "n" in means.columns else {}
+    ax.set_yticks(range(len(rows)), [_with_n(r, n_by_row.get(r)) for r in rows])
+    ax.spines[:].set_visible(False)
+    ax.set_xticks(np.arange(len(cols) + 1) - 0.5, minor=True)
+    ax.set_yticks(np.arange(len(rows) + 1) - 0.5, minor=True)
+    ax.grid(which="minor", color="white", linewidth=1)
+    ax.tick_params(which="minor", length=0)
+    if annotate:
+        for i in range(len(rows)):
+            for j in range(len(cols)):
+                v = raw[i, j]
+                if np.isnan(v):
+                    ax.text(j, i, "\u2013", ha="center", va="center", fontsize=6, color="#777777")
+                    continue
+                color = _text_color(colormap(norm(shown[i, j])))
+                ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=6, color=color)
+    label = f"z-score across {row}s (per column)" if zscore else str(value)
+    if not zscore and value == "mean" and len(cols) == 1:
+        label = f"mean {feature_label(cols[0])}"
+    ax.figure.colorbar(im, ax=ax, shrink=0.85, pad=0.02, label=label)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    return ax
+
+
+def plot_forest(
+    means: pd.DataFrame,
+    group: str = "outlet",
+    feature: str | None = None,
+    color_by: str | None = "lean",
+    hue: str | None = None,
+    ref: float | None = None,
+    xlabel: str | None = None,
+    ci_label: str = "95% bootstrap CI",
+    ax: plt.Axes | None = None,
+) -> plt.Axes:
+    """Forest plot: each group's mean with its confidence interval, sorted by the mean.
+
+    Parameters
+    ----------
+    means : DataFrame
+        :func:`analysis.compare.bootstrap_means` output (``group``, ``feature``, ``n``,
+        ``mean``, ``ci_low``, ``ci_high``) plus, optionally, the ``color_by`` column (e.g.
+        join the outlet's lean).
+    group : str
+        ``"outlet"`` or ``"lean"`` (one function for both).
+    feature : str, optional
+        The feature to draw (required when ``means`` holds several).
+    color_by : str or None, default "lean"
+        Colour points by this column (lean colours for left/center/right); ignored when
+        absent or when ``hue`` is set.
+    hue : str, optional
+        A second key with several rows per group (e.g. ``"voice"``): points are dodged
+        vertically and coloured by it (voice colours for voices).
+    ref : float, optional
+        Draw a dotted vertical reference line (e.g. 0 for sentiment).
+    xlabel : str, optional
+        Default :func:`feature_label` of the feature with the interval kind.
+
+    Returns
+    -------
+    Axes
+        Y labels carry each group's sample size ``n`` (without ``hue``).
+    """
+    _require(means, [group, "mean", "ci_low", "ci_high"], "plot_forest")
+    data = means
+    if "feature" in data.columns:
+        feats = list(pd.unique(data["feature"]))
+        if feature is None:
+            if len(feats) != 1:
+                raise ValueError(f"plot_forest draws one feature; choose one of {feats}")
+            feature = feats[0]
+        data = data[data["feature"] == feature]
+    keys = [group, hue] if hue else [group]
+    if data.duplicated(keys).any():
+        extra = [c for c in ("voice", "lean", "outlet") if c in data.columns and c not in keys]
+        raise ValueError(
+            f"plot_forest needs one row per {keys}; filter the table or pass hue= "
+            f"(candidates: {extra})"
+        )
+    order = data.groupby(group)["mean"].mean().sort_values(kind="stable")
+    order = order.reset_index().sort_values(["mean", group], kind="stable")[group].tolist()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(COLUMN_WIDTH, 0.7 + 0.2 * max(len(order), 1)))
+    if data.empty:
+        return _empty_axes(ax, f"no data for {feature}")
+    ypos = {g: i for i, g in enumerate(order)}
+    handles = {}
+    if hue:
+        levels = [v for v in VOICE_COLORS if v in set(data[hue])] + sorted(
+            set(data[hue]) - set(VOICE_COLORS), key=str
+        )
+        palette = _palette_for(levels, VOICE_COLORS if hue == "voice" else None)
+        step = 0.6 / max(len(levels), 1)
+        offsets = {lv: (k - (len(levels) - 1) / 2) * step for k, lv in enumerate(levels)}
+    for _, r in data.iterrows():
+        y = ypos[r[group]]
+        if hue:
+            y += offsets[r[hue]]
+            color, key = palette[r[hue]], r[hue]
+        elif color_by and color_by in data.columns:
+            color, key = _group_color(r[color_by]), r[color_by]
+        else:
+            color, key = OKABE_ITO[0], None
+        ax.plot([r["ci_low"], r["ci_high"]], [y, y], color=color, linewidth=1.2)
+        (h,) = ax.plot([r["mean"]], [y], "o", color=color, markersize=4)
+        if key is not None:
+            handles.setdefault(key, h)
+    if ref is not None:
+        ax.axvline(ref, color="#777777", linewidth=0.6, linestyle=":")
+    n_by = data.groupby(group)["n"].max() if ("n" in data.columns and not hue) else {}
+    ax.set_yticks(range(len(order)), [_with_n(g, n_by.get(g)) for g in order])
+    ax.set_ylim(-0.6, len(order) - 0.4)
+    ax.set_xlabel(xlabel or f"{feature_label(feature or 'value')}\nmean and {ci_label}")
+    ax.grid(axis="x", color="#DDDDDD", linewidth=0.5)
+    ax.set_axisbelow(True)
+    if handles:
+        title = hue or color_by
+        if title == "lean":
+            title = "lean"
+        ordered = sorted(
+            handles, key=lambda k: list(LEAN_COLORS).index(k) if k in LEAN_COLORS else 9
+        )
+        if hue == "voice":
+            ordered = [v for v in VOICE_COLORS if v in handles]
+        ax.legend(
+            [handles[k] for k in ordered],
+            [str(k) for k in ordered],
+            title=title,
+            frameon=False,
+            loc="lower center",
+            bbox_to_anchor=(0.5, 1.0),
+            ncols=min(len(ordered), 4),
+        )
+    return ax
+
+
+#: Short legend names of the 15 Media Frames Corpus categories (Boydstun et al. 2014).
+MFC_SHORT_LABELS = {
+    "capacity_and_resources": "capacity & resources",
+    "crime_and_punishment": "crime & punishment",
+    "cultural_identity": "cultural identity",
+    "economic": "economic",
+    "external_regulation_and_reputation": "external reputation",
+    "fairness_and_equality": "fairness & equality",
+    "health_and_safety": "health & safety",
+    "legality_constitutionality_and_jurisprudence": "legality",
+    "morality": "morality",
+    "other": "other",
+    "policy_prescription_and_evaluation": "policy prescription",
+    "political": "political",
+    "public_opinion": "public opinion",
+    "quality_of_life": "quality of life",
+    "security_and_defense": "security & defense",
+}
+
+
+def frame_short_label(frame: str) -> str:
+    """Legend label of a frame: ``frame_legality_constitutionality_and_jurisprudence`` ->
+    ``legality``; unknown frames lose a ``frame_`` prefix and underscores."""
+    name = str(frame).removeprefix("frame_")
+    return MFC_SHORT_LABELS.get(name, name.replace("_and_", " & ").replace("_", " "))
+
+
+def plot_frame_composition(
+    shares: pd.DataFrame,
+    group: str = "outlet",
+    frame_col: str = "frame",
+    value: str = "share",
+    order: Sequence | None = None,
+    label_min: float = 0.08,
+    frame_labels: dict | None = None,
+    ax: plt.Axes | None = None,
+) -> plt.Axes:
+    """Stacked horizontal bars: each group's mix of frames, adding up to 100%.
+
+    Parameters
+    ----------
+    shares : DataFrame
+        One row per (``group``, ``frame_col``) with ``value`` (a share, or any
+        non-negative amount such as frame hits: each group's row is normalised to sum to
+        1). An ``n`` column (articles per group) is added to the labels.
+    order : list, optional
+        Group order top to bottom; default by the share of the most common frame.
+    label_min : float, default 0.08
+        Segments at least this wide get a percentage label.
+    frame_labels : dict, optional
+        Frame -> legend label; default :func:`frame_short_label` (short names for the
+        Media Frames Corpus categories).
+
+    Notes
+    -----
+    Up to 16 frames get distinct fills (:data:`CATEGORY_STYLES`): the seven Okabe-Ito
+    colours other than black plus grey, then the same eight with white hatching. The
+    15 Media Frames Corpus categories therefore never reuse a fill and never rely on
+    red-green contrast alone. Frames are stacked from the left in order of their overall
+    share, the legend lists them in the same order.
+
+    Returns
+    -------
+    Axes
+    """
+    _require(shares, [group, frame_col, value], "plot_frame_composition")
+    wide = shares.pivot_table(
+        index=group, columns=frame_col, values=value, aggfunc="sum", fill_value=0.0
+    ).astype(float)
+    if (wide.to_numpy() < 0).any():
+        raise ValueError("plot_frame_composition needs non-negative values")
+    total = wide.sum(axis=1)
+    wide = wide.div(total.where(total > 0), axis=0).fillna(0.0)
+    frames = wide.mean(axis=0).sort_values(ascending=False, kind="stable").index.tolist()
+    if len(frames) > len(CATEGORY_STYLES):
+        raise ValueError(
+            f"{len(frames)} frames but only {len(CATEGORY_STYLES)} distinct fills: "
+            "lump the rare ones into 'other' first"
+        )
+    if order is None:
+        first = frames[0] if frames else None
+        order = (
+            wide.assign(_k=wide[first] if first is not None else 0.0)
+            .reset_index()
+            .sort_values(["_k", group], ascending=[True, False], kind="stable")[group]
+            .tolist()
+        )
+    else:
+        order = list(order)[::-1]  # barh draws the first category at the bottom
+    wide = wide.reindex(order).fillna(0.0)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(FULL_WIDTH, 1.3 + 0.25 * max(len(order), 1)))
+    if wide.empty:
+        return _empty_axes(ax, "no frame data")
+    n_by = shares.groupby(group)["n"].max() if "n" in shares.columns else {}
+    labels = [_with_n(g, n_by.get(g)) for g in order]
+    y = np.arange(len(order))
+    left = np.zeros(len(order))
+    names = frame_labels or {}
+    for k, frame in enumerate(frames):
+        color, hatch = CATEGORY_STYLES[k]
+        widths = wide[frame].to_numpy()
+        label = names.get(frame, frame_short_label(frame))
+        ax.barh(
+            y,
+            widths,
+            left=left,
+            color=color,
+            hatch=hatch,
+            hatchcolor="white",
+            edgecolor="white",
+            linewidth=0.4,
+            label=label,
+            height=0.75,
+        )
+        for yi, (x0, w) in enumerate(zip(left, widths, strict=True)):
+            if w >= label_min:
+                ax.text(
+                    x0 + w / 2,
+                    yi,
+                    f"{w:.0%}",
+                    ha="center",
+                    va="center",
+                    fontsize=6,
+                    color=_text_color(matplotlib.colors.to_rgba(color)),
+                    bbox={"boxstyle": "round,pad=0.1", "fc": color, "ec": "none"}
+                    if hatch
+                    else None,
+                )
+        left += widths
+    ax.set_yticks(y, labels)
+    ax.set_xlim(0, 1)
+    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.set_xlabel(
+        f"share of frame {value} per {group}" if value != "share" else "share of frame hits"
+    )
+    ax.legend(
+        frameon=False,
+        loc="lower center",
+        bbox_to_anchor=(0.5, 1.0),
+        ncols=min(len(frames), 5),
+        handlelength=1.6,
+        columnspacing=1.0,
+    )
+    return ax
+
+
+def plot_distinctive_words(
+    words: pd.DataFrame,
+    groups: Sequence | None = None,
+    top: int = 15,
+    ncols: int | None = None,
+    colors: dict | None = None,
+) -> plt.Figure:
+    """One panel per group: its most distinctive terms by z-score, as horizontal bars.
+
+    Parameters
+    ----------
+    words : DataFrame
+        :func:`analysis.compare.distinctive_words` output (``group, term, count,
+        log_odds, z``).
+    groups : list, optional
+        Panels to draw, in order; default every group (lean order for leans).
+    top : int, default 15
+        Terms per panel (highest z at the top).
+    ncols : int, optional
+        Panels per row; default up to 3.
+    colors : dict, optional
+        Group -> colour; default lean colours, otherwise Okabe-Ito.
+
+    Returns
+    -------
+    Figure
+        Each bar is labelled with the term's count in the group; the x axis is the z-score
+        of the log-odds ratio (group vs all other groups, informative Dirichlet prior,
+        Monroe et al. 2008), where |z| > 1.96 is the usual 5% level.
+    """
+    _require(words, ["group", "term", "z"], "plot_distinctive_words")
+    present = list(pd.unique(words["group"]))
+    if groups is None:
+        groups = [g for g in LEAN_COLORS if g in present] + sorted(
+            [g for g in present if g not in LEAN_COLORS], key=str
+        )
+    groups = list(groups)
+    if not groups:
+        fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, 1.2))
+        _empty_axes(ax, "no distinctive terms: no group has a term that passes the filters")
+        return fig
+    palette = _palette_for(groups, {**LEAN_COLORS, **(colors or {})})
+    n = max(len(groups), 1)
+    ncols = ncols or min(n, 3)
+    nrows = int(np.ceil(n / ncols))
+    fig, axes = plt.subplots(
+        nrows,
+        ncols,
+        figsize=(FULL_WIDTH if ncols > 1 else COLUMN_WIDTH, nrows * (0.55 + 0.15 * top)),
+        squeeze=False,
+        layout="constrained",
+    )
+    for k, ax in enumerate(axes.ravel()):
+        if k >= len(groups):
+            ax.set_visible(False)
+            continue
+        g = groups[k]
+        sub = words[words["group"] == g].sort_values(["z", "term"], ascending=[False, True])
+        sub = sub.head(top).iloc[::-1]
+        ax.set_title(str(g), loc="left", fontsize=8, fontweight="bold")
+        if sub.empty:
+            _empty_axes(ax, "no term passes the filters")
+            continue
+        y = np.arange(len(sub))
+        ax.barh(y, sub["z"], color=palette[g], height=0.7)
+        ax.set_yticks(y, sub["term"].tolist())
+        ax.set_ylim(-0.6, top - 0.4)
+        zmax = float(sub["z"].max())
+        if "count" in sub.columns:
+            for yi, (zv, c) in enumerate(zip(sub["z"], sub["count"], strict=True)):
+                ax.text(
+                    zv + 0.01 * zmax, yi, f"{int(c):,}", va="center", fontsize=5.5, color="#555555"
+                )
+        ax.set_xlim(min(0.0, float(sub["z"].min())), zmax * 1.18)
+        ax.axvline(1.96, color="#999999", linewidth=0.5, linestyle=":")
+        ax.tick_params(axis="y", labelsize=6.5, length=0)
+        if k >= (nrows - 1) * ncols or k + ncols >= len(groups):
+            ax.set_xlabel("z-score of log-odds vs other groups")
+    note = "dotted line: z = 1.96"
+    if "count" in words.columns:
+        note = "numbers: the term's count in the group; " + note
+    fig.supxlabel(note, fontsize=6.5, color="#555555")
+    return fig
+
+
+def plot_voice_decomposition(
+    table: pd.DataFrame,
+    group: str = "outlet",
+    features: Sequence[str] = ("irony_sarcastic_gratitude",),
+    weight: str | None = "n_chars",
+    order: Sequence | None = None,
+    feature_labels: dict | None = None,
+) -> plt.Figure:
+    """Where a feature lives: its share in the outlet's prose, in quotes and in embedded
+    posts, per group (stacked bars, one panel per feature).
+
+    Stacked shares of the feature's total (its *mass*, value x characters; see
+    :func:`analysis.compare.voice_decomposition`, which returns exactly the numbers
+    drawn) read better than grouped bars of per-voice means: the question is "of all the
+    mockery an outlet publishes, how much is its own?", and a share answers it directly
+    while means per voice hide how much text each voice has. The first panel shows each
+    voice's share of the text itself, so a voice that carries more of a feature than of
+    the text (embedded posts with 5% of the characters but 60% of the sarcasm) stands
+    out.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Article x voice table (``group``, ``voice``, ``n_chars``, features).
+    features : list of str
+        Non-negative features (irony cues, loaded-word rates, irony probability).
+    weight : str or None, default "n_chars"
+        Column multiplying each value (None: values are already counts).
+    order : list, optional
+        Groups top to bottom; default by the share outside the outlet's own prose in the
+        first feature (most amplified first).
+    feature_labels : dict, optional
+        Feature -> panel title.
+
+    Returns
+    -------
+    Figure
+        Groups without any of a feature show "none" in that panel; labels carry the
+        number of articles.
+    """
+    from analysis.compare import voice_decomposition
+
+    features = list(features)
+    panels = ([weight] if weight else []) + [f for f in features if f != weight]
+    dec = voice_decomposition(table, group, panels, weight=weight)
+    voices = [v for v in ("outlet", "quoted", "social") if v in set(dec["voice"])]
+    first = features[0] if features else panels[0]
+    if order is None:
+        own = dec[(dec["feature"] == first) & (dec["voice"] == "outlet")].set_index(group)
+        key = (1 - own["share"]).fillna(-1.0).rename("k").reset_index()
+        order = key.sort_values(["k", group], ascending=[True, False], kind="stable")[group]
+        order = order.tolist()
+    else:
+        order = list(order)[::-1]
+    n_by = dec.groupby(group)["n_articles"].max()
+    if not order:
+        fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, 1.2))
+        _empty_axes(ax, f"no articles with a measured voice per {group}")
+        return fig
+    fig, axes = plt.subplots(
+        1,
+        len(panels),
+        figsize=(FULL_WIDTH, 1.0 + 0.22 * max(len(order), 1)),
+        sharey=True,
+        squeeze=False,
+        layout="constrained",
+    )
+    titles = feature_labels or {}
+    y = np.arange(len(order))
+    for ax, feat in zip(axes[0], panels, strict=True):
+        sub = dec[dec["feature"] == feat].pivot(index=group, columns="voice", values="share")
+        sub = sub.reindex(index=order, columns=voices)
+        left = np.zeros(len(order))
+        for voice in voices:
+            w = sub[voice].fillna(0.0).to_numpy()
+            ax.barh(y, w, left=left, color=VOICE_COLORS[voice], label=voice, height=0.75)
+            left += w
+        for yi, g in enumerate(order):
+            if sub.loc[g].isna().all():
+                ax.text(0.02, yi, "none", va="center", fontsize=6, color="#777777")
+        ax.set_xlim(0, 1)
+        ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
+        ax.set_xticks([0, 0.5, 1])
+        if feat == weight:
+            title = "text (characters)"
+        else:
+            title = titles.get(feat, feature_label(feat, unit=False))
+        ax.set_title(title, fontsize=7.5, loc="left")
+        ax.tick_params(axis="y", length=0)
+    axes[0][0].set_yticks(y, [_with_n(g, n_by.get(g)) for g in order])
+    fig.supxlabel("share of the total per voice", fontsize=8)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside upper center", ncols=len(voices), frameon=False)
+    return fig
+
+
+def plot_article_vs_distribution(
+    distribution: pd.DataFrame,
+    article_values: pd.Series | dict | pd.DataFrame,
+    feature_list: Sequence[str],
+    group: str = "outlet",
+    article_group=None,
+    article_label: str = "this article",
+    order: Sequence | None = None,
+    ncols: int | None = None,
+) -> plt.Figure:
+    """The worked-example article against each group's distribution, one panel per
+    feature.
+
+    Each group (outlet) is a quantile band: thin line 10th-90th percentile, thick line
+    25th-75th, white dot the median (over its articles with a value). The article's value
+    is a vermilion dashed line across the panel, and a diamond on its own group's row
+    when ``article_group`` is given. Quantile bands stay readable for 12+ outlets at
+    column width where box plots with outliers do not, and they show the many zeros of
+    count features honestly (a band collapsed at 0).
+
+    Parameters
+    ----------
+    distribution : DataFrame
+        One row per article (one voice) with ``group`` and the features.
+    article_values : Series, dict or one-row DataFrame
+        The article's value per feature (NaN: not drawn, "n/a" in the panel title).
+    feature_list : list of str
+        Features, one panel each.
+    article_group : optional
+        The article's own group (e.g. "RT"), marked on its row and in bold.
+    order : list, optional
+        Groups top to bottom; default by the median of the first feature.
+    ncols : int, optional
+        Panels per row; default up to 3.
+
+    Returns
+    -------
+    Figure
+    """
+    feature_list = list(feature_list)
+    _require(distribution, [group, *feature_list], "plot_article_vs_distribution")
+    if isinstance(article_values, pd.DataFrame):
+        if len(article_values) != 1:
+            raise ValueError("article_values must be one row")
+        article_values = article_values.iloc[0]
+    article_values = pd.Series(article_values, dtype=object)
+    q = [0.1, 0.25, 0.5, 0.75, 0.9]
+    stats = {}
+    for feat in feature_list:
+        vals = pd.to_numeric(distribution[feat], errors="coerce")
+        grouped = vals.groupby(distribution[group])
+        st = grouped.quantile(q).unstack()
+        st["n"] = grouped.count()
+        stats[feat] = st
+    groups = sorted(pd.unique(distribution[group].dropna()), key=str)
+    if not groups or not feature_list:
+        fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, 1.2))
+        _empty_axes(ax, f"no {group} distribution to compare with (0 articles)")
+        return fig
+    if order is None:
+        med = stats[feature_list[0]][0.5].reindex(groups) if feature_list else None
+        order = (
+            pd.DataFrame({group: groups, "m": med.to_numpy() if med is not None else 0})
+            .sort_values(["m", group], ascending=[True, False], kind="stable", na_position="first")[
+                group
+            ]
+            .tolist()
+        )
+    else:
+        order = list(order)[::-1]
+    n = max(len(feature_list), 1)
+    ncols = ncols or min(n, 3)
+    nrows = int(np.ceil(n / ncols))
+    fig, axes = plt.subplots(
+        nrows,
+        ncols,
+        figsize=(FULL_WIDTH if ncols > 1 else COLUMN_WIDTH, nrows * (0.9 + 0.2 * len(order))),
+        squeeze=False,
+        sharey=True,
+        layout="constrained",
+    )
+    y = np.arange(len(order))
+    n_rows = distribution.groupby(group).size()
+    band = "#555555"
+    mark = OKABE_ITO[1]  # vermilion
+    for k, ax in enumerate(axes.ravel()):
+        if k >= len(feature_list):
+            ax.set_visible(False)
+            continue
+        feat = feature_list[k]
+        st = stats[feat].reindex(order)
+        ax.hlines(y, st[0.1], st[0.9], color=band, linewidth=0.8)
+        ax.hlines(y, st[0.25], st[0.75], color=band, linewidth=3.0)
+        ax.plot(
+            st[0.5],
+            y,
+            "o",
+            markersize=3.2,
+            markerfacecolor="white",
+            markeredgecolor="black",
+            markeredgewidth=0.6,
+            linestyle="none",
+        )
+        value = pd.to_numeric(pd.Series([article_values.get(feat)]), errors="coerce").iloc[0]
+        if pd.notna(value):
+            ax.axvline(value, color=mark, linestyle="--", linewidth=1.0, label=article_label)
+            if article_group is not None and article_group in order:
+                ax.plot([value], [order.index(article_group)], "D", color=mark, markersize=4.5)
+            shown = f"{value:.3g}"
+        else:
+            shown = "n/a"
+        ax.set_title(
+            f"{feature_label(feat, unit=False)}\n{article_label}: {shown}", fontsize=7, loc="left"
+        )
+        unit = feature_label(feat)
+        ax.set_xlabel(unit[unit.find("(") + 1 : -1] if unit.endswith(")") else "value", fontsize=7)
+        ax.grid(axis="x", color="#DDDDDD", linewidth=0.5)
+        ax.set_axisbelow(True)
+        ax.tick_params(axis="y", length=0)
+        ax.margins(x=0.06)
+    ax0 = axes[0][0]
+    ax0.set_yticks(y, [_with_n(g, n_rows.get(g)) for g in order])
+    ax0.set_ylim(-0.7, len(order) - 0.3)
+    if article_group is not None:
+        for ax_row in axes:
+            for tick in ax_row[0].get_yticklabels():
+                if tick.get_text().split(" (n=")[0] == str(article_group):
+                    tick.set_fontweight("bold")
+    legend = [
+        matplotlib.lines.Line2D([], [], color=band, linewidth=0.8, label="10th-90th percentile"),
+        matplotlib.lines.Line2D([], [], color=band, linewidth=3.0, label="25th-75th percentile"),
+        matplotlib.lines.Line2D(
+            [],
+            [],
+            marker="o",
+            linestyle="none",
+            markerfacecolor="white",
+            markeredgecolor="black",
+            markersize=4,
+            label="median",
+        ),
+        matplotlib.lines.Line2D([], [], color=mark, linestyle="--", label=article_label),
+    ]
+    fig.legend(handles=legend, loc="outside upper center", ncols=4, frameon=False)
+    return fig

@@ -1,0 +1,551 @@
+"""Statistics: compared with scipy / statsmodels on fixed data, plus directions, edge cases
+and determinism."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.formula.api as smf
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
+
+from analysis.compare import (
+    actor_label_preferences,
+    bootstrap_means,
+    distinctive_words,
+    feature_columns,
+    hedges_g,
+    lean_model,
+    log_odds_dirichlet,
+    pairwise_tests,
+    tokenize_terms,
+    voice_decomposition,
+)
+
+FAST = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def toy_table(seed: int = 0, n: int = 300) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    outlet = rng.choice(["A", "B", "C", "D"], n)
+    lean = pd.Series(outlet).map({"A": "left", "B": "left", "C": "center", "D": "right"})
+    return pd.DataFrame(
+        {
+            "article_id": [f"a{i}" for i in range(n)],
+            "outlet": outlet,
+            "lean": lean,
+            "topic": rng.choice(["x", "y"], n),
+            "voice": "outlet",
+            "n_chars": rng.integers(100, 1000, n),
+            "f": rng.normal(size=n) + (outlet == "A") * 0.8,
+            "g": rng.exponential(size=n),
+        }
+    )
+
+
+# ------------------------------------------------------------------------ bootstrap_means
+
+
+def test_feature_columns_skip_keys():
+    assert feature_columns(toy_table()) == ["f", "g"]
+
+
+def test_bootstrap_matches_scipy_percentile():
+    rng = np.random.default_rng(5)
+    x = rng.exponential(2.0, size=80)
+    table = pd.DataFrame({"article_id": range(80), "grp": "g", "x": x})
+    ours = bootstrap_means(table, "grp", ["x"], n_boot=4000, seed=1).iloc[0]
+    ref = stats.bootstrap(
+        (x,), np.mean, n_resamples=4000, method="percentile", random_state=np.random.default_rng(1)
+    ).confidence_interval
+    width = ref.high - ref.low
+    assert ours["mean"] == pytest.approx(x.mean(), rel=1e-12)
+    assert ours["ci_low"] == pytest.approx(ref.low, abs=0.1 * width)
+    assert ours["ci_high"] == pytest.approx(ref.high, abs=0.1 * width)
+
+
+def test_bootstrap_coverage_on_known_distribution():
+    # 400 samples of 60 draws from an exponential with mean 1: a 95% percentile interval
+    # should contain 1 about 95% of the time (slightly less for a skewed distribution)
+    rng = np.random.default_rng(2026)
+    reps, n = 400, 60
+    table = pd.DataFrame(
+        {"article_id": np.arange(reps * n), "rep": np.repeat(np.arange(reps), n)}
+    ).assign(x=rng.exponential(1.0, reps * n))
+    out = bootstrap_means(table, "rep", ["x"], n_boot=500, seed=3)
+    coverage = ((out["ci_low"] <= 1.0) & (out["ci_high"] >= 1.0)).mean()
+    assert 0.90 <= coverage <= 0.98
+
+
+def test_bootstrap_columns_means_and_counts():
+    table = toy_table()
+    out = bootstrap_means(table, ["lean", "voice"], n_boot=200)
+    assert list(out.columns) == ["lean", "voice", "feature", "n", "mean", "ci_low", "ci_high"]
+    expected = table.groupby("lean")["f"].agg(["mean", "size"])
+    got = out[out["feature"] == "f"].set_index("lean")
+    np.testing.assert_allclose(got["mean"], expected["mean"], rtol=1e-12)
+    assert (got["n"] == expected["size"]).all()
+    assert out.equals(out.sort_values(["lean", "voice", "feature"]).reset_index(drop=True))
+
+
+def test_bootstrap_is_deterministic_and_seeded():
+    table = toy_table()
+    a = bootstrap_means(table, "outlet", n_boot=300, seed=7)
+    b = bootstrap_means(table.sample(frac=1, random_state=1), "outlet", n_boot=300, seed=7)
+    pd.testing.assert_frame_equal(a, b)
+    assert a.to_csv(index=False) == b.to_csv(index=False)
+    c = bootstrap_means(table, "outlet", n_boot=300, seed=8)
+    assert not np.allclose(a["ci_low"], c["ci_low"])
+
+
+def test_bootstrap_group_does_not_depend_on_other_groups_or_features():
+    table = toy_table()
+    full = bootstrap_means(table, "outlet", ["f", "g"], n_boot=300)
+    alone = bootstrap_means(table[table["outlet"] == "B"], "outlet", ["f"], n_boot=300)
+    pd.testing.assert_frame_equal(
+        full[(full["outlet"] == "B") & (full["feature"] == "f")].reset_index(drop=True), alone
+    )
+
+
+def test_bootstrap_edge_cases():
+    table = pd.DataFrame(
+        {
+            "article_id": ["a", "b", "c", "d"],
+            "outlet": ["one", "two", "two", "two"],
+            "const": [3.0, 3.0, 3.0, 3.0],
+            "all_nan": np.nan,
+            "some_nan": [1.0, np.nan, 2.0, np.inf],
+        }
+    )
+    out = bootstrap_means(table, "outlet", ["const", "all_nan", "some_nan"], n_boot=100)
+    assert "all_nan" not in set(out["feature"])  # n = 0 < min_n
+    one = out[out["outlet"] == "one"].set_index("feature")
+    assert (one["ci_low"] == one["mean"]).all() and (one["ci_high"] == one["mean"]).all()
+    const = out[out["feature"] == "const"]
+    assert (const["ci_low"] == 3.0).all() and (const["ci_high"] == 3.0).all()
+    some = out[(out["outlet"] == "two") & (out["feature"] == "some_nan")].iloc[0]
+    assert some["n"] == 1 and some["mean"] == 2.0  # NaN and inf are missing
+    assert bootstrap_means(table, "outlet", ["const"], min_n=2)["outlet"].tolist() == ["two"]
+
+
+def test_bootstrap_resamples_articles_not_rows():
+    # one article with three voice rows: grouped by outlet it is one unit
+    table = pd.DataFrame(
+        {
+            "article_id": ["a", "a", "a", "b"],
+            "outlet": "X",
+            "voice": ["outlet", "quoted", "social", "outlet"],
+            "v": [1.0, 1.0, 1.0, 5.0],
+        }
+    )
+    out = bootstrap_means(table, "outlet", ["v"], n_boot=500).iloc[0]
+    assert out["n"] == 2
+    assert out["mean"] == pytest.approx(2.0)  # mean over rows
+    assert out["ci_low"] == pytest.approx(1.0) and out["ci_high"] == pytest.approx(5.0)
+
+
+def test_bootstrap_empty_and_missing_columns():
+    empty = bootstrap_means(toy_table().iloc[:0], "outlet", ["f"])
+    assert empty.empty and "ci_low" in empty.columns
+    with pytest.raises(KeyError, match="nope"):
+        bootstrap_means(toy_table(), "nope", ["f"])
+
+
+@FAST
+@given(
+    st.lists(st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False), min_size=1, max_size=30),
+    st.integers(0, 2**16),
+)
+def test_bootstrap_interval_contains_mean(values, seed):
+    table = pd.DataFrame({"article_id": range(len(values)), "g": "x", "v": values})
+    row = bootstrap_means(table, "g", ["v"], n_boot=200, seed=seed).iloc[0]
+    tol = 1e-9 * max(1.0, abs(row["mean"]), max(abs(v) for v in values))
+    assert row["ci_low"] - tol <= row["mean"] <= row["ci_high"] + tol
+    assert min(values) - tol <= row["ci_low"] and row["ci_high"] <= max(values) + tol
+
+
+# ------------------------------------------------------------------------- pairwise_tests
+
+
+def test_welch_matches_scipy_and_bh_matches_statsmodels():
+    table = toy_table()
+    out = pairwise_tests(table, "outlet", ["f", "g"], method="welch")
+    assert len(out) == 2 * 6
+    for _, r in out.iterrows():
+        a = table.loc[table["outlet"] == r["group_a"], r["feature"]]
+        b = table.loc[table["outlet"] == r["group_b"], r["feature"]]
+        ref = stats.ttest_ind(a, b, equal_var=False)
+        assert r["statistic"] == pytest.approx(ref.statistic, rel=1e-10)
+        assert r["p_value"] == pytest.approx(ref.pvalue, rel=1e-8)
+        assert r["diff"] == pytest.approx(a.mean() - b.mean())
+    reject, p_adj, _, _ = multipletests(out["p_value"], alpha=0.05, method="fdr_bh")
+    np.testing.assert_allclose(out["p_adj"], p_adj, rtol=1e-12)
+    assert (out["reject"].to_numpy() == reject).all()
+    assert set(out["effect_name"]) == {"hedges_g"}
+
+
+def test_mannwhitney_matches_scipy_with_ties_and_small_samples():
+    rng = np.random.default_rng(3)
+    rows = [("big1", v) for v in rng.integers(0, 5, 40)]
+    rows += [("big2", v) for v in rng.integers(1, 6, 35)]
+    rows += [("small", v) for v in [0.5, 2.5, 7.0]]
+    table = pd.DataFrame(rows, columns=["grp", "v"]).astype({"v": float})
+    out = pairwise_tests(table, "grp", ["v"], method="mannwhitney")
+    for _, r in out.iterrows():
+        a = table.loc[table["grp"] == r["group_a"], "v"]
+        b = table.loc[table["grp"] == r["group_b"], "v"]
+        ref = stats.mannwhitneyu(a, b, alternative="two-sided")
+        assert r["statistic"] == pytest.approx(ref.statistic)
+        assert r["p_value"] == pytest.approx(ref.pvalue, rel=1e-10)
+        # Cliff's delta by brute force over all pairs
+        diff = np.sign(a.to_numpy()[:, None] - b.to_numpy()[None, :])
+        assert r["effect_size"] == pytest.approx(diff.mean())
+    assert set(out["effect_name"]) == {"cliffs_delta"}
+
+
+def test_hedges_g_value_and_direction():
+    a = np.array([5.0, 6.0, 7.0, 8.0, 9.0])
+    b = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+    pooled = np.sqrt(((5 - 1) * a.var(ddof=1) + (6 - 1) * b.var(ddof=1)) / 9)
+    expected = (a.mean() - b.mean()) / pooled * (1 - 3 / (4 * 9 - 1))
+    got = hedges_g(a.mean(), b.mean(), a.var(ddof=1), b.var(ddof=1), 5, 6)
+    assert float(got) == pytest.approx(expected)
+    table = pd.DataFrame({"grp": ["hi"] * 5 + ["lo"] * 6, "v": np.r_[a, b]})
+    row = pairwise_tests(table, "grp", ["v"]).iloc[0]
+    assert row["group_a"] == "hi" and row["effect_size"] > 0 and row["diff"] > 0
+
+
+def test_pairwise_edge_cases_keep_rows_with_nan():
+    table = pd.DataFrame(
+        {
+            "outlet": ["solo", "x", "x", "x", "y", "y", "y"],
+            "voice": "outlet",
+            "const": 1.0,
+            "all_nan": np.nan,
+            "v": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0],
+        }
+    )
+    out = pairwise_tests(table, "outlet", ["const", "all_nan", "v"], by="voice")
+    assert list(out.columns[:2]) == ["voice", "feature"]
+    assert len(out) == 3 * 3
+    solo = out[(out["group_a"] == "solo") & (out["feature"] == "v")]
+    assert solo["statistic"].isna().all() and (solo["n_a"] == 1).all()
+    assert not solo["reject"].any() and solo["p_adj"].isna().all()
+    assert out.loc[out["feature"] == "all_nan", "p_value"].isna().all()
+    assert out.loc[out["feature"] == "const", "p_value"].isna().all()
+    xy = out[(out["feature"] == "v") & (out["group_a"] == "x")].iloc[0]
+    assert np.isfinite(xy["p_adj"])
+
+
+def test_pairwise_reference_and_pairs():
+    table = toy_table()
+    ref = pairwise_tests(table, "lean", ["f"], reference="center")
+    assert set(zip(ref["group_a"], ref["group_b"], strict=True)) == {
+        ("center", "left"),
+        ("center", "right"),
+    }
+    only = pairwise_tests(table, "lean", ["f"], pairs=[("left", "right")])
+    assert len(only) == 1
+    with pytest.raises(ValueError, match="method"):
+        pairwise_tests(table, "lean", ["f"], method="anova")
+
+
+@FAST
+@given(
+    st.lists(st.floats(-100, 100, allow_nan=False), min_size=6, max_size=40),
+    st.lists(st.sampled_from(["a", "b", "c", "d"]), min_size=6, max_size=40),
+    st.sampled_from(["welch", "mannwhitney"]),
+)
+def test_bh_adjusted_at_least_raw_and_monotone(values, groups, method):
+    n = min(len(values), len(groups))
+    table = pd.DataFrame({"grp": groups[:n], "v": values[:n], "w": np.cos(values[:n])})
+    out = pairwise_tests(table, "grp", ["v", "w"], method=method)
+    ok = out.dropna(subset=["p_value"])
+    assert (ok["p_adj"] >= ok["p_value"] - 1e-12).all()
+    assert (ok["p_adj"] <= 1).all()
+    ranked = ok.sort_values("p_value")
+    assert (np.diff(ranked["p_adj"].to_numpy()) >= -1e-12).all()
+
+
+# ------------------------------------------------------------------------------ lean model
+
+
+def lean_data(n_outlets: int = 18, per: int = 30, seed: int = 4) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    leans = np.array(["left", "center", "right"])[np.arange(n_outlets) % 3]
+    effect = {"left": 0.8, "center": 0.0, "right": -0.6}
+    rows = []
+    for o in range(n_outlets):
+        u = rng.normal(0, 0.3)
+        for _ in range(per):
+            topic = rng.choice(["war", "economy", "rare"], p=[0.55, 0.42, 0.03])
+            y = effect[leans[o]] + u + (0.5 if topic == "economy" else 0) + rng.normal()
+            rows.append({"outlet": f"o{o:02d}", "lean": leans[o], "topic": topic, "y": y})
+    return pd.DataFrame(rows)
+
+
+def test_lean_model_matches_statsmodels_and_recovers_effect():
+    data = lean_data()
+    out = lean_model(data, "y", min_count=30).set_index("term")
+    assert set(out["model"]) == {"mixedlm"}
+    assert out["n_groups"].iloc[0] == 18 and out["n"].iloc[0] == len(data)
+    d = data.assign(topic=data["topic"].where(data["topic"] != "rare", "other"))
+    ref = smf.mixedlm(
+        "y ~ C(lean, Treatment('center')) + C(topic, Treatment('war'))", d, groups=d["outlet"]
+    ).fit(reml=True)
+    assert out.loc["lean[left]", "coef"] == pytest.approx(
+        ref.params["C(lean, Treatment('center'))[T.left]"], abs=1e-6
+    )
+    assert out.loc["lean[right]", "se"] == pytest.approx(
+        ref.bse["C(lean, Treatment('center'))[T.right]"], rel=1e-4
+    )
+    assert "topic[other]" in out.index and "topic[rare]" not in out.index
+    assert out.loc["lean[left]", "ci_low"] < 0.8 < out.loc["lean[left]", "ci_high"]
+    assert out.loc["lean[right]", "ci_low"] < -0.6 < out.loc["lean[right]", "ci_high"]
+    assert out.loc["lean[left]", "p_value"] < 0.05
+    assert np.isnan(out.loc["var(outlet)", "z"])
+
+
+def test_lean_model_falls_back_to_cluster_ols_with_few_outlets():
+    data = lean_data(n_outlets=3, per=40)
+    out = lean_model(data, "y", covariates=()).set_index("term")
+    assert set(out["model"]) == {"ols_cluster"}
+    assert "unreliable" in out["note"].iloc[0]
+    codes = pd.factorize(data["outlet"], sort=True)[0]
+    ref = smf.ols("y ~ C(lean, Treatment('center'))", data).fit(
+        cov_type="cluster", cov_kwds={"groups": codes}
+    )
+    assert out.loc["lean[left]", "coef"] == pytest.approx(
+        ref.params["C(lean, Treatment('center'))[T.left]"]
+    )
+    assert out.loc["lean[left]", "se"] == pytest.approx(
+        ref.bse["C(lean, Treatment('center'))[T.left]"]
+    )
+
+
+def test_lean_model_clear_errors():
+    data = lean_data(n_outlets=6, per=5)
+    with pytest.raises(ValueError, match="one voice"):
+        lean_model(data.assign(voice=["outlet", "social"] * (len(data) // 2)), "y")
+    with pytest.raises(ValueError, match="reference lean"):
+        lean_model(data, "y", reference="far_left")
+
+
+# ----------------------------------------------------------------------- distinctive words
+
+LEFT = ["Left Daily", "Left Times", "Left Post"]
+RIGHT = ["Right Daily", "Right Times", "Right Post"]
+COMMON = "The minister spoke about the budget and the weather in the capital city today."
+
+
+def word_segments(debris: bool = False) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    rows = []
+    for i in range(120):
+        lean = "left" if i % 2 == 0 else "right"
+        outlet = (LEFT if lean == "left" else RIGHT)[i % 3]
+        word = "occupation" if lean == "left" else "militants"
+        extra = "withdrawal chaos" if lean == "left" else "surrender humvees"
+        # every sentence differs between articles (the article number), so the filter of
+        # sentences an outlet repeats verbatim does not apply to the prose
+        fill = " ".join(rng.choice(["river", "market", "school", "bridge", "harvest"], 6))
+        text = f"{COMMON} ({i}) The {word} continued {i}. Reports of {extra} spread {i}. {fill}"
+        if outlet == "Left Daily":
+            text += f" Zorblat presents story {i}."  # one outlet's house style
+        rows.append((f"a{i}", outlet, lean, "outlet", "body", text))
+        if debris:
+            for line in (
+                "hide caption",
+                "toggle caption",
+                "Image caption A man walks past.",
+                "John Moore/Getty Images",
+                "Click here to read more.",
+                "Reprint permission: contact the syndicate.",
+                "Sign up for our daily newsletter",
+            ):
+                rows.append((f"a{i}", outlet, lean, "outlet", "caption", line))
+            rows.append((f"a{i}", outlet, lean, "page", "boilerplate", "Share this story! page"))
+    return pd.DataFrame(rows, columns=["article_id", "outlet", "lean", "voice", "kind", "text"])
+
+
+def test_distinctive_words_direction():
+    out = distinctive_words(word_segments(), "lean", min_count=3)
+    assert list(out.columns) == ["group", "term", "count", "log_odds", "z"]
+    left = out[out["group"] == "left"].set_index("term")
+    right = out[out["group"] == "right"].set_index("term")
+    assert {"occupation", "withdrawal chaos"} <= set(left.index)
+    assert {"militants", "surrender humvees"} <= set(right.index)
+    assert left.loc["occupation", "z"] > 3 and right.loc["militants", "z"] > 3
+    assert "militants" not in left.index
+    assert "zorblat" not in left.index  # used by one outlet only
+    assert (out.groupby("group")["z"].apply(lambda z: z.is_monotonic_decreasing)).all()
+
+
+@pytest.mark.parametrize("repeated", [5, None])
+def test_debris_does_not_reach_the_top(repeated):
+    # with and without the repeated-sentence filter: the patterns alone must hold
+    seg = word_segments(debris=True)
+    out = distinctive_words(seg, "lean", min_count=3, top=30, repeated=repeated)
+    debris_words = {
+        "hide",
+        "caption",
+        "toggle",
+        "click",
+        "reprint",
+        "permission",
+        "getty",
+        "images",
+        "sign",
+        "newsletter",
+        "image",
+        "share",
+        "page",
+        "moore",
+        "syndicate",
+    }
+    terms = {w for t in out["term"] for w in t.split()}
+    assert not terms & debris_words, terms & debris_words
+    assert "occupation" in set(out["term"])
+
+
+def test_distinctive_words_by_outlet_and_determinism():
+    seg = word_segments()
+    a = distinctive_words(seg, "outlet", min_count=3)
+    b = distinctive_words(seg.iloc[::-1], "outlet", min_count=3)
+    pd.testing.assert_frame_equal(a, b)
+    assert "zorblat" in set(a.loc[a["group"] == "Left Daily", "term"])  # one-outlet group
+
+
+def test_distinctive_words_priors():
+    seg = word_segments()
+    strong = distinctive_words(seg, "lean", min_count=3, top=None).set_index(["group", "term"])
+    weak = distinctive_words(seg, "lean", min_count=3, top=None, prior_size=50).set_index(
+        ["group", "term"]
+    )
+    key = ("left", "occupation")
+    assert abs(weak.loc[key, "log_odds"]) > abs(strong.loc[key, "log_odds"])  # less shrinkage
+    uniform = distinctive_words(seg, "lean", min_count=3, prior="uniform", prior_size=100)
+    background = distinctive_words(seg, "lean", min_count=3, prior={"occupation": 5.0})
+    for out in (uniform, background):
+        assert (
+            out.loc[out["group"] == "left", "term"]
+            .iloc[:3]
+            .isin(["occupation", "withdrawal", "chaos", "withdrawal chaos", "occupation continued"])
+            .any()
+        )
+    with pytest.raises(ValueError, match="prior"):
+        distinctive_words(seg, "lean", prior="flat")
+
+
+def test_log_odds_matches_monroe_equation():
+    y_i, y_j = np.array([10.0, 2.0]), np.array([3.0, 9.0])
+    n_i, n_j = 40.0, 50.0
+    alpha = np.array([1.3, 2.2])
+    alpha0 = 20.0
+    delta, z = log_odds_dirichlet(y_i, n_i, y_j, n_j, alpha, alpha0)
+    for w in range(2):
+        li = np.log((y_i[w] + alpha[w]) / (n_i + alpha0 - y_i[w] - alpha[w]))
+        lj = np.log((y_j[w] + alpha[w]) / (n_j + alpha0 - y_j[w] - alpha[w]))
+        var = 1 / (y_i[w] + alpha[w]) + 1 / (y_j[w] + alpha[w])
+        assert delta[w] == pytest.approx(li - lj)
+        assert z[w] == pytest.approx((li - lj) / np.sqrt(var))
+    assert z[0] > 0 > z[1]
+
+
+def test_tokenizer():
+    text = (
+        "The Taliban's fighters drove US-made Humvees in 2021! See https://t.co/x and "
+        "pic.twitter.com/abc @someone #irony covid19 a b rt.com/news"
+    )
+    terms = tokenize_terms(text)
+    assert "taliban" in terms and "fighters" in terms and "taliban fighters" in terms
+    assert "u.s." in terms and "u.s. made" in terms and "humvees" in terms
+    assert "irony" in terms
+    for gone in ("the", "2021", "someone", "covid", "https", "pic", "twitter", "rt", "a", "b"):
+        assert gone not in terms
+    assert "drove humvees" not in terms and "humvees see" not in terms
+    assert tokenize_terms("He has said it. Then we left", ngrams=(2, 2)) == []
+    assert tokenize_terms(None) == []
+
+
+# ------------------------------------------------------------------------- actor labels
+
+ACTORS = {"taliban": ["militants", "fighters", "insurgents"]}
+
+
+def actor_segments() -> pd.DataFrame:
+    rows = []
+    for i in range(30):
+        rows.append(("left", f"L{i % 3}", f"Taliban fighters entered the city {i}."))
+        rows.append(("right", f"R{i % 3}", f"Taliban militants took the base {i}."))
+    rows.append(("right", "R0", "Some Taliban fighters surrendered."))
+    rows.append(("left", "L0", "The militants attacked. The Taliban denied it."))
+    return pd.DataFrame(rows, columns=["lean", "outlet", "text"]).assign(voice="outlet")
+
+
+def test_actor_label_preferences_direction():
+    out = actor_label_preferences(actor_segments(), "lean", ACTORS)
+    assert list(out.columns) == ["group", "actor", "label", "count", "share", "log_odds", "z"]
+    left = out[out["group"] == "left"].set_index("label")
+    right = out[out["group"] == "right"].set_index("label")
+    assert left.loc["fighters", "count"] == 30 and left.loc["militants", "count"] == 0
+    assert right.loc["militants", "count"] == 30 and right.loc["fighters", "count"] == 1
+    assert left.loc["fighters", "z"] > 2 and right.loc["militants", "z"] > 2
+    assert left["share"].sum() == pytest.approx(1.0)
+    assert out.loc[out["group"] == "left", "label"].iloc[0] == "fighters"  # sorted by z
+    assert left.loc["insurgents", "count"] == 0
+
+
+def test_actor_label_scope_rule():
+    seg = pd.DataFrame({"g": ["x"], "text": ["The militants attacked. The Taliban denied it."]})
+    by_sentence = actor_label_preferences(seg, "g", ACTORS).set_index("label")
+    by_segment = actor_label_preferences(seg, "g", ACTORS, scope="segment").set_index("label")
+    assert by_sentence.loc["militants", "count"] == 0
+    assert np.isnan(by_sentence.loc["militants", "share"])  # no label occurrences at all
+    assert by_segment.loc["militants", "count"] == 1
+
+
+def test_actor_labels_other_actor_names_and_yaml_form():
+    actors = {
+        "taliban": {"names": ["taliban"], "labels": {"forces": ["forces"], "group": ["group"]}},
+        "afghan_government": {"names": ["government forces"], "labels": ["troops"]},
+    }
+    seg = pd.DataFrame(
+        {
+            "g": "x",
+            "text": ["The Taliban fought government forces.", "Taliban forces and the group."],
+        }
+    )
+    out = actor_label_preferences(seg, "g", actors).set_index(["actor", "label"])
+    assert out.loc[("taliban", "forces"), "count"] == 1  # not the one in "government forces"
+    assert out.loc[("taliban", "group"), "count"] == 1
+
+
+# -------------------------------------------------------------------- voice decomposition
+
+
+def test_voice_decomposition_shares():
+    table = pd.DataFrame(
+        {
+            "article_id": ["a", "a", "b", "b"],
+            "outlet": ["X", "X", "X", "X"],
+            "voice": ["outlet", "social", "outlet", "page"],
+            "n_chars": [1000, 100, 1000, 50],
+            "cue": [0.0, 2.0, 0.1, 9.0],
+        }
+    )
+    out = voice_decomposition(table, "outlet", ["n_chars", "cue"])
+    assert list(out.columns) == ["outlet", "feature", "voice", "mass", "share", "n_articles"]
+    cue = out[out["feature"] == "cue"].set_index("voice")
+    assert cue.loc["social", "mass"] == pytest.approx(200.0)
+    assert cue.loc["outlet", "mass"] == pytest.approx(100.0)
+    assert cue.loc["social", "share"] == pytest.approx(2 / 3)
+    assert cue.loc["quoted", "mass"] == 0 and cue["share"].sum() == pytest.approx(1.0)
+    chars = out[out["feature"] == "n_chars"].set_index("voice")
+    assert chars.loc["outlet", "share"] == pytest.approx(2000 / 2100)
+    assert (out["n_articles"] == 2).all()
+    with pytest.raises(ValueError, match="non-negative"):
+        voice_decomposition(table.assign(cue=-1.0), "outlet", ["cue"])

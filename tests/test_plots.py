@@ -1,0 +1,269 @@
+"""Figures: every plot function draws synthetic tables, writes through save_figure, and a
+second rendering is byte-identical (PNG, PDF, SVG)."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import compare
+from analysis.plots import (
+    CATEGORY_STYLES,
+    feature_label,
+    paper_style,
+    plot_article_vs_distribution,
+    plot_distinctive_words,
+    plot_forest,
+    plot_frame_composition,
+    plot_heatmap,
+    plot_outlet_counts,
+    plot_voice_decomposition,
+    plot_voice_shares,
+    save_figure,
+)
+
+OUTLETS = {
+    "CNN (Web News)": "left",
+    "New York Times - News": "left",
+    "Politico": "left",
+    "Vox": "left",
+    "NPR Online News": "center",
+    "Reuters": "center",
+    "USA TODAY": "center",
+    "BBC News": "center",
+    "Fox Online News": "right",
+    "Washington Times": "right",
+    "Breitbart News": "right",
+    "RT": "right",
+}
+FRAMES = [
+    "economic",
+    "capacity_and_resources",
+    "morality",
+    "fairness_and_equality",
+    "legality_constitutionality_and_jurisprudence",
+    "policy_prescription_and_evaluation",
+    "crime_and_punishment",
+    "security_and_defense",
+    "health_and_safety",
+    "quality_of_life",
+    "cultural_identity",
+    "public_opinion",
+    "political",
+    "external_regulation_and_reputation",
+    "other",
+]
+
+
+def synthetic_table(n_articles: int = 600, seed: int = 0) -> pd.DataFrame:
+    """Article x voice table with outlet, lean, topic, voice, n_chars and features."""
+    rng = np.random.default_rng(seed)
+    names = list(OUTLETS)
+    outlet = rng.choice(names, n_articles, p=np.linspace(2, 1, len(names)) / 18)
+    rows = []
+    for i, o in enumerate(outlet):
+        lean = OUTLETS[o]
+        topic = rng.choice(["terrorism", "middle_east", "us_military", "defense"])
+        for voice in ("outlet", "quoted", "social"):
+            if voice == "social" and rng.random() > (0.6 if o == "RT" else 0.25):
+                continue
+            n_chars = int(rng.integers(200, 4000) if voice == "outlet" else rng.integers(50, 800))
+            shift = {"left": 0.05, "center": 0.0, "right": -0.08}[lean]
+            sarcasm = rng.poisson(0.8 if voice == "social" else 0.05)
+            rows.append(
+                {
+                    "article_id": f"a{i:04d}",
+                    "outlet": o,
+                    "lean": lean,
+                    "topic": topic,
+                    "voice": voice,
+                    "n_chars": n_chars,
+                    "vader_compound_mean": float(np.clip(rng.normal(shift, 0.3), -1, 1)),
+                    "irony_sarcastic_gratitude": float(sarcasm),
+                    "irony_all_caps_ratio": float(rng.beta(1, 20 if voice != "social" else 5)),
+                    "frame_economic": float(rng.gamma(2, 2)),
+                    "frame_security_and_defense": float(rng.gamma(3, 3 if lean == "right" else 2)),
+                    "hedging_purported": float(rng.gamma(1, 1) * (o == "RT") + rng.gamma(1, 0.3)),
+                    "loaded_any": float(rng.gamma(2, 1.5)),
+                    "actor_taliban__militants": float(rng.poisson(0.3)),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="module")
+def table() -> pd.DataFrame:
+    return synthetic_table()
+
+
+@pytest.fixture(scope="module")
+def figures(table) -> dict:
+    return figure_cases(table)
+
+
+def figure_cases(table: pd.DataFrame) -> dict:
+    """name -> (function drawing a fresh figure, the table it plots)."""
+    outlet_voice = table[table["voice"] == "outlet"]
+    means = compare.bootstrap_means(outlet_voice, "outlet", n_boot=200)
+    means = means.merge(table[["outlet", "lean"]].drop_duplicates(), on="outlet")
+    lean_means = compare.bootstrap_means(table, ["lean", "voice"], ["vader_compound_mean"], 200)
+    rng = np.random.default_rng(1)
+    shares = pd.DataFrame(
+        [
+            {"outlet": o, "frame": f, "share": float(rng.gamma(1.0, 1.0)), "n": 40}
+            for o in OUTLETS
+            for f in FRAMES
+        ]
+    )
+    words = pd.DataFrame(
+        [
+            {"group": g, "term": f"{g} term {k}", "count": 100 - k, "log_odds": 0.1, "z": 9 - k / 2}
+            for g in ("left", "center", "right")
+            for k in range(15)
+        ]
+    )
+    feats = ["irony_sarcastic_gratitude", "hedging_purported", "loaded_any"]
+    article = {"irony_sarcastic_gratitude": 2.0, "hedging_purported": 4.1, "loaded_any": 3.0}
+    return {
+        "heatmap": (lambda: plot_heatmap(means, zscore=True).figure, means),
+        "forest_outlet": (
+            lambda: plot_forest(means, "outlet", "vader_compound_mean", ref=0).figure,
+            means[means["feature"] == "vader_compound_mean"],
+        ),
+        "forest_lean": (
+            lambda: plot_forest(lean_means, "lean", hue="voice", ref=0).figure,
+            lean_means,
+        ),
+        "frames": (lambda: plot_frame_composition(shares).figure, shares),
+        "words": (lambda: plot_distinctive_words(words), words),
+        "voices": (
+            lambda: plot_voice_decomposition(table, "outlet", feats[:2]),
+            compare.voice_decomposition(table, "outlet", ["n_chars", *feats[:2]]),
+        ),
+        "article": (
+            lambda: plot_article_vs_distribution(outlet_voice, article, feats, article_group="RT"),
+            outlet_voice[["outlet", *feats]],
+        ),
+    }
+
+
+NAMES = ["heatmap", "forest_outlet", "forest_lean", "frames", "words", "voices", "article"]
+
+
+def _render_twice(draw, data, name, tmp_path, formats, dpi):
+    outputs = []
+    for run in ("a", "b"):
+        with paper_style():
+            paths = save_figure(draw(), tmp_path / run, name, data, formats=formats, dpi=dpi)
+        outputs.append({p.name: p.read_bytes() for p in paths})
+    assert set(outputs[0]) == {f"{name}.{ext}" for ext in ("csv", *formats)}
+    for file, content in outputs[0].items():
+        assert content == outputs[1][file], f"{file} differs between two renderings"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_figures_draw(figures, name):
+    draw, data = figures[name]
+    assert len(data)
+    with paper_style():
+        fig = draw()
+    visible = [ax for ax in fig.axes if ax.get_visible()]
+    assert visible
+    assert all(ax.has_data() for ax in visible if ax.get_label() != "<colorbar>")
+    plt.close(fig)
+
+
+def test_png_is_byte_identical_on_rerun(figures, tmp_path):
+    # one figure in the default run; every figure and format in the slow test below
+    draw, data = figures["forest_lean"]
+    _render_twice(draw, data, "forest_lean", tmp_path, ("png",), dpi=50)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
+def test_figures_all_formats_are_byte_identical_on_rerun(figures, name, tmp_path):
+    draw, data = figures[name]
+    _render_twice(draw, data, name, tmp_path, ("png", "pdf", "svg"), dpi=200)
+
+
+def test_existing_figures_still_work(tmp_path):
+    counts = pd.DataFrame({"outlet": ["A", "B"], "lean": ["left", "right"], "articles": [3, 5]})
+    shares = pd.DataFrame(
+        {"outlet": ["A", "A", "B"], "voice": ["outlet", "social", "outlet"], "share": [0.8, 0.2, 1]}
+    )
+    with paper_style():
+        save_figure(plot_outlet_counts(counts).figure, tmp_path, "c", counts, ("png",))
+        save_figure(plot_voice_shares(shares, "outlet").figure, tmp_path, "v", shares, ("png",))
+    assert (tmp_path / "c.png").exists() and (tmp_path / "v.png").exists()
+
+
+def test_forest_is_sorted_by_mean_and_shows_n(table):
+    means = compare.bootstrap_means(table[table["voice"] == "outlet"], "outlet", n_boot=50)
+    with paper_style():
+        ax = plot_forest(means, "outlet", "frame_economic", color_by=None)
+    sub = means[means["feature"] == "frame_economic"].sort_values("mean")
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert [lab.split(" (n=")[0] for lab in labels] == sub["outlet"].tolist()
+    assert all("(n=" in lab for lab in labels)
+
+
+def test_forest_needs_one_row_per_group(table):
+    means = compare.bootstrap_means(table, ["outlet", "voice"], ["frame_economic"], 20)
+    with pytest.raises(ValueError, match="hue"):
+        plot_forest(means, "outlet")
+
+
+def test_heatmap_rejects_duplicate_cells(table):
+    means = compare.bootstrap_means(table, ["outlet", "voice"], ["frame_economic"], 20)
+    with pytest.raises(ValueError, match="one value per"):
+        plot_heatmap(means)
+
+
+def test_heatmap_handles_missing_cells_and_single_row():
+    means = pd.DataFrame(
+        {"outlet": ["A", "A"], "feature": ["f", "g"], "mean": [0.2, np.nan], "n": [1, 0]}
+    )
+    with paper_style():
+        ax = plot_heatmap(means)
+    assert ax.get_yticklabels()[0].get_text() == "A (n=1)"
+
+
+def test_frame_composition_needs_enough_styles():
+    assert len(set(CATEGORY_STYLES)) == len(CATEGORY_STYLES) >= 15
+    shares = pd.DataFrame({"outlet": "A", "frame": [f"f{k}" for k in range(17)], "share": 1.0})
+    with pytest.raises(ValueError, match="distinct fills"):
+        plot_frame_composition(shares)
+
+
+def test_voice_decomposition_rejects_signed_features(table):
+    with pytest.raises(ValueError, match="non-negative"):
+        plot_voice_decomposition(table, "outlet", ["vader_compound_mean"])
+
+
+def test_article_panel_says_na_for_missing_value(table):
+    dist = table[table["voice"] == "outlet"]
+    with paper_style():
+        fig = plot_article_vs_distribution(dist, {"loaded_any": np.nan}, ["loaded_any"])
+    assert "n/a" in fig.axes[0].get_title(loc="left")
+
+
+def test_distinctive_words_panel_for_empty_group():
+    words = pd.DataFrame({"group": ["left"], "term": ["x"], "count": [3], "log_odds": 1, "z": 2.5})
+    with paper_style():
+        fig = plot_distinctive_words(words, groups=["left", "right"], top=5)
+    assert len([ax for ax in fig.axes if ax.get_visible()]) == 2
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("frame_economic", "frame: economic (hits per 1,000 tokens)"),
+        ("actor_taliban__militants", "actor: taliban / militants (count)"),
+        ("vader_positive_share", "vader: positive share (share, 0-1)"),
+        ("mystery", "mystery"),
+    ],
+)
+def test_feature_label(name, expected):
+    assert feature_label(name) == expected
