@@ -7,7 +7,7 @@ MIRROR := $(abspath ../shared/corpora)
 ifneq ($(wildcard $(MIRROR)),)
 export FRAMELENS_MIRROR ?= $(MIRROR)
 endif
-EXPERIMENT ?= allsides_voices
+EXPERIMENT ?= security_coverage
 
 .PHONY: install run test test-fast lint bench reproduce lock clean
 

@@ -432,13 +432,14 @@ def run_pipeline(
     work = out / "work" if out_dir is not None else Path(cfg.work_dir)
     _check_writable(out)
     _check_writable(work)
-    source = resolve_source(OmegaConf.to_container(cfg.corpus, resolve=True))
+    corpus = OmegaConf.to_container(cfg.corpus, resolve=True)
+    # corpus.also: further corpora appended to the main one (e.g. the worked example)
+    sources = [resolve_source(corpus)] + [resolve_source(c) for c in corpus.get("also") or []]
     quarantine = out / "quarantine.jsonl"
     quarantine.unlink(missing_ok=True)
-    report = LoadReport(source.name, source.table.name)
-    chunks = iter_articles(
-        source, chunk_size=int(cfg.chunk_size), quarantine=quarantine, report=report
-    )
+    names = "+".join(s.name for s in sources)
+    report = LoadReport(names, "+".join(s.table.name for s in sources))
+    chunks = _chain_chunks(sources, int(cfg.chunk_size), quarantine, report)
     stage_hash = _stage_hash(cfg)
     # parts from a previous, different configuration must not be mixed in
     _reset_work_if_stale(work, stage_hash)
@@ -450,9 +451,27 @@ def run_pipeline(
 
     files = [write_config(cfg, out / "config.yaml")]
     files += summarize(cfg, out, work, report)
+    sections: list[str] = []
+    if cfg.get("compare"):
+        from analysis.outlets import compare_stage
+
+        more, sections = compare_stage(cfg, out, work)
+        files += more
     result = RunResult(out, work, report, files, time.perf_counter() - t0)
-    files.append(write_report(cfg, result, command))
+    files.append(write_report(cfg, result, command, sections))
     return result
+
+
+def _chain_chunks(sources, chunk_size: int, quarantine: Path, report: LoadReport):
+    """Chunks of every source in turn; one report counts them all."""
+    for source in sources:
+        part = LoadReport(source.name, source.table.name)
+        yield from iter_articles(source, chunk_size=chunk_size, quarantine=quarantine, report=part)
+        for attr in ("read", "loaded", "quarantined", "filtered"):
+            setattr(report, attr, getattr(report, attr) + getattr(part, attr))
+        report.reasons.update(part.reasons)
+        report.warnings.update(part.warnings)
+        report.quarantine_path = part.quarantine_path
 
 
 def _check_writable(path: Path) -> None:
@@ -544,7 +563,12 @@ def summarize(cfg: DictConfig, out: Path, work: Path, report: LoadReport) -> lis
     return files
 
 
-def write_report(cfg: DictConfig, result: RunResult, command: str | None = None) -> Path:
+def write_report(
+    cfg: DictConfig,
+    result: RunResult,
+    command: str | None = None,
+    sections: list[str] | None = None,
+) -> Path:
     """A Markdown report that reads top to bottom: question, data, counts, figures."""
     out = result.out_dir
     summary = json.loads((out / "summary.json").read_text())
@@ -585,6 +609,7 @@ def write_report(cfg: DictConfig, result: RunResult, command: str | None = None)
     for name, caption in captions.items():
         if (out / "figures" / f"{name}.png").exists():
             lines += [f"![{name}](figures/{name}.png)", "", caption, ""]
+    lines += sections or []
     lines += [
         "## Tables",
         "",

@@ -1,0 +1,286 @@
+"""The comparison stage of a run: outlet and lean statistics, their figures and report text.
+
+Reads the per-chunk article x voice tables of a run (small), computes with
+:mod:`analysis.compare` and draws with :mod:`analysis.plots`. Driven by ``cfg.compare``
+(``configs/compare/*.yaml``); returns the files written and the report sections.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+from omegaconf import DictConfig, OmegaConf
+
+from analysis import compare as S
+from analysis.plots import (
+    paper_style,
+    plot_article_vs_distribution,
+    plot_distinctive_words,
+    plot_forest,
+    plot_frame_composition,
+    plot_heatmap,
+    plot_voice_decomposition,
+    save_figure,
+)
+
+LEXICONS = Path(__file__).resolve().parent / "lexicons"
+
+
+def _write(table: pd.DataFrame, path: Path) -> Path:
+    from analysis.pipeline import write_csv
+
+    return write_csv(table, path)
+
+
+def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], list[str]]:
+    """Statistics, figures and report lines for the run's article x voice table."""
+    from analysis.pipeline import read_parts
+
+    ccfg = OmegaConf.to_container(cfg.compare, resolve=True)
+    av = read_parts(work, "article_voice")
+    if av.empty:
+        return [], []
+    av["lean"] = av["lean"].fillna("unknown")
+    files: list[Path] = []
+    lines: list[str] = ["## Comparisons", ""]
+    fig_dir = out / "figures"
+    formats = list(cfg.plot.get("formats", ["png"]))
+    dpi = int(cfg.plot.get("dpi", 200))
+    seed = int(cfg.seed)
+    n_boot = int(ccfg.get("n_boot", 1000))
+    highlight = ccfg.get("highlight_article")
+    features = [f for f in ccfg.get("features", []) if f in av.columns]
+    if not features:
+        features = S.feature_columns(av)[:12]
+
+    # outlets: the largest ones with enough articles (the highlighted article's outlet aside)
+    reference = av[av["article_id"] != highlight] if highlight else av
+    per_outlet = reference.groupby("outlet")["article_id"].nunique().sort_values(ascending=False)
+    per_outlet = per_outlet[per_outlet >= int(ccfg.get("min_articles", 20))]
+    top = per_outlet.head(int(ccfg.get("top_outlets", 12))).index.tolist()
+    outlets = reference[reference["outlet"].isin(top)]
+    leans = [x for x in ("left", "center", "right") if x in set(reference["lean"])]
+    by_lean_table = reference[reference["lean"].isin(leans)]
+
+    # 1. means with bootstrap CIs, per outlet x voice and per lean x voice
+    outlet_means = S.bootstrap_means(outlets, ["outlet", "voice"], features, n_boot, seed=seed)
+    lean_of = reference.drop_duplicates("outlet").set_index("outlet")["lean"]
+    outlet_means.insert(1, "lean", outlet_means["outlet"].map(lean_of))
+    lean_means = S.bootstrap_means(by_lean_table, ["lean", "voice"], features, n_boot, seed=seed)
+    files.append(_write(outlet_means, out / "outlet_voice_means.csv"))
+    files.append(_write(lean_means, out / "lean_voice_means.csv"))
+    lines += [
+        f"Outlets compared: the {len(top)} largest with at least {ccfg.get('min_articles', 20)} "
+        f"articles; leans: {', '.join(leans) or 'none'}. Means are character-weighted per "
+        f"article and voice, with {n_boot} seeded bootstrap resamples of articles "
+        "(95% percentile intervals): `outlet_voice_means.csv`, `lean_voice_means.csv`.",
+        "",
+    ]
+
+    # 2. pairwise tests between leans, per voice, BH-corrected across all of them
+    if len(leans) >= 2:
+        tests = S.pairwise_tests(by_lean_table, "lean", features, method="mannwhitney", by="voice")
+        files.append(_write(tests, out / "lean_pairwise_tests.csv"))
+        sig = tests[tests["reject"].fillna(False).astype(bool)]
+        lines += [
+            f"Pairwise lean differences (Mann-Whitney U per voice, Benjamini-Hochberg across "
+            f"{len(tests)} tests, Cliff's delta as effect size): {len(sig)} significant at "
+            "FDR 0.05 — `lean_pairwise_tests.csv`.",
+            "",
+        ]
+        if len(sig):
+            show = sig.reindex(sig["effect_size"].abs().sort_values(ascending=False).index).head(8)
+            lines += [
+                "| voice | feature | groups | means | Cliff's delta | p (BH) |",
+                "|---|---|---|---|---|---|",
+            ]
+            for r in show.itertuples():
+                lines.append(
+                    f"| {r.voice} | {r.feature} | {r.group_a} vs {r.group_b} | "
+                    f"{r.mean_a:.3g} vs {r.mean_b:.3g} | {r.effect_size:+.2f} | {r.p_adj:.2g} |"
+                )
+            lines.append("")
+
+    # 3. mixed-effects model of lean with outlet as grouping factor, topic as covariate
+    model_rows = []
+    outlet_voice = by_lean_table[by_lean_table["voice"] == "outlet"]
+    if len(leans) >= 2 and "center" in leans:
+        for feat in [f for f in ccfg.get("model_features", []) if f in av.columns]:
+            try:
+                model_rows.append(S.lean_model(outlet_voice, feat))
+            except Exception as exc:  # a model that cannot be fitted is reported, not fatal
+                model_rows.append(pd.DataFrame({"feature": [feat], "note": [f"not fitted: {exc}"]}))
+        if model_rows:
+            models = pd.concat(model_rows, ignore_index=True)
+            files.append(_write(models, out / "lean_models.csv"))
+            lines += [
+                "Regression of each model feature on lean (reference: center) in the outlet's own "
+                "prose, outlet as random intercept, topic as covariate (statsmodels MixedLM; "
+                "OLS with outlet-clustered errors when it cannot be fitted) — `lean_models.csv`.",
+                "",
+            ]
+
+    # 4. figures
+    figs: list[tuple[str, str]] = []
+    with paper_style():
+        heat = outlet_means[outlet_means["voice"] == "outlet"]
+        if len(heat):
+            ax = plot_heatmap(heat, row="outlet", col="feature", zscore=True)
+            files += save_figure(ax.figure, fig_dir, "outlet_heatmap", heat, formats, dpi)
+            figs.append(
+                (
+                    "outlet_heatmap",
+                    "Outlet x feature in the outlets' own prose (colour: z-score within each feature; numbers: raw means).",
+                )
+            )
+        for feat in features[: int(ccfg.get("forest_features", 4))]:
+            data = outlet_means[
+                (outlet_means["feature"] == feat) & (outlet_means["voice"] == "outlet")
+            ]
+            if len(data):
+                ax = plot_forest(data, group="outlet", feature=feat, color_by="lean")
+                name = f"forest_outlet_{feat}"
+                files += save_figure(ax.figure, fig_dir, name, data, formats, dpi)
+                figs.append(
+                    (
+                        name,
+                        f"`{feat}` in the outlets' own prose: mean and 95% bootstrap CI per outlet.",
+                    )
+                )
+        data = lean_means[lean_means["feature"].isin(features[:1])]
+        if len(data):
+            ax = plot_forest(data, group="lean", feature=features[0], color_by="lean", hue="voice")
+            files += save_figure(ax.figure, fig_dir, "forest_lean", data, formats, dpi)
+            figs.append(
+                ("forest_lean", f"`{features[0]}` by lean and voice: mean and 95% bootstrap CI.")
+            )
+        frames = [c for c in av.columns if c.startswith("frame_")]
+        if frames and len(outlets):
+            comp = frame_composition(outlets[outlets["voice"] == "outlet"], frames)
+            ax = plot_frame_composition(comp, group="outlet", frame_col="frame", value="share")
+            files += save_figure(ax.figure, fig_dir, "frame_composition", comp, formats, dpi)
+            figs.append(
+                (
+                    "frame_composition",
+                    "Generic policy frames (Media Frames Corpus categories, lexicon hits) as shares of each outlet's frame vocabulary, outlet voice.",
+                )
+            )
+        decomp_feats = [f for f in ccfg.get("voice_features", []) if f in av.columns]
+        if decomp_feats and len(outlets):
+            decomp = S.voice_decomposition(outlets, "outlet", ["n_chars", *decomp_feats])
+            fig = plot_voice_decomposition(outlets, group="outlet", features=decomp_feats)
+            files += save_figure(fig, fig_dir, "voice_decomposition", decomp, formats, dpi)
+            figs.append(
+                (
+                    "voice_decomposition",
+                    "Where each measure lives: share of its total (weighted by text length) in the outlet's prose, in quotes and in embedded posts, per outlet.",
+                )
+            )
+        if highlight and highlight in set(av["article_id"]):
+            art = av[av["article_id"] == highlight]
+            dist_feats = [f for f in ccfg.get("highlight_features", features) if f in av.columns]
+            for voice in ("outlet", "social"):
+                row = art[art["voice"] == voice]
+                if row.empty:
+                    continue
+                dist = outlets[outlets["voice"] == voice]
+                data = pd.concat([dist, row])
+                fig = plot_article_vs_distribution(
+                    data, row.iloc[0], dist_feats, group="outlet",
+                    article_group=row.iloc[0]["outlet"], article_label=f"worked example ({voice} voice)",
+                )  # fmt: skip
+                name = f"article_vs_outlets_{voice}"
+                files += save_figure(
+                    fig,
+                    fig_dir,
+                    name,
+                    data[["article_id", "outlet", "voice", *dist_feats]],
+                    formats,
+                    dpi,
+                )
+                figs.append(
+                    (
+                        name,
+                        f"The worked example's {voice} voice (dashed line) against each outlet's distribution of {voice}-voice values (10-90 and 25-75 percentile bands, median).",
+                    )
+                )
+            files.append(
+                _write(
+                    art[["article_id", "outlet", "voice", "n_chars", *features]],
+                    out / "highlight_article.csv",
+                )
+            )
+    files += _words_and_actors(cfg, ccfg, out, work, fig_dir, formats, dpi, figs, lines)
+    lines += ["### Figures", ""]
+    for name, caption in figs:
+        lines += [
+            f"![{name}](figures/{name}.png)",
+            "",
+            caption + f" Data: `figures/{name}.csv`.",
+            "",
+        ]
+    return files, lines
+
+
+def frame_composition(table: pd.DataFrame, frames: list[str]) -> pd.DataFrame:
+    """Per outlet: each frame's share of all frame hits (character-weighted)."""
+    w = table["n_chars"].to_numpy(dtype=float)[:, None]
+    mass = pd.DataFrame(np.nan_to_num(table[frames].to_numpy(dtype=float)) * w, columns=frames)
+    mass["outlet"] = table["outlet"].to_numpy()
+    totals = mass.groupby("outlet")[frames].sum()
+    shares = totals.div(totals.sum(axis=1).where(lambda s: s > 0), axis=0).fillna(0.0)
+    long = shares.reset_index().melt(id_vars="outlet", var_name="frame", value_name="share")
+    return long.sort_values(["outlet", "frame"]).reset_index(drop=True)
+
+
+def _words_and_actors(cfg, ccfg, out, work, fig_dir, formats, dpi, figs, lines) -> list[Path]:
+    from analysis.pipeline import read_parts
+
+    wcfg = ccfg.get("words") or {}
+    if not wcfg.get("enabled", True):
+        return []
+    files: list[Path] = []
+    segs = read_parts(work, "segments", ["article_id", "voice", "kind", "lang", "text"])
+    if segs.empty:
+        return []
+    arts = read_parts(work, "articles", ["id", "outlet", "lean"]).rename(
+        columns={"id": "article_id"}
+    )
+    segs = segs[segs["voice"].isin(("outlet", "quoted")) & segs["lang"].fillna("en").eq("en")]
+    segs = segs.merge(arts, on="article_id", how="left")
+    segs["lean"] = segs["lean"].fillna("unknown")
+    group = wcfg.get("group", "lean")
+    segs = segs[segs[group].isin(("left", "center", "right"))] if group == "lean" else segs
+    if segs.empty:
+        return []
+    words = S.distinctive_words(
+        segs, group, min_outlets=int(wcfg.get("min_outlets", 3)), top=int(wcfg.get("top", 30))
+    )
+    files.append(_write(words, out / "distinctive_words.csv"))
+    if len(words):
+        with paper_style():
+            fig = plot_distinctive_words(words, top=int(wcfg.get("plot_top", 15)))
+            files += save_figure(fig, fig_dir, "distinctive_words", words, formats, dpi)
+        figs.append(
+            (
+                "distinctive_words",
+                f"Words distinctive of each {group} in outlet prose and quotes: log-odds ratio with an informative Dirichlet prior (Monroe et al. 2008), z-scores; terms must be used by several outlets of the group, page debris removed.",
+            )
+        )
+        lines += [
+            f"Distinctive words per {group}: `distinctive_words.csv` (group, term, count, log_odds, z).",
+            "",
+        ]
+    actor_map = yaml.safe_load((LEXICONS / "actors.yaml").read_text())["actors"]
+    prefs = S.actor_label_preferences(segs, group, actor_map)
+    if len(prefs):
+        prefs = prefs[prefs.groupby(["actor"])["count"].transform("sum") > 0]
+        files.append(_write(prefs, out / "actor_labels.csv"))
+        lines += [
+            f"Which labels each {group} uses for the same actor (count, share, log-odds z): `actor_labels.csv`.",
+            "",
+        ]
+    return files
