@@ -7,6 +7,7 @@ Reads the per-chunk article x voice tables of a run (small), computes with
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -236,6 +237,27 @@ def frame_composition(table: pd.DataFrame, frames: list[str]) -> pd.DataFrame:
     return long.sort_values(["outlet", "frame"]).reset_index(drop=True)
 
 
+def self_mentions(segs: pd.DataFrame, top: int = 20, share: float = 0.5) -> set[str]:
+    """Outlet-name words used mostly by that outlet itself ("told Fox News", "Reuters reports").
+
+    Such self-mentions are house style, not framing, and would top a distinctive-words list.
+    A name word counts only when more than ``share`` of the segments using it come from an
+    outlet whose name contains it, so shared words ("Christian", "national") are kept.
+    """
+    outlets = segs["outlet"].value_counts().head(top).index
+    lowered = segs["text"].str.lower()
+    drop = set()
+    for outlet in outlets:
+        for term in set(S.tokenize_terms(str(outlet), ngrams=(1, 1))):
+            uses = lowered.str.contains(rf"\b{re.escape(term)}\b", regex=True)
+            if uses.sum() == 0:
+                continue
+            own = segs.loc[uses, "outlet"].str.lower().str.contains(rf"\b{re.escape(term)}\b")
+            if own.mean() > share:
+                drop.add(term)
+    return drop
+
+
 def _words_and_actors(cfg, ccfg, out, work, fig_dir, formats, dpi, figs, lines) -> list[Path]:
     from analysis.pipeline import read_parts
 
@@ -256,8 +278,13 @@ def _words_and_actors(cfg, ccfg, out, work, fig_dir, formats, dpi, figs, lines) 
     segs = segs[segs[group].isin(("left", "center", "right"))] if group == "lean" else segs
     if segs.empty:
         return []
+    own_names = self_mentions(segs)
     words = S.distinctive_words(
-        segs, group, min_outlets=int(wcfg.get("min_outlets", 3)), top=int(wcfg.get("top", 30))
+        segs,
+        group,
+        min_outlets=int(wcfg.get("min_outlets", 3)),
+        top=int(wcfg.get("top", 30)),
+        stopwords=set(S.STOPWORDS) | own_names,
     )
     files.append(_write(words, out / "distinctive_words.csv"))
     if len(words):
