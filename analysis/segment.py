@@ -1,0 +1,1488 @@
+"""Split an article into voiced segments: the outlet's prose, quoted people, embedded posts.
+
+Every measurement in framelens is made per *voice* (see ``DESIGN.md``): the outlet's own
+sentences, the people it quotes, and the social-media posts it embeds. This module turns an
+:class:`~analysis.records.Article` into :class:`~analysis.records.Segment` records, each with
+a kind, a voice, a language and a character span that reproduces its text exactly
+(``article.text[start:end]``; ``article.title[start:end]`` for the headline).
+
+How it works (plain text, the common case):
+
+1. The text is cut into lines (paragraphs) at line breaks; each line's span is stripped of
+   whitespace, NBSP, zero-width and control characters. Lines longer than
+   ``max_line_chars`` are cut at sentence ends so no segment grows without bound. Text that
+   is HTML soup is cut at block-level tags instead, and script/style/comment blocks become
+   debris.
+2. Each line is checked for embedded-post signals (a ``— Name (@handle) July 1, 2019``
+   signature, ``pic.twitter.com``/``t.co``/status links, ``Skip Twitter post by``,
+   Instagram's "A photo posted by", Facebook's "Posted by … on", author-first
+   ``Name (@handle) Text``, hashtag-heavy short lines) and page-debris signals (see
+   :mod:`analysis.segment_rules`). A signature in the middle of a line splits it.
+3. Posts spanning several lines are regrouped into one segment: a signature-only line takes
+   the line before it, and a post extends backwards over lines separated from it by a wider
+   gap than the article's usual paragraph break (embeds flatten a tweet's own line breaks
+   into runs of blank lines), within a tweet's length.
+4. Outlet paragraphs are split at quotation marks: a quotation of at least
+   ``min_quote_words`` words (or any attributed quotation) becomes a ``quote`` segment with
+   its speaker when a ``"…," said X`` / ``X said: "…"`` / ``according to X`` attribution is
+   found; the surrounding prose stays ``body``. Shorter quoted fragments (scare quotes,
+   single quoted words) stay in the outlet's voice: they are the outlet's framing.
+5. Each segment gets a language (see :func:`detect_language`): non-Latin scripts always go to
+   the classifier; Latin-script segments with fewer than ``min_lang_letters`` letters
+   inherit the article's language, since character n-gram models are unreliable there.
+
+Saved HTML pages go through :func:`segment_html`, which reads tweet blockquotes and figure
+captions from the page structure (lxml) and the main text through trafilatura.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from analysis import segment_rules as R
+from analysis.records import SEGMENT_COLUMNS, Article, Segment
+
+if TYPE_CHECKING:  # pandas is imported when a table is segmented, not on import
+    import pandas as pd
+
+__all__ = [
+    "Segmenter",
+    "detect_language",
+    "render_segments",
+    "segment_article",
+    "segment_html",
+]
+
+# --------------------------------------------------------------------------------------
+# Language identification
+# --------------------------------------------------------------------------------------
+
+_IDENTIFIER: Any = None
+
+#: Function words that are English and (nearly) nothing else among the languages seen in
+#: news text; "a", "in", "an", "on", "die" etc. are left out because they are words in
+#: Spanish, German, Dutch or French too. A segment where they make up a fifth of the tokens
+#: is English without asking the classifier, which saves most of the cost on English news.
+_EN_FUNCTION_WORDS = R.words(
+    "the and of to that for with was is are be by this have has had from at his they we not"
+    " but been were their which would there it you he she who what when than about said says"
+    " will could should into after also over only just its them these those other some our"
+    " your my him being does did how why where because while if more most"
+    " can do new people"
+)
+#: The subset of those that no other common Latin-script language uses as a word.
+_EN_ONLY_WORDS = R.words(
+    "the and of that with this have has from they their which would there what when about"
+    " said says could should into after them these those other your being does how why where"
+    " because while people"
+)
+_CLEAN_FOR_LANG_RE = re.compile(
+    r"(?:https?://|www\.)\S{1,2000}|\b(?:pic\.twitter\.com|t\.co)/\S{1,100}"
+    r"|[@#]\w{1,60}|<[^<>\n]{0,300}>|&\w{1,10};|\d+"
+)
+
+
+def _identifier() -> Any:
+    """The py3langid model, loaded once per process (about 0.5 s)."""
+    global _IDENTIFIER
+    if _IDENTIFIER is None:
+        from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+        _IDENTIFIER = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    return _IDENTIFIER
+
+
+def detect_language(
+    text: str, *, min_letters: int = 20, min_confidence: float = 0.5, latin: bool = True
+) -> tuple[str | None, bool]:
+    """Identify the language of one segment cheaply.
+
+    Parameters
+    ----------
+    text : str
+        The segment text. URLs, @mentions, #hashtags, tags and digits are removed first;
+        only the first 1000 characters of what remains are classified.
+    min_letters : int
+        Latin-script text with fewer letters than this is not classified (the answer would
+        be noise): the function returns ``(None, False)`` and the caller substitutes the
+        article's language.
+    min_confidence : float
+        For Latin-script text, a classifier answer below this normalised probability is
+        treated like a too-short text (all-caps shouting and name lists score low).
+    latin : bool
+        False: never classify Latin-script text (return ``(None, False)``, i.e. "inherit");
+        only other scripts are classified. Used for page debris, which is never measured.
+
+    Returns
+    -------
+    lang : str or None
+        ISO 639-1 code (``en``, ``ps`` …), or None when undecided.
+    decided : bool
+        False when the text was too short or too uncertain; the caller may then fall back to
+        the article's language. Text without any letter (emoji, numbers) returns
+        ``(None, True)``: there is no language to inherit.
+    """
+    # ~50 words decide the common case; the classifier later sees up to 500 characters
+    head = text[:300]
+    low = head.lower()
+    if latin:
+        tokens = R.WORD_RE.findall(low)
+        hits = sum(map(_EN_FUNCTION_WORDS.__contains__, tokens))
+        if len(head) >= min_letters and (
+            (hits >= 2 and hits * 6 >= len(tokens))
+            # one unambiguous English word in a short ASCII phrase ("his commitment")
+            or (head.isascii() and hits * 8 >= len(tokens) and _EN_ONLY_WORDS.intersection(tokens))
+        ):
+            return "en", True
+    cleaned = _CLEAN_FOR_LANG_RE.sub(" ", text[:3000].lower())
+    letters = R.NON_LETTERS_RE.sub("", cleaned)
+    if not letters:
+        return None, True
+    is_latin = letters.isascii() or len(R.NON_LATIN_LETTER_RE.findall(letters)) * 2 < len(letters)
+    if is_latin and (len(letters) < min_letters or not latin):
+        return None, False
+    # Lower-casing matters: the model reads ALL-CAPS English as Nigerian Pidgin.
+    lang, conf = _identifier().classify(cleaned[:500])
+    if lang in ("zxx", "und"):
+        return None, True
+    if is_latin and conf < min_confidence:
+        return None, False
+    return lang, True
+
+
+# --------------------------------------------------------------------------------------
+# Internal line record
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Piece:
+    """A stretch of the article text under consideration (a line, or part of one)."""
+
+    start: int
+    end: int
+    gap: int  # newlines between the previous piece and this one (0: same line / soft cut)
+    kind: str | None = None
+    speaker: str | None = None
+    sig: bool = False  # ends with a post signature
+    sig_only: bool = False  # is nothing but a signature: the post's text is the line before
+    ends_post: bool = False  # a signature or a post link: lines above may belong to the post
+    fixed: bool = False  # labelled from page structure (HTML); never regrouped or split
+
+
+_REPORTING_RE = re.compile(
+    r"\b(?:he|she|they)\s{1,3}(?:tweeted|wrote|said|added|posted|says|writes)\b|according to"
+)
+_POST_LABEL_WORDS = R.words("re via cc ht h/t rt fwd ps pic pics video update thread")
+_TWEET_WORD_RE = re.compile(r"\b(?:tweet(?:s|ed)?|Twitter)\b")
+_SENTENCE_END_RE = re.compile(r"[.!?…:;][\"'”’)\]]{0,3}\s{1,5}(?=[\"“'‘(\[]?[A-Z0-9@#])")
+_SOFT_CUT_RE = re.compile(r"[.!?…][\"'”’)\]]{0,3}\s{1,5}|\s{1,5}")
+_LEAD_PUNCT = "•*·>»|-–—([ "
+
+# Block-level tags: in HTML soup they separate paragraphs; inline tags stay in the text.
+_SOUP_TAG_RE = re.compile(r"</?[A-Za-z][A-Za-z0-9]{0,15}(?:\s[^<>]{0,2000})?/?>")
+_BLOCK_TAGS = R.words(
+    "p div br li ul ol h1 h2 h3 h4 h5 h6 blockquote figure figcaption table tr td th tbody"
+    " thead section article header footer nav aside main hr pre form iframe img html head"
+    " body title meta link noscript dl dt dd address center"
+)
+_TAG_NAME_RE = re.compile(r"</?([A-Za-z][A-Za-z0-9]{0,15})")
+
+# --------------------------------------------------------------------------------------
+# Quotations
+# --------------------------------------------------------------------------------------
+
+_QUOTE_CHAR_RE = re.compile(r"[\"“”„«»]")
+_OPENERS = "“„«"
+_CLOSERS = "”»"
+_SPEECH_VERB = (
+    r"(?:said|says|say|told|tells|added|adds|wrote|writes|tweeted|tweets|posted|asked|asks"
+    r"|explained|explains|noted|notes|argued|argues|claimed|claims|stated|states|declared"
+    r"|continued|continues|replied|replies|responded|responds|insisted|insists|warned|warns"
+    r"|recalled|recalls|acknowledged|acknowledges|admitted|admits|announced|announces"
+    r"|suggested|suggests|concluded|observed|remarked|shouted|testified|joked|quipped"
+    r"|complained|conceded|countered|cautioned|pointed out|went on|wondered|vowed|predicted"
+    r"|boasted|urged|contended|emphasized|stressed|alleged|reads|writing|saying|telling"
+    r"|adding|asking|noting|arguing|reported|reports)"
+)
+# Before a quotation only unambiguous verbs count ("continued against the Taliban" is not
+# speech), followed by at most three words ("told reporters Thursday:").
+_SPEECH_VERB_BEFORE = (
+    r"(?:said|says|say|told|tells|added|adds|wrote|writes|tweeted|tweets|posted|asked|asks"
+    r"|explained|explains|argued|argues|claimed|claims|stated|states|declared|declares"
+    r"|replied|replies|responded|responds|insisted|insists|warned|warns|recalled|recalls"
+    r"|acknowledged|admitted|announced|announces|concluded|remarked|shouted|testified|joked"
+    r"|quipped|complained|conceded|countered|vowed|predicted|boasted|urged|reads|writing"
+    r"|saying|telling|adding|asking|noting|arguing"
+    # naming verbs: 'X called Y "a traitor"' quotes X's words, not the outlet's
+    r"|called|calling|dubbed|labeled|labelled|branded|referred to)"
+)
+_NAME = (
+    r"(?:\b(?:he|she|they|I|we)\b"
+    r"|\b(?i:the|a|an|his|her|their|its|one|another)\s{1,3}(?:[\w.'’&-]{1,30}\s{1,3}){0,4}?"
+    r"[\w'’-]{1,30}"
+    r"|\b(?:[A-Z][\w.'’-]{0,30}(?:,\s{0,2}[A-Z]-[A-Z][\w.]{0,10},)?\s{1,3}){0,4}"
+    r"[A-Z][\w.'’-]{0,30})"
+)
+_ADVERB = (
+    r"(?:[a-z]{1,13}ly|also|later|then|again|once|has|had|have|is|was|would|will|recently"
+    r"|previously|reportedly)"
+)
+# after a verb nothing ends the noun phrase, so it is taken greedily and trimmed later
+_NAME_AFTER_VERB = _NAME.replace("{0,4}?", "{0,4}")
+_ATTR_AFTER_RE = re.compile(
+    r"^[\s,:;—–-]{0,4}(?:"
+    r"(?:" + _SPEECH_VERB + r")\s{1,3}(?P<n1>" + _NAME_AFTER_VERB + r")"
+    r"|(?P<n2>" + _NAME + r")\s{1,3}(?:" + _ADVERB + r"\s{1,3})?" + _SPEECH_VERB + r"\b"
+    r"|according to\s{1,3}(?P<n3>" + _NAME + r"))"
+)
+_ATTR_BEFORE_RE = re.compile(
+    r"(?:(?P<n1>" + _NAME + r")\s{1,3}(?:" + _ADVERB + r"\s{1,3})?" + _SPEECH_VERB_BEFORE + r"\b"
+    r"(?:\s{1,3}[\w'’.-]{1,30}){0,3}"
+    r"|according to\s{1,3}(?P<n2>" + _NAME + r")"
+    r")\s{0,2}[,:]?\s{0,3}$"
+)
+_SUBJECT_VERB_RE = re.compile(
+    r"\b(?:said|says|told|tells|wrote|writes|added|argued|argues|explained|tweeted|noted"
+    r"|testified|stated|insisted|warned|acknowledged|recalled)\b"
+)
+_SUBJECT_NAME_RE = re.compile(
+    r"\b((?:[A-Z][\w.'’-]{0,30}\s{1,3}){0,3}[A-Z][\w.'’-]{1,30})"
+    r"(?:,(?:\s{1,2}[\w.'’-]{1,30}){1,5},)?\s{1,3}(?:" + _ADVERB + r"\s{1,3})?$"
+)
+# "…, says Karen Greenberg, who runs …"
+_VERB_SUBJECT_RE = re.compile(r"\s{1,3}((?:[A-Z][\w.'’-]{0,30}\s{1,3}){0,3}[A-Z][\w.'’-]{1,30})")
+_SPEECH_VERB_END_RE = re.compile(
+    r"\b" + _SPEECH_VERB_BEFORE + r"\b(?:\s{1,3}[\w'’.-]{1,30}){0,3}\s{0,2}:$"
+)
+_NAME_STOP_WORDS = R.words(
+    "then but and so also later meanwhile in on at when while after before yet still however"
+    " thus instead now here there as because if though although today yesterday regardless"
+    " nonetheless nevertheless indeed moreover furthermore separately earlier finally overall"
+    " ultimately again asked even"
+)
+_PRONOUNS_RESOLVED = frozenset({"he", "she"})
+_PRONOUNS = R.words("he she they it we i you one")
+_NAME_END_WORDS = R.words(
+    "in on at who whose which during after when while to with and that as via before since"
+)
+_NOT_NAMES = R.words(
+    "the a an this that it there here his her their its one another some many most"
+)
+_TITLE_SMALL_WORDS = R.words("a an the and of in on for to with at by or from")
+
+
+def _clean_speaker(name: str | None) -> str | None:
+    if not name:
+        return None
+    words = name.strip(" ,.:;").split()
+    for k, w in enumerate(words[1:], 1):
+        if w.lower() in _NAME_END_WORDS:
+            words = words[:k]
+            break
+    for w in words[:-1]:
+        # a sentence boundary inside the "name": the match ran across two sentences
+        if w.endswith(".") and len(w) > 4 and not w[0].isupper() and w.count(".") == 1:
+            return None
+    if words:
+        words[-1] = words[-1].rstrip(".,;:")
+    while words and words[0].lower() in _NAME_STOP_WORDS and len(words) > 1:
+        words.pop(0)
+    if not words or words[0].lower() in _NAME_STOP_WORDS:
+        return None
+    if len(words) == 1 and words[0].lower() in _NOT_NAMES:
+        return None
+    return " ".join(words)
+
+
+def _speech_subjects(fragment: str) -> list[str]:
+    """Capitalised subjects of speech verbs in outlet prose ("Jung Woo Kim, 33, said …")."""
+    names = []
+    if len(fragment) > 3000:
+        return names
+    for m in _SUBJECT_VERB_RE.finditer(fragment):
+        n = _SUBJECT_NAME_RE.search(fragment, max(0, m.start() - 90), m.start())
+        if n is None:
+            n = _VERB_SUBJECT_RE.match(fragment, m.end())
+        if n:
+            name = _clean_speaker(n.group(1))
+            if name and name[0].isupper() and name.lower() not in _PRONOUNS:
+                names.append(name)
+    return names
+
+
+# --------------------------------------------------------------------------------------
+# The segmenter
+# --------------------------------------------------------------------------------------
+
+
+class Segmenter:
+    """Turn articles into voiced segments.
+
+    Parameters
+    ----------
+    detect_language : bool
+        Fill ``Segment.lang`` (py3langid, offline). Off, every ``lang`` is None; the rest is
+        unchanged.
+    min_post_hashtags : int
+        A short line (at most 300 characters, no quotation marks, no "tweeted"/"hashtag"
+        talk) with at least this many hashtags is taken for an embedded post.
+    min_quote_words : int
+        Quotations with fewer words stay in the outlet's voice unless an attribution
+        (``"…," she said``) is found next to them: single quoted words are mostly scare
+        quotes, a framing device of the outlet itself.
+    split_quotes : bool
+        Split outlet paragraphs at quotation marks (kind ``quote``, voice ``quoted``).
+    max_post_chars : int
+        Upper bound on a regrouped multi-line post, signature included (a tweet is at most
+        280 characters; links, emoji and the signature add up to about 140 more).
+    max_line_chars : int
+        Lines longer than this are cut at sentence ends into pieces of about a third of it,
+        so that no segment grows without bound (a text without line breaks).
+    min_lang_letters : int
+        Latin-script segments with fewer letters inherit the article's language.
+    """
+
+    def __init__(
+        self,
+        detect_language: bool = True,
+        min_post_hashtags: int = 2,
+        min_quote_words: int = 3,
+        split_quotes: bool = True,
+        max_post_chars: int = 420,
+        max_line_chars: int = 6000,
+        min_lang_letters: int = 20,
+    ) -> None:
+        self.detect_language = detect_language
+        self.min_post_hashtags = min_post_hashtags
+        self.min_quote_words = min_quote_words
+        self.split_quotes = split_quotes
+        self.max_post_chars = max_post_chars
+        self.max_line_chars = max_line_chars
+        self.min_lang_letters = min_lang_letters
+
+    # ---------------------------------------------------------------- public API
+
+    def segment(self, article: Article) -> list[Segment]:
+        """Segment one article.
+
+        Parameters
+        ----------
+        article : Article
+            ``title`` and ``text`` may be any strings (empty, huge, HTML soup, any script);
+            None counts as empty.
+
+        Returns
+        -------
+        list of Segment
+            Headline first (``field="title"``) when the title is non-blank, then the text's
+            segments in order. Every non-blank line of the text is covered, except markup
+            tags and blank separators in HTML soup.
+        """
+        return self._segment(article, fixed=None)
+
+    def segment_table(self, articles: pd.DataFrame) -> pd.DataFrame:
+        """Segment every row of an article table.
+
+        Parameters
+        ----------
+        articles : pandas.DataFrame
+            Columns ``id``, ``outlet``, ``title``, ``text`` (others are ignored; a missing
+            ``title``/``outlet`` counts as empty).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per segment, columns exactly :data:`~analysis.records.SEGMENT_COLUMNS`.
+        """
+        cols: dict[str, list[Any]] = {c: [] for c in SEGMENT_COLUMNS}
+        n = len(articles)
+        ids = articles["id"].tolist() if "id" in articles else list(range(n))
+        outlets = articles["outlet"].tolist() if "outlet" in articles else [""] * n
+        titles = articles["title"].tolist() if "title" in articles else [""] * n
+        texts = articles["text"].tolist() if "text" in articles else [""] * n
+        languages = articles["language"].tolist() if "language" in articles else [None] * n
+        for aid, outlet, title, text, language in zip(
+            ids, outlets, titles, texts, languages, strict=True
+        ):
+            art = Article(
+                id=str(aid),
+                outlet=_as_str(outlet),
+                title=_as_str(title),
+                text=_as_str(text),
+                language=language if isinstance(language, str) and language else None,
+            )
+            for seg in self.segment(art):
+                for c in SEGMENT_COLUMNS:
+                    cols[c].append(getattr(seg, c))
+        import pandas as pd
+
+        table = pd.DataFrame(cols, columns=list(SEGMENT_COLUMNS))
+        return table.astype({"position": "int64", "start": "int64", "end": "int64"})
+
+    # ---------------------------------------------------------------- pipeline
+
+    def _segment(
+        self, article: Article, fixed: list[tuple[int, int, str, str | None]] | None
+    ) -> list[Segment]:
+        text = _as_str(article.text)
+        title = _as_str(article.title)
+        pieces = self._split(text, fixed)
+        if pieces:
+            self._classify(text, pieces)
+            pieces = self._group_posts(text, pieces)
+            self._context_debris(text, pieces)
+        raw: list[tuple[str, int, int, str, str | None]] = []  # field, start, end, kind, speaker
+        ts, te = _strip_span(title, 0, len(title))
+        if te > ts:
+            raw.append(("title", ts, te, "headline", None))
+        quote_state = _QuoteState()
+        for p in pieces:
+            kind = p.kind or "body"
+            if kind == "body" and self.split_quotes and not p.fixed:
+                for s, e, k, spk in self._split_quotes(text, p, quote_state):
+                    raw.append(("text", s, e, k, spk))
+            else:
+                if kind != "body":
+                    quote_state.carry = None
+                    quote_state.block = None
+                raw.append(("text", p.start, p.end, kind, p.speaker))
+        langs = self._languages(article, title, text, raw)
+        segs = []
+        for pos, ((fld, s, e, kind, spk), lang) in enumerate(zip(raw, langs, strict=True)):
+            src = title if fld == "title" else text
+            segs.append(
+                Segment(
+                    article_id=_as_str(article.id),
+                    position=pos,
+                    kind=kind,
+                    voice=_VOICE[kind],
+                    field=fld,
+                    start=s,
+                    end=e,
+                    lang=lang,
+                    speaker=spk,
+                    text=src[s:e],
+                )
+            )
+        return segs
+
+    # ---------------------------------------------------------------- 1. lines
+
+    def _split(
+        self, text: str, fixed: list[tuple[int, int, str, str | None]] | None
+    ) -> list[_Piece]:
+        if not text:
+            return []
+        if fixed:
+            return self._split_fixed(text, fixed)
+        spans = _soup_spans(text) if text.count("<") >= 5 else None
+        if spans is None:
+            spans = [(m.start(), m.end()) for m in R.LINE_RE.finditer(text)]
+        pieces: list[_Piece] = []
+        prev_end = 0
+        for s0, e0 in spans:
+            s, e = _strip_span(text, s0, e0)
+            if e <= s:
+                continue
+            gap = _count_newlines(text, prev_end, s) if pieces else 0
+            pieces.append(_Piece(s, e, gap))
+            prev_end = e
+        return pieces
+
+    def _split_fixed(
+        self, text: str, fixed: list[tuple[int, int, str, str | None]]
+    ) -> list[_Piece]:
+        """Lines of a text assembled from a page, with some spans labelled in advance."""
+        pieces: list[_Piece] = []
+        fixed_sorted = sorted(fixed)
+        fi = 0
+        pos = 0
+        prev_end = 0
+        while pos < len(text):
+            if fi < len(fixed_sorted) and fixed_sorted[fi][0] <= pos:
+                s, e, kind, spk = fixed_sorted[fi]
+                fi += 1
+                s2, e2 = _strip_span(text, s, e)
+                if e2 > s2:
+                    gap = _count_newlines(text, prev_end, s2) if pieces else 0
+                    pieces.append(_Piece(s2, e2, gap, kind=kind, speaker=spk, fixed=True))
+                    prev_end = e2
+                pos = max(pos, e)
+                continue
+            nxt = fixed_sorted[fi][0] if fi < len(fixed_sorted) else len(text)
+            for m in R.LINE_RE.finditer(text, pos, nxt):
+                s, e = _strip_span(text, m.start(), m.end())
+                if e > s:
+                    gap = _count_newlines(text, prev_end, s) if pieces else 0
+                    pieces.append(_Piece(s, e, gap))
+                    prev_end = e
+            pos = nxt
+        return pieces
+
+    # ---------------------------------------------------------------- 2. line signals
+
+    def _classify(self, text: str, pieces: list[_Piece]) -> None:
+        out: list[_Piece] = []
+        for p in pieces:
+            if p.fixed:
+                out.append(p)
+                continue
+            if text[p.start] == "#":
+                m = R.LEAD_MARKER_RE.match(text, p.start, p.end)
+                if m and m.end() < p.end:
+                    out.append(_Piece(p.start, m.end(), p.gap, kind="boilerplate"))
+                    p = _Piece(_strip_span(text, m.end(), p.end)[0], p.end, 0)
+            line = text[p.start : p.end]
+            labelled: list[_Piece] = []
+            if "(@" in line or "osted by" in line:
+                split = _split_signatures(text, p)
+                if split is not None:
+                    for q in split:
+                        if q.kind is None:
+                            labelled.extend(self._classify_line(text, q))
+                        else:
+                            labelled.append(q)
+            if not labelled:
+                labelled = self._classify_line(text, p)
+            for q in labelled:
+                if q.end - q.start > self.max_line_chars:
+                    # a text without line breaks: cut at sentence ends, keeping the label
+                    chunks = _chunk(text, q.start, q.end, self.max_line_chars // 3)
+                    for k, (cs, ce) in enumerate(chunks):
+                        out.append(
+                            _Piece(cs, ce, q.gap if k == 0 else 0, kind=q.kind, speaker=q.speaker)
+                        )
+                else:
+                    out.append(q)
+        pieces[:] = out
+
+    def _classify_line(self, text: str, p: _Piece) -> list[_Piece]:
+        """Label one line in place; returns it (or it cut in two when prose is glued on)."""
+        line = text[p.start : p.end]
+        n = len(line)
+        nwords = line.count(" ") + 1
+        if _is_url_only(line) or (n <= 400 and R.EMBED_MARKUP_RE.match(line)):
+            p.kind = "media_link"
+            return [p]
+        m = R.POST_SKIP_RE.match(line)
+        if m:
+            p.kind = "embedded_post"
+            p.speaker = m.group("who")
+            return [p]
+        link = R.POST_LINK_RE.search(line) if R.has_any(line.lower(), R.POST_LINK_KEYS) else None
+        if link and not _is_outlet_link_mention(line):
+            p.kind = "embedded_post"
+            p.ends_post = True
+            m = R.POST_AUTHOR_FIRST_RE.match(line)
+            if m:
+                p.speaker = f"{m.group('name').strip()} (@{m.group('handle')})"
+            if n > self.max_post_chars:
+                # Prose glued to a post: the post is what follows the last prose sentence.
+                last = list(R.POST_LINK_RE.finditer(line, link.start()))[-1]
+                cut = _post_start(text, p.start, p.start + last.start(), 330)
+                if cut > p.start:
+                    a, b = _strip_span(text, p.start, cut)
+                    if b > a:
+                        head = _Piece(a, b, p.gap)
+                        tail = _Piece(cut, p.end, 0, kind="embedded_post", ends_post=True)
+                        return [head, tail]
+            return [p]
+        debris = _debris_kind(line, nwords)
+        if debris:
+            p.kind = debris
+            return [p]
+        if n <= 400:
+            m = R.POST_AUTHOR_FIRST_RE.match(line)
+            if m and not R.CTA_START_RE.match(line):
+                p.kind = "embedded_post"
+                p.speaker = f"{m.group('name').strip()} (@{m.group('handle')})"
+                return [p]
+        if n <= 300 and line.count("#") >= self.min_post_hashtags:
+            tags = len(R.HASHTAG_RE.findall(line))
+            if (
+                tags >= self.min_post_hashtags
+                and tags * 7 >= nwords  # hashtag-heavy, not prose naming a hashtag or two
+                and not R.POST_MENTION_RE.search(line)
+                and not _QUOTE_CHAR_RE.search(line)
+            ):
+                p.kind = "embedded_post"
+        return [p]
+
+    # ---------------------------------------------------------------- 3. multi-line posts
+
+    def _group_posts(self, text: str, pieces: list[_Piece]) -> list[_Piece]:
+        gaps = [p.gap for p in pieces[1:] if p.gap > 0]
+        sep = _typical_gap(gaps)
+        out: list[_Piece] = []
+        for p in pieces:
+            if p.kind != "embedded_post" or p.fixed or not (p.sig or p.ends_post):
+                out.append(p)
+                continue
+            start = p.start
+            gap = p.gap
+            need = p.sig_only
+            total = p.end - p.start
+            speaker = p.speaker
+            while out:
+                prev = out[-1]
+                if prev.fixed or prev.sig or (prev.kind not in (None, "embedded_post")):
+                    break
+                plen = prev.end - prev.start
+                glued_dash = text[prev.end - 1] in "—–-" if prev.end > prev.start else False
+                wide = gap > sep
+                if need or glued_dash:
+                    cut = prev.start
+                    if prev.kind is None:  # outlet prose may be glued to the post's text
+                        cut = _post_start(text, prev.start, prev.end, self.max_post_chars // 2)
+                    if cut > prev.start:
+                        # the post starts inside the previous line: leave its prose alone
+                        prev_tail = _Piece(cut, prev.end, 0)
+                        prev.end = _strip_span(text, prev.start, cut)[1]
+                        start = prev_tail.start
+                        gap = 0
+                        total += plen
+                        need = False
+                        break
+                elif (
+                    not (wide and plen <= 300 and total + plen <= self.max_post_chars)
+                    or (plen > 100 and text[prev.end - 1] == ":")  # the outlet introducing it
+                    or _REPORTING_RE.search(text, prev.start, prev.end)  # '…," she tweeted.'
+                ):
+                    break
+                out.pop()
+                start = prev.start
+                gap = prev.gap
+                speaker = speaker or prev.speaker
+                total += plen
+                need = False
+            out.append(_Piece(start, p.end, gap, kind="embedded_post", speaker=speaker, sig=p.sig))
+        return out
+
+    # ---------------------------------------------------------------- 4. context debris
+
+    def _context_debris(self, text: str, pieces: list[_Piece]) -> None:
+        """Debris recognisable only from its neighbours.
+
+        * Author bios, but only in the last lines of an article (or bulleted), never mid-text.
+        * Lists of related headlines under a bare label ("READ MORE:", "Related Articles",
+          "More On This..."): the short, unpunctuated lines that follow it.
+        """
+        tail_from = max(0, len(pieces) - 3)
+        in_list = False
+        for i, p in enumerate(pieces):
+            if p.fixed:
+                in_list = False
+                continue
+            line = text[p.start : p.end]
+            if p.kind is not None:
+                if p.kind == "boilerplate" and _is_bare_label(line):
+                    in_list = True
+                continue
+            if in_list:
+                if _is_headline_like(line):
+                    p.kind = "boilerplate"
+                    continue
+                in_list = False
+            if len(line) > 400:
+                continue
+            if (i >= tail_from or line[0] in "•*—–-") and R.BIO_RE.match(line):
+                p.kind = "boilerplate"
+
+    # ---------------------------------------------------------------- 5. quotations
+
+    def _split_quotes(
+        self, text: str, p: _Piece, state: _QuoteState
+    ) -> list[tuple[int, int, str, str | None]]:
+        line = text[p.start : p.end]
+        state.next_paragraph()
+        block = state.block
+        state.block = None
+        if line.endswith(":") and _SPEECH_VERB_END_RE.search(line[-80:]):
+            # 'Trump lashed out on Twitter, saying:' introduces a block quotation
+            state.block = _attribution("", line[-150:]) or ""
+        if not _QUOTE_CHAR_RE.search(line):
+            state.carry = None
+            if block is not None and state.block is None and len(line) <= 1500:
+                return [(p.start, p.end, "quote", state.resolve(block))]
+            state.seen(_speech_subjects(line))
+            return [(p.start, p.end, "body", None)]
+        spans = _quote_spans(line)
+        carry = state.carry
+        state.carry = None
+        out: list[tuple[int, int, str, str | None]] = []
+        last_speaker: str | None = None
+        cursor = 0
+        for qs, qe, closed in spans:
+            inner = line[qs + 1 : qe - 1 if closed else qe]
+            nwords = len(R.WORD_RE.findall(inner)) if len(inner) < 400 else 100
+            if nwords == 0:
+                continue
+            after = line[qe : qe + 120] if closed else ""
+            before = line[max(cursor, qs - 150) : qs]
+            state.seen(_speech_subjects(line[cursor:qs]))
+            speaker = _attribution(after, before)
+            attributed = speaker is not None
+            if not attributed and qs == 0 and carry is not None:
+                speaker, attributed = carry, True
+            if not attributed and last_speaker is not None and nwords >= self.min_quote_words:
+                speaker = last_speaker
+            if nwords < self.min_quote_words and not attributed:
+                continue
+            if not attributed and nwords < 8 and _looks_like_title(inner, closed):
+                continue
+            speaker = state.resolve(speaker)
+            if qs > cursor:
+                out.append((p.start + cursor, p.start + qs, "body", None))
+            out.append((p.start + qs, p.start + qe, "quote", speaker))
+            cursor = qe
+            last_speaker = speaker
+            if not closed:
+                state.carry = speaker if speaker is not None else ""
+        if cursor < len(line):
+            out.append((p.start + cursor, p.end, "body", None))
+            state.seen(_speech_subjects(line[cursor:]))
+        return _tidy_fragments(text, out)
+
+    # ---------------------------------------------------------------- 6. languages
+
+    def _languages(
+        self,
+        article: Article,
+        title: str,
+        text: str,
+        raw: list[tuple[str, int, int, str, str | None]],
+    ) -> list[str | None]:
+        if not self.detect_language:
+            return [None] * len(raw)
+        langs: list[str | None] = []
+        undecided: list[int] = []
+        weight: Counter[str] = Counter()
+        for i, (fld, s, e, _kind, _spk) in enumerate(raw):
+            src = title if fld == "title" else text
+            lang, decided = detect_language(
+                src[s:e],
+                min_letters=self.min_lang_letters,
+                latin=_VOICE[raw[i][3]] != "page",  # debris inherits: it is never measured
+            )
+            langs.append(lang)
+            if not decided:
+                undecided.append(i)
+            elif lang is not None and _VOICE[raw[i][3]] == "outlet":
+                # the article's language is its own prose's, not that of what it embeds
+                weight[lang] += e - s
+        if undecided:
+            default = article.language if isinstance(article.language, str) else None
+            if not default and weight:
+                default = weight.most_common(1)[0][0]
+            if not default:
+                joined = " ".join(
+                    (title if raw[i][0] == "title" else text)[raw[i][1] : raw[i][2]]
+                    for i in undecided
+                )
+                default, _ = detect_language(joined, min_letters=8, min_confidence=0.0)
+            for i in undecided:
+                langs[i] = default
+        return langs
+
+
+_VOICE = {
+    "headline": "outlet",
+    "body": "outlet",
+    "quote": "quoted",
+    "embedded_post": "social",
+    "caption": "page",
+    "boilerplate": "page",
+    "media_link": "page",
+}
+
+
+@dataclass(slots=True)
+class _QuoteState:
+    """Speakers carried across paragraphs of one article."""
+
+    carry: str | None = None  # speaker of a quotation left open at the end of a paragraph
+    block: str | None = None  # speaker announced by a paragraph ending "…, saying:"
+    # Named speakers seen in the previous and the current paragraph: "he"/"she" resolve to
+    # the latest of them and to nothing further back (a wrong speaker is worse than none).
+    prev_names: list[str] = field(default_factory=list)
+    cur_names: list[str] = field(default_factory=list)
+
+    def next_paragraph(self) -> None:
+        self.prev_names = self.cur_names
+        self.cur_names = []
+
+    def seen(self, names: list[str]) -> None:
+        self.cur_names.extend(names)
+
+    def resolve(self, speaker: str | None) -> str | None:
+        if speaker is None or speaker == "":
+            return None
+        low = speaker.lower()
+        if low in _PRONOUNS_RESOLVED:
+            names = self.cur_names or self.prev_names
+            if not names:
+                return None
+            self.cur_names.append(names[-1])
+            return names[-1]
+        if low in ("they", "i", "we", "it"):
+            return None
+        if speaker[0].isupper():
+            self.cur_names.append(speaker)
+        return speaker
+
+
+# --------------------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------------------
+
+
+def _as_str(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float) and math.isnan(value):
+        return ""
+    return str(value)
+
+
+def _strip_span(text: str, s: int, e: int) -> tuple[int, int]:
+    chars = R.STRIP_CHARS
+    while s < e and text[s] in chars:
+        s += 1
+    while e > s and text[e - 1] in chars:
+        e -= 1
+    return s, e
+
+
+def _count_newlines(text: str, a: int, b: int) -> int:
+    if b <= a:
+        return 0
+    seg = text[a:b]
+    n = seg.count("\n")
+    if n == 0:
+        n = seg.count("\r") + seg.count("\u2029") + seg.count("\u2028")
+    return n
+
+
+def _typical_gap(gaps: list[int]) -> int:
+    if not gaps:
+        return 2
+    counts = Counter(gaps)
+    best = max(counts.values())
+    return min(g for g, c in counts.items() if c == best)
+
+
+def _chunk(text: str, s: int, e: int, target: int) -> Iterable[tuple[int, int]]:
+    """Cut ``text[s:e]`` into pieces of about ``target`` characters at sentence ends."""
+    pos = s
+    while e - pos > target * 3 // 2:
+        hi = pos + target
+        cut = None
+        # the last sentence end in [pos + target/2, pos + target]
+        for m in _SOFT_CUT_RE.finditer(text, pos + target // 2, hi):
+            if m.group()[0] in ".!?…":
+                cut = m.end()
+        if cut is None:
+            ws = text.rfind(" ", pos + target // 2, hi)
+            cut = ws + 1 if ws > pos else hi
+        a, b = _strip_span(text, pos, cut)
+        if b > a:
+            yield a, b
+        pos = cut
+    a, b = _strip_span(text, pos, e)
+    if b > a:
+        yield a, b
+
+
+def _soup_spans(text: str) -> list[tuple[int, int]] | None:
+    """Paragraph spans of HTML soup: cut at block tags and newlines, drop script/style/comments.
+
+    Returns None when the text does not look like markup (fewer than five tags).
+    """
+    tags = []
+    for m in _SOUP_TAG_RE.finditer(text):
+        tags.append(m)
+        if len(tags) >= 5:
+            break
+    if len(tags) < 5:
+        return None
+    low = text.lower()
+    cuts: list[tuple[int, int]] = []  # ranges that separate paragraphs
+    pos = 0
+    n = len(text)
+    while pos < n:
+        lt = text.find("<", pos)
+        if lt < 0:
+            break
+        if text.startswith("<!--", lt):
+            end = text.find("-->", lt + 4)
+            end = n if end < 0 else end + 3
+            cuts.append((lt, end))
+            pos = end
+            continue
+        m = _SOUP_TAG_RE.match(text, lt)
+        if m is None:
+            pos = lt + 1
+            continue
+        name_m = _TAG_NAME_RE.match(m.group())
+        name = name_m.group(1).lower() if name_m else ""
+        end = m.end()
+        if name in ("script", "style") and not m.group().startswith("</"):
+            close = low.find("</" + name, end)
+            end = n if close < 0 else (low.find(">", close) + 1 or n)
+            cuts.append((lt, end))
+        elif name in _BLOCK_TAGS:
+            cuts.append((lt, end))
+        pos = end
+    spans: list[tuple[int, int]] = []
+    prev = 0
+    for a, b in cuts + [(n, n)]:
+        if a > prev:
+            for m in R.LINE_RE.finditer(text, prev, a):
+                spans.append((m.start(), m.end()))
+        prev = max(prev, b)
+    return spans
+
+
+def _is_bare_label(line: str) -> bool:
+    """A related-links label with nothing after it: ``READ MORE:``, ``Related Articles``."""
+    if len(line) > 40:
+        return False
+    m = R.LINK_LABEL_RE.match(line.lstrip(_LEAD_PUNCT))
+    if m:
+        return len(line.lstrip(_LEAD_PUNCT)) - m.end() < 3
+    return bool(R.BARE_LABEL_RE.match(line))
+
+
+def _is_headline_like(line: str) -> bool:
+    """Short, starts with a capital, no sentence punctuation at the end, no quotation."""
+    if len(line) > 160 or line.count(" ") > 16 or not line[0].isupper():
+        return False
+    return line[-1] not in ".,;:”\"'’" and not _QUOTE_CHAR_RE.match(line)
+
+
+def _is_url_only(line: str) -> bool:
+    if len(line) > 2100 or line.count(" ") > 4 or ("/" not in line and "www." not in line):
+        return False
+    rest, n = R.URL_RE.subn("", line)
+    return n > 0 and not R.LETTER_RE.search(rest) and len(rest.strip(" \t()[]<>|,;:-–—·•\"'")) <= 2
+
+
+def _is_outlet_link_mention(line: str) -> bool:
+    """A long prose paragraph that merely contains a t.co link (the outlet citing a post)."""
+    return len(line) > 700 and R.POST_SIG_ANCHOR_RE.search(line) is None
+
+
+def _debris_kind(line: str, nwords: int) -> str | None:
+    """Page-debris kind of a whole line (``caption``/``boilerplate``/``media_link``) or None."""
+    if nwords > 120:
+        # photo galleries flattened into one long line ("Hide Caption 3 of 14 Photos: …")
+        head = line[:3000].lower()
+        if "caption" in head and R.CAPTION_MARK_RE.search(head) and head.count("caption") >= 2:
+            return "caption"
+        return None
+    if not R.LETTER_RE.search(line):
+        return "boilerplate"
+    if len(line) > 1500:  # debris is short; also keeps every pattern below off huge lines
+        return None
+    low = line.lower()
+    if R.has_any(low, R.CAPTION_MARK_KEYS) and R.CAPTION_MARK_RE.search(line):
+        return "caption"
+    if line[0] in "CFIPV" and R.CAPTION_START_RE.match(line):
+        return "caption"
+    if nwords <= 80 and ")" in line[-10:] and R.CREDIT_TAIL_RE.search(line):
+        return "caption"
+    if nwords <= 80 and "/" in line[-40:] and R.CREDIT_END_RE.search(line[-80:]):
+        return "caption"
+    if nwords <= 8 and (R.CAPTION_LINE_RE.match(line) or R.CREDIT_ONLY_RE.match(line)):
+        return "caption"
+    if nwords > 60:
+        return None
+    if nwords <= 8 and R.AD_LINE_RE.match(line):
+        return "boilerplate"
+    if R.has_any(low, R.LEGAL_KEYS) and R.LEGAL_RE.search(line):
+        return "boilerplate"
+    if R.has_any(low, R.CTA_ANY_KEYS) and R.CTA_ANY_RE.search(line):
+        return "boilerplate"
+    if nwords <= 12 and R.has_any(low, R.AD_ANY_KEYS):
+        return "boilerplate"
+    bare = line.lstrip(_LEAD_PUNCT)
+    if nwords <= 40 and R.LINK_LABEL_RE.match(bare):
+        return "boilerplate"
+    if nwords <= 25:
+        m = R.CTA_START_RE.match(bare)
+        if m and R.PAGE_NOUN_RE.search(bare, m.end()):
+            return "boilerplate"
+    if nwords <= 30 and ":" in line[:60] and R.GLUED_LABEL_RE.match(line):
+        return "boilerplate"
+    if nwords <= 20 and line[-1] not in "." and R.LABEL_HEADLINE_RE.match(line):
+        return "boilerplate"
+    if nwords <= 12:
+        tokens = low.replace(":", " ").replace("|", " ").split()
+        if tokens and all(t.strip(".,!?-–—•") in R.SHARE_TOKENS for t in tokens):
+            return "boilerplate"
+        if R.TIMESTAMP_RE.match(line) and any(ch.isdigit() for ch in line):
+            return "boilerplate"
+        if R.BYLINE_RE.match(line):
+            return "boilerplate"
+    if nwords <= 30 and "@" in line and R.EMAIL_RE.search(line):
+        return "boilerplate"
+    if (
+        6 <= nwords <= 30
+        and not any(c.islower() for c in line)
+        and R.LETTER_RE.search(line)
+        and not line[0].isdigit()  # "1. RAND – MAN IN THE MIDDLE": a numbered subheading
+        and line[-1] != "?"
+    ):
+        # Fox News prints its related-story links in capitals between paragraphs
+        return "boilerplate"
+    return None
+
+
+def _split_signatures(text: str, p: _Piece) -> list[_Piece] | None:
+    """Cut a line at each post signature in it; None when it has none.
+
+    The pieces ending in a signature are posts (``sig=True``); a signature with hardly any
+    text before it on its line is ``sig_only``: its post is the line above.
+    """
+    line = text[p.start : p.end]
+    sigs: list[tuple[int, int, str | None]] = []
+    prev_end = 0
+    for m in R.POST_SIG_ANCHOR_RE.finditer(line):
+        a = m.start()
+        s, name = _sig_start(line, prev_end, a)
+        handle = m.group("handle")
+        speaker = f"{name} (@{handle})" if name else f"@{handle}"
+        sigs.append((s, m.end(), speaker))
+        prev_end = m.end()
+    if "osted by" in line:
+        for m in R.FB_SIG_RE.finditer(line):
+            if any(s <= m.start() < e for s, e, _ in sigs):
+                continue
+            sigs.append((m.start(), m.end(), m.group("name").strip()))
+        sigs.sort()
+    if not sigs:
+        return None
+    out: list[_Piece] = []
+    cursor = 0
+    gap = p.gap
+    for s, e, speaker in sigs:
+        body = line[cursor:s]
+        letters = len(R.LETTER_RE.findall(body[:200])) if len(body) < 200 else 200
+        if letters < 3:
+            # only the signature: the post's text is the line before
+            start = p.start + cursor
+            start, _ = _strip_span(text, start, p.start + e)
+            out.append(
+                _Piece(
+                    start,
+                    p.start + e,
+                    gap,
+                    kind="embedded_post",
+                    speaker=speaker,
+                    sig=True,
+                    sig_only=True,
+                )
+            )
+        else:
+            cut = _post_start(text, p.start + cursor, p.start + s, 330)
+            if cut > p.start + cursor:
+                a, b = _strip_span(text, p.start + cursor, cut)
+                if b > a:
+                    out.append(_Piece(a, b, gap))
+                    gap = 0
+            a, _ = _strip_span(text, cut, p.start + e)
+            out.append(_Piece(a, p.start + e, gap, kind="embedded_post", speaker=speaker, sig=True))
+        gap = 0
+        cursor = e
+    a, b = _strip_span(text, p.start + cursor, p.end)
+    if b > a:
+        out.append(_Piece(a, b, 0))
+    return out
+
+
+def _sig_start(line: str, lo: int, anchor: int) -> tuple[int, str | None]:
+    """Where the signature ending at ``anchor`` (its ``(@``) begins, and the author's name."""
+    wlo = max(lo, anchor - 100)
+    window = line[wlo:anchor]
+    leads = list(R.SIG_LEAD_RE.finditer(window))
+    lead = leads[-1] if leads else None
+    if lead is not None:
+        name = window[lead.end() :].strip(" \t\u00a0,")
+        return wlo + lead.start(), (name or None)
+    head = line[lo:anchor].strip()
+    if anchor - lo <= 100 and len(head.split()) <= 6 and not any(c in head for c in ".!?:"):
+        return lo, (head or None)
+    words = window.split()
+    name_words: list[str] = []
+    for w in reversed(words):
+        if len(name_words) >= 5 or not (w[:1].isupper() or w[:1].isdigit()):
+            break
+        name_words.append(w)
+    name = " ".join(reversed(name_words))
+    if not name:
+        return anchor, None
+    return wlo + window.rfind(name_words[-1]), name
+
+
+def _post_start(text: str, lo: int, hi: int, limit: int) -> int:
+    """Where a post that ends at ``hi`` begins within ``text[lo:hi]``.
+
+    Scraped pages sometimes glue an outlet sentence to the embedded post that follows it.
+    If the stretch is short it is all post; otherwise the post begins after the last
+    sentence that introduces it (ends with ":" or talks about a tweet), or failing that at
+    the first sentence end that leaves at most ``limit`` characters.
+    """
+    if hi - lo <= limit:
+        # short: all post, unless an outlet sentence announcing it is glued on in front
+        best = lo
+        sent_start = lo
+        for m in _SENTENCE_END_RE.finditer(text, lo, hi):
+            sentence = text[sent_start : m.start() + 1]
+            sent_start = m.end()
+            if hi - m.end() >= 10 and (_is_intro(sentence) or _TWEET_WORD_RE.search(sentence)):
+                best = m.end()
+        return best
+    best_intro = None
+    first_fit = None
+    sent_start = lo
+    for m in _SENTENCE_END_RE.finditer(text, lo, hi):
+        b = m.end()
+        sentence = text[sent_start : m.start() + 1]
+        sent_start = b
+        if hi - b > limit + 100:
+            continue
+        if _is_intro(sentence) or R.POST_MENTION_RE.search(sentence):
+            best_intro = b
+        if first_fit is None and hi - b <= limit:
+            first_fit = b
+    if best_intro is not None:
+        return best_intro
+    if first_fit is not None:
+        return first_fit
+    return lo
+
+
+def _is_intro(sentence: str) -> bool:
+    """An outlet sentence announcing what follows ("Christie discussing Pence on MSNBC:").
+
+    Not a post's own label: "BREAKING:", "THREAD:" are capitals, "… re:" and "h/t:" are
+    abbreviations inside the post.
+    """
+    if not sentence.endswith(":") or not any(c.islower() for c in sentence):
+        return False
+    words = sentence[:-1].split()
+    return bool(words) and words[-1].lower() not in _POST_LABEL_WORDS
+
+
+def _quote_spans(line: str) -> list[tuple[int, int, bool]]:
+    """Quotation spans (start, end including marks, closed?) in one line, left to right.
+
+    Curly marks say which way they face. A straight ``"`` is read from its neighbours: after
+    a space and before a letter it opens, after a letter or punctuation and before a space it
+    closes (so sloppy mixes like ``“I’m not interested," Trump said`` pair up); otherwise it
+    toggles.
+    """
+    spans: list[tuple[int, int, bool]] = []
+    open_at = -1
+    seen = False
+    n = len(line)
+    for m in _QUOTE_CHAR_RE.finditer(line):
+        ch = m.group()
+        i = m.start()
+        if ch == '"':
+            before = line[i - 1] if i > 0 else " "
+            after = line[i + 1] if i + 1 < n else " "
+            opens = (before.isspace() or before in "([{—–-/") and not after.isspace()
+            closes = not before.isspace() and (after.isspace() or after in ".,;:!?)]}—–-")
+            if opens == closes:  # both or neither: toggle
+                opens, closes = open_at < 0, open_at >= 0
+        else:
+            opens, closes = ch in _OPENERS, ch in _CLOSERS
+        if open_at < 0:
+            if opens:
+                open_at = i
+            elif closes and not spans and i > 0 and not seen:
+                # the quotation opened in an earlier paragraph ("It’s insulting,” said …)
+                spans.append((0, i + 1, True))
+            seen = True
+        elif closes:
+            spans.append((open_at, i + 1, True))
+            open_at = -1
+    if open_at >= 0:
+        spans.append((open_at, n, False))
+    return spans
+
+
+def _attribution(after: str, before: str) -> str | None:
+    m = _ATTR_AFTER_RE.match(after) if after else None
+    if m:
+        return _clean_speaker(m.group("n1") or m.group("n2") or m.group("n3"))
+    if not before:
+        return None
+    # only the clause right before the quotation
+    cut = max(before.rfind(". "), before.rfind("? "), before.rfind("! "))
+    clause = before[cut + 2 :] if cut >= 0 else before
+    clause = clause[-110:]
+    if not clause.strip():
+        return None
+    m = _ATTR_BEFORE_RE.search(clause)
+    if m:
+        return _clean_speaker(m.group("n1") or m.group("n2"))
+    return None
+
+
+def _looks_like_title(inner: str, closed: bool) -> bool:
+    """``"Sex and the City"``: Title Case without sentence punctuation is a name, not speech."""
+    words = inner.split()
+    if not words or inner.rstrip()[-1:] in ".,!?;:":
+        return False
+    caps = 0
+    for w in words:
+        if w[:1].isupper() or w[:1].isdigit():
+            caps += 1
+        elif w.lower() not in _TITLE_SMALL_WORDS:
+            return False
+    return caps >= 1
+
+
+def _tidy_fragments(
+    text: str, frags: list[tuple[int, int, str, str | None]]
+) -> list[tuple[int, int, str, str | None]]:
+    """Strip fragment edges; fold letterless leftovers ("," between quotes) into a neighbour."""
+    out: list[list[Any]] = []
+    pending_start: int | None = None
+    for s, e, kind, spk in frags:
+        s2, e2 = _strip_span(text, s, e)
+        if e2 <= s2:
+            continue
+        if kind == "body" and R.LETTER_RE.search(text, s2, e2) is None:
+            if out:
+                out[-1][1] = e2
+            elif pending_start is None:
+                pending_start = s2
+            continue
+        if pending_start is not None:
+            s2 = pending_start
+            pending_start = None
+        out.append([s2, e2, kind, spk])
+    if pending_start is not None and not out:
+        return [(pending_start, frags[-1][1], "body", None)]
+    return [(a, b, k, sp) for a, b, k, sp in out]
+
+
+# --------------------------------------------------------------------------------------
+# Convenience functions
+# --------------------------------------------------------------------------------------
+
+
+def segment_article(article: Article, **kw: Any) -> list[Segment]:
+    """Segment one article with a :class:`Segmenter` built from ``kw``."""
+    return Segmenter(**kw).segment(article)
+
+
+def render_segments(article: Article, segments: list[Segment], fmt: str = "text") -> str:
+    """Show segments for checking by eye (``fmt="text"``) or as JSON (``fmt="json"``).
+
+    Parameters
+    ----------
+    article : Article
+        The article the segments came from (for the header and the uncovered gaps).
+    segments : list of Segment
+        As returned by :meth:`Segmenter.segment`.
+    fmt : {"text", "json"}
+        ``text``: one block per segment, ``[position] kind/voice lang speaker`` over the
+        segment's text (indented, line breaks kept). ``json``: a list of objects with
+        position, kind, voice, field, start, end, lang, speaker, text.
+
+    Returns
+    -------
+    str
+    """
+    if fmt == "json":
+        return json.dumps(
+            [
+                {
+                    "position": s.position,
+                    "kind": s.kind,
+                    "voice": s.voice,
+                    "field": s.field,
+                    "start": s.start,
+                    "end": s.end,
+                    "lang": s.lang,
+                    "speaker": s.speaker,
+                    "text": s.text,
+                }
+                for s in segments
+            ],
+            ensure_ascii=False,
+            indent=1,
+        )
+    if fmt != "text":
+        raise ValueError(f"fmt must be 'text' or 'json', not {fmt!r}")
+    lines = [f"=== {article.id} | {article.outlet} | {len(segments)} segments ==="]
+    for s in segments:
+        tag = f"[{s.position}] {s.kind}/{s.voice} lang={s.lang or '-'}"
+        if s.speaker:
+            tag += f" speaker={s.speaker}"
+        tag += f" {s.field}[{s.start}:{s.end}]"
+        lines.append(tag)
+        for ln in s.text.splitlines() or [""]:
+            if ln.strip():
+                lines.append("    | " + ln)
+    return "\n".join(lines) + "\n"
+
+
+def segment_html(
+    html: str | bytes,
+    article_id: str = "",
+    outlet: str = "",
+    *,
+    segmenter: Segmenter | None = None,
+    url: str | None = None,
+) -> tuple[Article, list[Segment]]:
+    """Segment a saved HTML page using its structure.
+
+    Tweet and Instagram embeds (``blockquote.twitter-tweet``, ``blockquote.instagram-media``)
+    and figure captions are read from the DOM with lxml and replaced by placeholders; the
+    main text is extracted by trafilatura (boilerplate such as navigation and footers is
+    dropped there); the placeholders are then put back as labelled paragraphs. The
+    article's ``text`` is the extracted paragraphs joined by blank lines, so spans refer to
+    it. Unlabelled paragraphs go through the plain-text rules (debris, quotations).
+
+    Parameters
+    ----------
+    html : str or bytes
+        The page.
+    article_id, outlet : str
+        Copied to the Article.
+    segmenter : Segmenter, optional
+        Settings for the plain-text rules and language id.
+    url : str, optional
+        Passed to trafilatura (used for metadata).
+
+    Returns
+    -------
+    article : Article
+        ``title`` from the page metadata, ``text`` as described above.
+    segments : list of Segment
+    """
+    import lxml.html
+    import trafilatura
+
+    seg = segmenter or Segmenter()
+    if isinstance(html, bytes):
+        html = html.decode("utf-8", errors="replace")
+    if not html or not html.strip():
+        art = Article(id=article_id, outlet=outlet, title="", text="", url=url)
+        return art, []
+    try:
+        root = lxml.html.fromstring(html)
+    except Exception:  # lxml refuses some inputs (e.g. XML declarations); fall back to text
+        art = Article(id=article_id, outlet=outlet, title="", text=html, url=url)
+        return art, seg.segment(art)
+
+    stash: dict[str, tuple[str, str, str | None]] = {}  # marker -> (kind, text, speaker)
+
+    def _marker(kind: str, content: str, speaker: str | None) -> str:
+        key = f"FLSEGMENTMARK{len(stash)}X"
+        stash[key] = (kind, content, speaker)
+        return key
+
+    def _replace(el: Any, key: str) -> None:
+        parent = el.getparent()
+        if parent is None:
+            return
+        p = lxml.html.Element("p")
+        p.text = key
+        p.tail = el.tail
+        parent.replace(el, p)
+
+    for el in root.xpath(
+        "//blockquote[contains(concat(' ', normalize-space(@class), ' '), ' twitter-tweet ')"
+        " or contains(@class, 'instagram-media') or contains(@class, 'twitter-video')]"
+    ):
+        content = _norm_ws(" ".join(el.itertext()))
+        speaker = None
+        m = R.POST_SIG_ANCHOR_RE.search(content)
+        if m:
+            s, name = _sig_start(content, 0, m.start())
+            speaker = f"{name} (@{m.group('handle')})" if name else f"@{m.group('handle')}"
+        if content:
+            _replace(el, _marker("embedded_post", content, speaker))
+    for el in root.xpath("//figure"):
+        caps = el.xpath(".//figcaption")
+        imgs = [i.get("src") for i in el.xpath(".//img") if i.get("src")]
+        key_parts = []
+        for src in imgs[:1]:
+            key_parts.append(_marker("media_link", src, None))
+        for cap in caps:
+            content = _norm_ws(" ".join(cap.itertext()))
+            if content:
+                key_parts.append(_marker("caption", content, None))
+        parent = el.getparent()
+        if parent is None:
+            continue
+        if not key_parts:
+            parent.remove(el)
+            continue
+        for key in key_parts:
+            p = lxml.html.Element("p")
+            p.text = key
+            el.addprevious(p)
+        parent.remove(el)
+    for cap in root.xpath("//figcaption"):  # figcaptions outside a figure
+        content = _norm_ws(" ".join(cap.itertext()))
+        if content:
+            _replace(cap, _marker("caption", content, None))
+
+    page = lxml.html.tostring(root, encoding="unicode")
+    extracted = trafilatura.extract(
+        page, url=url, output_format="txt", include_comments=False, favor_recall=True
+    )
+    meta = trafilatura.extract_metadata(page)
+    title = _norm_ws(meta.title) if meta is not None and meta.title else ""
+    date = meta.date if meta is not None else None
+
+    paras: list[str] = []
+    fixed: list[tuple[int, int, str, str | None]] = []
+    pos = 0
+    lines = (extracted or "").split("\n")
+    if lines and title and _norm_ws(lines[0]) == title:
+        lines = lines[1:]
+    for ln in lines:
+        ln = ln.strip()
+        if not ln:
+            continue
+        keys = re.findall(r"FLSEGMENTMARK\d+X", ln)
+        if keys:
+            for key in keys:
+                kind, content, speaker = stash[key]
+                if paras:
+                    pos += 2
+                paras.append(content)
+                fixed.append((pos, pos + len(content), kind, speaker))
+                pos += len(content)
+            rest = re.sub(r"FLSEGMENTMARK\d+X", " ", ln).strip()
+            if not rest:
+                continue
+            ln = rest
+        if paras:
+            pos += 2
+        paras.append(ln)
+        pos += len(ln)
+    text = "\n\n".join(paras)
+    art = Article(id=article_id, outlet=outlet, title=title, text=text, date=date, url=url)
+    return art, seg._segment(art, fixed=fixed)
+
+
+def _norm_ws(s: str) -> str:
+    return " ".join(s.split())

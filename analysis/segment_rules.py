@@ -1,0 +1,336 @@
+"""Line-level signals used by :mod:`analysis.segment`.
+
+Every pattern here is compiled once at import time and is written so that it cannot
+backtrack catastrophically: repetitions are bounded (``{0,80}``) or run over character
+classes that cannot overlap with what follows them. The segmenter only ever applies them to
+one line (paragraph) at a time, and long lines are cut before the expensive patterns run.
+
+The signals are deliberately few and general (see ``benchmarks/segment_eval.md`` for how they
+were chosen from the AllSides corpus):
+
+* embedded posts: a tweet/Instagram/Facebook *signature* (``— Name (@handle) July 1, 2019``,
+  ``A photo posted by Name (@handle) on …``, ``Posted by Name on Friday, May 29, 2020``), a
+  status/media link (``pic.twitter.com/…``, ``t.co/…``, ``twitter.com/x/status/…``), a post
+  *lead* (``Skip Twitter post by @x``, ``Name (@handle) Text…``) and hashtag-heavy short lines;
+* page debris: short lines built around a call to action (sign up, share, follow, read
+  more, click) plus a page noun (newsletter, story, app, Twitter…), legal lines (©, reprint,
+  all rights reserved), advertisement markers, contributor/credit lines, time stamps, lines
+  without letters;
+* captions: photo-credit shapes (``Name/AP``, ``(AP Photo/…)``, ``Getty Images``) and caption
+  controls (``toggle caption``, ``Image caption``, ``Enlarge this image``, ``CLOSE`` video
+  blurbs).
+"""
+
+from __future__ import annotations
+
+import re
+
+# --------------------------------------------------------------------------------------
+# Shared pieces
+# --------------------------------------------------------------------------------------
+
+
+def words(text: str) -> frozenset[str]:
+    """A word list written as one space-separated string (easier to read and edit)."""
+    return frozenset(text.split())
+
+
+#: Characters stripped from both ends of a line: Unicode whitespace (NBSP included),
+#: zero-width characters, soft hyphens, BOMs and C0/C1 control characters. Scraped text is
+#: full of them and none carries meaning at a paragraph edge.
+STRIP_CHARS = (
+    "".join(chr(c) for c in range(0x00, 0x21))
+    + "".join(chr(c) for c in range(0x7F, 0xA1))
+    + "\u00ad\u034f\u061c\u115f\u1160\u1680\u180e"
+    + "".join(chr(c) for c in range(0x2000, 0x2010))
+    + "\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u202f\u205f\u2060\u2061\u2062\u2063\u2064"
+    + "\u2066\u2067\u2068\u2069\u3000\ufeff\ufff9\ufffa\ufffb"
+)
+
+#: Line separators: newlines plus the other code points Python's ``str.splitlines`` treats
+#: as line ends (so a CR-only or U+2029 file splits into paragraphs too).
+LINE_RE = re.compile(r"[^\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]+")
+NEWLINE_RUN_RE = re.compile(r"(?:\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029])+")
+
+_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+    r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+)
+_DATE = _MONTH + r"\s{0,3}\d{1,2},?\s{1,3}\d{4}"
+_WEEKDAY = r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day"
+
+URL_RE = re.compile(
+    r"(?:https?://|www\.)[^\s<>\"“”]{1,2000}"
+    r"|\b(?:pic\.twitter\.com|t\.co|bit\.ly|youtu\.be|instagr\.am)/[^\s<>\"“”]{1,200}"
+)
+EMAIL_RE = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,4}")
+MENTION_RE = re.compile(r"(?<![\w@])@\w{1,30}")
+HASHTAG_RE = re.compile(r"#\w{0,60}[^\W\d_]\w{0,60}")
+LETTER_RE = re.compile(r"[^\W\d_]")
+NON_LETTERS_RE = re.compile(r"[\W\d_]+")
+#: Letters outside Latin (Basic Latin .. Latin Extended-B, Latin Extended Additional).
+NON_LATIN_LETTER_RE = re.compile(r"[^\W\d_\u0000-\u024f\u1e00-\u1eff]")
+WORD_RE = re.compile(r"[^\W_][\w'’-]{0,60}")
+
+# --------------------------------------------------------------------------------------
+# Embedded posts
+# --------------------------------------------------------------------------------------
+
+#: ``(@handle) July 1, 2019`` — the anchor of a Twitter signature, also Instagram's
+#: ``(@handle) on Jun 26, 2015 at 6:49pm PDT``. BBC embeds end in a "Report" button.
+POST_SIG_ANCHOR_RE = re.compile(
+    r"\(@(?P<handle>\w{1,30})\)\s{0,3}(?:on\s{1,3})?(?P<date>" + _DATE + r")"
+    r"(?:\s{1,3}at\s{1,3}\d{1,2}:\d{2}\s{0,2}[apAP]\.?[mM]\.?(?:\s{1,3}[A-Z]{2,4}\b)?)?"
+    r"(?:\s{1,3}Report\b)?"
+)
+#: Facebook embeds: ``Posted by Name on Friday, May 29, 2020``.
+FB_SIG_RE = re.compile(
+    r"\bPosted by (?P<name>[^\n]{1,100}?) on (?:" + _WEEKDAY + r",\s{1,3})?(?P<date>" + _DATE + ")"
+)
+#: What starts a signature before its ``(@handle)``: a dash (any typographic kind, or a
+#: hyphen standing alone) or Instagram's "A photo posted by".
+SIG_LEAD_RE = re.compile(r"[—–―]|(?<!\S)-{1,2}|(?:\bA (?:photo|video) )?\bposted by\b", re.I)
+
+#: Links only an embedded post carries in scraped text.
+POST_LINK_RE = re.compile(
+    r"pic\.twitter\.com/\w"
+    r"|\bt\.co/\w"
+    r"|twitter\.com/\w{1,30}/status"
+    r"|instagram\.com/p/"
+    r"|facebook\.com/[^\s/]{1,80}/(?:posts|videos)/",
+    re.I,
+)
+#: BBC: ``Skip Twitter post by @x`` / ``Skip Twitter post 2 by @x``; also Instagram/Facebook.
+POST_SKIP_RE = re.compile(
+    r"^Skip (?:Twitter|Instagram|Facebook|YouTube) post(?: \d{1,3})? by (?P<who>@?\w[^\n]{0,40}?)(?=\s|$)",
+)
+#: Author first: ``Donald J. Trump (@realDonaldTrump) I will be announcing …``. The text
+#: after the handle must start like a post (capital, quote, @, #, digit, emoji), not like a
+#: bio ("(@x) is a senior fellow …").
+POST_AUTHOR_FIRST_RE = re.compile(
+    r"^(?P<name>[^\s()@][^()\n]{0,60}?)\s{0,3}\(@(?P<handle>\w{1,30})\)\s{1,3}"
+    r"(?=[^\sa-z,;:)(])"
+)
+#: The word in a line that says an outlet is *talking about* a post rather than showing it.
+POST_MENTION_RE = re.compile(
+    r"\b(?:tweet(?:s|ed|ing)?|retweet\w*|hashtag\w*|posted|wrote|writes|said|says|trending)\b",
+    re.I,
+)
+#: Placeholders left by CMS embeds: ``[embedtweet id="…"]``, ``<blockquote class=…>``.
+EMBED_MARKUP_RE = re.compile(
+    r"^[\[<{][^\s\]>}]{0,30}(?:tweet|embed|instagram|video|img|poster|iframe)[^\n]{0,300}[\]>}]$",
+    re.I,
+)
+
+# --------------------------------------------------------------------------------------
+# Debris
+# --------------------------------------------------------------------------------------
+
+#: Strong markers: one of these anywhere in a not-too-long line makes it debris.
+LEGAL_RE = re.compile(
+    r"©|\(c\)\s{0,2}\d{4}|\bcopyright\s{0,2}(?:©|\(c\)|\d{4})|^copyright\b|all rights reserved"
+    r"|reprint permission"
+    r"|may not be (?:re)?(?:published|reproduced|redistributed)|rewritten,? or redistributed"
+    r"|terms of (?:use|service)|privacy (?:policy|notice)"
+    r"|opinions? expressed (?:by|in|here)|views expressed (?:by|in|here)"
+    r"|(?:are|is) (?:solely )?(?:their|his|her|the author'?s) own\b"
+    r"|this (?:article|story|post) (?:is more than|was (?:originally|first)|originally|first)"
+    r"|(?:originally|first) (?:appeared|published) (?:in|on|at)\b"
+    r"|rush transcript|transcripts? (?:are|is) created"
+    r"|contributed to this (?:report|story|article)|wire service reports"
+    r"|^[A-Z][\w.'’-]{0,30}(?:\s{1,3}[\w.'’&,-]{1,30}){0,8}\s{1,3}contributed(?: reporting)?"
+    r"(?: (?:from|in) [^.]{1,40})?\.?$"
+    r"|^(?:additional )?reporting by\b|^contributing:|^(?:editing|writing|compiled) by\b",
+    re.I,
+)
+
+#: Calls to action. ``CTA_START_RE`` must open the line (after bullets); ``CTA_ANY_RE`` may
+#: sit anywhere in a short line.
+CTA_START_RE = re.compile(
+    r"^(?:sign(?:ing)? up|subscribe|follow|share|click|tap|read|watch|listen|download|get|join"
+    r"|like us|support|donate|contact|send|e-?mail|visit|see|sign in|log ?in|register"
+    r"|check out|find (?:us|out more)|don'?t miss|want|interested|got a tip|catch|keep up"
+    r"|stay (?:up|informed|in)|learn more|more from|more on|more|related|also|recommended|for more"
+    r"|trending|latest|urgent|breaking news alerts?|newsletter|podcast|video|photos?|gallery"
+    r"|view|play|print|tweet|pin|reddit|whatsapp|pocket|linkedin|flipboard|loading)\b",
+    re.I,
+)
+CTA_ANY_RE = re.compile(
+    r"\b(?:sign up (?:for (?:our|the|a|daily|free|[\w.]{1,20}'s)\b|here|now|today|to (?:receive|get))"
+    r"|by signing up|subscribe (?:now|today|here|to (?:our|the)\b|for \$)|flipboard|click here|share (?:this|the) (?:story|article|post|video)"
+    r"|follow (?:us|\w{1,20} on (?:twitter|facebook|instagram)|@\w)|like us on"
+    r"|download (?:the|our)|(?:get|download) (?:the|our) [\w ]{1,30}\bapp\b|read more|read the full"
+    r"|continue reading|keep reading|story continues|continued below|read or share"
+    r"|stay (?:up to date|informed|in the know)|add (?:interest|[\w ]{1,40} as an interest)"
+    r"|delivered (?:daily |weekly |straight )?to your inbox|in your inbox|by signing up"
+    r"|click for more|visit (?:our|the) \w{1,20} (?:page|website|site)|see all editions"
+    r"|send (?:us )?(?:a )?tips?\b|send letters|tips? to \S{1,40}@|enable javascript"
+    r"|read (?:on|at) (?:the )?[A-Z][\w.]{1,20}(?: [A-Z][\w.]{1,20}){0,3}\W{0,2}$"
+    r"|you can (?:reach|contact|email) (?:us|me|him|her|[A-Z]\w{1,20}) (?:directly|at|on|via)"
+    r"|do you have (?:more )?information about this"
+    r"|(?:coverage|more|story|stories|details|transcript|video|here) here\W{0,2}$)",
+    re.I,
+)
+#: Nouns that only page furniture talks about; with a call to action they make a prompt.
+PAGE_NOUN_RE = re.compile(
+    r"\b(?:newsletters?|inbox|e-?mail|app|podcasts?|stor(?:y|ies)|articles?|twitter|facebook"
+    r"|instagram|youtube|flipboard|linkedin|subscri\w+|here|more|video|coverage|updates|alerts"
+    r"|website|channel|tips?|letters|magazine|issue|page|interest|edition|briefing|report)\b"
+    r"|@\w|https?://|www\.|\.com\b",
+    re.I,
+)
+#: A label that introduces a related link: ``READ MORE:``, ``SEE ALSO:``, ``( PHOTOS: …)``.
+LINK_LABEL_RE = re.compile(
+    r"^[(\[]?\s{0,2}(?:read more|more|see also|also see|also|related(?: content| coverage| stories)?"
+    r"|recommended|watch|video|photos?|listen|click here|full coverage|special coverage"
+    r"|latest|urgent|trending|must read|don'?t miss|editor'?s picks?|more on this|more from"
+    r"|also on [\w ]{1,20}|also read|read also|(?:more|related) (?:news|stories|articles|links)"
+    r"|more coverage|top stories|further reading|read|see"
+    r"|(?:read|see|watch|listen to) (?:the|our|more) [\w ]{1,25})\s{0,2}(?::|\.\.\.|…|\||-|–|—|>|»)",
+    re.I,
+)
+#: A related-link label followed directly by the headline: ``Recommended The Truth About …``.
+LABEL_HEADLINE_RE = re.compile(
+    r"^(?:Recommended|RECOMMENDED|Related Articles?|RELATED|Trending|TRENDING|MORE FROM|Most Read)"
+    r"\s{1,3}[A-Z‘“\"']"
+)
+#: Whole-line advertising/continuation markers.
+AD_LINE_RE = re.compile(
+    r"^(?:advertisement|advertising|ad|ads|sponsored(?: content)?|paid content|promoted"
+    r"|story continue[sd](?: below)?|continue reading(?: (?:below|the main story))?"
+    r"|continued below|continue reading below|advertisement continue reading the main story"
+    r"|hidden ad unit|skip (?:advert|ad)\w*|scroll to continue[\w ]{0,30}|loading\W{0,3}"
+    r"|(?:advertisement\s{0,3}){2,3})\W{0,3}$",
+    re.I,
+)
+AD_ANY_RE = re.compile(r"\badvertisement\b|\bhidden ad unit\b|\bstory continued below\b", re.I)
+#: Share bars: a line made only of these tokens (``Share Tweet Post Email``).
+SHARE_TOKENS = words(
+    "share shares tweet post email e-mail print pocket whatsapp facebook twitter linkedin reddit"
+    " pinterest flipboard messenger sms copy link copied comment comments comments: save this"
+    " article story on via more menu close next prev previous listen to youtube instagram vimeo"
+)
+#: ``Updated at 5:10 p.m. ET``, ``4:39 p.m.``, ``7 years ago``, ``Update 2110 BST``.
+TIMESTAMP_RE = re.compile(
+    r"^[\[(]?\s{0,2}(?:(?:last )?updated?:?|posted:?|published:?|first published:?)?\s{0,2}"
+    r"(?:(?:at|on)\s{1,2})?(?:" + _WEEKDAY + r",?\s{1,2})?(?:" + _DATE + r")?[\s,]{0,3}"
+    r"(?:\d{1,2}[:.]?\d{2}\s{0,2}(?:[ap]\.?m\.?)?|\d{1,3} (?:seconds?|minutes?|hours?|days?"
+    r"|weeks?|months?|years?) ago)?\s{0,2}(?:[A-Z]{2,4}|ET|EDT|EST|GMT|BST)?\s{0,2}[\])]?\W{0,2}$",
+    re.I,
+)
+#: Bylines: ``By Jane Doe``, ``By Jane Doe and John Roe, Reuters``.
+BYLINE_RE = re.compile(
+    r"^By\s{1,3}[A-Z][\w.'’-]{0,30}(?:\s{1,3}(?:[A-Z][\w.'’-]{0,30}|and|&|de|van|von)){0,6}"
+    r"(?:\s{0,3}[,|/]\s{0,3}[^\n]{0,60})?$"
+)
+#: Author bios at the end of opinion pieces: ``Jane Doe is a senior fellow at …``,
+#: ``— NRO contributor Victor Davis Hanson is a senior fellow at …``.
+BIO_RE = re.compile(
+    r"^[•*—–-]?\s{0,3}[A-Z][\w.'’-]{0,30}(?:\s{1,3}[A-Z][\w.'’-]{0,30}){0,3}[’']s\s{1,3}"
+    r"(?:latest|new|newest|most recent|forthcoming)\s{1,3}book\b"
+    r"|^[•*—–-]\s{0,3}[^.\n]{0,60}\bis (?:a|an|the)\b[^.\n]{0,60}\b(?:fellow|columnist|contributor"
+    r"|editor|correspondent|professor|author|writer|host)\b"
+    r"|^[•*—–-]?\s{0,3}[A-Z][\w.'’-]{0,30}(?:\s{1,3}[A-Z][\w.'’-]{0,30}){1,4}"
+    r"(?:\s{0,3}\(@\w{1,30}\))?,?\s{1,3}(?:is|was|has been|serves as|writes|teaches|covers|lives)\b"
+    r"[^\n]{0,200}\b(?:columnist|contributor|editor|correspondent|fellow|author|writer|reporter"
+    r"|professor|host|director|president|chairman|founder|analyst|economist|editorial|journalist"
+    r"|@|twitter|book)",
+)
+
+# --------------------------------------------------------------------------------------
+# Captions
+# --------------------------------------------------------------------------------------
+
+CAPTION_MARK_RE = re.compile(
+    r"\b(?:toggle caption|hide caption|image caption|media caption|enlarge this image"
+    r"|image copyright|photo credit|caption photo|media playback is unsupported"
+    r"|(?:image|photo|slide) \d{1,3} of \d{1,3}|photos?: [^\n]{1,80} photos?:"
+    r"|just watched|must watch|replay more videos|\((?:ap |reuters |afp )?photos?: [^()]{1,60}\)"
+    r"|\bon (?:scribd|youtube|vimeo|soundcloud|documentcloud|giphy)\W{0,2}$)",
+    re.I,
+)
+#: Credits closing a caption: ``(AP Photo/Patrick Semansky)``, ``(Jonathan Ernst/Reuters)``,
+#: ``(Photo: Alex Wong, Getty Images)``, ``(Prakash Singh/AFP via Getty Images)``.
+CREDIT_TAIL_RE = re.compile(
+    r"\(\s{0,2}(?:(?:AP|Reuters|AFP|EPA|File|Getty|Pool|Courtesy|Handout)\b[^()]{0,80}"
+    r"|(?:Photo|Image|Credit|Picture|Illustration)s?\b[^()]{0,80}"
+    r"|[A-Z][\w.'’ -]{0,40}/\s{0,2}[A-Z][\w.'’ &-]{0,40}(?:\s{0,2}(?:/|via)\s{0,2}[A-Z][\w.'’ &-]{0,40}){0,2}"
+    r"|[^()]{0,60}\b(?:Getty Images|Shutterstock|iStock|Pixabay|Wikimedia|Flickr|Unsplash)\b"
+    r"[^()]{0,30})\)\s{0,2}(?:More)?\W{0,2}$",  # Yahoo appends a "More" button
+)
+#: A credit closing a caption without parentheses: ``… soon, too. Hector Retamal/Getty Images``.
+CREDIT_END_RE = re.compile(
+    r"\b[A-Z][\w.'’-]{0,30}(?:\s{1,3}[A-Z][\w.'’-]{0,30}){0,3}\s{0,2}/\s{0,2}"
+    r"(?:(?:AFP|AP|EPA|Reuters|REUTERS|Bloomberg|Pool|Shutterstock|iStock)\s{0,2}(?:via|/)\s{0,2})?"
+    r"(?:Getty Images|AP|AFP|Reuters|REUTERS|EPA|Bloomberg|Shutterstock|iStock|NPR|Pool|Handout)"
+    r"(?:\s{1,2}(?:Plus|News))?\W{0,2}$"
+)
+#: A credit alone on a line: ``Alex Wong/Getty Images``, ``Photo by Sean Ryan``, ``AP``.
+CREDIT_ONLY_RE = re.compile(
+    r"^[(\[]?\s{0,2}(?:(?:[Pp]hoto|PHOTO|[Ii]mage|[Pp]icture|[Vv]ideo|[Gg]raphic|[Ii]llustration)s?"
+    r"(?:\s{0,2}(?:[Bb]y|:|[Cc]redit:?|[Cc]ourtesy(?: of)?))[^\n]{0,80}"
+    r"|[A-Z][\w.'’-]{0,30}(?:\s{1,3}[A-Z][\w.'’-]{0,30}){0,4}\s{0,2}"
+    r"(?:/\s{0,2}[A-Z][\w.'’-]{0,30}(?:\s{1,3}[\w.'’-]{1,30}){0,4}){1,3}(?:\s{1,2}via [^\n]{1,40})?"
+    r"|(?:AP|AFP|Reuters|REUTERS|EPA|Getty Images|Shutterstock|AP Photo|Pool|Handout|File|FILE)\b"
+    r"[^\n]{0,40})"
+    r"[)\]]?\s{0,2}$",
+)
+#: Caption-only keywords for a whole short line.
+CAPTION_LINE_RE = re.compile(
+    r"^(?:photo|photos|video|image|images|slideshow(?: \(\d{1,3} images?\))?|\[image\]"
+    r"|(?:prev|previous|next)(?: image)?(?: \d{1,3} of \d{1,3})?(?: (?:prev|previous|next))?"
+    r"|(?:prev|next) image \d{1,3} of \d{1,3}|play video|watch video|gallery|graphic)\W{0,3}$",
+    re.I,
+)
+#: USA TODAY/Gannett video blurbs open with the player's CLOSE button; AP file captions
+#: open with FILE -.
+CAPTION_START_RE = re.compile(
+    r"^(?:CLOSE\b|FILE\s{0,2}[-–—]|FILE PHOTO\b|IMAGE:|PHOTO:|VIDEO:|(?:WATCH |VIDEO )?ABOVE:"
+    r"|PICTURED:|BELOW:)"
+)
+
+# --------------------------------------------------------------------------------------
+# Literal gates
+# --------------------------------------------------------------------------------------
+# Python's ``re`` cannot skip ahead on a case-insensitive alternation, so each costly
+# pattern is only tried on lines (lower-cased) that contain one of these literals; every
+# match of the pattern contains at least one of them.
+
+LEGAL_KEYS = (
+    "©", "(c)", "copyright", "rights reserved", "reprint", "may not be", "redistributed",
+    "terms of", "privacy", "expressed", " own", "this article", "this story", "this post",
+    "appeared", "published", "transcript", "contributed to", "wire service", "reporting by",
+    "contributing:", "editing by", "writing by", "compiled by",
+)  # fmt: skip
+CTA_ANY_KEYS = (
+    "sign up", "signing up", "subscri", "flipboard", "click here", "share th", "follow", "like us on",
+    "download", " app", "read more", "read the full", "continue reading", "keep reading",
+    "story continues", "continued below", "read or share", "stay up", "stay informed",
+    "in the know", "interest", "inbox", "for more", "visit", "see all editions", "tip",
+    "send letters", "javascript", " here", "read on", "read at", "you can", "information about",
+)  # fmt: skip
+CAPTION_MARK_KEYS = (
+    "caption", "enlarge this", "image", "photo", "media playback", "slide", "watch", "more videos",
+    "scribd", "youtube", "vimeo", "soundcloud", "documentcloud", "giphy",
+)  # fmt: skip
+POST_LINK_KEYS = ("t.co/", "pic.twitter", "twitter.com/", "instagram.com/p/", "facebook.com/")
+AD_ANY_KEYS = ("advertisement", "hidden ad unit", "story continued below")
+
+
+def has_any(low: str, keys: tuple[str, ...]) -> bool:
+    """True when the (lower-cased) line contains one of ``keys``."""
+    return any(map(low.__contains__, keys))
+
+
+#: ``More:Headline``, ``Will Kennedy retire?:No vacancy (yet)…`` — USA TODAY and MarketWatch
+#: glue the label of a related link to its headline with no space after the colon.
+GLUED_LABEL_RE = re.compile(r"^[^\s:][^:\n]{0,50}[^\s\d:]:(?=[A-Z‘“\"'])")
+#: CMS placeholders left at the start of a paragraph (National Review's ``#related#``).
+LEAD_MARKER_RE = re.compile(r"^#[a-z_]{2,30}#")
+#: Labels that head a list of related links when they stand alone on a line.
+BARE_LABEL_RE = re.compile(
+    r"^(?:related (?:articles|stories|coverage|content|links|reading)|more on this\W{0,4}"
+    r"|more (?:stories|coverage|news)|read more|see also|recommended|you (?:may|might) also like"
+    r"|further reading|more from [\w ]{1,25}|editor'?s note)\W{0,4}$",
+    re.I,
+)
