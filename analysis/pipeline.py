@@ -407,6 +407,15 @@ class RunResult:
     seconds: float = 0.0
 
 
+def _code_fingerprint() -> str:
+    """Hash of the package's code and lexicons: edited code never reuses old chunk results."""
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha1()
+    for path in sorted([*root.rglob("*.py"), *root.rglob("*.yaml")]):
+        digest.update(str(path.relative_to(root)).encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
 def _stage_hash(cfg: DictConfig) -> str:
     """Hash of everything that changes per-chunk results (corpus, segmenter, features)."""
     parts = {
@@ -415,6 +424,7 @@ def _stage_hash(cfg: DictConfig) -> str:
         if cfg.get(k) is not None
     }
     parts["version"] = __version__
+    parts["code"] = _code_fingerprint()
     parts["chunk_size"] = int(cfg.chunk_size)
     return hashlib.sha1(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 

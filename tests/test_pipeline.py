@@ -44,6 +44,7 @@ def test_default_features_run_on_the_sample(tmp_path):
         > worked.loc["outlet", "issue_cost_to_taxpayer"]
     )
     assert worked.loc["outlet", "actor_taliban__militants"] > 0
+    assert worked.loc["outlet", "actor_taliban__insurgents"] > 0
     assert worked.loc["outlet", "hedging_distancing"] > 0
     assert {"vader_compound_mean", "frame_economic", "style_caps_ratio"} <= set(av.columns)
 
