@@ -7,6 +7,7 @@
     framelens corpora verify [NAME ...]     checksums of fetched copies (or the mirror's)
     framelens segment FILE_OR_ID [--corpus NAME] [--format text|json]
     framelens reproduce NAME                rerun an experiment: "identical" or what moved
+    framelens classify train|evaluate|predict TASK ...   irony, irony_type, frames, bias
     framelens features --input FILE --output OUT.csv [--text-field text] [--no-segment] [overrides]
 
 User errors print one line and exit non-zero; ``--debug`` (or FRAMELENS_DEBUG=1) shows the
@@ -223,6 +224,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("overrides", nargs="*", help="extra Hydra overrides, e.g. executor=local")
     p.add_argument("--keep", action="store_true", help="keep the rerun's folder")
     p.set_defaults(func=cmd_reproduce)
+
+    from analysis.classify_cli import register as register_classify
+
+    register_classify(sub)
 
     p = sub.add_parser("segment", help="show an article split into segments and voices")
     p.add_argument("target", help="a text/HTML file, or an article id in --corpus")

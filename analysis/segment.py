@@ -82,6 +82,7 @@ _EN_ONLY_WORDS = R.words(
     " said says could should into after them these those other your being does how why where"
     " because while people"
 )
+_NEAR_ENGLISH = R.words("pcm sco jam")
 _CLEAN_FOR_LANG_RE = re.compile(
     r"(?:https?://|www\.)\S{1,2000}|\b(?:pic\.twitter\.com|t\.co)/\S{1,100}"
     r"|[@#]\w{1,60}|<[^<>\n]{0,300}>|&\w{1,10};|\d+"
@@ -114,7 +115,9 @@ def detect_language(
         article's language.
     min_confidence : float
         For Latin-script text, a classifier answer below this normalised probability is
-        treated like a too-short text (all-caps shouting and name lists score low).
+        treated like a too-short text (all-caps shouting and name lists score low). Latin
+        text under 100 letters, and answers of English-like languages (Nigerian Pidgin, Scots,
+        Jamaican Creole, which the model confuses with English headlines), need 0.9.
     latin : bool
         False: never classify Latin-script text (return ``(None, False)``, i.e. "inherit");
         only other scripts are classified. Used for page debris, which is never measured.
@@ -151,7 +154,12 @@ def detect_language(
     lang, conf = _identifier().classify(cleaned[:500])
     if lang in ("zxx", "und"):
         return None, True
-    if is_latin and conf < min_confidence:
+    # Short Latin-script answers are noisy (headlines come out as Latin or Uzbek), and the
+    # model confuses English with Nigerian Pidgin and Scots: ask for more confidence there.
+    needed = min_confidence
+    if is_latin and (len(letters) < 100 or lang in _NEAR_ENGLISH):
+        needed = max(min_confidence, 0.9)
+    if is_latin and conf < needed:
         return None, False
     return lang, True
 
@@ -179,7 +187,14 @@ class _Piece:
 _REPORTING_RE = re.compile(
     r"\b(?:he|she|they)\s{1,3}(?:tweeted|wrote|said|added|posted|says|writes)\b|according to"
 )
+_OUTLET_INTRO_RE = re.compile(
+    r"\b(?:tweet\w*|twitter|wrote|writes|said|says|posted|responded|replied|reacted|added"
+    r"|here[’']s|here is|following|below|statement|this|these)\b",
+    re.I,
+)
 _POST_LABEL_WORDS = R.words("re via cc ht h/t rt fwd ps pic pics video update thread")
+_NAME_LINE_RE = re.compile(r"[A-Z][\w.'’-]{1,20}(?: [A-Z][\w.'’-]{0,20}){1,3}$")
+_GALLERY_RE = re.compile(r"hide caption \d{1,3} of \d{1,3}")
 _TWEET_WORD_RE = re.compile(r"\b(?:tweet(?:s|ed)?|Twitter)\b")
 _SENTENCE_END_RE = re.compile(r"[.!?…:;][\"'”’)\]]{0,3}\s{1,5}(?=[\"“'‘(\[]?[A-Z0-9@#])")
 _SOFT_CUT_RE = re.compile(r"[.!?…][\"'”’)\]]{0,3}\s{1,5}|\s{1,5}")
@@ -662,6 +677,11 @@ class Segmenter:
                 speaker = speaker or prev.speaker
                 total += plen
                 need = False
+            if out and out[-1].kind is None and not out[-1].fixed:
+                prev = out[-1]
+                if _is_post_intro(text[prev.start : prev.end], text[start : start + 2]):
+                    out.pop()
+                    start, gap = prev.start, prev.gap
             out.append(_Piece(start, p.end, gap, kind="embedded_post", speaker=speaker, sig=p.sig))
         return out
 
@@ -673,9 +693,14 @@ class Segmenter:
         * Author bios, but only in the last lines of an article (or bulleted), never mid-text.
         * Lists of related headlines under a bare label ("READ MORE:", "Related Articles",
           "More On This..."): the short, unpunctuated lines that follow it.
+        * Pull quotes: a line repeating a sentence found inside a longer paragraph.
+        * Bylines: a bare name right above an affiliation line ("Special for USA TODAY").
         """
         tail_from = max(0, len(pieces) - 3)
         in_list = False
+        # Pull quotes repeat a sentence of the article on a line of their own; cheap to
+        # find by counting, so only done for texts of ordinary size.
+        find_pull = len(text) <= 200_000
         for i, p in enumerate(pieces):
             if p.fixed:
                 in_list = False
@@ -690,10 +715,27 @@ class Segmenter:
                     p.kind = "boilerplate"
                     continue
                 in_list = False
+            if (
+                i + 1 < len(pieces)
+                and pieces[i + 1].kind == "boilerplate"
+                and len(line) <= 40
+                and _NAME_LINE_RE.match(line)
+                and R.AFFILIATION_RE.match(text[pieces[i + 1].start : pieces[i + 1].end])
+            ):
+                p.kind = "boilerplate"
+                continue
             if len(line) > 400:
                 continue
             if (i >= tail_from or line[0] in "•*—–-") and R.BIO_RE.match(line):
                 p.kind = "boilerplate"
+            elif find_pull and 50 <= len(line) <= 300 and text.count(line[1:]) >= 2:
+                # the other occurrence (its first letter may differ in case: "The economy" vs
+                # "Finally, the economy") must sit inside a longer paragraph
+                for q in pieces:
+                    longer = q is not p and q.end - q.start > len(line) + 20
+                    if longer and text.find(line[1:], q.start, q.end) >= 0:
+                        p.kind = "boilerplate"
+                        break
 
     # ---------------------------------------------------------------- 5. quotations
 
@@ -966,7 +1008,7 @@ def _is_headline_like(line: str) -> bool:
     """Short, starts with a capital, no sentence punctuation at the end, no quotation."""
     if len(line) > 160 or line.count(" ") > 16 or not line[0].isupper():
         return False
-    return line[-1] not in ".,;:”\"'’" and not _QUOTE_CHAR_RE.match(line)
+    return line[-1] not in ".,;:" and not _QUOTE_CHAR_RE.match(line)
 
 
 def _is_url_only(line: str) -> bool:
@@ -986,21 +1028,28 @@ def _debris_kind(line: str, nwords: int) -> str | None:
     if nwords > 120:
         # photo galleries flattened into one long line ("Hide Caption 3 of 14 Photos: …")
         head = line[:3000].lower()
-        if "caption" in head and R.CAPTION_MARK_RE.search(head) and head.count("caption") >= 2:
+        if "caption" in head and (head.count("caption") >= 2 or _GALLERY_RE.search(head)):
             return "caption"
         return None
     if not R.LETTER_RE.search(line):
+        # separators and emoji are debris; a bare number ("“11”", "23.6") is content
+        return None if any(ch.isdigit() for ch in line) else "boilerplate"
+    if nwords > 60 and "expressed in this" in line and R.DISCLAIMER_RE.search(line):
+        return "boilerplate"  # CNN glues the op-ed disclaimer to the author's bio
+    if nwords > 60 and R.LONG_PROMO_RE.search(line):
+        return "boilerplate"
+    if line[0] == "[" and R.CMS_TOKEN_RE.match(line):
         return "boilerplate"
     if len(line) > 1500:  # debris is short; also keeps every pattern below off huge lines
         return None
     low = line.lower()
     if R.has_any(low, R.CAPTION_MARK_KEYS) and R.CAPTION_MARK_RE.search(line):
         return "caption"
-    if line[0] in "CFIPV" and R.CAPTION_START_RE.match(line):
+    if line[0] in "ABCFIPVW" and R.CAPTION_START_RE.match(line):
         return "caption"
     if nwords <= 80 and ")" in line[-10:] and R.CREDIT_TAIL_RE.search(line):
         return "caption"
-    if nwords <= 80 and "/" in line[-40:] and R.CREDIT_END_RE.search(line[-80:]):
+    if nwords <= 80 and R.CREDIT_END_RE.search(line[-80:]):
         return "caption"
     if nwords <= 8 and (R.CAPTION_LINE_RE.match(line) or R.CREDIT_ONLY_RE.match(line)):
         return "caption"
@@ -1024,6 +1073,8 @@ def _debris_kind(line: str, nwords: int) -> str | None:
     if nwords <= 30 and ":" in line[:60] and R.GLUED_LABEL_RE.match(line):
         return "boilerplate"
     if nwords <= 20 and line[-1] not in "." and R.LABEL_HEADLINE_RE.match(line):
+        return "boilerplate"
+    if nwords <= 12 and (R.AFFILIATION_RE.match(line) or R.BARE_LABEL_RE.match(line)):
         return "boilerplate"
     if nwords <= 12:
         tokens = low.replace(":", " ").replace("|", " ").split()
@@ -1169,6 +1220,27 @@ def _post_start(text: str, lo: int, hi: int, limit: int) -> int:
     if first_fit is not None:
         return first_fit
     return lo
+
+
+def _is_post_intro(line: str, post_head: str) -> bool:
+    """The post's own first line, ending in a colon, flattened onto a line of its own.
+
+    Reporters' tweets read "Trump on why he picked Easter: "Easter is a very special day
+    …"" or "To @X's question, @ewarren continued: "…"". The line counts as the post's when it
+    ends with ":" and either uses tweet syntax (@mention, #hashtag) or introduces a
+    quotation that opens the post, and is neither a bare name label ("Lanny Davis:") nor an
+    outlet sentence about the post ("Trump tweeted:", "Here's Pelosi:").
+    """
+    if len(line) > 280 or not line.endswith(":"):
+        return False
+    if R.MENTION_RE.search(line) or R.HASHTAG_RE.search(line):
+        return _OUTLET_INTRO_RE.search(line) is None
+    if not post_head or post_head[0] not in '“"':
+        return False
+    words = line[:-1].split()
+    if len(words) <= 5 and all(w[:1].isupper() or w[:1] in "@#." for w in words):
+        return False  # a speaker label
+    return _OUTLET_INTRO_RE.search(line) is None
 
 
 def _is_intro(sentence: str) -> bool:

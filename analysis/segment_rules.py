@@ -138,9 +138,13 @@ LEGAL_RE = re.compile(
     r"|(?:originally|first) (?:appeared|published) (?:in|on|at)\b"
     r"|rush transcript|transcripts? (?:are|is) created"
     r"|contributed to this (?:report|story|article)|wire service reports"
+    r"|content created by|is (?:a|an) [\w ]{1,40}content partner|without charge to any eligible"
+    r"|republished (?:with|under) permission|^[—–-]?\s{0,2}with assistance (?:by|from)\b"
     r"|^[A-Z][\w.'’-]{0,30}(?:\s{1,3}[\w.'’&,-]{1,30}){0,8}\s{1,3}contributed(?: reporting)?"
     r"(?: (?:from|in) [^.]{1,40})?\.?$"
-    r"|^(?:additional )?reporting by\b|^contributing:|^(?:editing|writing|compiled) by\b",
+    r"|^(?:additional )?reporting by\b|^contributing:"
+    r"|^(?:editing|writing|compiled|research|graphics?|graph|charts?|design|illustrations?"
+    r"|photography|video|production|produced|interactive|data) by\b",
     re.I,
 )
 
@@ -156,7 +160,7 @@ CTA_START_RE = re.compile(
     re.I,
 )
 CTA_ANY_RE = re.compile(
-    r"\b(?:sign up (?:for (?:our|the|a|daily|free|[\w.]{1,20}'s)\b|here|now|today|to (?:receive|get))"
+    r"\b(?:sign up (?:for (?:our|the|daily|free|[\w.]{1,20}'s)\b|here|now|today|to (?:receive|get))"
     r"|by signing up|subscribe (?:now|today|here|to (?:our|the)\b|for \$)|flipboard|click here|share (?:this|the) (?:story|article|post|video)"
     r"|follow (?:us|\w{1,20} on (?:twitter|facebook|instagram)|@\w)|like us on"
     r"|download (?:the|our)|(?:get|download) (?:the|our) [\w ]{1,30}\bapp\b|read more|read the full"
@@ -168,6 +172,10 @@ CTA_ANY_RE = re.compile(
     r"|read (?:on|at) (?:the )?[A-Z][\w.]{1,20}(?: [A-Z][\w.]{1,20}){0,3}\W{0,2}$"
     r"|you can (?:reach|contact|email) (?:us|me|him|her|[A-Z]\w{1,20}) (?:directly|at|on|via)"
     r"|do you have (?:more )?information about this"
+    r"|thanks? (?:you )?for signing up|chip in \$|reader[- ]supported|check out our latest issue"
+    r"|support (?:our|independent|progressive|local|quality) journalism|be the first to (?:hear|know)"
+    r"|^follows? \w{1,20}(?: \w{1,20})? on (?:twitter|facebook|instagram)"
+    r"|\bour newsletter\b|help us report|become a (?:member|subscriber|patron)"
     r"|(?:coverage|more|story|stories|details|transcript|video|here) here\W{0,2}$)",
     re.I,
 )
@@ -185,6 +193,7 @@ LINK_LABEL_RE = re.compile(
     r"|recommended|watch|video|photos?|listen|click here|full coverage|special coverage"
     r"|latest|urgent|trending|must read|don'?t miss|editor'?s picks?|more on this|more from"
     r"|also on [\w ]{1,20}|also read|read also|(?:more|related) (?:news|stories|articles|links)"
+    r"|series"
     r"|more coverage|top stories|further reading|read|see"
     r"|(?:read|see|watch|listen to) (?:the|our|more) [\w ]{1,25})\s{0,2}(?::|\.\.\.|…|\||-|–|—|>|»)",
     re.I,
@@ -221,7 +230,12 @@ TIMESTAMP_RE = re.compile(
 #: Bylines: ``By Jane Doe``, ``By Jane Doe and John Roe, Reuters``.
 BYLINE_RE = re.compile(
     r"^By\s{1,3}[A-Z][\w.'’-]{0,30}(?:\s{1,3}(?:[A-Z][\w.'’-]{0,30}|and|&|de|van|von)){0,6}"
-    r"(?:\s{0,3}[,|/]\s{0,3}[^\n]{0,60})?$"
+    r"(?:\s{0,3}[,|/—–-]\s{0,3}[^\n]{0,60})?$"
+)
+#: The affiliation line of a byline block: ``Special for USA TODAY``, ``USA TODAY``.
+AFFILIATION_RE = re.compile(
+    r"^(?:(?:Special|Exclusive) (?:for|to) (?:the )?[A-Z][\w .&'’-]{1,40}"
+    r"|USA TODAY(?: Network)?|(?:The )?Associated Press|Reuters|Bloomberg News|AFP)\W{0,2}$"
 )
 #: Author bios at the end of opinion pieces: ``Jane Doe is a senior fellow at …``,
 #: ``— NRO contributor Victor Davis Hanson is a senior fellow at …``.
@@ -246,6 +260,7 @@ CAPTION_MARK_RE = re.compile(
     r"|image copyright|photo credit|caption photo|media playback is unsupported"
     r"|(?:image|photo|slide) \d{1,3} of \d{1,3}|photos?: [^\n]{1,80} photos?:"
     r"|just watched|must watch|replay more videos|\((?:ap |reuters |afp )?photos?: [^()]{1,60}\)"
+    r"|\bcredit(?:\.\.\.|…)"
     r"|\bon (?:scribd|youtube|vimeo|soundcloud|documentcloud|giphy)\W{0,2}$)",
     re.I,
 )
@@ -264,6 +279,9 @@ CREDIT_END_RE = re.compile(
     r"(?:(?:AFP|AP|EPA|Reuters|REUTERS|Bloomberg|Pool|Shutterstock|iStock)\s{0,2}(?:via|/)\s{0,2})?"
     r"(?:Getty Images|AP|AFP|Reuters|REUTERS|EPA|Bloomberg|Shutterstock|iStock|NPR|Pool|Handout)"
     r"(?:\s{1,2}(?:Plus|News))?\W{0,2}$"
+    # "… August 8, 2018. REUTERS/Christinne Muschi", "… in Los Angeles. Associated Press"
+    r"|(?:REUTERS|Reuters|AFP|AP|EPA|Getty Images)\s{0,2}/\s{0,2}[A-Z][\w.'’ -]{1,40}$"
+    r"|[.!?]\s{1,3}(?:Associated Press|AP Photo|Reuters|REUTERS|Getty Images|AFP|EPA)\W{0,2}$"
 )
 #: A credit alone on a line: ``Alex Wong/Getty Images``, ``Photo by Sean Ryan``, ``AP``.
 CREDIT_ONLY_RE = re.compile(
@@ -299,8 +317,8 @@ CAPTION_START_RE = re.compile(
 LEGAL_KEYS = (
     "©", "(c)", "copyright", "rights reserved", "reprint", "may not be", "redistributed",
     "terms of", "privacy", "expressed", " own", "this article", "this story", "this post",
-    "appeared", "published", "transcript", "contributed to", "wire service", "reporting by",
-    "contributing:", "editing by", "writing by", "compiled by",
+    "appeared", "published", "transcript", "contributed", "wire service", "contributing:",
+    " by ", "content", "without charge", "assistance",
 )  # fmt: skip
 CTA_ANY_KEYS = (
     "sign up", "signing up", "subscri", "flipboard", "click here", "share th", "follow", "like us on",
@@ -308,10 +326,12 @@ CTA_ANY_KEYS = (
     "story continues", "continued below", "read or share", "stay up", "stay informed",
     "in the know", "interest", "inbox", "for more", "visit", "see all editions", "tip",
     "send letters", "javascript", " here", "read on", "read at", "you can", "information about",
+    "thank", "chip in", "supported", "latest issue", "journalism", "be the first", "newsletter",
+    "help us", "become a",
 )  # fmt: skip
 CAPTION_MARK_KEYS = (
     "caption", "enlarge this", "image", "photo", "media playback", "slide", "watch", "more videos",
-    "scribd", "youtube", "vimeo", "soundcloud", "documentcloud", "giphy",
+    "scribd", "youtube", "vimeo", "soundcloud", "documentcloud", "giphy", "credit...", "credit…",
 )  # fmt: skip
 POST_LINK_KEYS = ("t.co/", "pic.twitter", "twitter.com/", "instagram.com/p/", "facebook.com/")
 AD_ANY_KEYS = ("advertisement", "hidden ad unit", "story continued below")
@@ -326,11 +346,27 @@ def has_any(low: str, keys: tuple[str, ...]) -> bool:
 #: glue the label of a related link to its headline with no space after the colon.
 GLUED_LABEL_RE = re.compile(r"^[^\s:][^:\n]{0,50}[^\s\d:]:(?=[A-Z‘“\"'])")
 #: CMS placeholders left at the start of a paragraph (National Review's ``#related#``).
-LEAD_MARKER_RE = re.compile(r"^#[a-z_]{2,30}#")
+LEAD_MARKER_RE = re.compile(r"#[a-z_]{2,30}#")  # used with .match(text, pos): no "^"
 #: Labels that head a list of related links when they stand alone on a line.
 BARE_LABEL_RE = re.compile(
     r"^(?:related (?:articles|stories|coverage|content|links|reading)|more on this\W{0,4}"
     r"|more (?:stories|coverage|news)|read more|see also|recommended|you (?:may|might) also like"
-    r"|further reading|more from [\w ]{1,25}|editor'?s note)\W{0,4}$",
+    r"|further reading|more from [\w ]{1,25}|editor'?s note)\W{0,4}$"
+    r"|^more on [\w ]{1,40}$",
+    re.I,
+)
+
+#: Op-ed disclaimers, often glued to the author's bio in one long line.
+DISCLAIMER_RE = re.compile(
+    r"(?:opinions|views) expressed in this (?:commentary|column|article|piece) (?:are|belong)",
+    re.I,
+)
+#: A CMS token alone on a line: ``[pullquote]``, ``[related]``.
+CMS_TOKEN_RE = re.compile(r"^\[[\w /=_.-]{1,40}\]$")
+
+#: Promotions long enough to escape the short-line rules (NYT's newsletter box).
+LONG_PROMO_RE = re.compile(
+    r"by signing up|you must select a newsletter|help us report|become a member"
+    r"|sign up for (?:our|the) [\w ]{1,30}newsletter",
     re.I,
 )

@@ -336,6 +336,20 @@ def test_outlet_sentences_mentioning_tweets_are_not_posts(line):
             "caption",
         ),
         ("Alex Wong/Getty Images", "caption"),
+        ("ABOVE: CBN News Channel Coverage of the Announcement", "caption"),
+        ("Jordain Carney contributed.", "boilerplate"),
+        ("YouTube", "boilerplate"),
+        ("Why the Senate vote matters (and for... Read on The Inventory", "boilerplate"),
+        ("GIULIANI SLAMS RUSSIA PROBE LEAKS AS HEARING LOOMS", "boilerplate"),
+        ("Research by Rob Savillo and Cydney Hargis, graph by Sarah Wasko.", "boilerplate"),
+        (
+            "Thank you for signing up. For more from The Nation, check out our latest issue",
+            "boilerplate",
+        ),
+        ("[pullquote]", "boilerplate"),
+        ("He arrives in Montreal, August 8, 2018. REUTERS/Christinne Muschi", "caption"),
+        ("Joe Biden speaks during a debate in Los Angeles. Associated Press", "caption"),
+        ("Image Pierre Korkie Credit... Gift of Givers, via Agence France-Presse", "caption"),
         ("https://cdni.rt.com/files/2021.08/xxl/610dd8a285f5402ad9746ce5.jpg", "media_link"),
         ('[embedtweet id="423476579885649920"]', "media_link"),
     ],
@@ -355,6 +369,10 @@ def test_debris_shapes(line, kind):
         "toured, according to the Associated Press.",
         "We'll watch for more news from the president's statement.",
         "The copyright lawsuit was dismissed in March.",
+        "1. RAND – MAN IN THE MIDDLE ON FOREIGN POLICY?",
+        "“11”",
+        "He told the Associated Press.",
+        "Trump follows 45 people on Twitter and is followed by millions.",
     ],
 )
 def test_prose_that_looks_like_debris_stays_outlet(line):
@@ -367,6 +385,31 @@ def test_related_headlines_under_a_bare_label():
         f"End?\n\n{PROSE}"
     )
     assert kinds_of(text) == ["body", "boilerplate", "boilerplate", "boilerplate", "body"]
+
+
+def test_pull_quote_repeating_a_sentence_is_debris():
+    sentence = "The economy and the avoidance of war will determine the president's popularity."
+    text = (
+        f"{PROSE}\n\n{sentence}\n\nFinally, the economy and the avoidance of war will "
+        "determine the president's popularity. If growth returns, so will his numbers."
+    )
+    assert kinds_of(text) == ["body", "boilerplate", "body"]
+
+
+def test_post_first_line_flattened_onto_its_own_line():
+    text = (
+        f"{PROSE}\n\n"
+        "Trump on why he picked Easter as the day he wants to reopen American businesses:\n\n"
+        '"Easter is a very special day for me." pic.twitter.com/6cXEtW8LmR — Aaron Rupar '
+        "(@atrupar) March 24, 2020"
+    )
+    out = segs(text)
+    assert [s.kind for s in out] == ["body", "embedded_post"]
+    assert out[1].text.startswith("Trump on why he picked Easter")
+    # an outlet label or an outlet sentence about the post stays outlet
+    for intro in ("Prime Minister Benjamin Netanyahu:", "Trump tweeted on Saturday:"):
+        text = f'{intro}\n\n"Thank you all." pic.twitter.com/abc123 — X Y (@xy) May 1, 2020'
+        assert kinds_of(text) == ["body", "embedded_post"], intro
 
 
 def test_author_bio_only_at_the_end():
@@ -555,6 +598,16 @@ def test_short_segments_inherit_the_article_language():
 
 def test_detect_language_off():
     assert {s.lang for s in segs(f"{PROSE}\n\nADVERTISEMENT", detect_language=False)} == {None}
+
+
+def test_short_english_headlines_are_not_flagged_foreign():
+    # py3langid reads short English headlines as Nigerian Pidgin, Latin or Uzbek
+    for text in (
+        "Signs grow for Dem wave in House race",
+        "Democratic momentum continues in state legislative special elections",
+        "Wall Street donors dump Democrats",
+    ):
+        assert Segmenter().segment(art(text))[0].lang in ("en", None), text
 
 
 def test_all_caps_english_is_english():

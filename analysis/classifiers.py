@@ -1,0 +1,1886 @@
+"""Label predictors: train, evaluate and apply text classifiers described by a config.
+
+A *task* is one config under ``configs/classifier/`` (``irony``, ``irony_type``, ``frames``,
+``bias``): which corpus table and label column to learn, which rows to leave out and why,
+how texts are cleaned, the scikit-learn pipeline, the grid of ``C`` and class weights, and
+the cross-validation scheme. Everything is selected on the training data only:
+
+- :func:`tune` picks the classifier's hyper-parameters by stratified k-fold
+  cross-validation. The text features are fitted inside each training fold (never on the
+  held-out fold) and shared by all candidates of that fold, which makes a grid cheap.
+- :func:`cross_validate_task` is the honest estimate: *nested* cross-validation, where the
+  tuning above runs again inside every outer training fold. Its out-of-fold predictions
+  give the metrics, per-fold mean +- std, a fold-based t interval and a bootstrap interval.
+- :func:`train_task` tunes on all training rows, fits the final pipeline (calibrated when
+  the task needs probabilities), and :func:`save_model` writes it with skops plus a model
+  card (Markdown and JSON).
+
+A trained model is a plain fitted :class:`~sklearn.pipeline.Pipeline` from raw text::
+
+    clean -> features (FeatureUnion: word, char, ...) -> clf
+
+with the task's metadata in its ``framelens_`` attribute, so it works wherever an estimator
+is expected (:class:`analysis.features.IronyProbability` loads it directly).
+:func:`load_model` refuses files holding types outside an allow-list and turns a corrupt or
+truncated file into a :class:`ModelError`.
+
+Labels keep the corpus spelling everywhere: SemEval ``"0"``/``"1"``, GVFC frames ``"1"``..
+``"9"``, BABE ``"Biased"``/``"Non-biased"``.
+
+References
+----------
+Van Hee, Lefever and Hoste (2018), SemEval-2018 Task 3: Irony Detection in English Tweets.
+Liu, Guo, Mays, Betke and Wijaya (2019), Detecting Frames in News Headlines (GVFC), CoNLL.
+Spinde et al. (2021), Neural Media Bias Detection Using Distant Supervision With BABE.
+Varma and Simon (2006), Bias in error estimation when using cross-validation for model
+selection, BMC Bioinformatics 7:91 (why the reported scores come from nested CV).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import math
+import os
+import platform
+import re
+import tempfile
+import time
+import unicodedata
+import warnings
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.model_selection import ParameterGrid, StratifiedKFold
+from sklearn.pipeline import FeatureUnion, Pipeline
+
+from analysis.errors import ConfigError, FramelensError
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "TASKS",
+    "CVResult",
+    "CompactCountVectorizer",
+    "CompactTfidfVectorizer",
+    "KeywordCounts",
+    "ModelError",
+    "StemmedText",
+    "TextCleaner",
+    "TrainResult",
+    "TuneResult",
+    "build_pipeline",
+    "compose_task",
+    "cross_validate_task",
+    "demojize",
+    "evaluate_task",
+    "load_model",
+    "load_task_data",
+    "model_info",
+    "predict_file",
+    "predict_texts",
+    "save_model",
+    "score",
+    "strip_hashtags",
+    "train_task",
+    "tune",
+]
+
+#: Tasks with a config under configs/classifier/.
+TASKS = ("irony", "irony_type", "frames", "bias")
+#: Written into every model file; load_model checks it.
+MODEL_FORMAT = "framelens-classifier/1"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: The hashtags SemEval-2018 Task 3 collected its ironic tweets with (Van Hee et al. 2018),
+#: plus #ironic and #sarcastic, which the organisers' hashtag-free files also lack (measured:
+#: every #irony/#ironic/#sarcasm/#sarcastic/#not of the *_ironyHashtags file is gone there).
+IRONY_HASHTAGS = ("irony", "ironic", "sarcasm", "sarcastic", "not")
+
+
+class ModelError(FramelensError):
+    """A model file that cannot be used: missing, corrupt, truncated, untrusted or for another task."""
+
+
+# --------------------------------------------------------------------------- text cleaning
+
+_URL_RE = re.compile(r"(?:https?://|www\.|pic\.twitter\.com/)\S+", re.IGNORECASE)
+_MENTION_RE = re.compile(r"(?<![\w@])@\w{1,30}")
+_SPACES_RE = re.compile(r"[ \t\u00a0]{2,}")
+_TOKEN_RE = re.compile(r"(?u)\b\w\w+\b")
+# Emoji presentation blocks. The SemEval "taskA"/"taskB" files write emoji as their Unicode
+# names (":face_with_tears_of_joy:"), exactly unicodedata.name() lower-cased with "_";
+# measured on the training files: every converted character is category So in these ranges,
+# regional indicators (flags) and U+2606 WHITE STAR were left as they were.
+_EMOJI_RANGES = ((0x2600, 0x27BF), (0x2B00, 0x2BFF), (0x1F000, 0x1FAFF))
+_EMOJI_SKIP = frozenset({0x2606, *range(0x1F1E6, 0x1F200)})
+_INVISIBLE = dict.fromkeys([0xFE0E, 0xFE0F, 0x200D], None)
+
+
+def _hashtag_re(tags: Iterable[str]) -> re.Pattern | None:
+    alts = sorted(
+        {str(t).lstrip("#").lower() for t in tags if str(t).strip("# ")}, key=len, reverse=True
+    )
+    if not alts:
+        return None
+    # "#not" at the end, mid-text, glued to a word ("world#not"), before punctuation, in any
+    # case, as the SemEval organisers removed it; never "#nothing" or "#not_me"
+    return re.compile(r"#(?:" + "|".join(map(re.escape, alts)) + r")(?!\w)", re.IGNORECASE)
+
+
+def _strip(rx: re.Pattern, text: str) -> str:
+    return rx.sub(" ", text) if "#" in text else text
+
+
+def strip_hashtags(text: str, tags: Iterable[str] = IRONY_HASHTAGS) -> str:
+    """Remove the given hashtags (default #irony, #sarcasm, #not, any case) from ``text``.
+
+    SemEval-2018 Task 3 collected its ironic tweets by these hashtags and removed them from
+    the official input; a model that sees them learns the collection method, not irony
+    (PITFALLS.md), so they are stripped from training and prediction text alike.
+    """
+    rx = _hashtag_re(tags)
+    if rx is None:
+        return text
+    return _SPACES_RE.sub(" ", _strip(rx, text)).strip()
+
+
+@lru_cache(maxsize=4096)
+def _emoji_name(ch: str) -> str | None:
+    code = ord(ch)
+    if code in _EMOJI_SKIP or unicodedata.category(ch) != "So":
+        return None
+    if not any(lo <= code <= hi for lo, hi in _EMOJI_RANGES):
+        return None
+    name = unicodedata.name(ch, "")
+    return f" :{name.lower().replace(' ', '_')}: " if name else None
+
+
+def demojize(text: str) -> str:
+    """Write emoji as ``:unicode_name:`` the way the SemEval-2018 taskA/taskB files do.
+
+    A model trained on those files then reads raw tweets (real emoji) and the organisers'
+    name-converted text the same way.
+    """
+    if text.isascii():
+        return text
+    out = []
+    for ch in text.translate(_INVISIBLE):
+        name = _emoji_name(ch) if ord(ch) >= 0x2600 else None
+        out.append(name if name else ch)
+    return _SPACES_RE.sub(" ", "".join(out)).strip()
+
+
+class TextCleaner(TransformerMixin, BaseEstimator):
+    """Normalize raw texts before feature extraction; the first step of every task pipeline.
+
+    Being part of the fitted pipeline, the same cleaning runs at training and prediction
+    time: a saved irony model strips #irony/#sarcasm/#not from whatever it is given.
+
+    Parameters
+    ----------
+    strip_hashtags : list of str, default ()
+        Hashtags to remove (without ``#``, case-insensitive), e.g. ``[irony, sarcasm, not]``.
+    demojize : bool, default False
+        Write emoji as ``:name:`` (see :func:`demojize`).
+    urls : str or None, default None
+        Replace links by this token (``"http"``); None keeps them.
+    mentions : str or None, default None
+        Replace ``@user`` handles by this token (``"@user"``); None keeps them.
+    """
+
+    def __init__(self, strip_hashtags=(), demojize=False, urls=None, mentions=None):
+        self.strip_hashtags = strip_hashtags
+        self.demojize = demojize
+        self.urls = urls
+        self.mentions = mentions
+
+    def fit(self, X, y=None):
+        _as_texts(X)
+        if isinstance(self.strip_hashtags, str):
+            raise ValueError("strip_hashtags must be a list of hashtags, not one string")
+        return self
+
+    def transform(self, X) -> list[str]:
+        rx = _hashtag_re(self.strip_hashtags or ())
+        out = []
+        for text in _as_texts(X):
+            if rx is not None:
+                text = _strip(rx, text)
+            if self.urls is not None:
+                text = _URL_RE.sub(f" {self.urls} ", text)
+            if self.mentions is not None:
+                text = _MENTION_RE.sub(f" {self.mentions} ", text)
+            if self.demojize:
+                text = demojize(text)
+            out.append(_SPACES_RE.sub(" ", text).strip())
+        return out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        return tags
+
+
+@lru_cache(maxsize=200_000)
+def _stem(word: str) -> str:
+    return _stemmer().stem(word)
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    # Snowball's English rules are code, not data: no nltk.download needed
+    from nltk.stem.snowball import SnowballStemmer
+
+    return SnowballStemmer("english")
+
+
+class StemmedText(TransformerMixin, BaseEstimator):
+    """Texts rewritten as their lower-cased word tokens reduced to Snowball stems.
+
+    Put it before a word TfidfVectorizer: ``shootings``/``shooting``/``shooter`` share one
+    column, which matters with a few hundred examples per class.
+    """
+
+    def __init__(self, min_length=2):
+        self.min_length = min_length
+
+    def fit(self, X, y=None):
+        _as_texts(X)
+        if int(self.min_length) < 1:
+            raise ValueError("min_length must be >= 1")
+        return self
+
+    def transform(self, X) -> list[str]:
+        n = int(self.min_length)
+        return [
+            " ".join(_stem(w) for w in _TOKEN_RE.findall(t.lower()) if len(w) >= n)
+            for t in _as_texts(X)
+        ]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        return tags
+
+
+class KeywordCounts(TransformerMixin, BaseEstimator):
+    """Whether (or how often) each category of a keyword lexicon occurs in a text.
+
+    A small hand-written lexicon gives the linear model a prior for rare classes (GVFC has
+    30 "gun rights" headlines). Terms match whole words or phrases, case-insensitively.
+
+    Parameters
+    ----------
+    lexicon : dict of str to list of str
+        Category -> terms. Categories become columns ``kw_<category>``.
+    binary : bool, default True
+        1.0 if any term occurs, else log(1 + count).
+    """
+
+    def __init__(self, lexicon=None, binary=True):
+        self.lexicon = lexicon
+        self.binary = binary
+
+    def fit(self, X, y=None):
+        _as_texts(X)
+        if not isinstance(self.lexicon, Mapping) or not self.lexicon:
+            raise ValueError("KeywordCounts needs lexicon={category: [terms, ...]}")
+        self.categories_ = sorted(str(k) for k in self.lexicon)
+        for name in self.categories_:
+            terms = self.lexicon[name]
+            if isinstance(terms, str) or not all(isinstance(t, str) and t.strip() for t in terms):
+                raise ValueError(f"lexicon category {name!r} must be a list of non-empty terms")
+        return self
+
+    def _patterns(self) -> list[re.Pattern]:
+        key = tuple((k, tuple(self.lexicon[k])) for k in self.categories_)
+        return _keyword_patterns(key)
+
+    def transform(self, X) -> np.ndarray:
+        if not hasattr(self, "categories_"):
+            from sklearn.exceptions import NotFittedError
+
+            raise NotFittedError("KeywordCounts is not fitted; call fit first")
+        texts = _as_texts(X)
+        pats = self._patterns()
+        out = np.zeros((len(texts), len(pats)))
+        for i, text in enumerate(texts):
+            for j, rx in enumerate(pats):
+                n = len(rx.findall(text))
+                if n:
+                    out[i, j] = 1.0 if self.binary else math.log1p(n)
+        return out
+
+    def get_feature_names_out(self, input_features=None):
+        return np.asarray([f"kw_{c}" for c in self.categories_], dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        return tags
+
+
+@lru_cache(maxsize=32)
+def _keyword_patterns(key: tuple) -> list[re.Pattern]:
+    pats = []
+    for _, terms in key:
+        alts = sorted({t.strip().lower() for t in terms}, key=len, reverse=True)
+        body = "|".join(re.escape(a).replace(r"\ ", r"\s+") for a in alts)
+        pats.append(re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE))
+    return pats
+
+
+def _as_texts(X) -> list[str]:
+    if isinstance(X, str):
+        raise ValueError("expected a list of texts, got one string: wrap it in a list")
+    if isinstance(X, pd.DataFrame):
+        if X.shape[1] != 1:
+            raise ValueError("expected one column of texts")
+        X = X.iloc[:, 0]
+    return ["" if t is None or (isinstance(t, float) and t != t) else str(t) for t in X]
+
+
+# --------------------------------------------------------------------------- task configs
+
+
+def compose_task(task: str, overrides: Sequence[str] = ()) -> dict[str, Any]:
+    """The resolved config of a task: ``configs/config.yaml`` with ``classifier=TASK``.
+
+    ``overrides`` are Hydra-style (``classifier.cv.folds=3``, ``seed=7``). Returns the
+    ``classifier`` node as a plain dict, with the global ``seed`` filled in.
+    """
+    from omegaconf import OmegaConf
+
+    from analysis.run import compose_config
+
+    _check_task_name(task)
+    overrides = [str(o) for o in overrides]
+    for o in overrides:
+        if "=" not in o and not o.startswith("~"):
+            raise ConfigError(f"override {o!r} is not key=value (e.g. classifier.cv.folds=3)")
+    try:
+        cfg = compose_config([f"classifier={task}", *overrides])
+    except FramelensError:
+        raise
+    except Exception as exc:
+        # config.yaml without a `classifier` default: append the group instead of overriding it
+        if "Could not override 'classifier'" not in str(exc):
+            raise ConfigError(
+                f"cannot compose classifier={task}: {exc}".replace("\n", " ")
+            ) from exc
+        try:
+            cfg = compose_config([f"+classifier={task}", *overrides])
+        except Exception as exc2:
+            raise ConfigError(
+                f"cannot compose classifier={task}: {exc2}".replace("\n", " ")
+            ) from exc2
+    node = cfg.get("classifier")
+    if node is None:
+        raise ConfigError(f"configs/classifier/{task}.yaml composed to nothing")
+    out = OmegaConf.to_container(node, resolve=True)
+    out.setdefault("seed", int(cfg.get("seed", 13)))
+    out.setdefault("task", task)
+    return out
+
+
+def _check_task_name(task: str) -> None:
+    known = sorted(p.stem for p in (PROJECT_ROOT / "configs" / "classifier").glob("*.yaml"))
+    if task not in known:
+        raise ConfigError(
+            f"unknown classifier task {task!r}; tasks with a config under configs/classifier/: "
+            + ", ".join(known)
+        )
+
+
+@dataclass
+class TaskData:
+    """Texts and labels of a task, with the accounting that goes into the model card."""
+
+    texts: list[str]
+    labels: np.ndarray
+    ids: list[str]
+    info: dict[str, Any]
+
+
+def load_task_data(cfg: Mapping[str, Any], sample: int | None = None) -> TaskData:
+    """Load a task's training rows from its corpus and apply the row rules.
+
+    ``cfg["rows"]`` may hold ``keep`` (column -> allowed values) and ``drop`` (column ->
+    excluded values), each rule with a ``why``. ``sample`` draws a stratified subsample
+    (tests, notebooks on small settings).
+    """
+    from analysis.corpora import load_corpus
+
+    corpus = dict(cfg.get("corpus") or {})
+    if not corpus.get("name"):
+        raise ConfigError("classifier.corpus.name is missing")
+    table = str(corpus.get("table") or "")
+    if "ironyhashtags" in table.lower():
+        raise ConfigError(
+            f"refusing to train on {corpus['name']}/{table}: that table keeps the irony hashtags "
+            "the tweets were collected with, so the label leaks into the text; use taskA or taskB"
+        )
+    label_col = cfg.get("label")
+    if not label_col:
+        raise ConfigError("classifier.label (the label column) is missing")
+    df, report = load_corpus({k: v for k, v in corpus.items() if v is not None})
+    if label_col not in df.columns:
+        raise ConfigError(
+            f"corpus {corpus['name']} has no column {label_col!r}; columns: {', '.join(df.columns)}"
+        )
+    info: dict[str, Any] = {
+        "corpus": corpus.get("name"),
+        "table": report.table,
+        "label_column": label_col,
+        "load_report": report.to_dict(),
+        "excluded": [],
+    }
+    df = df.copy()
+    df[label_col] = df[label_col].map(lambda v: "" if v is None or v != v else str(v).strip())
+    rows = dict(cfg.get("rows") or {})
+    for rule in rows.get("keep") or []:
+        col, values = rule["column"], [str(v) for v in rule["values"]]
+        mask = df[col].astype(str).isin(values)
+        info["excluded"].append(
+            {
+                "rule": f"keep {col} in {values}",
+                "why": rule.get("why", ""),
+                "rows": int((~mask).sum()),
+            }
+        )
+        df = df[mask]
+    for rule in rows.get("drop") or []:
+        col, values = rule["column"], [str(v) for v in rule["values"]]
+        mask = df[col].astype(str).isin(values)
+        info["excluded"].append(
+            {"rule": f"drop {col} in {values}", "why": rule.get("why", ""), "rows": int(mask.sum())}
+        )
+        df = df[~mask]
+    empty = df[label_col] == ""
+    if empty.any():
+        info["excluded"].append(
+            {"rule": "empty label", "why": "no label to learn", "rows": int(empty.sum())}
+        )
+        df = df[~empty]
+    labels = [str(v) for v in (cfg.get("labels") or [])]
+    if labels:
+        unknown = sorted(set(df[label_col]) - set(labels))
+        if unknown:
+            raise ConfigError(
+                f"labels {unknown} in column {label_col!r} are not in classifier.labels {labels}; "
+                "add them or drop those rows with classifier.rows.drop"
+            )
+    if sample and sample < len(df):
+        df = _stratified_sample(df, label_col, int(sample), int(cfg.get("seed", 13)))
+        info["subsample"] = int(sample)
+    if df[label_col].nunique() < 2:
+        raise ConfigError(f"task {cfg.get('task')}: fewer than two labels left after the row rules")
+    info["rows"] = len(df)
+    info["label_counts"] = {k: int(v) for k, v in sorted(Counter(df[label_col]).items())}
+    y = np.asarray(df[label_col].tolist(), dtype=object)
+    return TaskData(df["text"].astype(str).tolist(), y, df["id"].astype(str).tolist(), info)
+
+
+def _stratified_sample(df: pd.DataFrame, col: str, n: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    frac = n / len(df)
+    parts = []
+    for _, group in df.groupby(col, sort=True):
+        k = max(2, round(len(group) * frac))
+        idx = rng.choice(len(group), size=min(k, len(group)), replace=False)
+        parts.append(group.iloc[np.sort(idx)])
+    return pd.concat(parts).sort_index()
+
+
+# --------------------------------------------------------------------------- pipelines
+
+
+def _built(node: Any, where: str) -> Any:
+    from analysis.config import build
+
+    obj = build(node, where, _convert_="all")
+    return _fix_tuples(obj)
+
+
+def _fix_tuples(est: Any) -> Any:
+    """YAML gives lists; scikit-learn wants tuples for ranges (``ngram_range``)."""
+    from analysis.config import TUPLE_PARAMS
+
+    if isinstance(est, BaseEstimator):
+        fixes = {
+            k: tuple(v)
+            for k, v in est.get_params(deep=True).items()
+            if k.rsplit("__", 1)[-1] in TUPLE_PARAMS and isinstance(v, list)
+        }
+        if fixes:
+            est.set_params(**fixes)
+    return est
+
+
+def _branch(node: Any, where: str) -> Any:
+    if isinstance(node, list):
+        steps = [_built(n, f"{where}[{i}]") for i, n in enumerate(node)]
+        names = [type(s).__name__.lower() for s in steps]
+        return Pipeline(list(zip(names, steps, strict=True)))
+    return _built(node, where)
+
+
+def build_pipeline(
+    cfg: Mapping[str, Any],
+    params: Mapping[str, Any] | None = None,
+    *,
+    calibrated: bool | None = None,
+) -> Pipeline:
+    """The unfitted task pipeline ``clean -> features -> clf`` from a task config.
+
+    ``cfg["pipeline"]`` has ``clean`` (a node), ``features`` (name -> node, or a list of
+    nodes run in sequence), optional ``weights`` (name -> float) and ``model`` (a node).
+    ``params`` are set on the classifier (e.g. the tuned ``C``). With
+    ``embeddings.enabled`` a ``embeddings`` branch is added to the features. The classifier
+    is wrapped in :class:`~sklearn.calibration.CalibratedClassifierCV` when
+    ``calibration.enabled`` (or ``calibrated=True``); tuning uses ``calibrated=False``.
+    """
+    pcfg = dict(cfg.get("pipeline") or {})
+    if not pcfg.get("features") or not pcfg.get("model"):
+        raise ConfigError("classifier.pipeline needs features and model")
+    clean = (
+        _built(pcfg["clean"], "classifier.pipeline.clean") if pcfg.get("clean") else TextCleaner()
+    )
+    branches = [
+        (name, _branch(node, f"classifier.pipeline.features.{name}"))
+        for name, node in dict(pcfg["features"]).items()
+        if node is not None
+    ]
+    weights = {k: float(v) for k, v in dict(pcfg.get("weights") or {}).items()}
+    emb = dict(cfg.get("embeddings") or {})
+    if emb.get("enabled"):
+        from analysis.embeddings import SentenceEmbeddings
+
+        encoder = SentenceEmbeddings(
+            model=emb.get("model", "all-MiniLM-L6-v2"), batch_size=int(emb.get("batch_size", 64))
+        )
+        if emb.get("standardize"):
+            from sklearn.preprocessing import StandardScaler
+
+            encoder = Pipeline(
+                [("sentenceembeddings", encoder), ("standardscaler", StandardScaler())]
+            )
+        branches.append(("embeddings", encoder))
+        weights["embeddings"] = float(emb.get("weight", 1.0))
+    names = [n for n, _ in branches]
+    weights = {k: v for k, v in weights.items() if k in names} or None
+    features = FeatureUnion(branches, transformer_weights=weights)
+    model = _built(pcfg["model"], "classifier.pipeline.model")
+    if params:
+        model.set_params(**params)
+    seed = int(cfg.get("seed", 13))
+    calib = dict(cfg.get("calibration") or {})
+    if calib.get("enabled") if calibrated is None else calibrated:
+        model = _calibrated(model, calib, seed)
+    pipe = Pipeline([("clean", clean), ("features", features), ("clf", model)])
+    # every random step gets the config's seed (LinearSVC's dual solver shuffles, for one)
+    unseeded = {
+        k: seed
+        for k, v in pipe.get_params(deep=True).items()
+        if k.endswith("random_state") and v is None
+    }
+    return pipe.set_params(**unseeded) if unseeded else pipe
+
+
+def _calibrated(model: Any, calib: Mapping[str, Any], seed: int) -> Any:
+    from sklearn.calibration import CalibratedClassifierCV
+
+    folds = StratifiedKFold(int(calib.get("folds", 5)), shuffle=True, random_state=seed)
+    return CalibratedClassifierCV(
+        model,
+        method=str(calib.get("method", "sigmoid")),
+        cv=folds,
+        ensemble=bool(calib.get("ensemble", True)),
+    )
+
+
+def _grid(cfg: Mapping[str, Any]) -> list[dict[str, Any]]:
+    grid = dict(cfg.get("grid") or {})
+    if not grid:
+        return [{}]
+    return list(
+        ParameterGrid(
+            {k: list(v) if isinstance(v, (list, tuple)) else [v] for k, v in grid.items()}
+        )
+    )
+
+
+# --------------------------------------------------------------------------- metrics
+
+
+def _metric_name(cfg: Mapping[str, Any]) -> str:
+    return str(cfg.get("metric") or "f1_macro")
+
+
+def _confusion(y_true: np.ndarray, y_pred: np.ndarray, labels: Sequence[str]) -> np.ndarray:
+    index = {lab: i for i, lab in enumerate(labels)}
+    t = np.fromiter((index[v] for v in y_true), dtype=np.int64, count=len(y_true))
+    p = np.fromiter((index.get(v, -1) for v in y_pred), dtype=np.int64, count=len(y_pred))
+    ok = p >= 0
+    k = len(labels)
+    return np.bincount(t[ok] * k + p[ok], minlength=k * k).reshape(k, k)
+
+
+def _scores_from_confusion(cm: np.ndarray) -> dict[str, Any]:
+    tp = np.diag(cm).astype(float)
+    pred = cm.sum(axis=0).astype(float)
+    true = cm.sum(axis=1).astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        prec = np.where(pred > 0, tp / pred, 0.0)
+        rec = np.where(true > 0, tp / true, 0.0)
+        f1 = np.where(prec + rec > 0, 2 * prec * rec / (prec + rec), 0.0)
+    total = cm.sum()
+    return {
+        "precision": prec,
+        "recall": rec,
+        "f1": f1,
+        "accuracy": tp.sum() / total if total else 0.0,
+    }
+
+
+def score(metric: str, y_true, y_pred, labels: Sequence[str], positive: str | None = None) -> float:
+    """``f1_macro``, ``f1_positive`` (F1 of ``positive``) or ``accuracy`` of predictions."""
+    s = _scores_from_confusion(_confusion(np.asarray(y_true), np.asarray(y_pred), labels))
+    if metric == "f1_macro":
+        return float(s["f1"].mean())
+    if metric == "f1_positive":
+        if positive is None:
+            raise ConfigError("metric f1_positive needs classifier.positive (the label it scores)")
+        return float(s["f1"][list(labels).index(positive)])
+    if metric == "accuracy":
+        return float(s["accuracy"])
+    raise ConfigError(f"unknown metric {metric!r}: use f1_macro, f1_positive or accuracy")
+
+
+def _all_scores(y_true, y_pred, labels, positive) -> dict[str, float]:
+    s = _scores_from_confusion(_confusion(y_true, y_pred, labels))
+    out = {"f1_macro": float(s["f1"].mean()), "accuracy": float(s["accuracy"])}
+    if positive is not None:
+        out["f1_positive"] = float(s["f1"][list(labels).index(positive)])
+    return out
+
+
+def _t_interval(values: Sequence[float], level: float = 0.95) -> tuple[float, float]:
+    from scipy import stats
+
+    v = np.asarray(values, dtype=float)
+    if len(v) < 2:
+        return float(v.mean()), float(v.mean())
+    half = stats.t.ppf(0.5 + level / 2, len(v) - 1) * v.std(ddof=1) / math.sqrt(len(v))
+    return float(v.mean() - half), float(v.mean() + half)
+
+
+def _bootstrap(
+    y_true, y_pred, labels, positive, n_boot: int, seed: int, level: float = 0.95
+) -> dict[str, tuple[float, float]]:
+    """Percentile intervals of each metric over rows resampled with replacement."""
+    labels = list(labels)
+    index = {lab: i for i, lab in enumerate(labels)}
+    t = np.fromiter((index[v] for v in y_true), dtype=np.int64, count=len(y_true))
+    p = np.fromiter((index.get(v, 0) for v in y_pred), dtype=np.int64, count=len(y_pred))
+    k, n = len(labels), len(t)
+    rng = np.random.default_rng(seed)
+    draws: dict[str, list[float]] = {"f1_macro": [], "accuracy": []}
+    if positive is not None:
+        draws["f1_positive"] = []
+    codes = t * k + p
+    for _ in range(int(n_boot)):
+        cm = np.bincount(codes[rng.integers(0, n, n)], minlength=k * k).reshape(k, k)
+        s = _scores_from_confusion(cm)
+        draws["f1_macro"].append(float(s["f1"].mean()))
+        draws["accuracy"].append(float(s["accuracy"]))
+        if positive is not None:
+            draws["f1_positive"].append(float(s["f1"][labels.index(positive)]))
+    lo, hi = 50 * (1 - level), 50 * (1 + level)
+    return {m: (float(np.percentile(v, lo)), float(np.percentile(v, hi))) for m, v in draws.items()}
+
+
+# --------------------------------------------------------------------------- tuning
+
+
+@dataclass
+class TuneResult:
+    """Outcome of :func:`tune`: the chosen parameters and every candidate's fold scores."""
+
+    metric: str
+    best_params: dict[str, Any]
+    best_score: float
+    candidates: list[dict[str, Any]]
+    folds: int
+    oof_pred: np.ndarray | None = None  # out-of-fold predictions of the chosen candidate
+
+    def table(self) -> pd.DataFrame:
+        rows = [
+            {"params": json.dumps(c["params"], sort_keys=True), "mean": c["mean"], "std": c["std"]}
+            for c in self.candidates
+        ]
+        return pd.DataFrame(rows).sort_values(["mean", "params"], ascending=[False, True])
+
+
+def _fold_features(
+    pipe: Pipeline, X: np.ndarray, y: np.ndarray, train: np.ndarray, test: np.ndarray
+):
+    head = clone(Pipeline(pipe.steps[:-1]))
+    A = head.fit_transform(list(X[train]), y[train])
+    B = head.transform(list(X[test]))
+    return A, B
+
+
+def _fit_candidates(pipe, X, y, train, test, grid, labels, metric, positive):
+    A, B = _fold_features(pipe, X, y, train, test)
+    scores, preds = [], []
+    for params in grid:
+        clf = clone(pipe.steps[-1][1]).set_params(**params)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", category=UserWarning)
+            from sklearn.exceptions import ConvergenceWarning
+
+            warnings.simplefilter("ignore", category=ConvergenceWarning)
+            clf.fit(A, y[train])
+        pred = clf.predict(B)
+        preds.append(pred)
+        scores.append(score(metric, y[test], pred, labels, positive))
+    return test, scores, preds
+
+
+def tune(
+    pipe: Pipeline,
+    X: Sequence[str],
+    y: Sequence[str],
+    grid: Sequence[Mapping[str, Any]],
+    *,
+    folds: int = 5,
+    seed: int = 13,
+    metric: str = "f1_macro",
+    positive: str | None = None,
+    labels: Sequence[str] | None = None,
+    n_jobs: int = 1,
+) -> TuneResult:
+    """Choose classifier parameters by stratified k-fold CV on ``X, y`` only.
+
+    ``grid`` is a list of parameter dicts for the last pipeline step. Per fold the feature
+    steps are fitted on the training part once and reused by every candidate. Ties go to
+    the candidate listed first.
+    """
+    from joblib import Parallel, delayed
+
+    X = np.asarray(list(X), dtype=object)
+    y = np.asarray(list(y), dtype=object)
+    labels = list(labels) if labels is not None else sorted(set(y))
+    grid = [dict(g) for g in grid] or [{}]
+    if len(grid) == 1 and folds < 2:
+        return TuneResult(
+            metric,
+            grid[0],
+            float("nan"),
+            [{"params": grid[0], "mean": float("nan"), "std": float("nan"), "folds": []}],
+            0,
+        )
+    cv = StratifiedKFold(int(folds), shuffle=True, random_state=int(seed))
+    results = Parallel(n_jobs=n_jobs)(
+        delayed(_fit_candidates)(pipe, X, y, tr, te, grid, labels, metric, positive)
+        for tr, te in cv.split(X, y)
+    )
+    per = np.array([r[1] for r in results])  # folds x candidates
+    cands = [
+        {
+            "params": g,
+            "mean": float(per[:, i].mean()),
+            "std": float(per[:, i].std(ddof=1)),
+            "folds": per[:, i].tolist(),
+        }
+        for i, g in enumerate(grid)
+    ]
+    best = int(np.argmax(per.mean(axis=0)))
+    oof = np.empty(len(y), dtype=object)
+    for test, _, preds in results:
+        oof[test] = preds[best]
+    return TuneResult(metric, grid[best], cands[best]["mean"], cands, int(folds), oof)
+
+
+# --------------------------------------------------------------------------- nested CV
+
+
+@dataclass
+class CVResult:
+    """Out-of-fold predictions of nested cross-validation and the metrics derived from them."""
+
+    task: str
+    labels: list[str]
+    positive: str | None
+    y_true: np.ndarray
+    y_pred: np.ndarray
+    proba: np.ndarray | None  # n x labels, out-of-fold probabilities (or scores)
+    proba_kind: str  # "probability" or "score"
+    fold: np.ndarray
+    chosen: list[dict[str, Any]]
+    metrics: dict[str, Any]
+    seconds: float
+    ids: list[str] = field(default_factory=list)
+
+    def oof_table(self, texts: Sequence[str] | None = None) -> pd.DataFrame:
+        df = pd.DataFrame(
+            {
+                "id": self.ids or range(len(self.y_true)),
+                "fold": self.fold,
+                "label": self.y_true,
+                "predicted": self.y_pred,
+            }
+        )
+        if self.proba is not None:
+            prefix = "p_" if self.proba_kind == "probability" else "score_"
+            for j, lab in enumerate(self.labels):
+                df[f"{prefix}{lab}"] = self.proba[:, j]
+        if texts is not None:
+            df["text"] = list(texts)
+        return df
+
+
+def _scores_matrix(clf: Any, B: Any, labels: Sequence[str]) -> tuple[np.ndarray | None, str]:
+    classes = list(clf.classes_)
+    order = [classes.index(lab) for lab in labels]
+    if hasattr(clf, "predict_proba"):
+        return np.asarray(clf.predict_proba(B))[:, order], "probability"
+    if hasattr(clf, "decision_function"):
+        d = np.asarray(clf.decision_function(B))
+        if d.ndim == 1:  # binary: score of classes_[1]
+            d = np.column_stack([-d, d])
+        return d[:, order], "score"
+    return None, "none"
+
+
+def _outer_fold(cfg, X, y, train, test, labels, positive):
+    inner = dict(cfg.get("cv") or {})
+    tuned = tune(
+        build_pipeline(cfg, calibrated=False),
+        X[train],
+        y[train],
+        _grid(cfg),
+        folds=int(inner.get("inner_folds", 3)),
+        seed=int(cfg.get("seed", 13)),
+        metric=_metric_name(cfg),
+        positive=positive,
+        labels=labels,
+        n_jobs=1,
+    )
+    final = build_pipeline(cfg, tuned.best_params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        final.fit(list(X[train]), y[train])
+    pred = final.predict(list(X[test]))
+    feats = Pipeline(final.steps[:-1]).transform(list(X[test]))
+    proba, kind = _scores_matrix(final.steps[-1][1], feats, labels)
+    return test, pred, proba, kind, tuned.best_params
+
+
+def _labels(cfg: Mapping[str, Any], y: np.ndarray) -> list[str]:
+    given = [str(v) for v in (cfg.get("labels") or [])]
+    present = set(y.tolist())
+    return [lab for lab in given if lab in present] if given else sorted(present)
+
+
+def _warm_embeddings(cfg: Mapping[str, Any], texts: Sequence[str]) -> None:
+    """Encode every text once in this process, so parallel folds read the disk cache
+    instead of each loading the encoder and encoding the same texts."""
+    if not dict(cfg.get("embeddings") or {}).get("enabled"):
+        return
+    pipe = build_pipeline(cfg, calibrated=False)
+    emb = dict(pipe.named_steps["features"].transformer_list)["embeddings"]
+    emb = emb.steps[0][1] if isinstance(emb, Pipeline) else emb
+    cleaned = pipe.named_steps["clean"].fit(list(texts)).transform(list(texts))
+    emb.fit(cleaned).transform(cleaned)
+
+
+def cross_validate_task(
+    cfg: Mapping[str, Any], data: TaskData | None = None, n_jobs: int | None = None
+) -> CVResult:
+    """Nested CV of a task on its training data: honest metrics with intervals.
+
+    Outer ``cv.folds`` stratified folds; inside each outer training part the grid is tuned
+    with ``cv.inner_folds`` folds and the chosen model (calibrated if configured) is fitted,
+    then it predicts the outer test part. Metrics come from the pooled out-of-fold
+    predictions; per-fold scores give mean +- std and a t interval, resampling rows gives a
+    bootstrap interval (``cv.bootstrap`` draws).
+    """
+    from joblib import Parallel, delayed
+
+    start = time.perf_counter()
+    data = data or load_task_data(cfg)
+    X = np.asarray(data.texts, dtype=object)
+    y = data.labels
+    labels = _labels(cfg, y)
+    positive = cfg.get("positive")
+    positive = str(positive) if positive is not None else None
+    cvc = dict(cfg.get("cv") or {})
+    seed = int(cfg.get("seed", 13))
+    outer = StratifiedKFold(int(cvc.get("folds", 5)), shuffle=True, random_state=seed)
+    jobs = int(n_jobs if n_jobs is not None else cfg.get("n_jobs", 1))
+    _warm_embeddings(cfg, data.texts)
+    results = Parallel(n_jobs=jobs)(
+        delayed(_outer_fold)(cfg, X, y, tr, te, labels, positive) for tr, te in outer.split(X, y)
+    )
+    pred = np.empty(len(y), dtype=object)
+    fold = np.zeros(len(y), dtype=int)
+    proba = None
+    kind = "none"
+    chosen = []
+    for i, (test, p, pr, k, params) in enumerate(results):
+        pred[test] = p
+        fold[test] = i
+        kind = k
+        if pr is not None:
+            if proba is None:
+                proba = np.zeros((len(y), len(labels)))
+            proba[test] = pr
+        chosen.append(params)
+    metrics = _metrics(y, pred, proba, kind, fold, labels, positive, cfg)
+    return CVResult(
+        task=str(cfg.get("task")),
+        labels=labels,
+        positive=positive,
+        y_true=y,
+        y_pred=pred,
+        proba=proba,
+        proba_kind=kind,
+        fold=fold,
+        chosen=chosen,
+        metrics=metrics,
+        seconds=time.perf_counter() - start,
+        ids=data.ids,
+    )
+
+
+def _metrics(y, pred, proba, kind, fold, labels, positive, cfg) -> dict[str, Any]:
+    cvc = dict(cfg.get("cv") or {})
+    seed = int(cfg.get("seed", 13))
+    overall = _all_scores(y, pred, labels, positive)
+    per_fold = [
+        _all_scores(y[fold == f], pred[fold == f], labels, positive) for f in sorted(set(fold))
+    ]
+    boot = _bootstrap(y, pred, labels, positive, int(cvc.get("bootstrap", 1000)), seed)
+    summary = {}
+    for m, value in overall.items():
+        vals = [pf[m] for pf in per_fold]
+        summary[m] = {
+            "pooled": value,
+            "fold_mean": float(np.mean(vals)),
+            "fold_std": float(np.std(vals, ddof=1)) if len(vals) > 1 else 0.0,
+            "fold_t95": list(_t_interval(vals)),
+            "bootstrap95": list(boot[m]),
+            "folds": vals,
+        }
+    s = _scores_from_confusion(_confusion(y, pred, labels))
+    per_class = {
+        lab: {
+            "precision": float(s["precision"][j]),
+            "recall": float(s["recall"][j]),
+            "f1": float(s["f1"][j]),
+            "support": int((y == lab).sum()),
+        }
+        for j, lab in enumerate(labels)
+    }
+    out: dict[str, Any] = {
+        "primary": _metric_name(cfg),
+        "summary": summary,
+        "per_class": per_class,
+        "confusion": _confusion(y, pred, labels).tolist(),
+        "labels": list(labels),
+        "n": len(y),
+        "folds": len(set(fold.tolist())),
+    }
+    if proba is not None and kind == "probability":
+        from sklearn.metrics import average_precision_score, brier_score_loss, log_loss
+
+        out["log_loss"] = float(log_loss(y, np.clip(proba, 1e-12, 1), labels=labels))
+        if positive is not None:
+            j = labels.index(positive)
+            out["brier_positive"] = float(brier_score_loss(y == positive, proba[:, j]))
+        out["average_precision"] = {
+            lab: float(average_precision_score(y == lab, proba[:, j]))
+            for j, lab in enumerate(labels)
+        }
+    return out
+
+
+# --------------------------------------------------------------------------- training
+
+
+@dataclass
+class TrainResult:
+    """A fitted task pipeline, the tuning that chose it, and the card describing it."""
+
+    pipeline: Pipeline
+    tuning: TuneResult
+    card: dict[str, Any]
+    cv: CVResult | None = None
+
+
+def train_task(
+    cfg: Mapping[str, Any],
+    data: TaskData | None = None,
+    *,
+    nested: bool = False,
+    n_jobs: int | None = None,
+) -> TrainResult:
+    """Tune on all training rows, fit the final pipeline and describe it in a card.
+
+    The card's ``selection_cv`` metrics are the chosen candidate's own tuning folds (slightly
+    optimistic: it won on them). With ``nested=True`` the honest nested-CV metrics of
+    :func:`cross_validate_task` are added as ``nested_cv``.
+    """
+    start = time.perf_counter()
+    data = data or load_task_data(cfg)
+    labels = _labels(cfg, data.labels)
+    positive = str(cfg["positive"]) if cfg.get("positive") is not None else None
+    jobs = int(n_jobs if n_jobs is not None else cfg.get("n_jobs", 1))
+    cvc = dict(cfg.get("cv") or {})
+    _warm_embeddings(cfg, data.texts)
+    tuned = tune(
+        build_pipeline(cfg, calibrated=False),
+        data.texts,
+        data.labels,
+        _grid(cfg),
+        folds=int(cvc.get("folds", 5)),
+        seed=int(cfg.get("seed", 13)),
+        metric=_metric_name(cfg),
+        positive=positive,
+        labels=labels,
+        n_jobs=jobs,
+    )
+    pipe = build_pipeline(cfg, tuned.best_params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pipe.fit(data.texts, data.labels)
+    train_seconds = time.perf_counter() - start
+    cvres = cross_validate_task(cfg, data, n_jobs=jobs) if nested else None
+    card = _card(cfg, data, tuned, labels, positive, train_seconds, cvres)
+    pipe.framelens_ = {
+        "format": MODEL_FORMAT,
+        "task": str(cfg.get("task")),
+        "labels": labels,
+        "positive": positive,
+        "label_column": cfg.get("label"),
+        "corpus": card["data"]["corpus"],
+        "table": card["data"]["table"],
+        "created": card["created"],
+        "version": card["framelens_version"],
+        "sklearn": card["sklearn_version"],
+        "config_sha256": card["config_sha256"],
+    }
+    return TrainResult(pipe, tuned, card, cvres)
+
+
+def _config_hash(cfg: Mapping[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(cfg, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _preprocessing_notes(cfg: Mapping[str, Any]) -> list[str]:
+    notes = []
+    clean = dict((cfg.get("pipeline") or {}).get("clean") or {})
+    tags = clean.get("strip_hashtags") or []
+    if tags:
+        notes.append(
+            "hashtags "
+            + ", ".join(f"#{t}" for t in tags)
+            + " removed (any case, anywhere in the text) "
+            "from training and prediction text by the pipeline's first step; the SemEval taskA/taskB "
+            "training files already have them removed, the model strips them anyway so that "
+            "raw tweets and the gold test file (which keeps them) are read the same way"
+        )
+    if clean.get("demojize"):
+        notes.append("emoji written as :unicode_name: (as in the SemEval taskA/taskB files)")
+    if clean.get("urls") is not None:
+        notes.append(f"links replaced by {clean['urls']!r}")
+    if clean.get("mentions") is not None:
+        notes.append(f"@user handles replaced by {clean['mentions']!r}")
+    notes.extend(str(n) for n in cfg.get("notes") or [])
+    return notes
+
+
+def _card(
+    cfg, data: TaskData, tuned: TuneResult, labels, positive, seconds, cvres: CVResult | None
+) -> dict[str, Any]:
+    import sklearn
+
+    import analysis
+
+    y, oof = data.labels, tuned.oof_pred
+    fold_scores = [c for c in tuned.candidates if c["params"] == tuned.best_params][0]["folds"]
+    selection = {
+        "metric": tuned.metric,
+        "folds": tuned.folds,
+        "fold_scores": fold_scores,
+        "mean": float(np.mean(fold_scores)) if fold_scores else None,
+        "std": float(np.std(fold_scores, ddof=1)) if len(fold_scores) > 1 else None,
+        "fold_t95": list(_t_interval(fold_scores)) if len(fold_scores) > 1 else None,
+        "note": (
+            f"scores of the chosen candidate on its own tuning folds ({len(tuned.candidates)} "
+            "candidates): slightly optimistic; `framelens classify evaluate` gives nested CV"
+        ),
+    }
+    if oof is not None and all(v is not None for v in oof):
+        cvc = dict(cfg.get("cv") or {})
+        pooled = _all_scores(y, oof, labels, positive)
+        boot = _bootstrap(
+            y, oof, labels, positive, int(cvc.get("bootstrap", 1000)), int(cfg.get("seed", 13))
+        )
+        selection["pooled"] = pooled
+        selection["bootstrap95"] = {m: list(v) for m, v in boot.items()}
+    return {
+        "task": cfg.get("task"),
+        "description": cfg.get("description", ""),
+        "created": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "framelens_version": analysis.__version__,
+        "sklearn_version": sklearn.__version__,
+        "python": platform.python_version(),
+        "data": {
+            **{k: v for k, v in data.info.items()},
+            "preprocessing": _preprocessing_notes(cfg),
+        },
+        "labels": labels,
+        "positive": positive,
+        "selection": {
+            "grid": cfg.get("grid"),
+            "chosen": tuned.best_params,
+            "candidates": [
+                {"params": c["params"], "mean": c["mean"], "std": c["std"]}
+                for c in tuned.candidates
+            ],
+        },
+        "selection_cv": selection,
+        "nested_cv": cvres.metrics if cvres is not None else None,
+        "train_seconds": round(seconds, 1),
+        "config": dict(cfg),
+        "config_sha256": _config_hash(cfg),
+    }
+
+
+# --------------------------------------------------------------------------- save / load
+
+#: Types a model file may contain without being named by the caller. Checked against the
+#: type names skops reports as untrusted; anything else is refused.
+TRUSTED_PREFIXES = ("sklearn.", "analysis.")
+TRUSTED_TYPES = frozenset(
+    {
+        "builtins.slice",
+        "collections.OrderedDict",
+        "collections.defaultdict",
+        "numpy.dtype",
+        "numpy.ndarray",
+        "numpy.float64",
+        "numpy.float32",
+        "numpy.int64",
+        "numpy.int32",
+        "numpy.bool_",
+        "numpy.str_",
+        "numpy.random.mtrand.RandomState",
+        "numpy.random._generator.Generator",
+        "numpy.random._pcg64.PCG64",
+        "numpy.random._mt19937.MT19937",
+        "numpy.random.bit_generator.SeedSequence",
+        "scipy.sparse._csr.csr_matrix",
+        "scipy.sparse._csc.csc_matrix",
+        "scipy.sparse._csr.csr_array",
+        "scipy.sparse._csc.csc_array",
+    }
+)
+
+
+def _is_trusted_type(name: str) -> bool:
+    """Allow-listed: the named types above, or estimator and CV-splitter classes from sklearn
+    or analysis (importing them is safe: they are this environment's own code)."""
+    if name in TRUSTED_TYPES:
+        return True
+    if not name.startswith(TRUSTED_PREFIXES):
+        return False
+    module, _, attr = name.rpartition(".")
+    try:
+        import importlib
+
+        obj = getattr(importlib.import_module(module), attr)
+    except Exception:
+        return False
+    if not isinstance(obj, type):
+        return False
+    from sklearn.model_selection import BaseCrossValidator
+
+    if issubclass(obj, (BaseEstimator, BaseCrossValidator)):
+        return True
+    # plain data holders scikit-learn stores inside fitted estimators
+    return (
+        name.startswith("sklearn.")
+        and obj.__module__.startswith("sklearn.")
+        and obj.__name__
+        in {
+            "Bunch",
+            "_CalibratedClassifier",
+            "_SigmoidCalibration",
+            "_MissingValues",
+        }
+    )
+
+
+class _CompactVocabulary:
+    """Saves a fitted ``vocabulary_`` as one array of terms instead of a dict.
+
+    skops writes a dict entry by entry into its JSON schema: a 100k-term vocabulary made a
+    100 MB file that took a minute to load; as an array it is a few MB and loads in well
+    under a second. Behaviour is unchanged (these are subclasses with no new parameters).
+    """
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())  # a copy: object.__getstate__ returns __dict__ itself
+        vocab = state.get("vocabulary_")
+        if isinstance(vocab, dict) and sorted(vocab.values()) == list(range(len(vocab))):
+            terms = [""] * len(vocab)
+            for term, i in vocab.items():
+                terms[i] = term
+            if not any(t.endswith("\x00") for t in terms):  # numpy str arrays drop trailing NULs
+                state.pop("vocabulary_")
+                state["vocabulary_terms_"] = np.asarray(terms, dtype=str)
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        terms = state.pop("vocabulary_terms_", None)
+        if terms is not None:
+            state["vocabulary_"] = {t: i for i, t in enumerate(np.asarray(terms).tolist())}
+        super().__setstate__(state)
+
+
+class CompactTfidfVectorizer(_CompactVocabulary, TfidfVectorizer):
+    """:class:`~sklearn.feature_extraction.text.TfidfVectorizer` that saves compactly with skops."""
+
+
+class CompactCountVectorizer(_CompactVocabulary, CountVectorizer):
+    """:class:`~sklearn.feature_extraction.text.CountVectorizer` that saves compactly with skops."""
+
+
+_COMPACT = {TfidfVectorizer: CompactTfidfVectorizer, CountVectorizer: CompactCountVectorizer}
+
+
+def _compact(obj: Any, seen: set[int] | None = None) -> None:
+    """Give fitted vectorizers inside ``obj`` (in place) their compact-saving subclass."""
+    seen = set() if seen is None else seen
+    if id(obj) in seen:
+        return
+    seen.add(id(obj))
+    if isinstance(obj, (list, tuple)):
+        for v in obj:
+            _compact(v, seen)
+    elif isinstance(obj, dict):
+        for v in obj.values():
+            _compact(v, seen)
+    elif isinstance(obj, BaseEstimator):
+        if type(obj) in _COMPACT:
+            obj.__class__ = _COMPACT[type(obj)]
+        for v in vars(obj).values():
+            _compact(v, seen)
+
+
+def _atomic_write(path: Path, write) -> None:
+    """Write through a temporary file and rename; the file gets the usual permissions."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    os.close(fd)
+    try:
+        write(tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def save_model(
+    pipe: Pipeline, path: str | os.PathLike, card: Mapping[str, Any] | None = None
+) -> Path:
+    """Write a fitted pipeline with skops (atomically) and its model card beside it.
+
+    Returns the model path. The card goes to ``model_card.json`` and ``model_card.md`` in
+    the same folder, with the model file's sha256. Vectorizers are saved through their
+    compact subclasses (:class:`CompactTfidfVectorizer`), which behave identically.
+    """
+    import copy
+    import zipfile
+
+    import skops.io as sio
+
+    path = Path(path)
+    if path.suffix != ".skops":
+        raise ModelError(f"model files end in .skops: {path}")
+    if not isinstance(getattr(pipe, "framelens_", None), dict):
+        raise ModelError(
+            "save_model needs a pipeline trained by train_task (it has no framelens_ metadata)"
+        )
+    pipe = copy.deepcopy(pipe)
+    _compact(pipe)
+    _atomic_write(path, lambda tmp: sio.dump(pipe, tmp, compression=zipfile.ZIP_DEFLATED))
+    if card is not None:
+        card = dict(card)
+        card["model_file"] = {
+            "path": str(path),
+            "sha256": _sha256(path),
+            "bytes": path.stat().st_size,
+        }
+        text = json.dumps(_jsonable(card), indent=2, sort_keys=True, ensure_ascii=False)
+        _atomic_write(
+            path.parent / "model_card.json",
+            lambda tmp: Path(tmp).write_text(text + "\n", encoding="utf-8"),
+        )
+        md = render_card(card)
+        _atomic_write(
+            path.parent / "model_card.md", lambda tmp: Path(tmp).write_text(md, encoding="utf-8")
+        )
+    return path
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def load_model(
+    path: str | os.PathLike,
+    *,
+    task: str | None = None,
+    trusted: Iterable[str] = (),
+) -> Pipeline:
+    """Load a model file written by :func:`save_model`, refusing anything not allow-listed.
+
+    ``trusted`` adds type names you have checked yourself. A missing, corrupt or truncated
+    file, a type outside the allow-list, or a model of another ``task`` raises
+    :class:`ModelError` with one line saying what to do.
+    """
+    import skops.io as sio
+
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise ModelError(f"no model file at {path}: train one with `framelens classify train TASK`")
+    extra = set(trusted or ())
+    try:
+        untrusted = sio.get_untrusted_types(file=path)
+    except Exception as exc:
+        raise ModelError(
+            f"cannot read model file {path}: it is not a complete skops model file "
+            f"({type(exc).__name__}: {str(exc)[:200]}); it may be truncated or corrupt, "
+            "retrain it with `framelens classify train TASK`".replace("\n", " ")
+        ) from None
+    refused = sorted(t for t in untrusted if t not in extra and not _is_trusted_type(t))
+    if refused:
+        raise ModelError(
+            f"refusing to load {path}: it contains types outside the allow-list: "
+            + ", ".join(refused)
+            + ". Load only model files from sources you trust; if you have checked them, pass "
+            "trusted=[...] with these names"
+        )
+    try:
+        model = sio.load(path, trusted=list(untrusted))
+    except Exception as exc:
+        raise ModelError(
+            f"cannot load model file {path} ({type(exc).__name__}: {str(exc)[:200]}); it may be "
+            "corrupt or written by an incompatible version, retrain it with "
+            "`framelens classify train TASK`".replace("\n", " ")
+        ) from None
+    meta = getattr(model, "framelens_", None)
+    if (
+        not isinstance(model, Pipeline)
+        or not isinstance(meta, dict)
+        or meta.get("format") != MODEL_FORMAT
+    ):
+        raise ModelError(f"{path} is not a framelens classifier (no {MODEL_FORMAT} metadata)")
+    if task is not None and meta.get("task") != task:
+        raise ModelError(f"{path} is a model for task {meta.get('task')!r}, not {task!r}")
+    import sklearn
+
+    if meta.get("sklearn") and meta["sklearn"] != sklearn.__version__:
+        log.warning(
+            "%s was trained with scikit-learn %s, this is %s: retrain if predictions look wrong",
+            path,
+            meta["sklearn"],
+            sklearn.__version__,
+        )
+    return model
+
+
+def model_info(pipe: Pipeline) -> dict[str, Any]:
+    """The framelens metadata of a trained pipeline (task, labels, positive class...)."""
+    meta = getattr(pipe, "framelens_", None)
+    if not isinstance(meta, dict):
+        raise ModelError("this pipeline has no framelens metadata: train it with train_task")
+    return dict(meta)
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, Mapping):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
+def _fmt_metric(m: Mapping[str, Any]) -> str:
+    return (
+        f"{m['fold_mean']:.3f} ± {m['fold_std']:.3f} (fold t95 {m['fold_t95'][0]:.3f}–{m['fold_t95'][1]:.3f}; "
+        f"pooled {m['pooled']:.3f}, bootstrap95 {m['bootstrap95'][0]:.3f}–{m['bootstrap95'][1]:.3f})"
+    )
+
+
+def render_card(card: Mapping[str, Any]) -> str:
+    """The Markdown model card."""
+    d = card["data"]
+    lines = [
+        f"# Model card: {card['task']}",
+        "",
+        str(card.get("description", "")).strip(),
+        "",
+        f"- Created: {card['created']} · framelens {card['framelens_version']} · scikit-learn "
+        f"{card['sklearn_version']} · Python {card['python']}",
+        f"- Model file: `{card.get('model_file', {}).get('path', '?')}` (sha256 "
+        f"`{card.get('model_file', {}).get('sha256', '?')[:16]}…`), skops format; load with "
+        "`analysis.classifiers.load_model` (types outside an allow-list are refused)",
+        f"- Training time: {card['train_seconds']} s (tuning + final fit)",
+        "",
+        "## Data",
+        "",
+        f"- Corpus `{d['corpus']}`, table `{d['table']}`, label column `{d['label_column']}`; "
+        f"{d['load_report']['loaded']:,} rows loaded, {d['rows']:,} used for training.",
+        "- Labels (spelled as in the corpus): "
+        + ", ".join(f"`{k}`: {v:,}" for k, v in d["label_counts"].items()),
+    ]
+    for ex in d.get("excluded") or []:
+        lines.append(f"- Excluded {ex['rows']:,} rows by rule `{ex['rule']}`: {ex['why']}")
+    if d.get("subsample"):
+        lines.append(
+            f"- Stratified subsample of {d['subsample']} rows (small setting, not a full model)"
+        )
+    for note in d.get("preprocessing") or []:
+        lines.append(f"- Preprocessing: {note}")
+    sel = card["selection"]
+    lines += [
+        "",
+        "## Model selection (training data only)",
+        "",
+        f"- Grid: `{json.dumps(sel['grid'], sort_keys=True)}`; chosen: `{json.dumps(sel['chosen'], sort_keys=True)}`",
+    ]
+    s = card["selection_cv"]
+    if s.get("mean") is not None:
+        lines.append(
+            f"- Tuning CV ({s['folds']} folds, {s['metric']}): {s['mean']:.3f} ± {s['std']:.3f} "
+            f"(t95 {s['fold_t95'][0]:.3f}–{s['fold_t95'][1]:.3f}). {s['note']}."
+        )
+    if s.get("pooled"):
+        lines.append(
+            "- Pooled out-of-fold: "
+            + ", ".join(
+                f"{m} {v:.3f} (bootstrap95 {s['bootstrap95'][m][0]:.3f}–{s['bootstrap95'][m][1]:.3f})"
+                for m, v in s["pooled"].items()
+            )
+        )
+    nested = card.get("nested_cv")
+    lines += ["", "## Nested cross-validation (honest estimate)", ""]
+    if nested:
+        lines.append(
+            f"{nested['folds']} outer folds, tuning repeated inside each; mean ± std over folds:"
+        )
+        lines.append("")
+        for m, v in nested["summary"].items():
+            lines.append(f"- {m}: {_fmt_metric(v)}")
+        lines += ["", "| label | precision | recall | F1 | support |", "|---|---|---|---|---|"]
+        for lab, v in nested["per_class"].items():
+            lines.append(
+                f"| `{lab}` | {v['precision']:.3f} | {v['recall']:.3f} | {v['f1']:.3f} | {v['support']} |"
+            )
+    else:
+        lines.append(
+            f"Not run for this file: `framelens classify evaluate {card['task']}` (or `train --evaluate`) "
+            "writes nested-CV metrics with intervals, a confusion matrix and PR curves."
+        )
+    lines += [
+        "",
+        "## Intended use and limits",
+        "",
+        str(card["config"].get("limits", "")).strip() or "See the task config.",
+        "",
+        "## Config",
+        "",
+        "```json",
+        json.dumps(_jsonable(card["config"]), indent=2, sort_keys=True),
+        "```",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- prediction
+
+
+def predict_texts(pipe: Pipeline, texts: Sequence[Any]) -> pd.DataFrame:
+    """Predict labels for texts; one output row per input, in order.
+
+    Columns: ``label`` (corpus spelling), ``probability`` (of that label, if the model has
+    probabilities) or ``score``, one ``p_<label>``/``score_<label>`` column per label, and
+    ``reason``: why a row got no label (missing, not text, empty), else empty.
+    """
+    meta = model_info(pipe)
+    labels = list(meta["labels"])
+    clf = pipe.steps[-1][1]
+    has_proba = hasattr(clf, "predict_proba")
+    prefix = "p_" if has_proba else "score_"
+    n = len(texts)
+    out = pd.DataFrame({"label": [""] * n})
+    out["probability" if has_proba else "score"] = np.nan
+    for lab in labels:
+        out[f"{prefix}{lab}"] = np.nan
+    reasons = [_text_problem(t) for t in texts]
+    ok = [i for i, r in enumerate(reasons) if r is None]
+    if ok:
+        cleaned = dict(zip(ok, pipe.steps[0][1].transform([texts[i] for i in ok]), strict=True))
+        for i, t in cleaned.items():
+            if not t.strip():
+                reasons[i] = "empty text after cleaning (only hashtags the model removes)"
+        keep = [i for i in ok if reasons[i] is None]
+        if keep:
+            feats = Pipeline(pipe.steps[1:-1]).transform([cleaned[i] for i in keep])
+            pred = clf.predict(feats)
+            scores, _ = _scores_matrix(clf, feats, labels)
+            out.loc[keep, "label"] = [str(p) for p in pred]
+            if scores is not None:
+                for j, lab in enumerate(labels):
+                    out.loc[keep, f"{prefix}{lab}"] = scores[:, j]
+                col = {lab: j for j, lab in enumerate(labels)}
+                chosen = scores[np.arange(len(keep)), [col[str(p)] for p in pred]]
+                out.loc[keep, "probability" if has_proba else "score"] = chosen
+    out["reason"] = [r or "" for r in reasons]
+    return out
+
+
+def _text_problem(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and value != value):
+        return "missing text"
+    if isinstance(value, bytes):
+        return "text is bytes, not decoded text"
+    if not isinstance(value, str):
+        return f"text is a {type(value).__name__}, not text"
+    if not value.strip():
+        return "empty text"
+    return None
+
+
+def predict_file(
+    pipe: Pipeline,
+    input_path: str | os.PathLike,
+    output_path: str | os.PathLike,
+    *,
+    text_field: str = "text",
+    id_field: str | None = None,
+    fmt: str | None = None,
+    chunk_size: int = 20_000,
+) -> dict[str, Any]:
+    """Predict every row of a CSV / TSV / JSONL (or Parquet) file into an output CSV.
+
+    Rows are read with the corpus layer's readers, so quoting, encodings, gzip and bad
+    records are handled as for corpora. Every input record gives one output row in the
+    same order: ``row`` (1-based record number), ``id`` (with ``id_field``), ``label``,
+    probabilities or scores, and ``reason`` for rows that could not be classified
+    (undecodable, malformed, missing or non-text field) with an empty label.
+    Returns counts.
+    """
+    from analysis.corpora import read_raw, resolve_source, table_files
+
+    input_path = Path(input_path).expanduser()
+    output_path = Path(output_path).expanduser()
+    if not input_path.exists():
+        raise FramelensError(f"input file {input_path} does not exist")
+    src = {
+        "name": "custom",
+        "path": str(input_path),
+        "fields": {"text": text_field, "id": id_field or "@row"},
+    }
+    if fmt:
+        src["format"] = fmt
+    source = resolve_source(src)
+    files = table_files(source.table, source.root)
+    output_path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(
+        dir=output_path.parent, prefix=f".{output_path.name}.", suffix=".part"
+    )
+    os.close(fd)
+    counts = Counter()
+    seen_text_field = False
+    try:
+        first = True
+        row_no = 0
+        buf: list[tuple[int, Any, Any, str | None]] = []
+
+        def flush() -> None:
+            nonlocal first
+            if not buf:
+                return
+            texts = [b[2] if b[3] is None else None for b in buf]
+            pred = predict_texts(pipe, texts)
+            reasons = [
+                b[3] if b[3] is not None else r for b, r in zip(buf, pred["reason"], strict=True)
+            ]
+            pred["reason"] = reasons
+            head = pd.DataFrame({"row": [b[0] for b in buf]})
+            if id_field:
+                head["id"] = [b[1] for b in buf]
+            frame = pd.concat([head, pred], axis=1)
+            frame.to_csv(
+                tmp, mode="w" if first else "a", header=first, index=False, float_format="%.6g"
+            )
+            counts["rows"] += len(frame)
+            counts["with_reason"] += int((frame["reason"] != "").sum())
+            first = False
+            buf.clear()
+
+        for path in files:
+            for raw in read_raw(path, source.table):
+                row_no += 1
+                if raw.record is None:
+                    buf.append((row_no, "", None, _short(raw.error or "unreadable record")))
+                else:
+                    rec = raw.record
+                    rid = rec.get(id_field, "") if id_field else ""
+                    if text_field in rec:
+                        seen_text_field = True
+                        buf.append((row_no, rid, rec[text_field], None))
+                    else:
+                        buf.append((row_no, rid, None, f"no field {text_field!r} in this record"))
+                if len(buf) >= chunk_size:
+                    flush()
+        flush()
+        if first:  # no records at all: still write the header
+            cols = ["row", *(["id"] if id_field else []), "label", "reason"]
+            pd.DataFrame(columns=cols).to_csv(tmp, index=False)
+        if counts["rows"] and not seen_text_field:
+            raise FramelensError(
+                f"no record of {input_path} has a field {text_field!r}: choose the text column with --text-field"
+            )
+        os.replace(tmp, output_path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return {
+        "rows": counts["rows"],
+        "with_reason": counts["with_reason"],
+        "output": str(output_path),
+    }
+
+
+def _short(reason: str) -> str:
+    return reason.replace("\n", " ")[:300]
+
+
+# --------------------------------------------------------------------------- evaluation outputs
+
+
+def evaluate_task(
+    cfg: Mapping[str, Any],
+    out_dir: str | os.PathLike,
+    data: TaskData | None = None,
+    n_jobs: int | None = None,
+) -> CVResult:
+    """Nested CV of a task, written to ``out_dir``: metrics (JSON, CSV, Markdown), the
+    out-of-fold predictions, a confusion matrix and precision-recall curves (PNG/PDF/SVG
+    plus the CSV behind each, via :func:`analysis.plots.save_figure`)."""
+    data = data or load_task_data(cfg)
+    res = cross_validate_task(cfg, data, n_jobs=n_jobs)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    report = {
+        "task": res.task,
+        "data": data.info,
+        "metrics": res.metrics,
+        "chosen_per_fold": res.chosen,
+        "seconds": round(res.seconds, 1),
+        "config": dict(cfg),
+        "config_sha256": _config_hash(cfg),
+    }
+    text = json.dumps(_jsonable(report), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    _atomic_write(out / "metrics.json", lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+    rows = []
+    for m, v in res.metrics["summary"].items():
+        rows.append(
+            {
+                "metric": m,
+                "fold_mean": v["fold_mean"],
+                "fold_std": v["fold_std"],
+                "fold_t95_low": v["fold_t95"][0],
+                "fold_t95_high": v["fold_t95"][1],
+                "pooled": v["pooled"],
+                "bootstrap95_low": v["bootstrap95"][0],
+                "bootstrap95_high": v["bootstrap95"][1],
+            }
+        )
+    _atomic_write(
+        out / "metrics.csv",
+        lambda tmp: pd.DataFrame(rows).to_csv(tmp, index=False, float_format="%.6g"),
+    )
+    oof = res.oof_table(data.texts).sort_values("id", kind="stable")
+    _atomic_write(
+        out / "oof_predictions.csv", lambda tmp: oof.to_csv(tmp, index=False, float_format="%.6g")
+    )
+    md = _metrics_markdown(res, data)
+    _atomic_write(out / "metrics.md", lambda tmp: Path(tmp).write_text(md, encoding="utf-8"))
+    plot_confusion(res, out)
+    plot_pr_curves(res, out)
+    return res
+
+
+def _metrics_markdown(res: CVResult, data: TaskData) -> str:
+    m = res.metrics
+    lines = [
+        f"# {res.task}: nested {m['folds']}-fold cross-validation on the training data",
+        "",
+        f"{m['n']:,} rows; labels "
+        + ", ".join(f"`{k}`: {v}" for k, v in data.info["label_counts"].items())
+        + ".",
+        f"Primary metric: {m['primary']}. Mean ± std over outer folds, fold t interval and row bootstrap interval (95%).",
+        "",
+    ]
+    for name, v in m["summary"].items():
+        lines.append(f"- {name}: {_fmt_metric(v)}")
+    lines += ["", "| label | precision | recall | F1 | support |", "|---|---|---|---|---|"]
+    for lab, v in m["per_class"].items():
+        lines.append(
+            f"| `{lab}` | {v['precision']:.3f} | {v['recall']:.3f} | {v['f1']:.3f} | {v['support']} |"
+        )
+    lines += [
+        "",
+        f"Chosen per outer fold: {json.dumps(res.chosen, sort_keys=True)}",
+        f"Time: {res.seconds:.0f} s",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def plot_confusion(
+    res: CVResult, out_dir: str | os.PathLike, formats: Sequence[str] = ("png", "pdf", "svg")
+) -> list[Path]:
+    """Row-normalised confusion matrix of the out-of-fold predictions."""
+    import matplotlib.pyplot as plt
+
+    from analysis.plots import COLUMN_WIDTH, paper_style, save_figure
+
+    labels = res.labels
+    cm = np.asarray(res.metrics["confusion"], dtype=float)
+    share = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)
+    data = pd.DataFrame(
+        [
+            {"true": t, "predicted": p, "count": int(cm[i, j]), "share_of_true": float(share[i, j])}
+            for i, t in enumerate(labels)
+            for j, p in enumerate(labels)
+        ]
+    )
+    with paper_style():
+        size = max(COLUMN_WIDTH, 0.42 * len(labels) + 1.2)
+        fig, ax = plt.subplots(figsize=(size, size * 0.9))
+        im = ax.imshow(share, cmap="Blues", vmin=0, vmax=1)
+        ax.set_xticks(
+            range(len(labels)),
+            labels,
+            rotation=45 if max(map(len, labels)) > 2 else 0,
+            ha="right" if max(map(len, labels)) > 2 else "center",
+        )
+        ax.set_yticks(range(len(labels)), labels)
+        for i in range(len(labels)):
+            for j in range(len(labels)):
+                ax.text(
+                    j,
+                    i,
+                    f"{int(cm[i, j])}",
+                    ha="center",
+                    va="center",
+                    fontsize=6,
+                    color="white" if share[i, j] > 0.5 else "black",
+                )
+        ax.set_xlabel("predicted label")
+        ax.set_ylabel("true label")
+        ax.set_title(f"{res.task}: out-of-fold confusion (share of true label)")
+        fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
+        return save_figure(fig, out_dir, "confusion_matrix", data, formats)
+
+
+def plot_pr_curves(
+    res: CVResult, out_dir: str | os.PathLike, formats: Sequence[str] = ("png", "pdf", "svg")
+) -> list[Path]:
+    """Precision-recall curve per label (the positive label only for binary tasks)."""
+    import matplotlib.pyplot as plt
+    from sklearn.metrics import average_precision_score, precision_recall_curve
+
+    from analysis.plots import COLUMN_WIDTH, OKABE_ITO, paper_style, save_figure
+
+    if res.proba is None:
+        return []
+    labels = [res.positive] if res.positive is not None and len(res.labels) == 2 else res.labels
+    rows = []
+    with paper_style():
+        fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, COLUMN_WIDTH * 0.85))
+        for k, lab in enumerate(labels):
+            j = res.labels.index(lab)
+            truth = res.y_true == lab
+            prec, rec, thr = precision_recall_curve(truth, res.proba[:, j])
+            ap = average_precision_score(truth, res.proba[:, j])
+            ax.plot(
+                rec,
+                prec,
+                color=OKABE_ITO[k % len(OKABE_ITO)],
+                lw=1,
+                label=f"{lab} (AP {ap:.2f})",
+                drawstyle="steps-post",
+            )
+            thr = np.append(thr, np.nan)
+            rows.extend(
+                {
+                    "label": lab,
+                    "recall": float(r),
+                    "precision": float(p),
+                    "threshold": float(t),
+                    "average_precision": float(ap),
+                }
+                for r, p, t in zip(rec, prec, thr, strict=True)
+            )
+        ax.set_xlabel("recall")
+        ax.set_ylabel("precision")
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1.02)
+        kind = "probability" if res.proba_kind == "probability" else "decision score"
+        ax.set_title(f"{res.task}: out-of-fold PR curves ({kind})")
+        ax.legend(frameon=False, fontsize=6, loc="lower left", ncols=1 if len(labels) < 5 else 2)
+        return save_figure(fig, out_dir, "pr_curves", pd.DataFrame(rows), formats)
+
+
+def default_model_path(task: str) -> Path:
+    """``models/<task>/<task>.skops`` under the project root."""
+    return PROJECT_ROOT / "models" / task / f"{task}.skops"

@@ -1,0 +1,213 @@
+"""``framelens classify``: train, evaluate and apply the task classifiers.
+
+    framelens classify train TASK [key=value ...] [--output MODEL.skops] [--evaluate]
+    framelens classify evaluate TASK [key=value ...] [--output-dir DIR]
+    framelens classify predict TASK --model PATH --input FILE --text-field text
+                               [--id-field id] --output OUT.csv
+
+TASK is a config under ``configs/classifier/`` (irony, irony_type, frames, bias); the
+``key=value`` overrides are Hydra overrides of the composed config, e.g.
+``classifier.cv.folds=3`` or ``classifier.embeddings.enabled=true``.
+
+``train`` prints a short summary and, as its last line, the path of the saved model file.
+Progress goes to stderr. :func:`register` adds the subcommand to an argparse parser;
+``python -m analysis.classify_cli ...`` runs it alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from analysis.errors import FramelensError
+
+
+def _out(msg: str = "") -> None:
+    sys.stdout.write(msg + "\n")
+    sys.stdout.flush()
+
+
+def _err(msg: str) -> None:
+    sys.stderr.write(msg + "\n")
+    sys.stderr.flush()
+
+
+def _task_config(args: argparse.Namespace) -> dict:
+    from analysis.classifiers import compose_task
+
+    cfg = compose_task(args.task, args.overrides)
+    if getattr(args, "jobs", None):
+        cfg["n_jobs"] = int(args.jobs)
+    return cfg
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from analysis import classifiers as C
+
+    cfg = _task_config(args)
+    data = C.load_task_data(cfg, sample=args.sample)
+    grid = C._grid(cfg)
+    folds = int((cfg.get("cv") or {}).get("folds", 5))
+    _err(
+        f"classify train {args.task}: {len(data.texts):,} rows, {len(grid)} candidate(s) x {folds} folds"
+        + (", then nested CV" if args.evaluate else "")
+    )
+    start = time.perf_counter()
+    result = C.train_task(cfg, data, nested=args.evaluate)
+    path = Path(args.output) if args.output else Path("models") / args.task / f"{args.task}.skops"
+    saved = C.save_model(result.pipeline, path, result.card)
+    sel = result.card["selection_cv"]
+    chosen = (
+        ", ".join(f"{k}={v}" for k, v in sorted(result.tuning.best_params.items())) or "defaults"
+    )
+    _out(f"{args.task}: chose {chosen} by {folds}-fold CV on {len(data.texts):,} training rows")
+    if sel.get("mean") is not None:
+        _out(
+            f"tuning CV {sel['metric']}: {sel['mean']:.3f} ± {sel['std']:.3f} (chosen candidate; nested CV via `evaluate`)"
+        )
+    if result.cv is not None:
+        m = result.cv.metrics["summary"][result.cv.metrics["primary"]]
+        _out(
+            f"nested CV {result.cv.metrics['primary']}: {m['fold_mean']:.3f} ± {m['fold_std']:.3f} "
+            f"(bootstrap95 {m['bootstrap95'][0]:.3f}-{m['bootstrap95'][1]:.3f})"
+        )
+    _out(
+        f"trained in {time.perf_counter() - start:.1f} s; model card: {saved.parent / 'model_card.md'}"
+    )
+    _out(str(saved.resolve()))
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from analysis import classifiers as C
+
+    cfg = _task_config(args)
+    data = C.load_task_data(cfg, sample=args.sample)
+    out_dir = Path(args.output_dir) if args.output_dir else Path("outputs") / "classify" / args.task
+    cv = dict(cfg.get("cv") or {})
+    _err(
+        f"classify evaluate {args.task}: nested CV, {cv.get('folds', 5)} outer x "
+        f"{cv.get('inner_folds', 3)} inner folds on {len(data.texts):,} rows"
+    )
+    res = C.evaluate_task(cfg, out_dir, data)
+    m = res.metrics
+    _out(
+        f"{args.task}: nested {m['folds']}-fold CV on {m['n']:,} training rows ({res.seconds:.0f} s)"
+    )
+    for name, v in m["summary"].items():
+        _out(
+            f"  {name:<12} {v['fold_mean']:.3f} ± {v['fold_std']:.3f}  fold t95 {v['fold_t95'][0]:.3f}-{v['fold_t95'][1]:.3f}"
+            f"  pooled {v['pooled']:.3f}  bootstrap95 {v['bootstrap95'][0]:.3f}-{v['bootstrap95'][1]:.3f}"
+        )
+    _out(f"metrics, confusion matrix and PR curves in {out_dir}")
+    _out(str(out_dir.resolve()))
+    return 0
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from analysis import classifiers as C
+
+    model_path = (
+        Path(args.model) if args.model else Path("models") / args.task / f"{args.task}.skops"
+    )
+    pipe = C.load_model(model_path, task=args.task, trusted=args.trust or ())
+    counts = C.predict_file(
+        pipe,
+        args.input,
+        args.output,
+        text_field=args.text_field,
+        id_field=args.id_field,
+        fmt=args.format,
+    )
+    _out(
+        f"{args.task}: {counts['rows']:,} rows predicted, {counts['with_reason']:,} without a label (see the reason column)"
+    )
+    _out(str(Path(counts["output"]).resolve()))
+    return 0
+
+
+def register(subparsers) -> argparse.ArgumentParser:
+    """Add ``classify {train,evaluate,predict}`` to an argparse subparsers object."""
+    p = subparsers.add_parser(
+        "classify",
+        help="train, evaluate and apply the irony / frame / bias classifiers",
+        description=__doc__.split("\n\n")[0],
+    )
+    sub = p.add_subparsers(dest="classify_action", required=True)
+
+    t = sub.add_parser("train", help="tune by CV, fit, save the model (skops) and its model card")
+    t.add_argument("task", help="irony, irony_type, frames or bias (configs/classifier/TASK.yaml)")
+    t.add_argument("overrides", nargs="*", help="Hydra overrides, e.g. classifier.cv.folds=3")
+    t.add_argument(
+        "--output", help="model file (default models/TASK/TASK.skops); the card goes beside it"
+    )
+    t.add_argument(
+        "--evaluate", action="store_true", help="also run nested CV and put its metrics in the card"
+    )
+    t.add_argument(
+        "--sample", type=int, help="train on a stratified subsample of N rows (quick runs)"
+    )
+    t.add_argument("--jobs", type=int, help="parallel folds (default: classifier.n_jobs)")
+    t.set_defaults(func=cmd_train)
+
+    e = sub.add_parser(
+        "evaluate", help="nested CV metrics with intervals, confusion matrix, PR curves"
+    )
+    e.add_argument("task")
+    e.add_argument("overrides", nargs="*", help="Hydra overrides, e.g. classifier.cv.folds=3")
+    e.add_argument("--output-dir", help="where to write (default outputs/classify/TASK)")
+    e.add_argument("--sample", type=int, help="evaluate on a stratified subsample of N rows")
+    e.add_argument("--jobs", type=int, help="parallel outer folds (default: classifier.n_jobs)")
+    e.set_defaults(func=cmd_evaluate)
+
+    r = sub.add_parser("predict", help="label every row of a CSV/TSV/JSONL file")
+    r.add_argument("task")
+    r.add_argument("--model", help="model file (default models/TASK/TASK.skops)")
+    r.add_argument("--input", required=True, help="CSV, TSV or JSONL (optionally .gz) file")
+    r.add_argument("--text-field", default="text", help="column holding the text (default: text)")
+    r.add_argument(
+        "--id-field", help="column copied to the output as id (default: row numbers only)"
+    )
+    r.add_argument("--output", required=True, help="output CSV")
+    r.add_argument(
+        "--format",
+        choices=["csv", "tsv", "jsonl", "parquet"],
+        help="input format (default: from the suffix)",
+    )
+    r.add_argument(
+        "--trust",
+        action="append",
+        metavar="TYPE",
+        help="extra type name to trust in the model file",
+    )
+    r.set_defaults(func=cmd_predict)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``classify`` on its own: ``python -m analysis.classify_cli train irony``."""
+    import logging
+    import os
+
+    parser = argparse.ArgumentParser(prog="framelens")
+    sub = parser.add_subparsers(dest="command", required=True)
+    register(sub)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] != "classify":
+        argv = ["classify", *argv]
+    logging.basicConfig(level=logging.WARNING, format="[%(name)s] %(message)s")
+    try:
+        args = parser.parse_args(argv)
+        return args.func(args)
+    except FramelensError as exc:
+        if os.environ.get("FRAMELENS_DEBUG") == "1":
+            raise
+        _err(f"framelens: error: {exc}")
+        return exc.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

