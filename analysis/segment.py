@@ -195,10 +195,16 @@ _OUTLET_INTRO_RE = re.compile(
 _POST_LABEL_WORDS = R.words("re via cc ht h/t rt fwd ps pic pics video update thread")
 _NAME_LINE_RE = re.compile(r"[A-Z][\w.'’-]{1,20}(?: [A-Z][\w.'’-]{0,20}){1,3}$")
 _GALLERY_RE = re.compile(r"hide caption \d{1,3} of \d{1,3}")
-_TWEET_WORD_RE = re.compile(r"\b(?:tweet(?:s|ed)?|Twitter)\b")
+# "Trump tweeted.", "In a tweet, …", "on Twitter" -- but not a post's own "… to tweet that."
+_TWEET_WORD_RE = re.compile(
+    r"\b(?:tweet(?:s|ed)|Twitter)\b|\b(?:a|his|her|their|the|this|that|[’']s)\s{1,3}tweet\b"
+)
+# A post's own kicker: "JUST IN: …", "BREAKING: …", "#NEW: …"
+_POST_KICKER_RE = re.compile(r"[#.]?[A-Z][A-Z0-9 ]{1,20}:\s")
 _SENTENCE_END_RE = re.compile(r"[.!?…:;][\"'”’)\]]{0,3}\s{1,5}(?=[\"“'‘(\[]?[A-Z0-9@#])")
 _SOFT_CUT_RE = re.compile(r"[.!?…][\"'”’)\]]{0,3}\s{1,5}|\s{1,5}")
 _LEAD_PUNCT = "•*·>»|-–—([ "
+_QUOTE_ANY_RE = re.compile(r"[\"“”]")
 
 # Block-level tags: in HTML soup they separate paragraphs; inline tags stay in the text.
 _SOUP_TAG_RE = re.compile(r"</?[A-Za-z][A-Za-z0-9]{0,15}(?:\s[^<>]{0,2000})?/?>")
@@ -698,6 +704,7 @@ class Segmenter:
         """
         tail_from = max(0, len(pieces) - 3)
         in_list = False
+        min_words = 1
         # Pull quotes repeat a sentence of the article on a line of their own; cheap to
         # find by counting, so only done for texts of ordinary size.
         find_pull = len(text) <= 200_000
@@ -707,11 +714,30 @@ class Segmenter:
                 continue
             line = text[p.start : p.end]
             if p.kind is not None:
-                if p.kind == "boilerplate" and _is_bare_label(line):
-                    in_list = True
+                if (
+                    p.kind == "boilerplate"
+                    and i + 1 < len(pieces)
+                    and text.startswith("By ", pieces[i + 1].start)
+                    and R.KICKER_HEADLINE_RE.match(line)
+                ):
+                    # "Analysis: One final swoop" over "By Anthony Zurcher, BBC …": the
+                    # heading of the outlet's own analysis box, not a related link
+                    p.kind = None
+                elif p.kind == "boilerplate":
+                    if _is_bare_label(line):
+                        in_list, min_words = True, 1
+                    elif (
+                        line[-1] not in ".!"
+                        and line.count(" ") >= 8
+                        and R.LIST_LEAD_RE.match(line.lstrip(_LEAD_PUNCT))
+                    ):
+                        # "Read more on the escalating conflict Handbags and Cameras Hit …":
+                        # the label is glued to the first headline; the others follow it.
+                        # Subheads are short, so only headline-length lines join this list.
+                        in_list, min_words = True, 6
                 continue
             if in_list:
-                if _is_headline_like(line):
+                if _is_headline_like(line) and line.count(" ") + 1 >= min_words:
                     p.kind = "boilerplate"
                     continue
                 in_list = False
@@ -1049,9 +1075,17 @@ def _debris_kind(line: str, nwords: int) -> str | None:
         return "caption"
     if nwords <= 80 and ")" in line[-10:] and R.CREDIT_TAIL_RE.search(line):
         return "caption"
+    if ")" in line[-10:] and R.PHOTO_BY_TAIL_RE.search(line[-150:]):
+        return "caption"
+    if "/" in line[:90] and R.CREDIT_START_RE.match(line):
+        return "caption"
     if nwords <= 80 and R.CREDIT_END_RE.search(line[-80:]):
         return "caption"
-    if nwords <= 8 and (R.CAPTION_LINE_RE.match(line) or R.CREDIT_ONLY_RE.match(line)):
+    if nwords <= 8 and (
+        R.CAPTION_LINE_RE.match(line.lstrip("«‹ ")) or R.CREDIT_ONLY_RE.match(line)
+    ):
+        return "caption"
+    if nwords <= 6 and R.EMBED_CREDIT_RE.match(line):
         return "caption"
     if nwords > 60:
         return None
@@ -1073,6 +1107,16 @@ def _debris_kind(line: str, nwords: int) -> str | None:
     if nwords <= 30 and ":" in line[:60] and R.GLUED_LABEL_RE.match(line):
         return "boilerplate"
     if nwords <= 20 and line[-1] not in "." and R.LABEL_HEADLINE_RE.match(line):
+        return "boilerplate"
+    if nwords <= 16 and line[-1] not in ".,;:" and R.KICKER_HEADLINE_RE.match(line):
+        return "boilerplate"
+    if (
+        nwords <= 45
+        and sum(name in low for name in R.SOCIAL_PLATFORMS) >= 2
+        and not _QUOTE_ANY_RE.search(line)  # someone quoted talking about social media
+        and R.SOCIAL_CTA_RE.search(line)
+        and R.PLATFORM_PREP_RE.search(line)
+    ):
         return "boilerplate"
     if nwords <= 12 and (R.AFFILIATION_RE.match(line) or R.BARE_LABEL_RE.match(line)):
         return "boilerplate"
@@ -1194,6 +1238,8 @@ def _post_start(text: str, lo: int, hi: int, limit: int) -> int:
     """
     if hi - lo <= limit:
         # short: all post, unless an outlet sentence announcing it is glued on in front
+        if _POST_KICKER_RE.match(text, lo):
+            return lo  # "JUST IN: … jobs: CBO https://t.co/…": the post's own kicker
         best = lo
         sent_start = lo
         for m in _SENTENCE_END_RE.finditer(text, lo, hi):
@@ -1250,6 +1296,8 @@ def _is_intro(sentence: str) -> bool:
     abbreviations inside the post.
     """
     if not sentence.endswith(":") or not any(c.islower() for c in sentence):
+        return False
+    if _POST_KICKER_RE.match(sentence):
         return False
     words = sentence[:-1].split()
     return bool(words) and words[-1].lower() not in _POST_LABEL_WORDS

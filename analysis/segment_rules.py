@@ -168,7 +168,7 @@ CTA_ANY_RE = re.compile(
     r"|stay (?:up to date|informed|in the know)|add (?:interest|[\w ]{1,40} as an interest)"
     r"|delivered (?:daily |weekly |straight )?to your inbox|in your inbox|by signing up"
     r"|click for more|visit (?:our|the) \w{1,20} (?:page|website|site)|see all editions"
-    r"|send (?:us )?(?:a )?tips?\b|send letters|tips? to \S{1,40}@|enable javascript"
+    r"|send (?:us )?(?:a )?tips?\b|send letters|send (?:your )?(?:questions|comments|feedback)\b|tips? to \S{1,40}@|enable javascript"
     r"|read (?:on|at) (?:the )?[A-Z][\w.]{1,20}(?: [A-Z][\w.]{1,20}){0,3}\W{0,2}$"
     r"|you can (?:reach|contact|email) (?:us|me|him|her|[A-Z]\w{1,20}) (?:directly|at|on|via)"
     r"|do you have (?:more )?information about this"
@@ -245,7 +245,10 @@ BIO_RE = re.compile(
     r"|^[•*—–-]\s{0,3}[^.\n]{0,60}\bis (?:a|an|the)\b[^.\n]{0,60}\b(?:fellow|columnist|contributor"
     r"|editor|correspondent|professor|author|writer|host)\b"
     r"|^[•*—–-]?\s{0,3}[A-Z][\w.'’-]{0,30}(?:\s{1,3}[A-Z][\w.'’-]{0,30}){1,4}"
-    r"(?:\s{0,3}\(@\w{1,30}\))?,?\s{1,3}(?:is|was|has been|serves as|writes|teaches|covers|lives)\b"
+    r"(?:\s{0,3}\(@\w{1,30}\))?,?\s{1,3}(?:(?:is|was|has been)(?=\s{1,3}(?:a|an|the|also|currently|now"
+    r"|formerly|former|senior|chief|co-?founder|founder|president|professor|editor|author"
+    r"|director|executive|assistant|associate|managing|deputy|host)\b)|serves as|writes|teaches"
+    r"|covers|lives)\b"
     r"[^\n]{0,200}\b(?:columnist|contributor|editor|correspondent|fellow|author|writer|reporter"
     r"|professor|host|director|president|chairman|founder|analyst|economist|editorial|journalist"
     r"|@|twitter|book)",
@@ -281,7 +284,30 @@ CREDIT_END_RE = re.compile(
     r"(?:\s{1,2}(?:Plus|News))?\W{0,2}$"
     # "… August 8, 2018. REUTERS/Christinne Muschi", "… in Los Angeles. Associated Press"
     r"|(?:REUTERS|Reuters|AFP|AP|EPA|Getty Images)\s{0,2}/\s{0,2}[A-Z][\w.'’ -]{1,40}$"
-    r"|[.!?]\s{1,3}(?:Associated Press|AP Photo|Reuters|REUTERS|Getty Images|AFP|EPA)\W{0,2}$"
+    r"|[.!?]\s{1,3}(?:Associated Press|AP Photo|Reuters|REUTERS|Getty Images|AFP|EPA"
+    r"|Bloomberg News)\W{0,2}$"
+    # Politico: "… on Sept. 2, 2014. | Getty Images", "… | AP Photo/Susan Walsh"
+    r"|\|\s{0,2}(?:Getty Images|AP(?: Photo)?|Reuters|AFP|EPA|Bloomberg|Shutterstock|POLITICO)"
+    r"\b[^|\n]{0,40}$"
+    # WSJ: "… a look at next week's financial news. Photo: Getty Images."
+    r"|[.!?]\s{1,3}(?:Photo|Image|Credit)s?:\s{0,2}[A-Z][^\n.]{1,40}\.?$"
+)
+#: A long wire-photo caption closed by its credit: ``… last week. (Photo by Drew Angerer/Getty
+#: Images)``; such captions run past the usual caption length, so the credit must be explicit.
+PHOTO_BY_TAIL_RE = re.compile(
+    r"\((?:Photo|Photograph|Image)s?\s{1,2}(?:by|credit)\b[^()]{1,80}\)\W{0,2}$"
+    r"|\([^()]{0,60}Getty Images\)\W{0,2}$"
+)
+#: A credit opening a caption: ``Anthony Wallace / AFP / Getty Images People in Hong Kong …``.
+CREDIT_START_RE = re.compile(
+    r"^[A-Z][\w.'’-]{0,30}(?:\s{1,3}[A-Z][\w.'’-]{0,30}){0,3}\s{0,2}/\s{0,2}"
+    r"(?:[A-Z][\w.'’&-]{0,30}(?:\s{1,3}[A-Z][\w.'’&-]{0,30}){0,2}\s{0,2}/\s{0,2}){0,2}"
+    r"(?:Getty Images|AFP|AP|Reuters|REUTERS|EPA|Bloomberg|NPR|Shutterstock|Pool)\s{1,3}[A-Z]"
+)
+#: A media embed's credit alone on a short line: ``TV Guide YouTube``, ``C-SPAN Vimeo``.
+EMBED_CREDIT_RE = re.compile(
+    r"^[A-Z][\w.'’&-]{0,30}(?:\s{1,2}[A-Z0-9][\w.'’&-]{0,30}){0,4}\s{1,2}"
+    r"(?:YouTube|Vimeo|Instagram|Twitter|Facebook|SoundCloud|Giphy|GIPHY)$"
 )
 #: A credit alone on a line: ``Alex Wong/Getty Images``, ``Photo by Sean Ryan``, ``AP``.
 CREDIT_ONLY_RE = re.compile(
@@ -325,7 +351,7 @@ CTA_ANY_KEYS = (
     "download", " app", "read more", "read the full", "continue reading", "keep reading",
     "story continues", "continued below", "read or share", "stay up", "stay informed",
     "in the know", "interest", "inbox", "for more", "visit", "see all editions", "tip",
-    "send letters", "javascript", " here", "read on", "read at", "you can", "information about",
+    "send letters", "send ", "javascript", " here", "read on", "read at", "you can", "information about",
     "thank", "chip in", "supported", "latest issue", "journalism", "be the first", "newsletter",
     "help us", "become a",
 )  # fmt: skip
@@ -351,7 +377,7 @@ LEAD_MARKER_RE = re.compile(r"#[a-z_]{2,30}#")  # used with .match(text, pos): n
 BARE_LABEL_RE = re.compile(
     r"^(?:related (?:articles|stories|coverage|content|links|reading)|more on this\W{0,4}"
     r"|more (?:stories|coverage|news)|read more|see also|recommended|you (?:may|might) also like"
-    r"|further reading|more from [\w ]{1,25}|editor'?s note)\W{0,4}$"
+    r"|further reading|more from [\w ]{1,25}|editor'?s note|filed under|tags|topics)\W{0,4}$"
     r"|^more on [\w ]{1,40}$",
     re.I,
 )
@@ -361,6 +387,32 @@ DISCLAIMER_RE = re.compile(
     r"(?:opinions|views) expressed in this (?:commentary|column|article|piece) (?:are|belong)",
     re.I,
 )
+#: The opening of a related-link line that may head a list of further headlines.
+LIST_LEAD_RE = re.compile(
+    r"(?:read more|related|see also|also read|read also|recommended|more on|more from"
+    r"|more coverage|further reading|you (?:may|might) also like)\b",
+    re.I,
+)
+#: A section kicker glued to a related headline: ``Opinion: Will real change come …``,
+#: ``EDITORIAL: Obama's Shameful Parting Shot at Israel``, ``Belief blog: How U.S. Jews …``.
+KICKER_HEADLINE_RE = re.compile(
+    r"^(?:opinion|analysis|editorial|commentary|perspective|explainer|ireport|belief blog"
+    r"|live blog|on the ground|interactive|timeline|gallery|quiz|poll)\s{0,2}:\s{1,3}[A-Z‘“\"'0-9]",
+    re.I,
+)
+#: A call to follow or comment on the outlet's social accounts: ``Add Changing America to your
+#: Facebook and Twitter feeds …``, ``… comment … through our Facebook, Twitter, YouTube …``.
+SOCIAL_CTA_RE = re.compile(
+    r"\b(?i:add|follow|join|like|comment|connect|find|subscribe|share|visit|check)\b"
+    r"[^\n]{0,120}\b(?:[Oo]ur|[Yy]our|us)\b|\b(?:[Oo]ur|[Yy]our|us)\b[^\n]{0,120}"
+    r"\b(?i:add|follow|join|like|comment|connect|find|subscribe|share|visit|check)\b"
+)  # "us", not "US tech giants"
+#: … and the platform named as a place to go ("on Twitter", "to your Facebook"), which prose
+#: about the companies rarely does ("Using your phone to follow Twitter or Facebook").
+PLATFORM_PREP_RE = re.compile(
+    r"\b(?:on|to|through|via|at) (?:our |your |the )?(?:Facebook|Twitter|Instagram|YouTube)\b"
+)
+SOCIAL_PLATFORMS = ("facebook", "twitter", "instagram", "youtube")
 #: A CMS token alone on a line: ``[pullquote]``, ``[related]``.
 CMS_TOKEN_RE = re.compile(r"^\[[\w /=_.-]{1,40}\]$")
 

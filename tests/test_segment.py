@@ -259,6 +259,22 @@ def test_several_posts_glued_in_one_line():
     assert out[2].text.startswith("Why won't")
 
 
+def test_post_kicker_and_tweet_word_inside_a_post_do_not_cut_it():
+    kicker = (
+        "JUST IN: New minimum wage would boost pay for millions but threaten jobs: CBO "
+        "https://t.co/i0sCYIszhv pic.twitter.com/24ViLAgKiA — The Paper (@thepaper) July 8, 2019"
+    )
+    reply = (
+        "“NOT WHAT WE SAID” What a sweeping denial to hide in the middle of your statement. "
+        "You have learned nothing to have the audacity to tweet that. Try again. "
+        "https://t.co/K2qQzIhQaD — Some One (@someone) June 25, 2020"
+    )
+    for line in (kicker, reply):
+        out = segs(f"{PROSE}\n\n{line}")
+        assert [s.kind for s in out] == ["body", "embedded_post"]
+        assert out[1].text == line
+
+
 def test_outlet_prose_glued_before_a_signature_stays_outlet():
     line = (
         "Trump offered the tweet at 8:14 a.m. with little other comment. And while the tweet "
@@ -352,6 +368,28 @@ def test_outlet_sentences_mentioning_tweets_are_not_posts(line):
         ("Image Pierre Korkie Credit... Gift of Givers, via Agence France-Presse", "caption"),
         ("https://cdni.rt.com/files/2021.08/xxl/610dd8a285f5402ad9746ce5.jpg", "media_link"),
         ('[embedtweet id="423476579885649920"]', "media_link"),
+        ("Jane Doe / AFP / Getty Images Protesters gather outside the court in June.", "caption"),
+        ("The senator at a rally in Ohio on Sept. 2, 2014. | Getty Images", "caption"),
+        (
+            "WASHINGTON, DC - MAY 3: The senator arrives for a hearing on Capitol Hill, May 3, "
+            "2018 in Washington, DC. The committee is examining the budget request for the next "
+            "fiscal year, and members from both parties questioned officials for hours about "
+            "the proposed cuts and about the timeline. (Photo by Jane Doe/Getty Images)",
+            "caption",
+        ),
+        (
+            "Growth slowed in the first quarter; a look at next week's news. Photo: Getty Images.",
+            "caption",
+        ),
+        ("Network Name YouTube", "caption"),
+        ("Opinion: Will the cease-fire hold this time?", "boilerplate"),
+        ("EDITORIAL: The Administration's Parting Shot", "boilerplate"),
+        (
+            "Add Our Site to your Facebook and Twitter feeds to stay on top of the news.",
+            "boilerplate",
+        ),
+        ("Send questions/comments to the editors.", "boilerplate"),
+        ("filed under:", "boilerplate"),
     ],
 )
 def test_debris_shapes(line, kind):
@@ -373,6 +411,8 @@ def test_debris_shapes(line, kind):
         "“11”",
         "He told the Associated Press.",
         "Trump follows 45 people on Twitter and is followed by millions.",
+        "Using your phone to follow Twitter or Facebook is how most voters see the ads.",
+        "As Facebook, Twitter and other US tech giants refuse to share user data, TikTok left.",
     ],
 )
 def test_prose_that_looks_like_debris_stays_outlet(line):
@@ -385,6 +425,20 @@ def test_related_headlines_under_a_bare_label():
         f"End?\n\n{PROSE}"
     )
     assert kinds_of(text) == ["body", "boilerplate", "boilerplate", "boilerplate", "body"]
+
+
+def test_headlines_after_a_label_glued_to_the_first_one():
+    text = (
+        f"{PROSE}\n\nRead more on the trade fight Handbags and Cameras Hit as New Tariffs Target "
+        "Consumers\n\nYou Have a Month to Comment on the Latest Tariff List\n\nShort Subhead"
+        f"\n\n{PROSE}"
+    )
+    assert kinds_of(text) == ["body", "boilerplate", "boilerplate", "body", "body"]
+
+
+def test_analysis_box_heading_over_a_byline_is_not_a_related_link():
+    text = f"{PROSE}\n\nAnalysis: One final swoop\n\nBy Jane Doe, North America reporter\n\n{PROSE}"
+    assert kinds_of(text)[1] == "body"
 
 
 def test_pull_quote_repeating_a_sentence_is_debris():
