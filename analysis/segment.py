@@ -21,7 +21,9 @@ How it works (plain text, the common case):
 3. Posts spanning several lines are regrouped into one segment: a signature-only line takes
    the line before it, and a post extends backwards over lines separated from it by a wider
    gap than the article's usual paragraph break (embeds flatten a tweet's own line breaks
-   into runs of blank lines), within a tweet's length.
+   into runs of blank lines), within a tweet's length, or over a line at the usual gap that
+   reads as the post's own (a capitals kicker such as ``NEW POLL:``, tweet @-syntax); a
+   BBC ``Skip Twitter post by @x`` opener joins the signed line below it.
 4. Outlet paragraphs are split at quotation marks: a quotation of at least
    ``min_quote_words`` words (or any attributed quotation) becomes a ``quote`` segment with
    its speaker when a ``"…," said X`` / ``X said: "…"`` / ``according to X`` attribution is
@@ -182,6 +184,7 @@ class _Piece:
     sig_only: bool = False  # is nothing but a signature: the post's text is the line before
     ends_post: bool = False  # a signature or a post link: lines above may belong to the post
     fixed: bool = False  # labelled from page structure (HTML); never regrouped or split
+    opens_post: bool = False  # "Skip Twitter post by @x …": the post may go on below
 
 
 _REPORTING_RE = re.compile(
@@ -200,11 +203,16 @@ _TWEET_WORD_RE = re.compile(
     r"\b(?:tweet(?:s|ed)|Twitter)\b|\b(?:a|his|her|their|the|this|that|[’']s)\s{1,3}tweet\b"
 )
 # A post's own kicker: "JUST IN: …", "BREAKING: …", "#NEW: …"
-_POST_KICKER_RE = re.compile(r"[#.]?[A-Z][A-Z0-9 ]{1,20}:\s")
+# ("UPDATE:", "CORRECTION:" and "EDITOR'S NOTE:" are the outlet's own notes)
+_POST_KICKER_RE = re.compile(
+    r"(?!UPDATE|CORRECTION|CLARIFICATION|EDITOR|NOTE)[#.]?[A-Z][A-Z0-9 ]{1,20}:\s"
+)
 _SENTENCE_END_RE = re.compile(r"[.!?…:;][\"'”’)\]]{0,3}\s{1,5}(?=[\"“'‘(\[]?[A-Z0-9@#])")
 _SOFT_CUT_RE = re.compile(r"[.!?…][\"'”’)\]]{0,3}\s{1,5}|\s{1,5}")
 _LEAD_PUNCT = "•*·>»|-–—([ "
 _QUOTE_ANY_RE = re.compile(r"[\"“”]")
+_PROSE_SENTENCE_RE = re.compile(r"[a-z]{2}[.!?]\s{1,3}[A-Z]")
+_CREDIT_SPLIT_RE = re.compile(r"(?<=[a-z]{2}\.)\s+")
 
 # Block-level tags: in HTML soup they separate paragraphs; inline tags stay in the text.
 _SOUP_TAG_RE = re.compile(r"</?[A-Za-z][A-Za-z0-9]{0,15}(?:\s[^<>]{0,2000})?/?>")
@@ -596,6 +604,7 @@ class Segmenter:
         if m:
             p.kind = "embedded_post"
             p.speaker = m.group("who")
+            p.opens_post = True
             return [p]
         link = R.POST_LINK_RE.search(line) if R.has_any(line.lower(), R.POST_LINK_KEYS) else None
         if link and not _is_outlet_link_mention(line):
@@ -655,6 +664,12 @@ class Segmenter:
                 prev = out[-1]
                 if prev.fixed or prev.sig or (prev.kind not in (None, "embedded_post")):
                     break
+                if prev.opens_post and total + prev.end - prev.start <= 2 * self.max_post_chars:
+                    # BBC: "Skip Twitter post by @x <first lines>" … "— Name (@x) date"
+                    out.pop()
+                    start, gap = prev.start, prev.gap
+                    speaker = speaker or prev.speaker
+                    break
                 plen = prev.end - prev.start
                 glued_dash = text[prev.end - 1] in "—–-" if prev.end > prev.start else False
                 wide = gap > sep
@@ -672,7 +687,10 @@ class Segmenter:
                         need = False
                         break
                 elif (
-                    not (wide and plen <= 300 and total + plen <= self.max_post_chars)
+                    not (
+                        (wide and plen <= 300 or self._post_syntax(text, prev))
+                        and total + plen <= self.max_post_chars
+                    )
                     or (plen > 100 and text[prev.end - 1] == ":")  # the outlet introducing it
                     or _REPORTING_RE.search(text, prev.start, prev.end)  # '…," she tweeted.'
                 ):
@@ -690,6 +708,24 @@ class Segmenter:
                     start, gap = prev.start, prev.gap
             out.append(_Piece(start, p.end, gap, kind="embedded_post", speaker=speaker, sig=p.sig))
         return out
+
+    @staticmethod
+    def _post_syntax(text: str, prev: _Piece) -> bool:
+        """A line above a post, at the ordinary paragraph gap, that reads as the post's own.
+
+        "NEW POLL: Survey of the non-group market finds …" (a post's capitals kicker) or
+        "President @realDonaldTrump holds up a paper with tweets about @IlhanMN Rep." (tweet
+        @-syntax, which outlet prose seldom uses), unless it talks about the post.
+        """
+        if prev.kind is not None or prev.end - prev.start > 280:
+            return False
+        line = text[prev.start : prev.end]
+        if not _POST_KICKER_RE.match(line):
+            m = R.MENTION_RE.search(line)
+            # 'Trump disputed it: "The report on @CNN is false …"': the outlet quoting it
+            if m is None or _QUOTE_ANY_RE.search(line, 0, m.start()):
+                return False
+        return _OUTLET_INTRO_RE.search(line) is None
 
     # ---------------------------------------------------------------- 4. context debris
 
@@ -754,12 +790,15 @@ class Segmenter:
                 continue
             if (i >= tail_from or line[0] in "•*—–-") and R.BIO_RE.match(line):
                 p.kind = "boilerplate"
-            elif find_pull and 50 <= len(line) <= 300 and text.count(line[1:]) >= 2:
+            elif (
+                find_pull and 50 <= len(line) <= 300 and text.count(probe := _pull_probe(line)) >= 2
+            ):
                 # the other occurrence (its first letter may differ in case: "The economy" vs
-                # "Finally, the economy") must sit inside a longer paragraph
+                # "Finally, the economy"; it may go on where the pull quote stops with a
+                # period) must sit inside a longer paragraph
                 for q in pieces:
                     longer = q is not p and q.end - q.start > len(line) + 20
-                    if longer and text.find(line[1:], q.start, q.end) >= 0:
+                    if longer and text.find(probe, q.start, q.end) >= 0:
                         p.kind = "boilerplate"
                         break
 
@@ -1020,6 +1059,10 @@ def _soup_spans(text: str) -> list[tuple[int, int]] | None:
     return spans
 
 
+def _pull_probe(line: str) -> str:
+    return line[1:].rstrip(".!?\"”’' ")
+
+
 def _is_bare_label(line: str) -> bool:
     """A related-links label with nothing after it: ``READ MORE:``, ``Related Articles``."""
     if len(line) > 40:
@@ -1035,6 +1078,20 @@ def _is_headline_like(line: str) -> bool:
     if len(line) > 160 or line.count(" ") > 16 or not line[0].isupper():
         return False
     return line[-1] not in ".,;:" and not _QUOTE_CHAR_RE.match(line)
+
+
+def _is_credit_list(line: str) -> bool:
+    """A credit line, not prose that opens with "Reporting by CNN …".
+
+    Short lines are credits; longer ones must be Reuters-style ``(…; Editing by …)`` or a
+    run of "X by Name." sentences ("Produced by … Shot by … Music by …").
+    """
+    if line[0] == "(" or ";" in line:
+        return True
+    parts = [x for x in _CREDIT_SPLIT_RE.split(line) if x]
+    if len(parts) >= 2 and all(" by " in x[:40] for x in parts):
+        return True
+    return line.count(" ") < 12 and not _PROSE_SENTENCE_RE.search(line)
 
 
 def _is_url_only(line: str) -> bool:
@@ -1079,6 +1136,8 @@ def _debris_kind(line: str, nwords: int) -> str | None:
         return "caption"
     if "/" in line[:90] and R.CREDIT_START_RE.match(line):
         return "caption"
+    if nwords <= 80 and "|" in line and R.CREDIT_MID_RE.search(line):
+        return "caption"
     if nwords <= 80 and R.CREDIT_END_RE.search(line[-80:]):
         return "caption"
     if nwords <= 8 and (
@@ -1092,6 +1151,10 @@ def _debris_kind(line: str, nwords: int) -> str | None:
     if nwords <= 8 and R.AD_LINE_RE.match(line):
         return "boilerplate"
     if R.has_any(low, R.LEGAL_KEYS) and R.LEGAL_RE.search(line):
+        return "boilerplate"
+    if nwords <= 40 and " by" in low[:40] and R.CREDIT_BY_RE.match(line) and _is_credit_list(line):
+        return "boilerplate"
+    if nwords <= 4 and ":" in line[:22] and R.LABEL_URL_RE.match(line):
         return "boilerplate"
     if R.has_any(low, R.CTA_ANY_KEYS) and R.CTA_ANY_RE.search(line):
         return "boilerplate"
@@ -1109,6 +1172,8 @@ def _debris_kind(line: str, nwords: int) -> str | None:
     if nwords <= 20 and line[-1] not in "." and R.LABEL_HEADLINE_RE.match(line):
         return "boilerplate"
     if nwords <= 16 and line[-1] not in ".,;:" and R.KICKER_HEADLINE_RE.match(line):
+        return "boilerplate"
+    if nwords <= 25 and line[0] == "(" and R.PAREN_LINK_RE.match(line):
         return "boilerplate"
     if (
         nwords <= 45

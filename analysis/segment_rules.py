@@ -58,6 +58,7 @@ _MONTH = (
 )
 _DATE = _MONTH + r"\s{0,3}\d{1,2},?\s{1,3}\d{4}"
 _WEEKDAY = r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day"
+_DAY = _MONTH + r"\s{0,3}\d{1,2}(?:,?\s{1,3}\d{4})?"  # the year may be left out
 
 URL_RE = re.compile(
     r"(?:https?://|www\.)[^\s<>\"“”]{1,2000}"
@@ -133,6 +134,7 @@ LEGAL_RE = re.compile(
     r"|may not be (?:re)?(?:published|reproduced|redistributed)|rewritten,? or redistributed"
     r"|terms of (?:use|service)|privacy (?:policy|notice)"
     r"|opinions? expressed (?:by|in|here)|views expressed (?:by|in|here)"
+    r"|does not necessarily reflect the (?:opinion|view)"
     r"|(?:are|is) (?:solely )?(?:their|his|her|the author'?s) own\b"
     r"|this (?:article|story|post) (?:is more than|was (?:originally|first)|originally|first)"
     r"|(?:originally|first) (?:appeared|published) (?:in|on|at)\b"
@@ -142,9 +144,15 @@ LEGAL_RE = re.compile(
     r"|republished (?:with|under) permission|^[—–-]?\s{0,2}with assistance (?:by|from)\b"
     r"|^[A-Z][\w.'’-]{0,30}(?:\s{1,3}[\w.'’&,-]{1,30}){0,8}\s{1,3}contributed(?: reporting)?"
     r"(?: (?:from|in) [^.]{1,40})?\.?$"
-    r"|^(?:additional )?reporting by\b|^contributing:"
-    r"|^(?:editing|writing|compiled|research|graphics?|graph|charts?|design|illustrations?"
-    r"|photography|video|production|produced|interactive|data) by\b",
+    r"|^contributing:",
+    re.I,
+)
+#: Credit lines: ``(Reporting by Lucia Mutikani; Editing by Paul Simao)``, ``Graphics by …``;
+#: only short lines without a sentence end ("Reporting by CNN said the source …" is prose).
+CREDIT_BY_RE = re.compile(
+    r"^\(?\s{0,2}(?:additional )?(?:reporting|editing|writing|compiled|research|graphics?|graph"
+    r"|charts?|design|illustrations?|photography|video|production|produced|interactive|data)"
+    r" by\b",
     re.I,
 )
 
@@ -168,6 +176,7 @@ CTA_ANY_RE = re.compile(
     r"|stay (?:up to date|informed|in the know)|add (?:interest|[\w ]{1,40} as an interest)"
     r"|delivered (?:daily |weekly |straight )?to your inbox|in your inbox|by signing up"
     r"|click for more|visit (?:our|the) \w{1,20} (?:page|website|site)|see all editions"
+    r"|copy this code to your (?:website|blog|site)"
     r"|send (?:us )?(?:a )?tips?\b|send letters|send (?:your )?(?:questions|comments|feedback)\b|tips? to \S{1,40}@|enable javascript"
     r"|read (?:on|at) (?:the )?[A-Z][\w.]{1,20}(?: [A-Z][\w.]{1,20}){0,3}\W{0,2}$"
     r"|you can (?:reach|contact|email) (?:us|me|him|her|[A-Z]\w{1,20}) (?:directly|at|on|via)"
@@ -222,14 +231,19 @@ SHARE_TOKENS = words(
 #: ``Updated at 5:10 p.m. ET``, ``4:39 p.m.``, ``7 years ago``, ``Update 2110 BST``.
 TIMESTAMP_RE = re.compile(
     r"^[\[(]?\s{0,2}(?:(?:last )?updated?:?|posted:?|published:?|first published:?)?\s{0,2}"
-    r"(?:(?:at|on)\s{1,2})?(?:" + _WEEKDAY + r",?\s{1,2})?(?:" + _DATE + r")?[\s,]{0,3}"
+    r"(?:(?:at|on)\s{1,2})?(?:"
+    + _WEEKDAY
+    + r",?\s{1,2})?(?:"
+    + _DAY
+    + r")?[\s,]{0,3}(?:at\s{1,2})?"
     r"(?:\d{1,2}[:.]?\d{2}\s{0,2}(?:[ap]\.?m\.?)?|\d{1,3} (?:seconds?|minutes?|hours?|days?"
-    r"|weeks?|months?|years?) ago)?\s{0,2}(?:[A-Z]{2,4}|ET|EDT|EST|GMT|BST)?\s{0,2}[\])]?\W{0,2}$",
+    r"|weeks?|months?|years?) ago)?\s{0,2}(?:[A-Z]{2,4}|ET|EDT|EST|GMT|BST)?"
+    r"(?:[\s,]{1,3}" + _DAY + r")?\s{0,2}[\])]?\W{0,2}$",  # "Updated at 12:36 p.m. ET, July 11"
     re.I,
 )
 #: Bylines: ``By Jane Doe``, ``By Jane Doe and John Roe, Reuters``.
 BYLINE_RE = re.compile(
-    r"^By\s{1,3}[A-Z][\w.'’-]{0,30}(?:\s{1,3}(?:[A-Z][\w.'’-]{0,30}|and|&|de|van|von)){0,6}"
+    r"^(?:By|Analysis by|Written by)\s{1,3}[A-Z][\w.'’-]{0,30}(?:\s{1,3}(?:[A-Z][\w.'’-]{0,30}|and|&|de|van|von)){0,6}"
     r"(?:\s{0,3}[,|/—–-]\s{0,3}[^\n]{0,60})?$"
 )
 #: The affiliation line of a byline block: ``Special for USA TODAY``, ``USA TODAY``.
@@ -247,7 +261,8 @@ BIO_RE = re.compile(
     r"|^[•*—–-]?\s{0,3}[A-Z][\w.'’-]{0,30}(?:\s{1,3}[A-Z][\w.'’-]{0,30}){1,4}"
     r"(?:\s{0,3}\(@\w{1,30}\))?,?\s{1,3}(?:(?:is|was|has been)(?=\s{1,3}(?:a|an|the|also|currently|now"
     r"|formerly|former|senior|chief|co-?founder|founder|president|professor|editor|author"
-    r"|director|executive|assistant|associate|managing|deputy|host)\b)|serves as|writes|teaches"
+    r"|director|executive|assistant|associate|managing|deputy|host|secretary|member|chair\w*"
+    r"|ambassador|retired|emeritus|partner|co-?author|contributing)\b)|serves as|writes|teaches"
     r"|covers|lives)\b"
     r"[^\n]{0,200}\b(?:columnist|contributor|editor|correspondent|fellow|author|writer|reporter"
     r"|professor|host|director|president|chairman|founder|analyst|economist|editorial|journalist"
@@ -289,6 +304,11 @@ CREDIT_END_RE = re.compile(
     # Politico: "… on Sept. 2, 2014. | Getty Images", "… | AP Photo/Susan Walsh"
     r"|\|\s{0,2}(?:Getty Images|AP(?: Photo)?|Reuters|AFP|EPA|Bloomberg|Shutterstock|POLITICO)"
     r"\b[^|\n]{0,40}$"
+    # "… Photograph: Kent Nishimura/LA Times via Getty Images", "… /Getty Images"
+    r"|(?:/|\bvia)\s{0,2}Getty Images\W{0,2}$|\bPhotograph: [^\n]{1,60}$"
+    # charts: "Manufacturing Would Be Hit Hardest … Source: Chad Brown, Peterson Institute"
+    r"|\bSource: [A-Z][\w.&'’/-]{0,30}(?:[ ,;/]{1,3}(?:[A-Z0-9][\w.&'’/-]{0,30}|of|and|the|for"
+    r"|via|by|on|in|at|de|&)){0,12}\W{0,2}$"
     # WSJ: "… a look at next week's financial news. Photo: Getty Images."
     r"|[.!?]\s{1,3}(?:Photo|Image|Credit)s?:\s{0,2}[A-Z][^\n.]{1,40}\.?$"
 )
@@ -298,6 +318,13 @@ PHOTO_BY_TAIL_RE = re.compile(
     r"\((?:Photo|Photograph|Image)s?\s{1,2}(?:by|credit)\b[^()]{1,80}\)\W{0,2}$"
     r"|\([^()]{0,60}Getty Images\)\W{0,2}$"
 )
+#: Politico glues its section kicker after the credit: ``… is up. | REUTERS ACA headaches: …``.
+CREDIT_MID_RE = re.compile(
+    r"[.!?”\"]\s{1,3}\|\s{0,2}(?:AP Photos?|Getty Images|Getty|REUTERS|Reuters|AFP|EPA|Bloomberg"
+    r"|POLITICO|Shutterstock)\b"
+)
+#: A related link in parentheses on its own line: ``( PODCAST: Questioning … when?)``.
+PAREN_LINK_RE = re.compile(r"^\(\s{0,2}[A-Z][\w'’ ]{1,30}:\s{1,3}[^()]{3,150}[^.]\)$")
 #: A credit opening a caption: ``Anthony Wallace / AFP / Getty Images People in Hong Kong …``.
 CREDIT_START_RE = re.compile(
     r"^[A-Z][\w.'’-]{0,30}(?:\s{1,3}[A-Z][\w.'’-]{0,30}){0,3}\s{0,2}/\s{0,2}"
@@ -344,7 +371,8 @@ LEGAL_KEYS = (
     "©", "(c)", "copyright", "rights reserved", "reprint", "may not be", "redistributed",
     "terms of", "privacy", "expressed", " own", "this article", "this story", "this post",
     "appeared", "published", "transcript", "contributed", "wire service", "contributing:",
-    " by ", "content", "without charge", "assistance",
+    "necessarily",
+    "content", "without charge", "assistance",
 )  # fmt: skip
 CTA_ANY_KEYS = (
     "sign up", "signing up", "subscri", "flipboard", "click here", "share th", "follow", "like us on",
@@ -353,7 +381,7 @@ CTA_ANY_KEYS = (
     "in the know", "interest", "inbox", "for more", "visit", "see all editions", "tip",
     "send letters", "send ", "javascript", " here", "read on", "read at", "you can", "information about",
     "thank", "chip in", "supported", "latest issue", "journalism", "be the first", "newsletter",
-    "help us", "become a",
+    "help us", "become a", "copy this code",
 )  # fmt: skip
 CAPTION_MARK_KEYS = (
     "caption", "enlarge this", "image", "photo", "media playback", "slide", "watch", "more videos",
@@ -413,6 +441,8 @@ PLATFORM_PREP_RE = re.compile(
     r"\b(?:on|to|through|via|at) (?:our |your |the )?(?:Facebook|Twitter|Instagram|YouTube)\b"
 )
 SOCIAL_PLATFORMS = ("facebook", "twitter", "instagram", "youtube")
+#: A labelled link alone on a line: ``Source: http://…``, ``Artist: http://incompetech.com/``.
+LABEL_URL_RE = re.compile(r"^[A-Z][\w ]{0,20}:\s{0,2}(?:https?://|www\.)\S{1,300}$")
 #: A CMS token alone on a line: ``[pullquote]``, ``[related]``.
 CMS_TOKEN_RE = re.compile(r"^\[[\w /=_.-]{1,40}\]$")
 

@@ -1,6 +1,6 @@
 """Evaluate the article segmenter on the shared corpora (see ``segment_eval.md``).
 
-    python benchmarks/segment_eval.py [--seed 20261125] [--n-random 20] [--n-tweet 12]
+    python benchmarks/segment_eval.py [--seed 20261130] [--n-random 20] [--n-tweet 12]
                                       [--n-debris 12] [--out outputs/segment_eval]
                                       [--skip-allsides] [--skip-basil]
 
@@ -237,7 +237,7 @@ def basil(args) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--seed", type=int, default=20261125)
+    ap.add_argument("--seed", type=int, default=20261130)
     ap.add_argument("--n-random", type=int, default=20)
     ap.add_argument("--n-tweet", type=int, default=12)
     ap.add_argument("--n-debris", type=int, default=12)

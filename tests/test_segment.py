@@ -223,6 +223,17 @@ def test_author_first_post():
     assert segs(f"{PROSE}\n\n{bio}")[1].kind == "body"
 
 
+def test_bbc_skip_twitter_post_over_two_lines_is_one_segment():
+    text = (
+        f"{PROSE}\n\nSkip Twitter post by @jdoe The deal is very much in the making.\n\n"
+        "Time and place to be determined. — Jane Doe (@jdoe) March 10, 2018 Report\n\n"
+        f"{PROSE}"
+    )
+    out = segs(text)
+    assert [s.kind for s in out] == ["body", "embedded_post", "body"]
+    assert out[1].text.endswith("Report")
+
+
 def test_bbc_skip_twitter_post():
     post = (
         "Skip Twitter post by @elizapalmer CBS crew just visited the crash site west of Tehran. "
@@ -273,6 +284,23 @@ def test_post_kicker_and_tweet_word_inside_a_post_do_not_cut_it():
         out = segs(f"{PROSE}\n\n{line}")
         assert [s.kind for s in out] == ["body", "embedded_post"]
         assert out[1].text == line
+
+
+def test_post_first_line_with_kicker_or_mention_joins_the_post():
+    sig = "Most say the mandate was not a reason https://t.co/3SZHUGuJzK — Poll Org (@PollOrg) April 3, 2018"
+    for first in (
+        "NEW POLL: Survey finds 9 in 10 enrollees plan to keep buying insurance.",
+        "Senator @JaneDoe holds up a paper with notes about @JohnRoe today.",
+    ):
+        out = segs(f"{PROSE}\n\n{first}\n\n{sig}")
+        assert [s.kind for s in out] == ["body", "embedded_post"], first
+    for first in (
+        "UPDATE: Three suspects are responsible, officials say.",
+        'Trump disputed it: "The report on @CNN is false."',
+    ):
+        out = segs(f"{PROSE}\n\n{first}\n\n{sig}")
+        assert [s.kind for s in out][-1] == "embedded_post"
+        assert out[-1].text == sig, first
 
 
 def test_outlet_prose_glued_before_a_signature_stays_outlet():
@@ -390,6 +418,27 @@ def test_outlet_sentences_mentioning_tweets_are_not_posts(line):
         ),
         ("Send questions/comments to the editors.", "boilerplate"),
         ("filed under:", "boilerplate"),
+        ("Updated at 12:36 p.m. ET, July 11", "boilerplate"),
+        ("Last updated on Jan. 8 at 7:15 a.m.", "boilerplate"),
+        ("(Reporting by Jane Doe; Editing by John Roe)", "boilerplate"),
+        ("Officials insist all will work once the site is up. | REUTERS Site headaches", "caption"),
+        ("( PODCAST: Questioning the glitches - who knew what, when?)", "boilerplate"),
+        ("A woman waits for news. Photograph: Jane Doe/LA Times via Getty Images", "caption"),
+        (
+            "Embed What will the new term look like? 6:39 autoplay autoplay Copy this code to your website or blog",
+            "boilerplate",
+        ),
+        ("Produced by Jane Doe. Shot by John Roe. Music by Some Band.", "boilerplate"),
+        ("Artist: http://example.com/", "boilerplate"),
+        (
+            "Jobs Were Hit Hardest Payrolls by sector, 2019 Source: Bureau of Labor Statistics",
+            "caption",
+        ),
+        (
+            "This column does not necessarily reflect the opinion of the editorial board.",
+            "boilerplate",
+        ),
+        ("Analysis by Jane Doe, North America reporter", "boilerplate"),
     ],
 )
 def test_debris_shapes(line, kind):
@@ -412,6 +461,8 @@ def test_debris_shapes(line, kind):
         "He told the Associated Press.",
         "Trump follows 45 people on Twitter and is followed by millions.",
         "Using your phone to follow Twitter or Facebook is how most voters see the ads.",
+        "Reporting by CNN and the New York Times said the source was outside the inner circle.",
+        "(Editor's note: This story has been updated.)",
         "As Facebook, Twitter and other US tech giants refuse to share user data, TikTok left.",
     ],
 )
