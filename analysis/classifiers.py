@@ -89,6 +89,7 @@ __all__ = [
     "model_info",
     "predict_file",
     "predict_texts",
+    "attach_nested_cv",
     "save_model",
     "score",
     "strip_hashtags",
@@ -418,9 +419,10 @@ class TaskData:
 def load_task_data(cfg: Mapping[str, Any], sample: int | None = None) -> TaskData:
     """Load a task's training rows from its corpus and apply the row rules.
 
-    ``cfg["rows"]`` may hold ``keep`` (column -> allowed values) and ``drop`` (column ->
-    excluded values), each rule with a ``why``. ``sample`` draws a stratified subsample
-    (tests, notebooks on small settings).
+    ``cfg["rows"]`` may hold ``keep`` and ``drop`` lists of rules ``{column, values, why}``:
+    rows whose column is not among the values are left out (keep), or rows whose column is
+    (drop); each rule's count and reason go into the model card. ``sample`` draws a
+    stratified subsample (tests, notebooks on small settings).
     """
     from analysis.corpora import load_corpus
 
@@ -451,6 +453,16 @@ def load_task_data(cfg: Mapping[str, Any], sample: int | None = None) -> TaskDat
     df = df.copy()
     df[label_col] = df[label_col].map(lambda v: "" if v is None or v != v else str(v).strip())
     rows = dict(cfg.get("rows") or {})
+    for rule in [*(rows.get("keep") or []), *(rows.get("drop") or [])]:
+        if (
+            not isinstance(rule, Mapping)
+            or rule.get("column") not in df.columns
+            or not rule.get("values")
+        ):
+            raise ConfigError(
+                f"classifier.rows rule {rule!r} needs a column of the corpus and values "
+                f"(columns: {', '.join(df.columns)})"
+            )
     for rule in rows.get("keep") or []:
         col, values = rule["column"], [str(v) for v in rule["values"]]
         mask = df[col].astype(str).isin(values)
@@ -744,16 +756,22 @@ def _fold_features(
     return A, B
 
 
+def _quiet_fit_warnings() -> None:
+    """Inside ``warnings.catch_warnings()``: silence what every grid point would repeat
+    (an extreme ``C`` not converging is scored like any other candidate and rarely chosen)."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    warnings.simplefilter("ignore", category=ConvergenceWarning)
+    warnings.simplefilter("ignore", category=UserWarning)
+
+
 def _fit_candidates(pipe, X, y, train, test, grid, labels, metric, positive):
     A, B = _fold_features(pipe, X, y, train, test)
     scores, preds = [], []
     for params in grid:
         clf = clone(pipe.steps[-1][1]).set_params(**params)
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", category=UserWarning)
-            from sklearn.exceptions import ConvergenceWarning
-
-            warnings.simplefilter("ignore", category=ConvergenceWarning)
+            _quiet_fit_warnings()
             clf.fit(A, y[train])
         pred = clf.predict(B)
         preds.append(pred)
@@ -883,7 +901,7 @@ def _outer_fold(cfg, X, y, train, test, labels, positive):
     )
     final = build_pipeline(cfg, tuned.best_params)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        _quiet_fit_warnings()
         final.fit(list(X[train]), y[train])
     pred = final.predict(list(X[test]))
     feats = Pipeline(final.steps[:-1]).transform(list(X[test]))
@@ -1067,11 +1085,12 @@ def train_task(
     )
     pipe = build_pipeline(cfg, tuned.best_params)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        _quiet_fit_warnings()
         pipe.fit(data.texts, data.labels)
     train_seconds = time.perf_counter() - start
     cvres = cross_validate_task(cfg, data, n_jobs=jobs) if nested else None
     card = _card(cfg, data, tuned, labels, positive, train_seconds, cvres)
+    card["pipeline"] = _describe_pipeline(pipe, cfg)
     pipe.framelens_ = {
         "format": MODEL_FORMAT,
         "task": str(cfg.get("task")),
@@ -1089,7 +1108,36 @@ def train_task(
 
 
 def _config_hash(cfg: Mapping[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(cfg, sort_keys=True, default=str).encode()).hexdigest()
+    """Hash of what determines the model (not how many processes computed it)."""
+    keep = {k: v for k, v in cfg.items() if k != "n_jobs"}
+    return hashlib.sha256(json.dumps(keep, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _describe_pipeline(pipe: Pipeline, cfg: Mapping[str, Any]) -> list[str]:
+    """One line per feature branch and one for the classifier, for the model card."""
+    union = pipe.named_steps["features"]
+    weights = union.transformer_weights or {}
+    lines = []
+    for name, est in union.transformer_list:
+        steps = est.steps if isinstance(est, Pipeline) else [(name, est)]
+        parts = []
+        for _, step in steps:
+            p = step.get_params(deep=False)
+            keys = ("analyzer", "ngram_range", "min_df", "model")
+            shown = ", ".join(f"{k}={p[k]}" for k in keys if k in p and p[k] not in (None, ""))
+            parts.append(f"{type(step).__name__}({shown})")
+        lines.append(f"{name} (weight {weights.get(name, 1.0)}): " + " -> ".join(parts))
+    clf = pipe.named_steps["clf"]
+    calib = dict(cfg.get("calibration") or {})
+    inner = getattr(clf, "estimator", None) if calib.get("enabled") else None
+    base = inner if inner is not None else clf
+    chosen = {
+        k: base.get_params()[k] for k in ("C", "alpha", "class_weight") if k in base.get_params()
+    }
+    text = f"classifier: {type(base).__name__}({', '.join(f'{k}={v}' for k, v in chosen.items())})"
+    if inner is not None:
+        text += f", probabilities calibrated ({calib.get('method', 'sigmoid')}, {calib.get('folds', 5)} folds)"
+    return [*lines, text]
 
 
 def _preprocessing_notes(cfg: Mapping[str, Any]) -> list[str]:
@@ -1355,6 +1403,22 @@ def save_model(
     return path
 
 
+def attach_nested_cv(card: dict[str, Any], metrics_json: str | os.PathLike) -> bool:
+    """Copy nested-CV metrics from an ``evaluate`` run into ``card`` if the config matches."""
+    path = Path(metrics_json)
+    if not path.is_file() or card.get("nested_cv"):
+        return False
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if report.get("config_sha256") != card.get("config_sha256") or card["data"].get("subsample"):
+        return False
+    card["nested_cv"] = report["metrics"]
+    card["nested_cv_source"] = str(path)
+    return True
+
+
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -1485,6 +1549,15 @@ def render_card(card: Mapping[str, Any]) -> str:
         )
     for note in d.get("preprocessing") or []:
         lines.append(f"- Preprocessing: {note}")
+    if card.get("pipeline"):
+        lines += [
+            "",
+            "## Pipeline",
+            "",
+            "Raw text -> TextCleaner (above) -> union of feature branches -> classifier:",
+            "",
+        ]
+        lines += [f"- {line}" for line in card["pipeline"]]
     sel = card["selection"]
     lines += [
         "",
@@ -1509,8 +1582,11 @@ def render_card(card: Mapping[str, Any]) -> str:
     nested = card.get("nested_cv")
     lines += ["", "## Nested cross-validation (honest estimate)", ""]
     if nested:
+        source = card.get("nested_cv_source")
         lines.append(
-            f"{nested['folds']} outer folds, tuning repeated inside each; mean ± std over folds:"
+            f"{nested['folds']} outer folds, tuning repeated inside each; mean ± std over folds"
+            + (f" (from `{source}`, same config)" if source else "")
+            + ":"
         )
         lines.append("")
         for m, v in nested["summary"].items():

@@ -58,6 +58,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     result = C.train_task(cfg, data, nested=args.evaluate)
     path = Path(args.output) if args.output else Path("models") / args.task / f"{args.task}.skops"
+    # nested-CV metrics of `classify evaluate` for the very same config go into the card
+    evaluated = Path("outputs") / "classify" / args.task / "metrics.json"
+    attached = C.attach_nested_cv(result.card, evaluated)
     saved = C.save_model(result.pipeline, path, result.card)
     sel = result.card["selection_cv"]
     chosen = (
@@ -68,11 +71,13 @@ def cmd_train(args: argparse.Namespace) -> int:
         _out(
             f"tuning CV {sel['metric']}: {sel['mean']:.3f} ± {sel['std']:.3f} (chosen candidate; nested CV via `evaluate`)"
         )
-    if result.cv is not None:
-        m = result.cv.metrics["summary"][result.cv.metrics["primary"]]
+    nested = result.card.get("nested_cv")
+    if nested:
+        m = nested["summary"][nested["primary"]]
         _out(
-            f"nested CV {result.cv.metrics['primary']}: {m['fold_mean']:.3f} ± {m['fold_std']:.3f} "
+            f"nested CV {nested['primary']}: {m['fold_mean']:.3f} ± {m['fold_std']:.3f} "
             f"(bootstrap95 {m['bootstrap95'][0]:.3f}-{m['bootstrap95'][1]:.3f})"
+            + (f", from {evaluated}" if attached else "")
         )
     _out(
         f"trained in {time.perf_counter() - start:.1f} s; model card: {saved.parent / 'model_card.md'}"
