@@ -58,24 +58,35 @@ def check_targets(node: Any, where: str = "config") -> None:
             check_targets(value, f"{where}[{i}]")
 
 
-def _tuples(node: Any) -> Any:
-    if isinstance(node, dict):
-        return {
-            k: tuple(v) if k in TUPLE_PARAMS and isinstance(v, list) else _tuples(v)
-            for k, v in node.items()
+def _restore_tuples(obj: Any) -> Any:
+    """Give scikit-learn tuple parameters back their type.
+
+    Hydra turns every sequence into a list on the way in, and scikit-learn validates
+    ``ngram_range`` and friends as tuples (a list fails only later, at ``fit``).
+    """
+    get_params = getattr(obj, "get_params", None)
+    if callable(get_params):
+        fixes = {
+            key: tuple(value)
+            for key, value in get_params(deep=True).items()
+            if key.rsplit("__", 1)[-1] in TUPLE_PARAMS and isinstance(value, list)
         }
-    if isinstance(node, list):
-        return [_tuples(v) for v in node]
-    return node
+        if fixes:
+            obj.set_params(**fixes)
+    elif isinstance(obj, list):
+        for item in obj:
+            _restore_tuples(item)
+    return obj
 
 
 def build(cfg: Any, where: str = "config", **kwargs: Any) -> Any:
     """Instantiate a config node (a mapping with ``_target_``) after checking it."""
     check_targets(cfg, where)
     container = OmegaConf.to_container(cfg, resolve=True) if isinstance(cfg, DictConfig) else cfg
-    container = _tuples(container)
+    # plain dicts and lists reach the objects, never OmegaConf containers
+    kwargs.setdefault("_convert_", "all")
     try:
-        return instantiate(container, **kwargs)
+        return _restore_tuples(instantiate(container, **kwargs))
     except Exception as exc:  # hydra wraps the real error; keep its message, one line
         raise ConfigError(f"cannot build {where}: {exc}".replace("\n", " ")) from exc
 

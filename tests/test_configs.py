@@ -62,7 +62,14 @@ def test_disallowed_target_is_refused():
 def test_tuple_parameters_are_converted():
     node = {"_target_": "sklearn.feature_extraction.text.TfidfVectorizer", "ngram_range": [1, 2]}
     vec = build(node)
-    assert vec.ngram_range == (1, 2)
+    assert isinstance(vec.ngram_range, tuple) and vec.ngram_range == (1, 2)
+    nested = {
+        "_target_": "sklearn.pipeline.Pipeline",
+        "steps": [["tfidf", {**node, "analyzer": "char_wb", "ngram_range": [2, 4]}]],
+    }
+    pipe = build(nested)
+    assert isinstance(pipe.steps[0][1].ngram_range, tuple)
+    pipe.fit(["a small text", "another one"])  # validation of tuple params passes
 
 
 def test_misspelt_parameter_fails_at_build():
