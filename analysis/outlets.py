@@ -7,6 +7,7 @@ Reads the per-chunk article x voice tables of a run (small), computes with
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
@@ -171,8 +172,19 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
             )
         decomp_feats = [f for f in ccfg.get("voice_features", []) if f in av.columns]
         if decomp_feats and len(outlets):
-            decomp = S.voice_decomposition(outlets, "outlet", ["n_chars", *decomp_feats])
-            fig = plot_voice_decomposition(outlets, group="outlet", features=decomp_feats)
+            table, pinned = outlets, []
+            if highlight and highlight in set(av["article_id"]):
+                # the worked example on its own row, above the outlets it is compared with
+                own = av[av["article_id"] == highlight].copy()
+                own["outlet"] = f"{own['outlet'].iloc[0]}: worked example"
+                table, pinned = (
+                    pd.concat([own, outlets], ignore_index=True),
+                    [own["outlet"].iloc[0]],
+                )
+            decomp = S.voice_decomposition(table, "outlet", ["n_chars", *decomp_feats])
+            fig = plot_voice_decomposition(
+                table, group="outlet", features=decomp_feats, pin_first=pinned
+            )
             files += save_figure(fig, fig_dir, "voice_decomposition", decomp, formats, dpi)
             figs.append(
                 (
@@ -258,6 +270,37 @@ def self_mentions(segs: pd.DataFrame, top: int = 20, share: float = 0.5) -> set[
     return drop
 
 
+def outlet_name_terms(outlets) -> set[str]:
+    """Words that name news outlets, whoever writes them ("told Reuters", "the BBC reports").
+
+    Naming a source is sourcing style, not framing, and wire credits ("(AP) -") would top
+    a distinctive-words list. Kept narrow so ordinary words survive: words of outlet names
+    that are not English dictionary words (Reuters, Politico, BBC, CNN; the dictionary is
+    the word list TextBlob ships for spelling correction) and the initials of multi-word
+    names (AP, NYT, WSJ). Ordinary words in names ("hill", "times", "fox") are left to
+    :func:`self_mentions`, which drops them only when the outlet itself uses them most.
+    """
+    terms = set()
+    for outlet in outlets:
+        name = re.sub(r"\(.*?\)|\s-\s.*$", " ", str(outlet))  # "CNN (Web News)", "NYT - News"
+        words = re.findall(r"[A-Za-z][A-Za-z'.&]*", name)
+        words = [w for w in words if w.lower() not in {"the", "online", "news", "of"}]
+        terms |= {w.lower().strip(".") for w in words}
+        capitals = [w for w in words if w[0].isupper()]
+        if len(capitals) >= 2:
+            terms.add("".join(w[0] for w in capitals).lower())
+    return {t for t in terms if len(t) >= 2 and t not in _english_words()}
+
+
+@functools.cache
+def _english_words() -> frozenset[str]:
+    import textblob
+
+    path = Path(textblob.__file__).parent / "en" / "en-spelling.txt"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(ln.split()[0].lower() for ln in lines if ln.strip() and ln[0] != ";")
+
+
 def _words_and_actors(cfg, ccfg, out, work, fig_dir, formats, dpi, figs, lines) -> list[Path]:
     from analysis.pipeline import read_parts
 
@@ -278,7 +321,7 @@ def _words_and_actors(cfg, ccfg, out, work, fig_dir, formats, dpi, figs, lines) 
     segs = segs[segs[group].isin(("left", "center", "right"))] if group == "lean" else segs
     if segs.empty:
         return []
-    own_names = self_mentions(segs)
+    own_names = self_mentions(segs) | outlet_name_terms(arts["outlet"].dropna().unique())
     words = S.distinctive_words(
         segs,
         group,
@@ -294,7 +337,7 @@ def _words_and_actors(cfg, ccfg, out, work, fig_dir, formats, dpi, figs, lines) 
         figs.append(
             (
                 "distinctive_words",
-                f"Words distinctive of each {group} in outlet prose and quotes: log-odds ratio with an informative Dirichlet prior (Monroe et al. 2008), z-scores; terms must be used by several outlets of the group, page debris removed.",
+                f"Words distinctive of each {group} in outlet prose and quotes: log-odds ratio with an informative Dirichlet prior (Monroe et al. 2008), z-scores; terms must be used by several outlets of the group; page debris and outlet names (sourcing, wire credits) removed.",
             )
         )
         lines += [

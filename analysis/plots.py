@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import tempfile
+import textwrap
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -25,6 +25,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+
+from analysis.io import atomic_write  # noqa: E402  (re-exported for old imports)
 
 # PDF font subsetting logs every glyph at INFO level
 logging.getLogger("fontTools").setLevel(logging.WARNING)
@@ -81,19 +83,6 @@ _METADATA = {
     "pdf": {"CreationDate": None, "ModDate": None, "Producer": None, "Creator": None},
     "svg": {"Date": None, "Creator": None},
 }
-
-
-def atomic_write(path: Path, write) -> None:
-    """Write through a temporary file in the same folder, then rename: never a half file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def save_figure(
@@ -163,6 +152,7 @@ def plot_voice_shares(shares: pd.DataFrame, group: str, ax: plt.Axes | None = No
         ax.barh(wide.index, wide[voice], left=left, color=VOICE_COLORS[voice], label=voice)
         left += wide[voice]
     ax.set_xlim(0, 1)
+    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
     ax.set_xlabel("share of article characters")
     ax.legend(ncols=len(voices), frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0))
     return ax
@@ -187,6 +177,7 @@ FEATURE_UNITS = {
     "irony_": "count",
     "actor_": "count",
     "frame_": "hits per 1,000 tokens",
+    "issue_": "hits per 1,000 tokens",
     "hedging_": "hits per 1,000 tokens",
     "loaded_": "hits per 1,000 tokens",
     "style_flesch": "0-100",
@@ -223,6 +214,17 @@ def feature_label(name: str, unit: bool = True) -> str:
     pretty = f"{head}: {rest}" if sep and rest else head
     pretty = pretty.replace("__", " / ").replace("_", " ")
     return f"{pretty} ({found})" if unit and found else pretty
+
+
+def units_note(columns: Sequence[str]) -> str:
+    """ "Units ...: per 1,000 tokens (a, b); 0-1 (c)." for the columns whose unit is known."""
+    by_unit: dict[str, list[str]] = {}
+    for c in columns:
+        plain, full = feature_label(c, unit=False), feature_label(c)
+        if full != plain:
+            by_unit.setdefault(full[len(plain) + 2 : -1], []).append(plain.replace(": ", " "))
+    parts = [f"{unit} ({', '.join(names)})" for unit, names in by_unit.items()]
+    return "Units of the printed values: " + "; ".join(parts) + "." if parts else ""
 
 
 def _group_color(value, palette: dict | None = None) -> str:
@@ -310,8 +312,9 @@ def plot_heatmap(
     row_order, col_order : list, optional
         Default rows sorted by name, columns in order of first appearance.
     col_labels : dict, optional
-        Column -> label; default :func:`feature_label` without the unit (units differ
-        between columns, so the colour bar says what the colour is).
+        Column -> label; default :func:`feature_label` without the unit. The units of the
+        printed values, which differ between columns, are listed in a note under the
+        plot; the colour bar says what the colour is.
 
     Returns
     -------
@@ -377,7 +380,9 @@ def plot_heatmap(
     if not zscore and value == "mean" and len(cols) == 1:
         label = f"mean {feature_label(cols[0])}"
     ax.figure.colorbar(im, ax=ax, shrink=0.85, pad=0.02, label=label)
-    ax.set_xlabel("")
+    note = units_note([c for c in cols if c not in labels]) if annotate else ""
+    # the units of the printed values, under the column labels
+    ax.set_xlabel(textwrap.fill(note, 120), fontsize=6, color="#444444", loc="left")
     ax.set_ylabel("")
     return ax
 
@@ -733,6 +738,7 @@ def plot_voice_decomposition(
     weight: str | None = "n_chars",
     order: Sequence | None = None,
     feature_labels: dict | None = None,
+    pin_first: Sequence = (),
 ) -> plt.Figure:
     """Where a feature lives: its share in the outlet's prose, in quotes and in embedded
     posts, per group (stacked bars, one panel per feature).
@@ -759,6 +765,8 @@ def plot_voice_decomposition(
         first feature (most amplified first).
     feature_labels : dict, optional
         Feature -> panel title.
+    pin_first : list, optional
+        Groups drawn on top whatever the order (the worked example above the outlets).
 
     Returns
     -------
@@ -780,6 +788,8 @@ def plot_voice_decomposition(
         order = order.tolist()
     else:
         order = list(order)[::-1]
+    pinned = [g for g in pin_first if g in order]
+    order = [g for g in order if g not in pinned] + pinned[::-1]
     n_by = dec.groupby(group)["n_articles"].max()
     if not order:
         fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, 1.2))
@@ -813,7 +823,7 @@ def plot_voice_decomposition(
             title = "text (characters)"
         else:
             title = titles.get(feat, feature_label(feat, unit=False))
-        ax.set_title(title, fontsize=7.5, loc="left")
+        ax.set_title(textwrap.fill(title, 22), fontsize=7.5, loc="left")
         ax.tick_params(axis="y", length=0)
     axes[0][0].set_yticks(y, [_with_n(g, n_by.get(g)) for g in order])
     fig.supxlabel("share of the total per voice", fontsize=8)
@@ -942,6 +952,13 @@ def plot_article_vs_distribution(
         ax.set_axisbelow(True)
         ax.tick_params(axis="y", length=0)
         ax.margins(x=0.06)
+        ax.ticklabel_format(axis="x", useOffset=False, style="plain")
+        drawn = np.concatenate([st[[0.1, 0.9]].to_numpy(dtype=float).ravel(), [value]])
+        drawn = drawn[np.isfinite(drawn)]
+        if drawn.size and np.ptp(drawn) < 1e-9:
+            # every value the same (often all zero): a readable unit-wide axis around it
+            low = drawn[0] - 0.1 if drawn[0] >= 0 else drawn[0] - 0.5
+            ax.set_xlim(low, low + 1.0)
     ax0 = axes[0][0]
     ax0.set_yticks(y, [_with_n(g, n_rows.get(g)) for g in order])
     ax0.set_ylim(-0.7, len(order) - 0.3)

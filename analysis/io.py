@@ -1,0 +1,103 @@
+"""Writing output files: the one atomic writer every table, figure, report and marker uses.
+
+A file is written under a temporary name in its own folder (``.NAME.RANDOM.part``) and
+renamed over the target only when complete, so a full disk, a permission error or a killed
+process never leaves a half-written file under the real name: the target keeps its old
+content, or does not exist. A failure raises :class:`OutputError` (one line, naming the
+file) and removes the temporary file; a process killed mid-write can leave one behind,
+which :func:`remove_partial_files` clears on the next run.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from analysis.errors import FramelensError
+
+#: Temporary files of :func:`atomic_write`: ``.`` + target name + random part + this suffix.
+PARTIAL_SUFFIX = ".part"
+
+# mkstemp creates 0600 files; outputs get the permissions open() would give them
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
+class OutputError(FramelensError, OSError):
+    """An output file could not be written (disk full, permission denied, read-only)."""
+
+
+def atomic_write(
+    path: str | os.PathLike, write: Callable[[str], object], *, fsync: bool = False
+) -> Path:
+    """Call ``write(tmp)`` to fill a temporary file, then rename it to ``path``.
+
+    Parameters
+    ----------
+    path : path
+        The target; its folder is created if needed.
+    write : callable
+        Gets the temporary file's path (a ``str``) and writes the whole content there,
+        e.g. ``lambda tmp: table.to_csv(tmp, index=False)``.
+    fsync : bool
+        Flush the content to disk before the rename, so the target is complete even after a
+        power loss (used for the chunk parts and their done-markers).
+
+    Returns the target path. Raises :class:`OutputError` if any step fails with an
+    ``OSError``; other exceptions propagate. Either way no temporary file is left.
+    """
+    path = Path(path)
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=PARTIAL_SUFFIX)
+        os.close(fd)
+        write(tmp)
+        os.chmod(tmp, 0o666 & ~_UMASK)
+        if fsync:
+            with open(tmp, "rb") as fh:
+                os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OutputError:
+        raise
+    except OSError as exc:
+        why = exc.strerror or str(exc) or type(exc).__name__
+        err = OutputError(
+            f"cannot write {path} ({why}); no partial file was left under that name: "
+            "free some space or choose another output folder"
+        )
+        err.errno = exc.errno
+        raise err from exc
+    finally:
+        if tmp is not None and os.path.lexists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def write_text(path: str | os.PathLike, text: str, *, fsync: bool = False) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically."""
+    return atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"), fsync=fsync)
+
+
+def remove_partial_files(folder: str | os.PathLike, depth: int = 1) -> int:
+    """Delete temporary files a killed writer left in ``folder`` (and ``depth`` levels below).
+
+    Returns how many were removed. Only names of the :func:`atomic_write` form
+    (``.NAME.RANDOM.part``) are touched.
+    """
+    root = Path(folder)
+    removed = 0
+    patterns = [f".*{PARTIAL_SUFFIX}"] + [
+        "/".join(["*"] * level + [f".*{PARTIAL_SUFFIX}"]) for level in range(1, depth + 1)
+    ]
+    for pattern in patterns:
+        for path in root.glob(pattern):
+            if path.is_file() and path.name.count(".") >= 3:
+                try:
+                    path.unlink()
+                    removed += 1
+                except FileNotFoundError:
+                    pass
+    return removed
