@@ -27,6 +27,7 @@ ALLOWED_TARGETS = frozenset(
         "sklearn.feature_extraction.text.CountVectorizer",
         "sklearn.linear_model.LogisticRegression",
         "sklearn.linear_model.SGDClassifier",
+        "sklearn.linear_model.RidgeClassifier",
         "sklearn.svm.LinearSVC",
         "sklearn.calibration.CalibratedClassifierCV",
         "sklearn.preprocessing.StandardScaler",

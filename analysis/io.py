@@ -10,10 +10,12 @@ which :func:`remove_partial_files` clears on the next run.
 
 from __future__ import annotations
 
+import csv
 import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from analysis.errors import FramelensError
 
@@ -79,6 +81,35 @@ def atomic_write(
 def write_text(path: str | os.PathLike, text: str, *, fsync: bool = False) -> Path:
     """Write ``text`` (UTF-8) to ``path`` atomically."""
     return atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"), fsync=fsync)
+
+
+def write_csv(table: Any, path: str | os.PathLike, **to_csv: Any) -> Path:
+    """Write a DataFrame as CSV atomically (``index=False`` unless given).
+
+    The csv module quotes a field holding ``\\n`` but not a bare ``\\r``, which most readers
+    (pandas, spreadsheets) take as a line break: a table with a carriage return in a text
+    cell is written with every field quoted, so each row stays one row. Other tables are
+    written exactly as ``to_csv`` would.
+    """
+    to_csv.setdefault("index", False)
+    if _has_carriage_return(table):
+        to_csv.setdefault("quoting", csv.QUOTE_ALL)
+    return atomic_write(path, lambda tmp: table.to_csv(tmp, **to_csv))
+
+
+def _has_carriage_return(table: Any) -> bool:
+    names = [str(c) for c in table.columns]
+    if any("\r" in c for c in names):
+        return True
+    for i in range(table.shape[1]):
+        values = table.iloc[:, i]
+        if values.dtype.kind not in "biufcmM" and values.map(_holds_cr).any():
+            return True
+    return False
+
+
+def _holds_cr(value: Any) -> bool:
+    return isinstance(value, str) and "\r" in value
 
 
 def remove_partial_files(folder: str | os.PathLike, depth: int = 1) -> int:

@@ -22,6 +22,7 @@ import logging
 import os
 import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -39,8 +40,9 @@ from analysis.cache import FeatureCache
 from analysis.config import build, build_features
 from analysis.corpora import LoadReport, iter_articles, resolve_source
 from analysis.errors import FramelensError
+from analysis.io import atomic_write, remove_partial_files, write_text
+from analysis.io import write_csv as io_write_csv
 from analysis.plots import (
-    atomic_write,
     paper_style,
     plot_outlet_counts,
     plot_voice_shares,
@@ -182,23 +184,30 @@ def _chunk_key(chunk: pd.DataFrame, stage_hash: str) -> str:
 
 
 def _write_parts(work: Path, index: int, tables: dict[str, pd.DataFrame], key: str) -> None:
+    """Write one chunk's tables, then its done-marker.
+
+    Each part is written atomically and flushed to disk before the marker is, so a chunk
+    with a marker has every part complete; a chunk without one (killed, disk full) is
+    redone on resume. The marker lists the tables, so a part lost later is redone too.
+    """
     for name, table in tables.items():
         path = work / name / f"part-{index:05d}.parquet"
-        atomic_write(path, lambda tmp, t=table: t.to_parquet(tmp, index=False))
-    # the marker is written last: a chunk without it is redone on resume
-    marker = work / "done" / f"part-{index:05d}.json"
-    atomic_write(
-        marker,
-        lambda tmp: Path(tmp).write_text(json.dumps({"key": key, "rows": len(tables["articles"])})),
-    )
+        atomic_write(path, lambda tmp, t=table: t.to_parquet(tmp, index=False), fsync=True)
+    info = {"key": key, "rows": len(tables["articles"]), "tables": sorted(tables)}
+    write_text(work / "done" / f"part-{index:05d}.json", json.dumps(info), fsync=True)
 
 
 def _is_done(work: Path, index: int, key: str) -> bool:
+    """A chunk is done when its marker matches ``key`` and every part it lists exists."""
     marker = work / "done" / f"part-{index:05d}.json"
     try:
-        return json.loads(marker.read_text())["key"] == key
-    except (OSError, ValueError, KeyError):
+        info = json.loads(marker.read_text())
+    except (OSError, ValueError):
         return False
+    if not isinstance(info, dict) or info.get("key") != key:
+        return False
+    tables = info.get("tables") or ()
+    return all((work / name / f"part-{index:05d}.parquet").is_file() for name in tables)
 
 
 def run_chunks(
@@ -349,8 +358,8 @@ def read_parts(work: Path, table: str, columns: list[str] | None = None) -> pd.D
 
 
 def write_csv(table: pd.DataFrame, path: Path) -> Path:
-    atomic_write(path, lambda tmp: table.to_csv(tmp, index=False, float_format="%.6g"))
-    return path
+    """A summary table as CSV, atomically (:func:`analysis.io.write_csv`)."""
+    return io_write_csv(table, path, float_format="%.6g")
 
 
 def corpus_counts(articles: pd.DataFrame) -> pd.DataFrame:
@@ -463,8 +472,9 @@ def run_pipeline(
     files += summarize(cfg, out, work, report)
     sections: list[str] = []
     if cfg.get("compare"):
-        from analysis.outlets import compare_stage
+        from analysis.events import resolve_stage  # allow-listed: functions of analysis.*
 
+        compare_stage = resolve_stage(cfg.compare.get("stage"), "compare.stage")
         more, sections = compare_stage(cfg, out, work)
         files += more
     result = RunResult(out, work, report, files, time.perf_counter() - t0)
@@ -485,11 +495,17 @@ def _chain_chunks(sources, chunk_size: int, quarantine: Path, report: LoadReport
 
 
 def _check_writable(path: Path) -> None:
+    """Create ``path`` and check that files can be written there, before any work is done.
+
+    Also removes the temporary files a killed run may have left (``.NAME.RANDOM.part``,
+    here and one folder down), so they never pile up or show in a reproduction diff.
+    """
     try:
         path.mkdir(parents=True, exist_ok=True)
-        probe = path / ".write-test"
-        probe.write_text("")
-        probe.unlink()
+        fd, probe = tempfile.mkstemp(dir=path, prefix=".write-test.")
+        os.close(fd)
+        os.unlink(probe)
+        remove_partial_files(path, depth=1)
     except OSError as exc:
         raise FramelensError(
             f"cannot write outputs to {path} ({exc.strerror or exc}): choose another folder "
@@ -506,8 +522,7 @@ def _reset_work_if_stale(work: Path, stage_hash: str) -> None:
     if not same:
         for name in (*TABLES, "done"):
             shutil.rmtree(work / name, ignore_errors=True)
-        work.mkdir(parents=True, exist_ok=True)
-        stamp.write_text(json.dumps({"hash": stage_hash}))
+        write_text(stamp, json.dumps({"hash": stage_hash}))
 
 
 def _drop_extra_parts(work: Path, n_chunks: int) -> None:
@@ -520,8 +535,7 @@ def _drop_extra_parts(work: Path, n_chunks: int) -> None:
 def write_config(cfg: DictConfig, path: Path) -> Path:
     text = "# The composed config of this run (python -m analysis.run reads the same groups)\n"
     text += OmegaConf.to_yaml(cfg, resolve=True)
-    atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
-    return path
+    return write_text(path, text)
 
 
 def summarize(cfg: DictConfig, out: Path, work: Path, report: LoadReport) -> list[Path]:
@@ -565,11 +579,8 @@ def summarize(cfg: DictConfig, out: Path, work: Path, report: LoadReport) -> lis
             ax = plot_voice_shares(by_outlet, "outlet")
             ax.set_title("Who speaks: mean share of article text per voice", pad=18)
             files += save_figure(ax.figure, fig_dir, "voice_shares", by_outlet, formats, dpi)
-    atomic_write(
-        out / "summary.json",
-        lambda tmp: Path(tmp).write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n"),
-    )
-    files.append(out / "summary.json")
+    summary_text = json.dumps(summary, indent=2, sort_keys=True) + "\n"
+    files.append(write_text(out / "summary.json", summary_text))
     return files
 
 
@@ -641,9 +652,7 @@ def write_report(
         f"framelens {__version__}; composed config in `config.yaml`.",
         "",
     ]
-    path = out / "report.md"
-    atomic_write(path, lambda tmp: Path(tmp).write_text("\n".join(lines), encoding="utf-8"))
-    return path
+    return write_text(out / "report.md", "\n".join(lines))
 
 
 def configure_logging(level: int = logging.INFO) -> None:
