@@ -466,7 +466,7 @@ class Segmenter:
         if pieces:
             self._classify(text, pieces)
             pieces = self._group_posts(text, pieces)
-            self._context_debris(text, pieces)
+            self._context_debris(text, pieces, title, _as_str(article.outlet))
         raw: list[tuple[str, int, int, str, str | None]] = []  # field, start, end, kind, speaker
         ts, te = _strip_span(title, 0, len(title))
         if te > ts:
@@ -729,16 +729,26 @@ class Segmenter:
 
     # ---------------------------------------------------------------- 4. context debris
 
-    def _context_debris(self, text: str, pieces: list[_Piece]) -> None:
-        """Debris recognisable only from its neighbours.
+    def _context_debris(
+        self, text: str, pieces: list[_Piece], title: str = "", outlet: str = ""
+    ) -> None:
+        """Debris recognisable only from its neighbours (or the article's title and outlet).
 
         * Author bios, but only in the last lines of an article (or bulleted), never mid-text.
         * Lists of related headlines under a bare label ("READ MORE:", "Related Articles",
           "More On This..."): the short, unpunctuated lines that follow it.
         * Pull quotes: a line repeating a sentence found inside a longer paragraph.
         * Bylines: a bare name right above an affiliation line ("Special for USA TODAY").
+        * Sign-offs naming a newsroom or the outlet ("Damian Grammaticas, BBC News, Beijing")
+          and short lines repeating the outlet's name ("CNN Map").
+        * Headlines of other stories between prose paragraphs: a capitals kicker over a
+          headline ("PHILLY HQ: Joe Biden chooses …") or a long Title-Case line.
+        * A caption on the first line closed by (a variant of) the article's own title.
         """
         tail_from = max(0, len(pieces) - 3)
+        outlet_re = _outlet_name_re(outlet)
+        title_words = _content_words(title) if title else frozenset()
+        first = next((k for k, q in enumerate(pieces) if not q.fixed), -1)
         in_list = False
         min_words = 1
         # Pull quotes repeat a sentence of the article on a line of their own; cheap to
@@ -786,10 +796,29 @@ class Segmenter:
             ):
                 p.kind = "boilerplate"
                 continue
-            if len(line) > 400:
+            if i == first and title_words and _caption_over_title(line, title_words):
+                p.kind = "caption"
                 continue
-            if (i >= tail_from or line[0] in "•*—–-") and R.BIO_RE.match(line):
-                p.kind = "boilerplate"
+            if len(line) <= 200:
+                around = [pieces[k] for k in (i - 1, i + 1) if 0 <= k < len(pieces)]
+                near_post = any(q.kind == "embedded_post" for q in around)
+                # a headline between two prose paragraphs, and not this article's own
+                in_prose = (
+                    i != first
+                    and len(around) == 2
+                    and all(q.kind is None and q.end - q.start >= 120 for q in around)
+                )
+                if _other_story_line(line, outlet_re, near_post, in_prose, title_words):
+                    p.kind = "boilerplate"
+                    continue
+            if len(line) > 600:
+                continue
+            tail = i >= tail_from
+            bio = (tail or line[0] in "•*—–-") and R.BIO_RE.match(line) is not None
+            if bio or (tail and outlet_re is not None and _outlet_blurb(line, outlet_re)):
+                p.kind = "boilerplate"  # an author's bio, or the outlet describing itself
+            elif len(line) > 400:
+                continue
             elif (
                 find_pull and 50 <= len(line) <= 300 and text.count(probe := _pull_probe(line)) >= 2
             ):
@@ -1073,6 +1102,109 @@ def _is_bare_label(line: str) -> bool:
     return bool(R.BARE_LABEL_RE.match(line))
 
 
+_TITLE_STOP = R.words(
+    "a an the and or of in on for to with at by from as is are was be it its this that his her"
+    " their after over into about but not no"
+)
+
+
+def _content_words(text: str) -> frozenset[str]:
+    return frozenset(
+        w.lower().strip("'’") for w in R.WORD_RE.findall(text) if w.lower() not in _TITLE_STOP
+    )
+
+
+def _outlet_name_re(outlet: str) -> re.Pattern[str] | None:
+    """The outlet's name as printed in its pages: ``CNN`` for "CNN (Web News)", ``BBC News``."""
+    name = re.split(r"\s[(\-–—|]|\s-\s", outlet.strip(), maxsplit=1)[0].strip()
+    first = name.split()[0] if name else ""
+    if len(first) >= 3 and first.isupper() and first.isalpha():
+        name = first  # "CNN", "BBC", "NPR": the acronym alone is how the page names itself
+    elif len(name) < 4:
+        return None
+    return re.compile(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])")
+
+
+def _outlet_blurb(line: str, outlet_re: re.Pattern[str]) -> bool:
+    """The outlet describing itself at the end: ``The Daily Wire, headed by …, is a leading
+    provider of conservative news …``."""
+    m = outlet_re.match(line)
+    return m is not None and _BLURB_RE.search(line, m.end(), m.end() + 150) is not None
+
+
+_BLURB_RE = re.compile(r"\b(?:is|are) (?:a|an|the)\b")
+
+
+def _caption_over_title(line: str, title_words: frozenset[str]) -> bool:
+    """``Patty Murray said … with Paul Ryan. Hope grows for budget deal``: a photo caption
+    closed by the article's title (or a variant of it), printed above the text."""
+    if len(line) > 400 or line[-1] in ".!?\"”'’)":
+        return False
+    ends = [m for m in _SENTENCE_END_RE.finditer(line) if line[m.start()] in ".!?"]
+    if not ends:
+        return False
+    head = line[: ends[-1].start()]
+    tail = _content_words(line[ends[-1].end() :])
+    return (
+        head.count(" ") >= 5  # a caption sentence, not "U.S." or "Scorecard:" in the title
+        and len(tail) >= 3
+        and len(tail & title_words) >= 0.6 * len(tail)
+        and _overlap(head, title_words) < 0.5
+    )
+
+
+def _overlap(line: str, title_words: frozenset[str]) -> float:
+    words_ = _content_words(line)
+    return len(words_ & title_words) / len(words_) if words_ else 0.0
+
+
+def _other_story_line(
+    line: str,
+    outlet_re: re.Pattern[str] | None,
+    near_post: bool,
+    in_prose: bool,
+    title_words: frozenset[str],
+) -> bool:
+    """A short line that belongs to the page, not to the story (see ``_context_debris``)."""
+    nwords = line.count(" ") + 1
+    last = line.rstrip("’”'\"")[-1:] or "."
+    if nwords <= 12 and "," in line:
+        m = R.SIGNOFF_RE.match(line)
+        if m and (
+            R.NEWSROOM_RE.search(m.group("org")) or (outlet_re and outlet_re.search(m.group("org")))
+        ):
+            return True
+    if nwords <= 4 and last not in '.!?:;,"”' and outlet_re and outlet_re.search(line):
+        return True
+    if near_post or last in ".!?,;:":
+        return False
+    if 5 <= nwords <= 25 and ":" in line[:32] and R.CAPS_KICKER_RE.match(line):
+        # not a transcript ("TODD: Right. I mean, that's --") nor "EU: 'Obligation to act'"
+        kicker, rest = line.split(":", 1)
+        return (
+            sum(c.isalpha() for c in kicker) >= 4
+            and last not in "-—–"
+            and not _PROSE_SENTENCE_RE.search(rest)
+            and not line.isupper()
+        )
+    if (
+        in_prose
+        and 8 <= nwords <= 20
+        and line[0].isalpha()  # not '"Quoted" Subhead'
+        and line.count(",") <= 1  # not a list of names or places
+        and not line.isupper()
+    ):
+        words_ = [w for w in line.split() if w[:1].isalpha()]
+        caps = [w[:1].isupper() for w in words_]
+        long_caps = all(w[:1].isupper() for w in words_ if len(w) >= 4)
+        return (
+            long_caps
+            and sum(caps) >= 0.8 * len(caps)
+            and not (title_words and _overlap(line, title_words) >= 0.5)  # its own title
+        )
+    return False
+
+
 def _is_headline_like(line: str) -> bool:
     """Short, starts with a capital, no sentence punctuation at the end, no quotation."""
     if len(line) > 160 or line.count(" ") > 16 or not line[0].isupper():
@@ -1108,6 +1240,8 @@ def _is_outlet_link_mention(line: str) -> bool:
 
 def _debris_kind(line: str, nwords: int) -> str | None:
     """Page-debris kind of a whole line (``caption``/``boilerplate``/``media_link``) or None."""
+    if " mi" in line[-300:] and R.MAP_SCALE_RE.search(line[-300:]):
+        return "caption"  # a map's legend and place names flattened into a line
     if nwords > 120:
         # photo galleries flattened into one long line ("Hide Caption 3 of 14 Photos: …")
         head = line[:3000].lower()
@@ -1121,7 +1255,7 @@ def _debris_kind(line: str, nwords: int) -> str | None:
         return "boilerplate"  # CNN glues the op-ed disclaimer to the author's bio
     if nwords > 60 and R.LONG_PROMO_RE.search(line):
         return "boilerplate"
-    if line[0] == "[" and R.CMS_TOKEN_RE.match(line):
+    if line[0] == "[" and (R.CMS_TOKEN_RE.match(line) or R.SHORTCODE_PAIR_RE.match(line)):
         return "boilerplate"
     if len(line) > 1500:  # debris is short; also keeps every pattern below off huge lines
         return None
@@ -1146,6 +1280,8 @@ def _debris_kind(line: str, nwords: int) -> str | None:
         return "caption"
     if nwords <= 6 and R.EMBED_CREDIT_RE.match(line):
         return "caption"
+    if nwords <= 20 and line[-1] == ")" and R.ARTWORK_CREDIT_RE.match(line):
+        return "caption"
     if nwords > 60:
         return None
     if nwords <= 8 and R.AD_LINE_RE.match(line):
@@ -1158,6 +1294,8 @@ def _debris_kind(line: str, nwords: int) -> str | None:
         return "boilerplate"
     if R.has_any(low, R.CTA_ANY_KEYS) and R.CTA_ANY_RE.search(line):
         return "boilerplate"
+    if ("your " in low or "stories" in low) and R.SOLICIT_RE.search(line):
+        return "boilerplate"
     if nwords <= 12 and R.has_any(low, R.AD_ANY_KEYS):
         return "boilerplate"
     bare = line.lstrip(_LEAD_PUNCT)
@@ -1165,8 +1303,14 @@ def _debris_kind(line: str, nwords: int) -> str | None:
         return "boilerplate"
     if nwords <= 25:
         m = R.CTA_START_RE.match(bare)
-        if m and R.PAGE_NOUN_RE.search(bare, m.end()):
+        if m and (
+            R.PAGE_NOUN_RE.search(bare, m.end())
+            # "Click play to watch …": only page controls are clicked or tapped
+            or (nwords <= 15 and R.CLICK_RE.match(bare) is not None)
+        ):
             return "boilerplate"
+    if nwords <= 12 and (R.NAV_RE.match(bare) or R.HAT_TIP_RE.match(line)):
+        return "boilerplate"
     if nwords <= 30 and ":" in line[:60] and R.GLUED_LABEL_RE.match(line):
         return "boilerplate"
     if nwords <= 20 and line[-1] not in "." and R.LABEL_HEADLINE_RE.match(line):
@@ -1310,7 +1454,7 @@ def _post_start(text: str, lo: int, hi: int, limit: int) -> int:
         for m in _SENTENCE_END_RE.finditer(text, lo, hi):
             sentence = text[sent_start : m.start() + 1]
             sent_start = m.end()
-            if hi - m.end() >= 10 and (_is_intro(sentence) or _TWEET_WORD_RE.search(sentence)):
+            if hi - m.end() >= 10 and _is_glued_intro(sentence):
                 best = m.end()
         return best
     best_intro = None
@@ -1352,6 +1496,20 @@ def _is_post_intro(line: str, post_head: str) -> bool:
     if len(words) <= 5 and all(w[:1].isupper() or w[:1] in "@#." for w in words):
         return False  # a speaker label
     return _OUTLET_INTRO_RE.search(line) is None
+
+
+def _is_glued_intro(sentence: str) -> bool:
+    """An outlet sentence glued in front of a short post ("Trump tweeted:", "In a tweet, …").
+
+    A sentence of the post itself may end in a colon too ("It doesn't:", "President Trump:",
+    "… responds to @realdonaldtrump's tweets:"): tweet syntax (@mention, #hashtag) marks it
+    as the post's, and a colon sentence must talk about the post to be the outlet's.
+    """
+    if "@" in sentence and R.MENTION_RE.search(sentence) or R.HASHTAG_RE.search(sentence):
+        return False
+    if sentence.endswith(":"):
+        return _is_intro(sentence) and _OUTLET_INTRO_RE.search(sentence) is not None
+    return _TWEET_WORD_RE.search(sentence) is not None
 
 
 def _is_intro(sentence: str) -> bool:

@@ -141,7 +141,7 @@ LEGAL_RE = re.compile(
     r"|rush transcript|transcripts? (?:are|is) created"
     r"|contributed to this (?:report|story|article)|wire service reports"
     r"|content created by|is (?:a|an) [\w ]{1,40}content partner|without charge to any eligible"
-    r"|republished (?:with|under) permission|^[—–-]?\s{0,2}with assistance (?:by|from)\b"
+    r"|republished (?:with|under) permission|licensed under (?:a|the) creative commons|^[—–-]?\s{0,2}with assistance (?:by|from)\b"
     r"|^[A-Z][\w.'’-]{0,30}(?:\s{1,3}[\w.'’&,-]{1,30}){0,8}\s{1,3}contributed(?: reporting)?"
     r"(?: (?:from|in) [^.]{1,40})?\.?$"
     r"|^contributing:",
@@ -185,14 +185,23 @@ CTA_ANY_RE = re.compile(
     r"|support (?:our|independent|progressive|local|quality) journalism|be the first to (?:hear|know)"
     r"|^follows? \w{1,20}(?: \w{1,20})? on (?:twitter|facebook|instagram)"
     r"|\bour newsletter\b|help us report|become a (?:member|subscriber|patron)"
+    r"|join the conversation|we want to hear (?:from you|your)|refresh (?:the|this) page"
+    r"|if you (?:enjoyed|liked|like) this (?:article|post|story|piece|column)"
     r"|(?:coverage|more|story|stories|details|transcript|video|here) here\W{0,2}$)",
+    re.I,
+)
+#: Reader solicitations: ``Tag #CNNiReport … to share stories``, ``Send us your photos``.
+SOLICIT_RE = re.compile(
+    r"\b(?:share|send|tell us|submit|tag)\b[\w ]{0,12}\b(?:your|stories)\b[\w ]{0,12}"
+    r"\b(?:stories|story|thoughts|photos|videos|experiences?|views)\b",
     re.I,
 )
 #: Nouns that only page furniture talks about; with a call to action they make a prompt.
 PAGE_NOUN_RE = re.compile(
     r"\b(?:newsletters?|inbox|e-?mail|app|podcasts?|stor(?:y|ies)|articles?|twitter|facebook"
     r"|instagram|youtube|flipboard|linkedin|subscri\w+|here|more|video|coverage|updates|alerts"
-    r"|website|channel|tips?|letters|magazine|issue|page|interest|edition|briefing|report)\b"
+    r"|website|channel|tips?|letters|magazine|issue|page|interest|edition|briefing|report"
+    r"|piece|in full)\b"
     r"|@\w|https?://|www\.|\.com\b",
     re.I,
 )
@@ -243,7 +252,8 @@ TIMESTAMP_RE = re.compile(
 )
 #: Bylines: ``By Jane Doe``, ``By Jane Doe and John Roe, Reuters``.
 BYLINE_RE = re.compile(
-    r"^(?:By|Analysis by|Written by)\s{1,3}[A-Z][\w.'’-]{0,30}(?:\s{1,3}(?:[A-Z][\w.'’-]{0,30}|and|&|de|van|von)){0,6}"
+    r"^(?:By|Analysis by|Written by|Reporting by)\s{1,3}(?:the\s{1,3}[A-Z][\w.&'’-]{0,30}\s{1,3})?[A-Z][\w.'’-]{0,30}(?:\s{1,3}(?:[A-Z][\w.'’-]{0,30}|and|&|de|van|von)){0,6}"
+    r"(?:\s{1,3}in\s{1,3}[A-Z][\w.'’-]{0,30}(?:\s{1,3}[A-Z][\w.'’-]{0,30}){0,2})?"
     r"(?:\s{0,3}[,|/—–-]\s{0,3}[^\n]{0,60})?$"
 )
 #: The affiliation line of a byline block: ``Special for USA TODAY``, ``USA TODAY``.
@@ -259,14 +269,15 @@ BIO_RE = re.compile(
     r"|^[•*—–-]\s{0,3}[^.\n]{0,60}\bis (?:a|an|the)\b[^.\n]{0,60}\b(?:fellow|columnist|contributor"
     r"|editor|correspondent|professor|author|writer|host)\b"
     r"|^[•*—–-]?\s{0,3}[A-Z][\w.'’-]{0,30}(?:\s{1,3}[A-Z][\w.'’-]{0,30}){1,4}"
-    r"(?:\s{0,3}\(@\w{1,30}\))?,?\s{1,3}(?:(?:is|was|has been)(?=\s{1,3}(?:a|an|the|also|currently|now"
+    r"(?:\s{1,3}and\s{1,3}[A-Z][\w.'’-]{0,30}(?:\s{1,3}[A-Z][\w.'’-]{0,30}){1,4})?"
+    r"(?:\s{0,3}\(@\w{1,30}\))?,?\s{1,3}(?:(?:is|are|was|were|has been)(?=\s{1,3}(?:a|an|the|also|currently|now|corps"
     r"|formerly|former|senior|chief|co-?founder|founder|president|professor|editor|author"
     r"|director|executive|assistant|associate|managing|deputy|host|secretary|member|chair\w*"
     r"|ambassador|retired|emeritus|partner|co-?author|contributing)\b)|serves as|writes|teaches"
     r"|covers|lives)\b"
     r"[^\n]{0,200}\b(?:columnist|contributor|editor|correspondent|fellow|author|writer|reporter"
-    r"|professor|host|director|president|chairman|founder|analyst|economist|editorial|journalist"
-    r"|@|twitter|book)",
+    r"|professor|host|director|[Pp]resident|chairman|founder|analyst|economist|editorial|journalis"
+    r"|secretary|ambassador|@|twitter|book)",
 )
 
 # --------------------------------------------------------------------------------------
@@ -277,9 +288,11 @@ CAPTION_MARK_RE = re.compile(
     r"\b(?:toggle caption|hide caption|image caption|media caption|enlarge this image"
     r"|image copyright|photo credit|caption photo|media playback is unsupported"
     r"|(?:image|photo|slide) \d{1,3} of \d{1,3}|photos?: [^\n]{1,80} photos?:"
-    r"|just watched|must watch|replay more videos|\((?:ap |reuters |afp )?photos?: [^()]{1,60}\)"
+    r"|just watched|must watch|replay more videos"
     r"|\bcredit(?:\.\.\.|…)"
-    r"|\bon (?:scribd|youtube|vimeo|soundcloud|documentcloud|giphy)\W{0,2}$)",
+    r"|\bon (?:scribd|youtube|vimeo|soundcloud|documentcloud|giphy)\W{0,2}$)"
+    # outside the \b group: "\b(" never matches after a space
+    r"|\((?:ap |reuters |afp )?photos?: [^()]{1,60}\)",
     re.I,
 )
 #: Credits closing a caption: ``(AP Photo/Patrick Semansky)``, ``(Jonathan Ernst/Reuters)``,
@@ -296,7 +309,7 @@ CREDIT_END_RE = re.compile(
     r"\b[A-Z][\w.'’-]{0,30}(?:\s{1,3}[A-Z][\w.'’-]{0,30}){0,3}\s{0,2}/\s{0,2}"
     r"(?:(?:AFP|AP|EPA|Reuters|REUTERS|Bloomberg|Pool|Shutterstock|iStock)\s{0,2}(?:via|/)\s{0,2})?"
     r"(?:Getty Images|AP|AFP|Reuters|REUTERS|EPA|Bloomberg|Shutterstock|iStock|NPR|Pool|Handout)"
-    r"(?:\s{1,2}(?:Plus|News))?\W{0,2}$"
+    r"(?:\s{1,2}(?:Plus|News))?(?:,\s{0,2}(?:FILE|File))?\W{0,2}$"  # ABC: "…/AP, FILE"
     # "… August 8, 2018. REUTERS/Christinne Muschi", "… in Los Angeles. Associated Press"
     r"|(?:REUTERS|Reuters|AFP|AP|EPA|Getty Images)\s{0,2}/\s{0,2}[A-Z][\w.'’ -]{1,40}$"
     r"|[.!?]\s{1,3}(?:Associated Press|AP Photo|Reuters|REUTERS|Getty Images|AFP|EPA"
@@ -305,10 +318,14 @@ CREDIT_END_RE = re.compile(
     r"|\|\s{0,2}(?:Getty Images|AP(?: Photo)?|Reuters|AFP|EPA|Bloomberg|Shutterstock|POLITICO)"
     r"\b[^|\n]{0,40}$"
     # "… Photograph: Kent Nishimura/LA Times via Getty Images", "… /Getty Images"
-    r"|(?:/|\bvia)\s{0,2}Getty Images\W{0,2}$|\bPhotograph: [^\n]{1,60}$"
+    r"|(?:/|\bvia)\s{0,2}Getty Images(?:,\s{0,2}FILE)?\W{0,2}$|\bPhotograph: [^\n]{1,60}$"
     # charts: "Manufacturing Would Be Hit Hardest … Source: Chad Brown, Peterson Institute"
     r"|\bSource: [A-Z][\w.&'’/-]{0,30}(?:[ ,;/]{1,3}(?:[A-Z0-9][\w.&'’/-]{0,30}|of|and|the|for"
     r"|via|by|on|in|at|de|&)){0,12}\W{0,2}$"
+    # "… Nov. 10. Chuck Kennedy / The White House", "… Michael Albans/Associated Press/File 2012"
+    r"|[.!?]\s{1,3}[A-Z][\w.'’-]{0,30}(?:\s{1,3}[A-Z][\w.'’-]{0,30}){1,3}\s{0,2}/\s{0,2}(?:The\s{1,2})?"
+    r"[A-Z][\w.&'’-]{0,30}(?:\s{1,2}[A-Z][\w.&'’-]{0,30}){0,3}"
+    r"(?:\s{0,2}/\s{0,2}(?:File|FILE)(?:\s{1,2}\d{4})?)?\W{0,2}$"
     # WSJ: "… a look at next week's financial news. Photo: Getty Images."
     r"|[.!?]\s{1,3}(?:Photo|Image|Credit)s?:\s{0,2}[A-Z][^\n.]{1,40}\.?$"
 )
@@ -321,8 +338,45 @@ PHOTO_BY_TAIL_RE = re.compile(
 #: Politico glues its section kicker after the credit: ``… is up. | REUTERS ACA headaches: …``.
 CREDIT_MID_RE = re.compile(
     r"[.!?”\"]\s{1,3}\|\s{0,2}(?:AP Photos?|Getty Images|Getty|REUTERS|Reuters|AFP|EPA|Bloomberg"
-    r"|POLITICO|Shutterstock)\b"
+    r"|POLITICO|Shutterstock"
+    # "… data from ActBlue. | Alex Wong/Getty Images Elections Democrats find …"
+    r"|[A-Z][\w.'’-]{0,30}(?:\s{1,3}[A-Z][\w.'’-]{0,30}){0,3}\s{0,2}/\s{0,2}"
+    r"(?:Getty Images|AP|AFP|Reuters|REUTERS|EPA|Bloomberg|Pool))\b"
 )
+#: An artwork credit: ``Caesar crossing the Rubicon by Adolphe Yvon (1875)``; a map's scale
+#: bar (``… Erbil Aleppo 50 miles 50 km``).
+ARTWORK_CREDIT_RE = re.compile(
+    r"^[A-Z][^.!?\n]{0,100}\bby [A-Z][\w.'’-]{0,30}(?: [A-Z][\w.'’-]{0,30}){0,3},? \(\d{4}\)$"
+)
+MAP_SCALE_RE = re.compile(r"\b\d{1,4} (?:miles|mi) \d{1,4} (?:km|kilometers)\b")
+#: A pull quote in CMS markup: ``[sharequote align="center"]Kids are …[/sharequote]``.
+SHORTCODE_PAIR_RE = re.compile(r"^\[(\w{2,20})\b[^\]\n]{0,100}\][^\n]{0,600}\[/\1\]$")
+#: What a reader clicks or taps on a page: ``Click play to watch …``, ``Click here``.
+CLICK_RE = re.compile(
+    r"^(?:click|tap)\s{1,3}(?:here|play|to|for|on|below|above|the|through|image|photo|link)\b",
+    re.I,
+)
+#: A hat tip or source credit alone on a line: ``(h/t Right Wing Watch)``, ``H/T: Mediaite``.
+HAT_TIP_RE = re.compile(
+    r"^[(\[]?\s{0,2}(?:h/t|hat tip|hattip)\b:?\s{0,2}[^()\n]{1,60}[)\]]?\.?$", re.I
+)
+#: Page navigation: ``Take me back to the top of his post.``, ``Back to top``.
+NAV_RE = re.compile(
+    r"^(?:(?:take me )?back to (?:the )?top\b|return to (?:the )?top\b|jump to\b)", re.I
+)
+#: A sign-off: ``Damian Grammaticas, BBC News, Beijing`` (name, newsroom, city).
+SIGNOFF_RE = re.compile(
+    r"^[A-Z][\w.'’-]{0,30}(?:\s{1,3}[A-Z][\w.'’-]{0,30}){1,3},\s{1,3}"
+    r"(?P<org>[A-Z][\w.&'’-]{0,30}(?:\s{1,3}[A-Z][\w.&'’-]{0,30}){0,3}),\s{1,3}"
+    r"[A-Z][\w.'’-]{0,30}(?:\s{1,3}[A-Z][\w.'’-]{0,30}){0,2}$"
+)
+NEWSROOM_RE = re.compile(r"\b(?:News|Correspondent|Editor|Reporter|Bureau|Radio|TV|Television)\b")
+#: A capitals kicker over another story's headline: ``PHILLY HQ: Joe Biden chooses …``,
+#: ``IN THE NEWS: ‘[WATCH] Trump Slams …’`` (the outlet's own notes are excluded).
+CAPS_KICKER_RE = re.compile(
+    r"(?!UPDATE|CORRECTION|CLARIFICATION|EDITOR|NOTE|Q\b|A\b)[A-Z][A-Z0-9 '’&.-]{1,30}:\s{1,3}[A-Z‘“\"'\[]"
+)
+
 #: A related link in parentheses on its own line: ``( PODCAST: Questioning … when?)``.
 PAREN_LINK_RE = re.compile(r"^\(\s{0,2}[A-Z][\w'’ ]{1,30}:\s{1,3}[^()]{3,150}[^.]\)$")
 #: A credit opening a caption: ``Anthony Wallace / AFP / Getty Images People in Hong Kong …``.
@@ -371,7 +425,7 @@ LEGAL_KEYS = (
     "©", "(c)", "copyright", "rights reserved", "reprint", "may not be", "redistributed",
     "terms of", "privacy", "expressed", " own", "this article", "this story", "this post",
     "appeared", "published", "transcript", "contributed", "wire service", "contributing:",
-    "necessarily",
+    "necessarily", "licensed",
     "content", "without charge", "assistance",
 )  # fmt: skip
 CTA_ANY_KEYS = (
@@ -381,7 +435,8 @@ CTA_ANY_KEYS = (
     "in the know", "interest", "inbox", "for more", "visit", "see all editions", "tip",
     "send letters", "send ", "javascript", " here", "read on", "read at", "you can", "information about",
     "thank", "chip in", "supported", "latest issue", "journalism", "be the first", "newsletter",
-    "help us", "become a", "copy this code",
+    "help us", "become a", "copy this code", "conversation", "want to hear", "refresh",
+    "enjoyed this", "liked this", "like this",
 )  # fmt: skip
 CAPTION_MARK_KEYS = (
     "caption", "enlarge this", "image", "photo", "media playback", "slide", "watch", "more videos",
@@ -405,7 +460,8 @@ LEAD_MARKER_RE = re.compile(r"#[a-z_]{2,30}#")  # used with .match(text, pos): n
 BARE_LABEL_RE = re.compile(
     r"^(?:related (?:articles|stories|coverage|content|links|reading)|more on this\W{0,4}"
     r"|more (?:stories|coverage|news)|read more|see also|recommended|you (?:may|might) also like"
-    r"|further reading|more from [\w ]{1,25}|editor'?s note|filed under|tags|topics)\W{0,4}$"
+    r"|further reading|more from [\w ]{1,25}|editor'?s note|filed under|tags|topics"
+    r"|for more information)\W{0,4}$"
     r"|^more on [\w ]{1,40}$",
     re.I,
 )

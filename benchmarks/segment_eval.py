@@ -23,6 +23,12 @@ the repository root) and prints:
    fraction of ``yes`` spans lying inside one quote segment) and ``quote: no`` (spans that
    wrongly lie inside a quote segment), for ``min_quote_words`` 1 to 4.
 
+With ``--gold FILE`` (one or more) it only scores the hand annotations stored in
+``benchmarks/segment_gold_seed<seed>.json`` (article ids, and for each the lines a reader
+marked as page debris, neutral furniture and embedded posts, by line index and first 60
+characters) against the current segmenter and prints precision and recall per stratum, plus
+every miss, without segmenting the whole corpus (a few seconds).
+
 Everything is deterministic for a given seed.
 """
 
@@ -235,6 +241,106 @@ def basil(args) -> None:
         )
 
 
+def _line_spans(seg: Segmenter, text: str) -> list[tuple[int, int]]:
+    return [(p.start, p.end) for p in seg._split(text, None)]
+
+
+def score_gold(paths: list[str], verbose: bool = True) -> dict[str, Counter]:
+    """Score the segmenter against hand annotations (see module docstring).
+
+    Debris is scored per line: a line counts as page voice when at least half of its
+    characters lie in boilerplate/caption/media_link segments. A debris line in page voice is
+    a TP, otherwise a FN; any other page-voice line that is neither neutral nor part of a
+    post is a FP. A post is a TP only when exactly one ``embedded_post`` segment overlaps its
+    lines and covers all of them; an ``embedded_post`` segment is correct when every line it
+    touches belongs to one annotated post.
+    """
+    seg = Segmenter(detect_language=False)
+    docs = [json.loads(Path(p).read_text("utf-8")) for p in paths]
+    want = {a["id"] for d in docs for a in d["articles"]}
+    arts: dict[str, Article] = {}
+    for art in iter_allsides(mirror() / "allsides" / "articles.jsonl.gz"):
+        if art.id in want:
+            arts[art.id] = art
+            if len(arts) == len(want):
+                break
+    totals: dict[str, Counter] = {}
+    for doc in docs:
+        per: dict[str, Counter] = {}
+        for a in doc["articles"]:
+            art = arts[a["id"]]
+            spans = _line_spans(seg, art.text)
+            for i, prefix in (*a["debris"], *a["neutral"], *(x for p in a["posts"] for x in p)):
+                got = art.text[spans[i][0] : spans[i][1]][: len(prefix)]
+                if got != prefix:
+                    raise ValueError(f"{a['id']} line {i}: {got!r} != {prefix!r}")
+            segs = seg.segment(art)
+            body = [s for s in segs if s.field == "text"]
+            page = [0] * len(spans)
+            post_segs: list[tuple[int, int]] = []
+            for s in body:
+                if s.kind == "embedded_post":
+                    post_segs.append((s.start, s.end))
+                if s.voice != "page":
+                    continue
+                for li, (ls, le) in enumerate(spans):
+                    if s.start < le and ls < s.end:
+                        page[li] += min(le, s.end) - max(ls, s.start)
+            is_page = [2 * page[li] >= le - ls for li, (ls, le) in enumerate(spans)]
+            debris = {i for i, _ in a["debris"]}
+            neutral = {i for i, _ in a["neutral"]}
+            post_of = {i: k for k, p in enumerate(a["posts"]) for i, _ in p}
+            c = per.setdefault(a["stratum"], Counter())
+            misses = []
+            for li in range(len(spans)):
+                text = art.text[spans[li][0] : spans[li][1]]
+                if li in debris:
+                    c["debris_tp" if is_page[li] else "debris_fn"] += 1
+                    if not is_page[li]:
+                        misses.append(f"debris FN [{li}] {text[:110]!r}")
+                elif is_page[li] and li not in neutral and li not in post_of:
+                    c["debris_fp"] += 1
+                    misses.append(f"debris FP [{li}] {text[:110]!r}")
+            for p in a["posts"]:
+                idx = [i for i, _ in p]
+                s0, e0 = spans[min(idx)][0], spans[max(idx)][1]
+                hit = [(s, e) for s, e in post_segs if s < e0 and s0 < e]
+                ok = len(hit) == 1 and hit[0][0] <= s0 and hit[0][1] >= e0
+                c["post_tp" if ok else "post_fn"] += 1
+                if not ok:
+                    misses.append(f"post FN {idx} ({len(hit)} segs) {art.text[s0:e0][:110]!r}")
+            for s, e in post_segs:
+                touched = {li for li, (ls, le) in enumerate(spans) if s < le and ls < e}
+                owners = {post_of.get(li) for li in touched}
+                good = len(owners) == 1 and None not in owners
+                c["seg_ok" if good else "seg_bad"] += 1
+                if not good:
+                    misses.append(f"post FP {sorted(touched)} {art.text[s:e][:110]!r}")
+            if verbose and misses:
+                print(f"  {a['stratum']:6s} {a['id']} {a['outlet'][:30]}")
+                for m in misses:
+                    print(f"      {m}")
+        total = Counter()
+        for c in per.values():
+            total.update(c)
+        per["all"] = total
+        print(f"\n== gold seed {doc['seed']} ({len(doc['articles'])} articles) ==")
+        print("stratum   posts P          posts R          debris P         debris R")
+        for name, c in per.items():
+            print(
+                f"  {name:7s} {_ratio(c['seg_ok'], c['seg_ok'] + c['seg_bad'])}"
+                f" {_ratio(c['post_tp'], c['post_tp'] + c['post_fn'])}"
+                f" {_ratio(c['debris_tp'], c['debris_tp'] + c['debris_fp'])}"
+                f" {_ratio(c['debris_tp'], c['debris_tp'] + c['debris_fn'])}"
+            )
+        totals[str(doc["seed"])] = total
+    return totals
+
+
+def _ratio(a: int, b: int) -> str:
+    return f"{a:3d}/{b:3d} = {a / b:.2f}" if b else f"{a:3d}/{b:3d} =  -  "
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seed", type=int, default=20261130)
@@ -244,7 +350,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", default="outputs/segment_eval")
     ap.add_argument("--skip-allsides", action="store_true")
     ap.add_argument("--skip-basil", action="store_true")
+    ap.add_argument("--gold", nargs="+", help="score these annotation files and stop")
+    ap.add_argument("--quiet", action="store_true", help="with --gold: totals only")
     args = ap.parse_args(argv)
+    if args.gold:
+        score_gold(args.gold, verbose=not args.quiet)
+        return
     seg = Segmenter()
     worked_example(seg)
     if not args.skip_allsides:

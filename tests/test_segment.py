@@ -866,3 +866,144 @@ def test_any_string_gives_valid_segments(text, title):
     check_invariants(a, out)
     if "<" not in text:
         assert uncovered(text, out) == ""
+
+
+# --------------------------------------------------------------------------------------
+# Issue 3, second round: general debris signals (benchmarks/segment_eval.md, section 3)
+# --------------------------------------------------------------------------------------
+
+
+def page_lines(text: str, title: str = "", outlet: str = "Test") -> dict[str, str]:
+    """Each line of ``text`` mapped to the voice of the segment that starts it."""
+    article = Article(id="a1", outlet=outlet, title=title, text=text)
+    out = {}
+    for s in Segmenter(detect_language=False).segment(article):
+        if s.field == "text":
+            line = text[s.start :].split("\n", 1)[0]
+            out.setdefault(line, s.voice)
+    return out
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Analysis by the BBC's Laura Bicker in Seoul",
+        "Carlos Ballesteros and Manny Ramos are corps members of Report for America, a "
+        "not-for-profit journalism program that aims to bolster coverage.",
+        '[sharequote align="center"]Kids are sitting ducks for hackers[/sharequote]',
+        "Click play to watch Trump's address.",
+        "Take me back to the top of his post.",
+        "For More Information",
+        "Cold Funk by Kevin MacLeod is licensed under a Creative Commons Attribution license",
+        "Does the travel ban affect you? We want to hear your stories. Tag #CNNiReport on "
+        "social or use WhatsApp to share stories.",
+        "SHARE YOUR THOUGHTS What are the implications of moving troops? Join the conversation "
+        "below.",
+        "Caesar crossing the Rubicon by Adolphe Yvon (1875)",
+        "First Lady Michelle Obama meets with Melania Trump for tea in the Yellow Oval Room, "
+        "Nov. 10. Chuck Kennedy / The White House",
+        "US Senator Jon Tester came to Boston for a fund-raiser in 2010. Michael Albans/"
+        "Associated Press/File 2012",
+        "Areas of control, Oct. 21 Syrian government Turkish army Kurdish forces Mosul Raqqa "
+        "Erbil Aleppo 50 miles 50 km",
+    ],
+)
+def test_second_round_debris_shapes(line):
+    assert page_lines(f"{PROSE}\n\n{line}\n\n{PROSE}")[line] == "page", line
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Tap into crisis hotlines",  # a subhead, not a page control
+        "TODD: Right. I mean, that's --",  # a transcript, not a kicker over a headline
+        "EU: 'Moral and humanitarian obligation to act'",
+        "Likely D (37): Maine (1 EV), Minnesota, New Jersey, New Mexico, Oregon",
+        "'If You Don't Vote, You Have No Right To Complain'",
+        "Andrew C. McCarthy, National Review",  # the source of a quoted excerpt
+        "Click and Clack were the hosts of a radio show for decades.",
+    ],
+)
+def test_second_round_shapes_that_stay_outlet(line):
+    assert page_lines(f"{PROSE}\n\n{line}\n\n{PROSE}")[line] == "outlet", line
+
+
+def test_sign_off_and_outlet_name_lines_use_the_outlet():
+    text = f"{PROSE}\n\nDamian Grammaticas, BBC News, Beijing\n\n{PROSE}\n\nCNN Map\n\n{PROSE}"
+    got = page_lines(text, outlet="CNN (Web News)")
+    assert got["Damian Grammaticas, BBC News, Beijing"] == "page"  # a newsroom in the middle
+    assert got["CNN Map"] == "page"
+    assert page_lines(f"{PROSE}\n\nCNN Map\n\n{PROSE}", outlet="Fox News")["CNN Map"] == "outlet"
+
+
+def test_other_stories_headlines_between_prose_paragraphs():
+    kicker = "PHILLY HQ: Joe Biden chooses Philadelphia as campaign headquarters"
+    titled = "Why Pacific Trade Deal Is a Big Deal With U.S. or Not: QuickTake"
+    long = f"{PROSE} {PROSE}"  # a headline sits between paragraphs of real length
+    got = page_lines(f"{long}\n\n{kicker}\n\n{long}\n\n{titled}\n\n{long}")
+    assert got[kicker] == "page" and got[titled] == "page"
+    # the article's own title repeated at the top stays the outlet's
+    own = "Why Pacific Trade Deal Is a Big Deal With U.S. or Not"
+    assert page_lines(f"{long}\n\n{own}\n\n{long}", title=own)[own] == "outlet"
+
+
+def test_first_line_caption_closed_by_the_title():
+    first = (
+        "Patty Murray said Tuesday that she's in 'very good conversations' with Paul Ryan. "
+        "Hope grows for budget deal"
+    )
+    title = "Hope grows for budget deal"
+    assert page_lines(f"{first}\n\n{PROSE}", title=title)[first] == "page"
+    # the title repeated as the first line, with a colon or an abbreviation in it
+    for own in ("Sequester Scorecard: A Month Later, Effects Still Up In Air", "U.S. Plans Cuts"):
+        assert page_lines(f"{own}\n\n{PROSE}", title=own)[own] == "outlet"
+
+
+def test_colon_inside_a_one_line_post_does_not_cut_it():
+    for line in (
+        "Today, you will read all sorts of stories about how #USAFreedomAct ends bulk "
+        "collection. It doesn’t: Facebook page. — Justin Amash (@justinamash) May 13, 2015",
+        'President Trump: "The Hong Kong thing is a very tough situation." '
+        "pic.twitter.com/QJrFWiUOLu — MSNBC (@MSNBC) August 13, 2019",
+        "THIS MORNING on @FaceTheNation - @RepAdamSchiff responds to @realdonaldtrump’s "
+        "tweets: “I think racism is good politics.” pic.twitter.com/Hyu9iMzCcU — Face The "
+        "Nation (@FaceTheNation) July 21, 2019",
+    ):
+        out = segs(f"{PROSE}\n\n{line}")
+        assert [s.kind for s in out] == ["body", "embedded_post"], line
+        assert out[1].text == line
+    # the outlet's own announcement glued in front is still cut off
+    glued = "Trump tweeted: AMERICA FIRST! — Donald J. Trump (@realDonaldTrump) January 13, 2018"
+    out = segs(f"{PROSE}\n\n{glued}")
+    assert out[-1].kind == "embedded_post" and out[-1].text.startswith("AMERICA FIRST!")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "(h/t Right Wing Watch)",
+        "This is a breaking news story, refresh the page for updates.",
+        "If you enjoyed this article, we have a proposition for you: join our club.",
+        "A woman looks at the exchange site on Oct. 1. (Photo: Karen Bleier, AFP/Getty Images) "
+        "Story Highlights Deadline for signing up is still March 1.",
+        "Democratic House candidates raised more than $35.8 million online in August. | Alex "
+        "Wong/Getty Images Elections Democrats find their answer to the Koch brothers",
+        "The Universal City Overlook is closed during the pandemic, April 8, 2020 in Los "
+        "Angeles. Rich Fury/Getty Images, FILE",
+        "A streetcar conductor wears a mask in New Orleans, March 19, 2020. Gerald Herbert/AP, FILE",
+    ],
+)
+def test_third_round_debris_shapes(line):
+    assert page_lines(f"{PROSE}\n\n{line}\n\n{PROSE}")[line] == "page", line
+
+
+def test_the_outlet_describing_itself_at_the_end():
+    blurb = (
+        "The Daily Wire, headed by bestselling author Ben Shapiro, is a leading provider of "
+        "conservative news, cutting through the noise of the day."
+    )
+    assert page_lines(f"{PROSE}\n\n{blurb}", outlet="The Daily Wire")[blurb] == "page"
+    # another outlet named at the end of the story, and the same line mid-text, stay prose
+    assert page_lines(f"{PROSE}\n\n{blurb}", outlet="Fox News")[blurb] == "outlet"
+    mid = f"{blurb}\n\n" + "\n\n".join([PROSE] * 4)
+    assert page_lines(mid, outlet="The Daily Wire")[blurb] == "outlet"
