@@ -180,9 +180,79 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
 def cmd_run(argv: Sequence[str]) -> int:
     from analysis import run
 
+    # Hydra reports a bad override in several lines (or a traceback, for a value of the
+    # wrong type found later); plain runs are checked first so the user gets one line.
+    # Hydra's own flags (-m, --help, --cfg) and hydra.* overrides go straight to Hydra.
+    if not any(a.startswith("-") or a.lstrip("+~").startswith("hydra") for a in argv):
+        check_run_overrides(argv)
     sys.argv = ["framelens run", *argv]
     run.main()
     return 0
+
+
+#: Settings that must be whole numbers (None allowed where the config allows it).
+_INT_SETTINGS = {
+    "chunk_size": (1, False),
+    "seed": (None, False),
+    "executor.n_jobs": (1, True),
+    "executor.n_workers": (1, True),
+    "corpus.limit": (0, True),
+}
+
+
+def check_run_overrides(overrides: Sequence[str]):
+    """Compose the run's config; raise :class:`ConfigError` (one line) if it cannot be."""
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    from analysis.errors import ConfigError
+    from analysis.run import compose_config
+
+    try:
+        cfg = compose_config(list(overrides))
+    except (HydraException, OmegaConfBaseException) as exc:
+        raise ConfigError(f"bad override: {_hydra_message(exc)}") from exc
+    for key, (low, optional) in _INT_SETTINGS.items():
+        try:
+            value = _select(cfg, key)
+        except OmegaConfBaseException as exc:
+            raise ConfigError(f"bad value for {key}: {_hydra_message(exc)}") from exc
+        if value is None and optional:
+            continue
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        if not ok or (low is not None and value < low):
+            need = "a whole number" + (f" >= {low}" if low is not None else "")
+            raise ConfigError(f"{key}={value!r} is not valid: {key} must be {need}")
+    return cfg
+
+
+def _select(cfg, key: str):
+    from omegaconf import OmegaConf
+
+    return OmegaConf.select(cfg, key, default=None)
+
+
+def _hydra_message(exc: BaseException) -> str:
+    """Hydra's multi-line message (and its cause) as one line."""
+    noise = ("full_key:", "object_type=", "reference_type=", "provider=", "See https://")
+    lines, options = [], []
+    text = str(exc)
+    if exc.__cause__ is not None and str(exc.__cause__) not in text:
+        text += "\n(" + str(exc.__cause__).splitlines()[0] + ")"
+    in_options = False
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith(noise) or line.startswith("Config search path"):
+            in_options = False if line.startswith("Config search path") else in_options
+            continue
+        if line.startswith("Available options"):
+            in_options = True
+            continue
+        (options if in_options else lines).append(line)
+    msg = " ".join(lines).removeprefix("In 'config': ")
+    if getattr(exc, "override", None):
+        msg = f"{exc.override!r}: {msg}"
+    return msg + (f" (available: {', '.join(options)})" if options else "")
 
 
 # --------------------------------------------------------------------------- main

@@ -624,7 +624,7 @@ def write_report(
         )
     lines += ["", "## Figures", ""]
     captions = {
-        "outlet_counts": "Articles per outlet (largest outlets), coloured by the outlet's AllSides lean. Data: `figures/outlet_counts.csv`.",
+        "outlet_counts": "Articles per outlet (largest outlets), coloured by the outlet's political lean as the corpus gives it (AllSides ratings; grey: the corpus gives none). Data: `figures/outlet_counts.csv`.",
         "voice_shares": "Mean share of each article's characters spoken by the outlet, by quoted people, by embedded social posts, and page debris, per outlet. Data: `figures/voice_shares.csv`.",
     }
     for name, caption in captions.items():

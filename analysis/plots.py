@@ -133,7 +133,7 @@ def plot_outlet_counts(counts: pd.DataFrame, ax: plt.Axes | None = None) -> plt.
         if lean in set(data["lean"])
     ]
     if handles:
-        ax.legend(handles=handles, title="AllSides lean", frameon=False, loc="lower right")
+        ax.legend(handles=handles, title="lean (AllSides)", frameon=False, loc="lower right")
     return ax
 
 

@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from analysis.corpora import FramelensError, TableSpec, infer_format, read_raw
+from analysis.io import atomic_write, write_csv
 from analysis.pipeline import MEASURED_VOICES, Stages, aggregate_article_voice, score_segments
-from analysis.plots import atomic_write
 
 
 def read_rows(
@@ -112,7 +112,7 @@ def write_table(table: pd.DataFrame, path: str | os.PathLike) -> Path:
         atomic_write(path, lambda tmp: table.to_parquet(tmp, index=False))
     elif suffix in (".csv", ".tsv"):
         sep = "\t" if suffix == ".tsv" else ","
-        atomic_write(path, lambda tmp: table.to_csv(tmp, index=False, sep=sep, float_format="%.6g"))
+        write_csv(table, path, sep=sep, float_format="%.6g")
     else:
         raise FramelensError(f"--output must end in .csv, .tsv or .parquet, not {path.name}")
     return path

@@ -45,3 +45,31 @@ def mirror() -> Path:
 def with_mirror(mirror, monkeypatch) -> Path:
     monkeypatch.setenv("FRAMELENS_MIRROR", str(mirror))
     return mirror
+
+
+# --------------------------------------------------------------------------- bad-input counts
+
+#: Generated bad inputs tried per component (tests/test_bad_input.py): examples, records
+#: read / loaded / quarantined / filtered, rows scored or given a reason.
+BAD_INPUT_COUNTS: dict[str, dict[str, int]] = {}
+
+
+@pytest.fixture(scope="session")
+def bad_input_counts() -> dict[str, dict[str, int]]:
+    return BAD_INPUT_COUNTS
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Print the bad-input counts and keep them in git-ignored outputs/bad_input_counts.json."""
+    if not BAD_INPUT_COUNTS:
+        return
+    import json
+
+    terminalreporter.section("generated bad inputs per component")
+    for name, counts in sorted(BAD_INPUT_COUNTS.items()):
+        terminalreporter.write_line(
+            f"{name:<28} " + ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items()))
+        )
+    out = ROOT / "outputs" / "bad_input_counts.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(BAD_INPUT_COUNTS, indent=2, sort_keys=True) + "\n")

@@ -1,0 +1,553 @@
+"""Reliability (issues #7 and #8): killed runs resume, full disks and read-only folders never
+leave half-written outputs, the feature cache is reused, and every user error is one line.
+
+The kill-and-resume test runs the real command line in a subprocess, kills it with SIGKILL
+once a chunk is done, runs the same command again and compares the outputs with an
+uninterrupted run, byte for byte.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from analysis import cli
+from analysis.cache import FeatureCache
+from analysis.errors import FramelensError
+from analysis.io import OutputError, atomic_write, remove_partial_files, write_text
+from analysis.pipeline import TABLES, _code_fingerprint, _is_done, read_parts, run_pipeline
+from analysis.run import compose_config
+
+ROOT = Path(__file__).resolve().parent.parent
+LIGHT = "features=[irony_cues,issue_frames]"
+
+
+def _partials(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob(".*.part") if p.is_file())
+
+
+def _env(**more: str) -> dict[str, str]:
+    env = {**os.environ, "MPLBACKEND": "Agg", **more}
+    env.pop("FRAMELENS_DEBUG", None)
+    return env
+
+
+def _cli(*args: str, env: dict | None = None, code: str | None = None, timeout: float = 300):
+    """Run ``framelens ARGS`` in a subprocess (``code`` runs first: fault injection)."""
+    prog = "import sys\n" + (code or "") + "\nfrom analysis.cli import main\nsys.exit(main())\n"
+    return subprocess.run(
+        [sys.executable, "-c", prog, *args],
+        capture_output=True,
+        text=True,
+        env=env or _env(),
+        cwd=ROOT,
+        timeout=timeout,
+    )
+
+
+def _one_error_line(proc: subprocess.CompletedProcess) -> str:
+    """The run failed with exactly one ``framelens: error:`` line and no traceback."""
+    assert proc.returncode != 0, proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr
+    errors = [x for x in proc.stderr.splitlines() if x.startswith("framelens: error:")]
+    assert len(errors) == 1, proc.stderr
+    assert proc.stderr.rstrip("\n").splitlines()[-1] == errors[0], proc.stderr
+    return errors[0]
+
+
+# --------------------------------------------------------------------------- kill and resume
+
+RESUME_OVERRIDES = [
+    "corpus=sample",
+    "chunk_size=2",  # 21 chunks: a kill lands between two of them
+    LIGHT,
+    "plot.formats=[png]",
+    "cache.enabled=false",  # chunks are really recomputed; the cache has its own test
+    "~compare",
+]
+
+
+def _normalized(path: Path) -> bytes:
+    """A file's bytes; config.yaml and report.md without the lines naming folder/executor."""
+    if path.name == "config.yaml":
+        cfg = yaml.safe_load(path.read_text())
+        for key in ("output_dir", "work_dir", "executor"):
+            cfg.pop(key, None)
+        return json.dumps(cfg, sort_keys=True).encode()
+    if path.name == "report.md":
+        lines = path.read_text().splitlines()
+        return "\n".join(x for x in lines if not x.startswith("framelens run ")).encode()
+    return path.read_bytes()
+
+
+def _outputs(out: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(out)): _normalized(p)
+        for p in sorted(out.rglob("*"))
+        if p.is_file() and "work" not in p.relative_to(out).parts
+    }
+
+
+#: Uninterrupted reference runs, by code fingerprint.
+_REFERENCES: dict[str, Path] = {}
+
+
+def _uninterrupted(tmp_path_factory, fingerprint: str) -> Path:
+    """The reference: the same configuration run once, without interruption.
+
+    A subprocess too, so it runs the code on disk, as the killed and resumed runs do (this
+    process imported the package when the session started).
+    """
+    if fingerprint not in _REFERENCES:
+        out = tmp_path_factory.mktemp("uninterrupted")
+        proc = _cli("run", *RESUME_OVERRIDES, f"output_dir={out}")
+        assert proc.returncode == 0, proc.stderr
+        _REFERENCES[fingerprint] = out
+    return _REFERENCES[fingerprint]
+
+
+def _markers(work: Path) -> dict[str, int]:
+    return {p.name: p.stat().st_mtime_ns for p in (work / "done").glob("part-*.json")}
+
+
+@pytest.mark.parametrize(
+    "executor",
+    ["serial", pytest.param("local", marks=pytest.mark.slow)],
+)
+def test_sigkill_mid_run_then_resume_gives_identical_outputs(tmp_path_factory, executor):
+    # Edited package code rightly invalidates finished chunks (the stage hash covers it), so
+    # an attempt during which analysis/ changed (a shared working tree) is repeated.
+    for _attempt in range(3):
+        before = _code_fingerprint()
+        reference = _uninterrupted(tmp_path_factory, before)
+        result = _kill_and_resume(tmp_path_factory.mktemp("killed"), executor)
+        if _code_fingerprint() == before:
+            break
+    else:
+        pytest.skip("analysis/ kept changing while the test ran (concurrent edits)")
+    out, done, stderr = result
+    work = out / "work"
+    # (i) finished chunks were not recomputed: counted as resumed, markers and parts untouched
+    found = re.search(r"resumed: (\d+) of (\d+) chunks were already done", stderr)
+    assert found, stderr
+    assert (int(found[1]), int(found[2])) == (len(done), 21)
+    after = _markers(work)
+    assert len(after) == 21
+    assert all(after[name] == t for name, (t, _) in done.items())
+    for _, parts in done.values():
+        assert parts and all(p.stat().st_mtime_ns == t for p, t in parts.items())
+    # a temporary file the kill left behind is cleared, never read as a part
+    assert _partials(out) == []
+    # (ii) every output equals the uninterrupted run's, byte for byte
+    assert _outputs(out) == _outputs(reference)
+    for table in ("articles", "segments", "features", "article_voice"):
+        pd.testing.assert_frame_equal(
+            read_parts(work, table), read_parts(reference / "work", table)
+        )
+
+
+def _kill_and_resume(tmp: Path, executor: str):
+    """Run, SIGKILL once a chunk is done, run again; ``(out, done-at-kill, stderr)``."""
+    out = tmp / "out"
+    args = ["run", *RESUME_OVERRIDES, f"executor={executor}", f"output_dir={out}"]
+    if executor == "local":
+        args.append("executor.n_jobs=2")
+    prog = "import sys\nfrom analysis.cli import main\nsys.exit(main())\n"
+    # its own process group: SIGKILL reaches the driver and any worker processes at once
+    proc = subprocess.Popen(
+        [sys.executable, "-c", prog, *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=_env(),
+        cwd=ROOT,
+        start_new_session=True,
+    )
+    work = out / "work"
+    deadline = time.monotonic() + 240
+    try:
+        while not _markers(work):
+            if proc.poll() is not None:
+                pytest.fail("run ended before a chunk was done: " + proc.stderr.read().decode())
+            if time.monotonic() > deadline:
+                pytest.fail("no chunk was done within 240 s")
+            time.sleep(0.01)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=60)
+        proc.stderr.close()
+    assert proc.returncode == -signal.SIGKILL
+    markers = _markers(work)
+    assert 0 < len(markers) < 21, "the kill must land mid-run"
+    assert not (out / "summary.json").exists()
+    done = {
+        name: (t, {p: p.stat().st_mtime_ns for p in work.glob(f"*/{name[:-5]}.parquet")})
+        for name, t in markers.items()
+    }
+    again = subprocess.run(
+        [sys.executable, "-c", prog, *args],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert again.returncode == 0, again.stderr
+    return out, done, again.stderr
+
+
+# --------------------------------------------------------------------------- feature cache
+
+
+def _count_transforms(monkeypatch) -> list[int]:
+    """Count the texts the LIGHT extractors really compute (not read from the cache)."""
+    from analysis.features.framing import FrameShare
+    from analysis.features.irony import IronyCues
+
+    calls: list[int] = []
+    for cls in (IronyCues, FrameShare):
+        original = cls.transform
+
+        def counted(self, X, _original=original):
+            calls.append(len(X))
+            return _original(self, X)
+
+        monkeypatch.setattr(cls, "transform", counted)
+    return calls
+
+
+def test_rerun_and_second_experiment_read_features_from_the_cache(tmp_path, monkeypatch):
+    calls = _count_transforms(monkeypatch)
+    cache = f"cache.dir={tmp_path / 'cache'}"
+    base = ["corpus=sample", LIGHT, "plot.formats=[png]", "~compare", "cache.enabled=true", cache]
+    first = run_pipeline(compose_config([*base, "chunk_size=20"]), out_dir=tmp_path / "a")
+    computed = sum(calls)
+    assert computed > 0
+    calls.clear()
+    # a rerun in a fresh folder, and a "second experiment" whose chunks differ: no recompute
+    second = run_pipeline(compose_config([*base, "chunk_size=20"]), out_dir=tmp_path / "b")
+    third = run_pipeline(compose_config([*base, "chunk_size=7"]), out_dir=tmp_path / "c")
+    assert sum(calls) == 0
+    for other in (second, third):
+        pd.testing.assert_frame_equal(
+            read_parts(first.work_dir, "features"), read_parts(other.work_dir, "features")
+        )
+
+
+def test_cache_counts_hits_and_keeps_versions_apart(tmp_path):
+    from analysis.features.framing import FrameShare
+
+    est = FrameShare(lexicon="issue_frames", prefix="issue").fit([""])
+    cache = FeatureCache(tmp_path)
+    texts = ["Taxpayers foot the bill.", "Chaos at the airport.", "Taxpayers foot the bill."]
+    first = cache.transform("issue_frames", est, texts)
+    assert (cache.hits, cache.misses) == (0, 2)  # the repeated text is computed once
+    again = cache.transform("issue_frames", est, texts)
+    assert (cache.hits, cache.misses) == (3, 2)
+    assert (first == again).all()
+    est.feature_version = "2"  # a new extractor version never reads the old values
+    cache.transform("issue_frames", est, texts[:1])
+    assert cache.misses == 3
+    cache.close()
+
+
+# --------------------------------------------------------------------------- atomic writes
+
+
+def _disk_full_after(n_bytes: int):
+    """A writer that writes ``n_bytes`` of the content, then fails as a full disk does."""
+
+    def write(tmp):
+        with open(tmp, "w") as fh:
+            fh.write("id,outlet,text\n" * 100)
+            fh.flush()
+            fh.truncate(n_bytes)
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    return write
+
+
+def test_disk_full_leaves_no_target_and_no_temporary_file(tmp_path):
+    target = tmp_path / "t" / "table.csv"
+    with pytest.raises(OutputError) as info:
+        atomic_write(target, _disk_full_after(40))
+    assert info.value.errno == errno.ENOSPC and isinstance(info.value, OSError)
+    assert "No space left on device" in str(info.value) and str(target) in str(info.value)
+    assert "\n" not in str(info.value)
+    assert not target.exists()
+    assert list(target.parent.iterdir()) == []
+
+
+def test_disk_full_keeps_the_previous_content(tmp_path):
+    target = tmp_path / "summary.json"
+    write_text(target, '{"complete": true}\n')
+    with pytest.raises(OutputError):
+        atomic_write(target, _disk_full_after(7))
+    assert target.read_text() == '{"complete": true}\n'
+    assert [p.name for p in tmp_path.iterdir()] == ["summary.json"]
+
+
+def test_permission_denied_and_other_errors_clean_up(tmp_path, monkeypatch):
+    def denied(tmp):
+        raise PermissionError(errno.EACCES, "Permission denied", tmp)
+
+    with pytest.raises(OutputError, match="Permission denied"):
+        atomic_write(tmp_path / "x.png", denied)
+
+    def bug(tmp):
+        Path(tmp).write_text("half")
+        raise ValueError("not an OS error")
+
+    with pytest.raises(ValueError):  # programming errors are not disguised as disk errors
+        atomic_write(tmp_path / "y.csv", bug)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_outputs_get_normal_permissions(tmp_path):
+    path = write_text(tmp_path / "r.md", "x")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_leftover_temporary_files_are_removed(tmp_path):
+    (tmp_path / "figures").mkdir()
+    left = [tmp_path / ".summary.json.abc123.part", tmp_path / "figures" / ".x.png.q1w2.part"]
+    keep = [tmp_path / "notes.part", tmp_path / "summary.json"]
+    for p in [*left, *keep]:
+        p.write_text("")
+    assert remove_partial_files(tmp_path) == 2
+    assert all(not p.exists() for p in left) and all(p.exists() for p in keep)
+
+
+def test_every_output_writer_goes_through_atomic_write():
+    """No module writes an output file directly (the quarantine log and caches excepted)."""
+    direct = re.compile(r"\.to_(csv|parquet)\(|\.savefig\(|\.write_(text|bytes)\(")
+    allowed = {
+        "io.py",  # the writer itself
+        "corpora.py",  # fetch: temp + sha256 + rename; the .fetched stamp
+        "classifiers.py",  # its own temp + rename writer (_atomic_write, predict_file)
+        "embeddings.py",
+    }
+    offenders = []
+    for path in sorted((ROOT / "analysis").rglob("*.py")):
+        if path.name in allowed:
+            continue
+        for n, line in enumerate(path.read_text().splitlines(), 1):
+            if direct.search(line) and "tmp" not in line:
+                offenders.append(f"{path.relative_to(ROOT)}:{n}: {line.strip()}")
+    assert offenders == []
+
+
+# --------------------------------------------------------------------------- chunk parts
+
+
+def _failing_parquet(monkeypatch, table: str, chunk: int):
+    original = pd.DataFrame.to_parquet
+
+    def to_parquet(self, path, *args, **kwargs):
+        if f"{os.sep}{table}{os.sep}.part-{chunk:05d}.parquet." in str(path):
+            original(self, path, *args, **kwargs)
+            with open(path, "r+b") as fh:
+                fh.truncate(100)  # half of the file reached the disk
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return original(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", to_parquet)
+
+
+def _run(out: Path, *overrides: str):
+    cfg = compose_config(["corpus=sample", LIGHT, "plot.formats=[png]", "~compare", *overrides])
+    return run_pipeline(cfg, out_dir=out)
+
+
+def test_disk_full_on_a_part_writes_no_marker_and_resume_redoes_the_chunk(tmp_path, monkeypatch):
+    _failing_parquet(monkeypatch, "features", 2)
+    with pytest.raises(OutputError, match="part-00002.parquet.*No space left"):
+        _run(tmp_path, "chunk_size=10")
+    work = tmp_path / "work"
+    assert sorted(_markers(work)) == ["part-00000.json", "part-00001.json"]
+    assert not (work / "features" / "part-00002.parquet").exists()
+    assert (work / "segments" / "part-00002.parquet").exists()  # written before the failure
+    assert _partials(tmp_path) == []
+    assert not (tmp_path / "summary.json").exists()
+    monkeypatch.undo()
+    _run(tmp_path, "chunk_size=10")
+    assert len(_markers(work)) == 5
+    assert len(read_parts(work, "articles")) == 41
+    assert read_parts(work, "features")["article_id"].nunique() == 41
+
+
+def test_marker_is_written_after_every_part(tmp_path, monkeypatch):
+    order: list[str] = []
+    import analysis.pipeline as P
+
+    for name in ("atomic_write", "write_text"):
+        original = getattr(P, name)
+
+        def recording(path, *args, _original=original, **kw):
+            if Path(path).parent.name in (*TABLES, "done"):
+                order.append(Path(path).parent.name)
+            return _original(path, *args, **kw)
+
+        monkeypatch.setattr(P, name, recording)
+    _run(tmp_path, "chunk_size=20")
+    # per chunk: every table part, then the marker
+    assert len(order) == 3 * (len(TABLES) + 1)
+    per_chunk = [order[i : i + 7] for i in range(0, 21, 7)]
+    for names in per_chunk:
+        assert names[-1] == "done" and sorted(names[:-1]) == sorted(TABLES), order
+
+
+def test_a_lost_part_makes_its_chunk_redo(tmp_path):
+    first = _run(tmp_path, "chunk_size=20")
+    work = first.work_dir
+    key = json.loads((work / "done" / "part-00001.json").read_text())["key"]
+    assert _is_done(work, 1, key)
+    assert not _is_done(work, 1, "another-configuration")
+    (work / "article_voice" / "part-00001.parquet").unlink()
+    assert not _is_done(work, 1, key)
+    (work / "done" / "part-00000.json").write_text("{trunc")  # a damaged marker: redo
+    assert not _is_done(work, 0, key)
+    _run(tmp_path, "chunk_size=20")
+    assert len(read_parts(work, "article_voice")["article_id"].unique()) == 41
+
+
+# --------------------------------------------------------------------------- the command line
+
+FULL_DISK = textwrap.dedent(
+    """
+    import errno, os
+    import pandas as pd
+    _to_csv = pd.DataFrame.to_csv
+    def to_csv(self, path=None, *a, **k):
+        if path is not None and "corpus_counts.csv." in str(path):
+            with open(path, "w") as fh:
+                fh.write("outlet,le")
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return _to_csv(self, path, *a, **k)
+    pd.DataFrame.to_csv = to_csv
+    """
+)
+
+READ_ONLY = textwrap.dedent(
+    """
+    import errno, os, tempfile
+    _mkstemp = tempfile.mkstemp
+    def mkstemp(*a, dir=None, **k):
+        if dir is not None and "readonly" in str(dir):
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(dir))
+        return _mkstemp(*a, dir=dir, **k)
+    tempfile.mkstemp = mkstemp
+    """
+)
+
+
+def test_cli_disk_full_keeps_the_previous_outputs(tmp_path):
+    out = tmp_path / "out"
+    args = ["run", "corpus=sample", LIGHT, "plot.formats=[png]", "~compare", f"output_dir={out}"]
+    assert _cli(*args).returncode == 0
+    before = (out / "corpus_counts.csv").read_bytes()
+    proc = _cli(*args, code=FULL_DISK)
+    line = _one_error_line(proc)
+    assert "corpus_counts.csv" in line and "No space left on device" in line
+    assert proc.returncode == 2
+    assert (out / "corpus_counts.csv").read_bytes() == before
+    assert _partials(out) == []
+
+
+def test_cli_read_only_output_dir(tmp_path):
+    out = tmp_path / "readonly"
+    proc = _cli("run", "corpus=sample", LIGHT, f"output_dir={out}", code=READ_ONLY)
+    line = _one_error_line(proc)
+    assert "cannot write outputs to" in line and "Read-only file system" in line
+    assert "output_dir=PATH" in line
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_cli_read_only_output_dir_for_real(tmp_path):
+    out = tmp_path / "ro"
+    out.mkdir()
+    out.chmod(0o555)
+    try:
+        proc = _cli("run", "corpus=sample", LIGHT, f"output_dir={out}")
+    finally:
+        out.chmod(0o755)
+    assert "cannot write outputs to" in _one_error_line(proc)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        (["corpus=nosuch"], "Could not find 'corpus/nosuch' (available: allsides"),
+        (["corpus=sample", "nosuchkey=1"], "Could not override 'nosuchkey'"),
+        (["corpus=sample", "chunk_size=abc"], "chunk_size='abc' is not valid"),
+        (["corpus=sample", "chunk_size=0"], "chunk_size must be a whole number >= 1"),
+        (["corpus=sample", "executor=local", "executor.n_jobs=two"], "executor.n_jobs='two'"),
+        (["corpus=sample", "features=[vader,nosuch]"], "Could not load 'features/nosuch'"),
+        (["corpus.limit=[1"], "'corpus.limit=[1'"),
+    ],
+)
+def test_cli_bad_overrides_are_one_line(overrides, expected, capsys):
+    assert cli.main(["run", *overrides]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("framelens: error: ")
+    assert expected in err
+
+
+def _descriptor_copy(tmp_path: Path, name: str = "gvfc") -> Path:
+    corpora = tmp_path / "corpora"
+    (corpora / name).mkdir(parents=True)
+    shutil.copy(ROOT / "corpora" / name / "corpus.yaml", corpora / name / "corpus.yaml")
+    return corpora
+
+
+def test_cli_missing_corpus_data_and_missing_mirror(tmp_path):
+    env = _env(FRAMELENS_CORPORA=str(_descriptor_copy(tmp_path)))
+    env.pop("FRAMELENS_MIRROR", None)
+    proc = _cli("run", "corpus=gvfc", f"output_dir={tmp_path / 'o'}", env=env)
+    assert proc.returncode == 2
+    assert "is not fetched and no mirror is configured" in _one_error_line(proc)
+    proc = _cli(
+        "run", "corpus=gvfc", f"output_dir={tmp_path / 'o'}", env={**env, "FRAMELENS_MIRROR": "/x"}
+    )
+    assert proc.returncode == 2
+    assert "mirror directory /x does not exist" in _one_error_line(proc)
+
+
+def test_cli_checksum_mismatch_exits_3(tmp_path, capsys, monkeypatch):
+    corpora = _descriptor_copy(tmp_path)
+    desc = yaml.safe_load((corpora / "gvfc" / "corpus.yaml").read_text())
+    mirror = tmp_path / "mirror"
+    for rel in desc["files"]:
+        (mirror / "gvfc" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (mirror / "gvfc" / rel).write_text("id,text\n1,tampered\n")
+    env = _env(FRAMELENS_CORPORA=str(corpora), FRAMELENS_MIRROR=str(mirror))
+    proc = _cli("run", "corpus=gvfc", f"output_dir={tmp_path / 'o'}", env=env)
+    assert proc.returncode == 3
+    assert "checksum mismatch" in _one_error_line(proc)
+    assert not any((corpora / "gvfc").rglob("*.csv"))  # nothing unverified was kept
+    monkeypatch.setenv("FRAMELENS_CORPORA", str(corpora))
+    monkeypatch.setenv("FRAMELENS_MIRROR", str(mirror))
+    assert cli.main(["corpora", "fetch", "gvfc"]) == 3
+    assert cli.main(["corpora", "verify", "gvfc"]) == 3
+    lines = capsys.readouterr()
+    assert lines.err.count("\n") == 1 and "checksum mismatch" in lines.err
+    assert "FAILED" in lines.out and "checksum mismatch" in lines.out
+
+
+def test_framelens_errors_keep_their_exit_codes():
+    assert issubclass(OutputError, FramelensError) and OutputError.exit_code == 2
