@@ -464,6 +464,9 @@ def _read_csv(path: Path, spec: TableSpec, delimiter: str) -> Iterator[RawRecord
     name = path.name
     opts = spec.options
     quoting = csv.QUOTE_NONE if opts.get("quoting") == "none" else csv.QUOTE_MINIMAL
+    # the csv module stops at fields over 131,072 characters, losing every later row; long
+    # texts are max_chars' business (quarantined with a reason), not the reader's
+    csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
     try:
         with _open_binary(path) as raw:
             # surrogateescape keeps undecodable bytes so the row can be quarantined, not lost
@@ -472,7 +475,8 @@ def _read_csv(path: Path, spec: TableSpec, delimiter: str) -> Iterator[RawRecord
             header = next(reader, None)
             if header is None:
                 return
-            header = [h.lstrip("\ufeff") for h in header]
+            # column names are text too: undecodable bytes become U+FFFD, not a crash later
+            header = [_replace_undecodable(h).lstrip("\ufeff") for h in header]
             width = len(header)
             row_no = 0
             for row in reader:
@@ -502,6 +506,10 @@ def _read_csv(path: Path, spec: TableSpec, delimiter: str) -> Iterator[RawRecord
                 yield RawRecord(loc, rec)
     except (EOFError, gzip.BadGzipFile, zlib.error, csv.Error, OSError) as exc:
         yield RawRecord(f"{name}", None, f"truncated or corrupt file: {exc}")
+
+
+def _replace_undecodable(value: str) -> str:
+    return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _has_surrogates(value: str) -> bool:
@@ -906,8 +914,8 @@ def _clean_record(rec: dict[str, Any] | None) -> Any:
         if k.startswith("@"):
             continue
         if isinstance(v, str):
-            v = v.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-        out[k] = v
+            v = _replace_undecodable(v)
+        out[_replace_undecodable(k) if isinstance(k, str) else k] = v
     return out
 
 

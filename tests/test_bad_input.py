@@ -130,11 +130,6 @@ def test_csv_with_a_junk_header_and_junk_bytes(tmp_path, bad_input_counts, heade
     _load(path, tmp_path, bad_input_counts, "loader.csv_bytes")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="#8, corpora.py: an undecodable CSV header crashes the quarantine writer "
-    "(UnicodeEncodeError on a surrogate-escaped column name in QuarantineWriter.write)",
-)
 def test_csv_with_an_undecodable_header(tmp_path):
     path = tmp_path / "in.csv"
     path.write_bytes(b"\x80\n\x00\n")  # found by test_csv_with_a_junk_header_and_junk_bytes
@@ -142,11 +137,6 @@ def test_csv_with_an_undecodable_header(tmp_path):
     assert report.read == report.quarantined == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="#8, corpora.py: a CSV field over 131,072 characters stops the reader (csv "
-    "field_size_limit), so every later row is lost; raise the limit and let max_chars decide",
-)
 def test_csv_field_longer_than_the_csv_module_limit(tmp_path):
     buf = io.StringIO()
     writer = csv.writer(buf)
