@@ -37,7 +37,14 @@ from scipy import stats
 from analysis import compare as S
 from analysis.config import check_targets
 from analysis.errors import ConfigError
-from analysis.plots import COLUMN_WIDTH, FULL_WIDTH, feature_label, paper_style, save_figure
+from analysis.plots import (
+    COLUMN_WIDTH,
+    FULL_WIDTH,
+    feature_label,
+    figure_markdown,
+    paper_style,
+    save_figure,
+)
 
 __all__ = [
     "all_voices",
@@ -1005,21 +1012,9 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
     )  # fmt: skip
     files += expert_files
     lines += ["### Figures", ""]
-    for name, caption in figs:
-        lines += [
-            f"![{name}](figures/{name}.png)",
-            "",
-            caption + f" Data: `figures/{name}.csv`.",
-            "",
-        ]
+    lines += figure_markdown(figs)
     lines += expert_lines
-    for name, caption in expert_figs:
-        lines += [
-            f"![{name}](figures/{name}.png)",
-            "",
-            caption + f" Data: `figures/{name}.csv`.",
-            "",
-        ]
+    lines += figure_markdown(expert_figs)
     notes = list(ccfg.get("notes") or [])
     if notes:
         lines += ["## Reading the results", ""] + [f"- {n}" for n in notes] + [""]

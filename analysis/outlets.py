@@ -18,6 +18,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from analysis import compare as S
 from analysis.plots import (
+    figure_markdown,
     paper_style,
     plot_article_vs_distribution,
     plot_distinctive_words,
@@ -228,13 +229,7 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
             )
     files += _words_and_actors(cfg, ccfg, out, work, fig_dir, formats, dpi, figs, lines)
     lines += ["### Figures", ""]
-    for name, caption in figs:
-        lines += [
-            f"![{name}](figures/{name}.png)",
-            "",
-            caption + f" Data: `figures/{name}.csv`.",
-            "",
-        ]
+    lines += figure_markdown(figs)
     return files, lines
 
 

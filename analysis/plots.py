@@ -12,7 +12,7 @@ import contextlib
 import logging
 import os
 import textwrap
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import matplotlib
@@ -113,6 +113,20 @@ def save_figure(
         written.append(path)
     plt.close(fig)
     return written
+
+
+def figure_markdown(figs: Iterable[tuple[str, str]]) -> list[str]:
+    """Report lines embedding each ``(name, caption)`` figure written by :func:`save_figure`
+    into ``figures/``, with a pointer to the CSV of its numbers."""
+    lines: list[str] = []
+    for name, caption in figs:
+        lines += [
+            f"![{name}](figures/{name}.png)",
+            "",
+            f"{caption} Data: `figures/{name}.csv`.",
+            "",
+        ]
+    return lines
 
 
 def plot_outlet_counts(counts: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Axes:
