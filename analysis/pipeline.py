@@ -110,7 +110,14 @@ def process_chunk(articles: pd.DataFrame, stages: Stages | dict) -> dict[str, pd
     out["voice_share"] = voice_shares(articles, segments)
     out["kind_counts"] = kind_counts(segments)
     if stages.features is not None:
-        features = score_segments(segments, stages.features, stages.cache)
+        from analysis.features import clear_cache
+
+        try:
+            features = score_segments(segments, stages.features, stages.cache)
+        finally:
+            # the per-text memos (tokens, sentence scores) serve the extractors of one
+            # batch; emptied here, a worker holds one chunk's texts, not up to the budget
+            clear_cache()
         out["features"] = features
         out["article_voice"] = aggregate_article_voice(features, articles)
     return out
@@ -465,6 +472,7 @@ def run_pipeline(
     counts = run_chunks(chunks, cfg, work, stage_hash)
     _drop_extra_parts(work, counts["chunks"])
     log.info(report.summary())
+    _require_articles(report, corpus)
     if counts["resumed"]:
         log.info("resumed: %d of %d chunks were already done", counts["resumed"], counts["chunks"])
 
@@ -480,6 +488,26 @@ def run_pipeline(
     result = RunResult(out, work, report, files, time.perf_counter() - t0)
     files.append(write_report(cfg, result, command, sections))
     return result
+
+
+def _require_articles(report: LoadReport, corpus: dict) -> None:
+    """Stop with a clear message when nothing is left to measure (never empty figures)."""
+    if report.loaded:
+        return
+    if report.read == 0:
+        why = "the corpus has no records"
+    elif report.filtered == report.read:
+        shown = ", ".join(f"{k}={v}" for k, v in (corpus.get("filters") or {}).items())
+        why = (
+            f"corpus.filters ({shown}) selected none of the {report.read:,} records; "
+            f"`framelens corpora info {corpus.get('name')}` lists the values of each field"
+        )
+    else:
+        why = (
+            f"all {report.read:,} records were quarantined or filtered out; the reasons are "
+            f"in {report.quarantine_path or 'quarantine.jsonl'}"
+        )
+    raise FramelensError(f"no articles to analyse: {why}")
 
 
 def _chain_chunks(sources, chunk_size: int, quarantine: Path, report: LoadReport):

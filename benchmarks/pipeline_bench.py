@@ -8,9 +8,23 @@ Measures on the first N AllSides articles (all 37,544 with --articles 0):
 (b) the same on 2 local worker processes;
 (c) the same on a 2-worker Dask LocalCluster;
 (d) a naive per-article loop of NLTK VADER + TextBlob over whole articles (2 features);
-(e) the NELA toolkit: not runnable offline here (it needs NLTK data and a spaCy model that
-    cannot be downloaded); its reference figure measured on this machine kind for its full
-    feature vector over the first 200 AllSides articles is 1.36 articles/s on one process.
+(e) the NELA toolkit: not runnable offline here. ``nela-features`` 3.0.1 installs from PyPI
+    but its extractor calls NLTK's ``word_tokenize``/``sent_tokenize`` (punkt_tab data),
+    ``pos_tag`` (perceptron tagger data) and the ``stopwords`` corpus: NLTK data that is not
+    on PyPI and that ``nltk.download`` cannot fetch here (it fails with "Resource
+    'punkt_tab' not found"). Its reference figure, measured on this machine kind for its
+    full feature vector over the first 200 AllSides articles, is 1.36 articles/s.
+
+(a)-(c) run ``framelens run`` with ``cache.enabled=false ~compare`` (segmentation and
+every default feature, the per-chunk Parquet parts and the small summaries; the outlet
+comparison stage is not part of the feature pipeline) and ``chunk_size=500``, so 2 workers
+have chunks to share on a 1,000-article sample.
+
+Memory (``--memory N``): the default pipeline (default ``chunk_size``, ``executor=local``
+with 2 workers) on the first N AllSides articles and on those N articles repeated 10 times
+(ids made unique), both written as temporary JSONL files read through ``corpus=custom``;
+prints both peaks and their ratio (target: the 10x corpus needs at most 20% more).
+``--memory 0`` runs the whole AllSides corpus once (target: under 2 GB).
 
 Each configuration runs in its own subprocess (feature cache disabled, fresh output
 folder); peak memory is the largest summed RSS of that process and its children, sampled
@@ -20,6 +34,7 @@ every 0.1 s. Ratios matter, absolute numbers depend on the machine and its load.
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
 import platform
@@ -90,16 +105,100 @@ def watch(cmd: list[str], env: dict) -> dict:
     return {"wall": seconds, "peak_mb": peak / 1e6, "stdout": out, "stderr": err}
 
 
+def mirror() -> Path:
+    root = Path(__file__).resolve().parents[1]
+    return Path(os.environ.get("FRAMELENS_MIRROR", root.parent / "shared" / "corpora"))
+
+
+#: AllSides columns -> the custom corpus' default field names.
+_FIELDS = {"ID": "id", "source": "outlet", "title": "title", "content_original": "text",
+           "date": "date", "url": "url", "bias_text": "lean", "topic": "topic"}  # fmt: skip
+
+
+def write_repeated(path: Path, n: int, times: int) -> int:
+    """Write the first ``n`` AllSides articles ``times`` times over as JSONL; ids get ``~k``."""
+    rows = []
+    with gzip.open(mirror() / "allsides" / "articles.jsonl.gz", "rt", encoding="utf-8") as fh:
+        for line in fh:
+            rec = json.loads(line)
+            rows.append({new: rec.get(old) for old, new in _FIELDS.items()})
+            if len(rows) >= n:
+                break
+    with path.open("w", encoding="utf-8") as out:
+        for k in range(times):
+            for row in rows:
+                out.write(json.dumps({**row, "id": f"{row['id']}~{k}"}) + "\n")
+    return len(rows) * times
+
+
+def run_pipeline_cmd(overrides: list[str], env: dict) -> dict:
+    """``framelens run`` with ``overrides`` in a fresh output folder: articles, seconds, peak."""
+    cmd = [sys.executable, "-m", "analysis.cli", "run", "cache.enabled=false", "~compare",
+           "plot.formats=[png]", *overrides]  # fmt: skip
+    with tempfile.TemporaryDirectory() as out:
+        r = watch([*cmd, f"output_dir={out}"], env)
+        summary = json.loads((Path(out) / "summary.json").read_text())
+    # run_pipeline's own time (load, segment, score, summaries), without interpreter start
+    seconds = float(re.search(r"outputs in .* \(([\d.]+) s\)", r["stderr"]).group(1))
+    return {"articles": summary["load"]["loaded"], "seconds": seconds, "peak_mb": r["peak_mb"]}
+
+
+def memory(n: int, env: dict, chunk_size: int | None = None) -> dict:
+    """Peak memory on N articles and on the same N repeated 10 times (or the full corpus)."""
+    local = ["executor=local", "executor.n_jobs=2"]
+    if chunk_size:
+        local.append(f"chunk_size={chunk_size}")
+    if n == 0:
+        r = run_pipeline_cmd(["corpus=allsides", "corpus.limit=null", *local], env)
+        print(f"full AllSides: {r['articles']:,} articles {r['seconds']:.0f} s "
+              f"{r['articles'] / r['seconds']:.1f} art/s  peak {r['peak_mb']:.0f} MB "
+              "(target < 2000 MB)")  # fmt: skip
+        return {"full": r}
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for times in (1, 10):
+            path = Path(tmp) / f"allsides_x{times}.jsonl"
+            write_repeated(path, n, times)
+            custom = ["corpus=custom", f"corpus.path={path}", "corpus.date_policy=null"]
+            r = run_pipeline_cmd([*custom, *local], env)
+            out[f"x{times}"] = r
+            print(f"{times:>2}x {n:,} articles: {r['articles']:,} articles {r['seconds']:.0f} s "
+                  f"{r['articles'] / r['seconds']:.1f} art/s  peak {r['peak_mb']:.0f} MB")  # fmt: skip
+            path.unlink()
+    ratio = out["x10"]["peak_mb"] / out["x1"]["peak_mb"]
+    print(f"peak memory 10x / 1x: {ratio:.2f} (target <= 1.20)")
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=1000, help="first N articles (0 = all)")
     parser.add_argument("--only", nargs="*", default=["a", "b", "c", "d"])
     parser.add_argument("--json", help="also write the results here")
+    parser.add_argument(
+        "--memory",
+        type=int,
+        metavar="N",
+        help="instead: peak memory on N and 10xN articles (0: the full corpus once)",
+    )
+    parser.add_argument(
+        "--chunk-size",
+        type=int,
+        help="chunk_size for --memory (default: the config's); N should span a few chunks "
+        "per worker so that the 1x run is in its steady state too",
+    )
     args = parser.parse_args()
     env = {**os.environ, "FRAMELENS_CACHE": tempfile.mkdtemp(prefix="bench-cache-")}
+    if args.memory is not None:
+        print(f"machine: {platform.machine()}, {os.cpu_count()} cores, "
+              f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+        results = memory(args.memory, env, args.chunk_size)
+        if args.json:
+            Path(args.json).write_text(json.dumps(results, indent=2))
+        return
     limit = args.articles or "null"
     base = [sys.executable, "-m", "analysis.cli", "run", "corpus=allsides", f"corpus.limit={limit}",
-            "cache.enabled=false", "plot.formats=[png]", "chunk_size=500"]  # fmt: skip
+            "cache.enabled=false", "~compare", "plot.formats=[png]", "chunk_size=500"]  # fmt: skip
     configs = {
         "a": ("default pipeline, 1 process", ["executor=serial"]),
         "b": ("default pipeline, 2 local workers", ["executor=local", "executor.n_jobs=2"]),

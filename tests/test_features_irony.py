@@ -303,3 +303,33 @@ def test_arbitrary_unicode(cues, probability, texts):
         X = tr.transform(texts)
         assert X.shape == (len(texts), len(tr.get_feature_names_out()))
         assert not np.isinf(X).any()
+
+
+# -- cheap gates before the regexes are exact ------------------------------------------------
+
+_QUOTY = st.lists(
+    st.sampled_from(list(" .…“”«»\"'‘’()-—ab\n") + [" word", ". . .", "...", "it's"]),
+    max_size=40,
+).map("".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.one_of(st.text(max_size=60), _QUOTY))
+def test_ellipsis_and_quote_gates_are_exact(text):
+    from analysis.features._text import tokenize
+    from analysis.features.irony import (
+        _ELLIPSIS_RE,
+        _QUOTE_RES,
+        IronyCues,
+        _may_have_ellipsis,
+    )
+
+    assert _may_have_ellipsis(text) or not _ELLIPSIS_RE.search(text)
+    whole = text.strip()
+    ungated = sum(
+        1
+        for rx in _QUOTE_RES
+        for m in rx.finditer(text)
+        if m.group() != whole and 1 <= len(tokenize(m.group(1))) <= 3
+    )
+    assert IronyCues._scare_quotes(text) == ungated

@@ -24,9 +24,11 @@ from analysis.features._text import analyze
 from analysis.features.sentiment import (
     _TEXTBLOB_PROBES,
     _VADER_PROBES,
+    _fast_compound,
     _fast_polarity_scores,
     _may_score,
     _pattern_words,
+    _textblob_scorer,
     ensure_vader_data,
 )
 
@@ -210,6 +212,44 @@ def test_textblob_fast_path_is_exact(text):
     stock, fast = pattern(text), pattern(_pattern_words(text, pattern))
     assert tuple(stock) == tuple(fast)
     assert stock.assessments == fast.assessments
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=st.one_of(st.text(max_size=80), _PUNCTY))
+def test_fast_compound_and_its_prefilter_are_exact(vader, text):
+    sia = vader.analyzer_
+    assert _fast_compound(sia, text, vader.punc_list_) == sia.polarity_scores(text)["compound"]
+
+
+def test_vader_sentence_scores_equal_nltk_per_sentence(vader):
+    sia = vader.analyzer_
+    for text in TEXTS:
+        stock = [sia.polarity_scores(s)["compound"] for s in analyze(text).sentences]
+        assert vader.sentence_scores(text) == stock
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=st.one_of(st.text(max_size=80), _BLOBBY))
+def test_eager_textblob_analyzer_and_trigger_skip_are_exact(text):
+    from textblob.en import sentiment as pattern
+
+    eager, triggers = _textblob_scorer()
+    words = _pattern_words(text, pattern)
+    stock = pattern(text)
+    fast = eager(words)
+    assert tuple(stock) == tuple(fast) and stock.assessments == fast.assessments
+    if triggers.isdisjoint(words):  # skipped sentences really score (0, 0)
+        assert tuple(stock) == (0.0, 0.0)
+
+
+def test_textblob_sentence_scores_equal_textblob_per_sentence():
+    from textblob.en import sentiment as pattern
+
+    from analysis.features.sentiment import textblob_sentence_scores
+
+    for text in TEXTS:
+        stock = tuple(tuple(map(float, pattern(s)[:2])) for s in analyze(text).sentences)
+        assert textblob_sentence_scores(text) == stock
 
 
 # -- scikit-learn contract -----------------------------------------------------------------

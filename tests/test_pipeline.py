@@ -219,3 +219,14 @@ def test_dask_local_cluster_gives_the_same_tables(sample_run, tmp_path):
         assert (result.out_dir / name).read_bytes() == (sample_run.out_dir / name).read_bytes(), (
             name
         )
+
+
+def test_filter_that_selects_nothing_is_a_clear_error(tmp_path):
+    from analysis.errors import FramelensError
+
+    with pytest.raises(FramelensError, match=r"selected none of the 41 records.*corpora info"):
+        _run(tmp_path, "+corpus.filters.topic=[no_such_topic]")
+    proc = _cli("run", "corpus=sample", "+corpus.filters.lean=[nowhere]", f"output_dir={tmp_path}")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip().endswith("lists the values of each field")
+    assert not (tmp_path / "report.md").exists()

@@ -304,7 +304,8 @@ def _build_doc(text: str) -> Doc:
             starts.append(len(tokens))
             tokens.extend(toks)
     starts.append(len(tokens))
-    norm = tuple(map(normalize_token, tokens))
+    known = _NORM.get  # the memo first, without a function call per token
+    norm = tuple([known(t) or normalize_token(t) for t in tokens])
     return Doc(text, tuple(sentences), tuple(tokens), norm, tuple(starts))
 
 

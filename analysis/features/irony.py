@@ -57,6 +57,7 @@ _QUOTE_RES = (
     re.compile(r"(?<![^\s(\[—–-])'(?=\w)([^'\n]{1,40}?)(?<=[^\s'])'(?!\w)"),
     re.compile(r"(?<!\w)‘(?=\S)([^‘’\n]{1,40}?)(?<=\S)’(?!\w)"),
 )
+_QUOTE_OPENINGS = ("“", "«", '"', "'", "‘")
 _ELLIPSIS_RE = re.compile(r"\.{3,}|…+|(?:\. ){2}\.")
 _THANK_RE = re.compile(r"thank", re.IGNORECASE)
 _THANKS_FOR_NOTHING_RE = re.compile(
@@ -68,6 +69,11 @@ _THANK_FOR_RE = re.compile(
     r"\bthank(?:s|\s+you|\s+u)?\b[^.!?\n]{0,100}?\bfor\b(?P<rest>[^.!?\n]{0,140})",
     re.IGNORECASE,
 )
+
+
+def _may_have_ellipsis(text: str) -> bool:
+    """Exact gate for :data:`_ELLIPSIS_RE` (each of its forms contains one of these)."""
+    return "..." in text or "…" in text or ". . ." in text
 
 
 def _alternation(words) -> str:
@@ -252,7 +258,9 @@ class IronyCues(TransformerMixin, BaseEstimator):
     def _scare_quotes(text: str) -> int:
         n = 0
         whole = text.strip()
-        for rx in _QUOTE_RES:
+        for opening, rx in zip(_QUOTE_OPENINGS, _QUOTE_RES, strict=True):
+            if opening not in text:  # cheap gate: the regex needs its opening mark
+                continue
             for m in rx.finditer(text):
                 if m.group() == whole:
                     continue
@@ -267,6 +275,8 @@ class IronyCues(TransformerMixin, BaseEstimator):
         return len(self.explicit_re_.findall(text))
 
     def _positive_negative(self, doc) -> int:
+        if self.positive_words_.isdisjoint(doc.norm):  # most texts: no positive word
+            return 0
         neg = self.negative_events_.matches(doc.norm, doc.tokens, doc.sent_starts)
         if not neg:
             return 0
@@ -297,7 +307,7 @@ class IronyCues(TransformerMixin, BaseEstimator):
                 self._scare_quotes(text) if text else 0,
                 len(self.hashtag_re_.findall(text)) if "#" in text else 0,
                 self.interjections_.count(doc)[0],
-                len(_ELLIPSIS_RE.findall(text)) if ("." in text or "…" in text) else 0,
+                len(_ELLIPSIS_RE.findall(text)) if _may_have_ellipsis(text) else 0,
                 self._explicit(text),
                 self._positive_negative(doc),
             )

@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import re
 import string
 import tempfile
 import warnings
@@ -163,32 +164,68 @@ class _SentiTokens:
         self.is_cap_diff = 0 < len(words) - allcaps < len(words)
 
 
+def _fast_sentiments(sia, st: _SentiTokens) -> list | None:
+    """The per-word valences of NLTK's ``polarity_scores`` loop (None: no lexicon word).
+
+    Words that are not in the lexicon get valence 0 from ``sentiment_valence`` whatever
+    their neighbours, so only lexicon words are passed to it (most words of news text are
+    not in it). NLTK looks the context up at the first occurrence of a word
+    (``words.index``); so does this.
+    """
+    words = st.words_and_emoticons
+    lexicon = sia.lexicon
+    lows = [w.lower() for w in words]
+    hits = [j for j, low in enumerate(lows) if low in lexicon]
+    if not hits:
+        return None
+    sentiments: list = [0] * len(words)
+    boosters = sia.constants.BOOSTER_DICT
+    n = len(words)
+    for j in hits:
+        item = words[j]
+        i = words.index(item)
+        low = lows[j]
+        if (i < n - 1 and low == "kind" and lows[i + 1] == "of") or low in boosters:
+            continue
+        sentiments[j] = sia.sentiment_valence(0, st, item, i, [])[0]
+    return sia._but_check(words, sentiments)
+
+
 def _fast_polarity_scores(sia, text: str) -> dict:
     """``sia.polarity_scores(text)``, with NLTK's tokenization step done in linear time.
 
     NLTK's ``SentiText`` builds a dict over every (punctuation, word) pair of a sentence,
     about 70% of VADER's run time; the scoring rules below are NLTK 3.10's
-    ``polarity_scores`` loop calling the analyzer's own methods. :class:`VaderSentiment`
-    checks in ``fit`` that both give identical scores and falls back to the stock method
-    otherwise.
+    ``polarity_scores`` loop calling the analyzer's own methods, for the lexicon words
+    only (:func:`_fast_sentiments`). :class:`VaderSentiment` checks in ``fit`` that both
+    give identical scores and falls back to the stock method otherwise.
     """
     st = _SentiTokens(text, frozenset(sia.constants.PUNC_LIST))
-    words = st.words_and_emoticons
-    boosters = sia.constants.BOOSTER_DICT
-    first_index: dict[str, int] = {}
-    for idx, token in enumerate(words):
-        first_index.setdefault(token, idx)
-    sentiments: list = []
-    n = len(words)
-    for item in words:
-        i = first_index[item]
-        low = item.lower()
-        if (i < n - 1 and low == "kind" and words[i + 1].lower() == "of") or low in boosters:
-            sentiments.append(0)
-            continue
-        sentiments = sia.sentiment_valence(0, st, item, i, sentiments)
-    sentiments = sia._but_check(words, sentiments)
+    sentiments = _fast_sentiments(sia, st)
+    if sentiments is None:
+        sentiments = [0] * len(st.words_and_emoticons)
     return sia.score_valence(sentiments, text)
+
+
+_RUN_RE = re.compile(r"[^\s!-/:-@\[-`{-~]+")  # runs of characters other than space/ASCII punct
+
+
+def _fast_compound(sia, text: str, punc_list: frozenset) -> float:
+    """``sia.polarity_scores(text)["compound"]``; 0.0 at once without a lexicon word.
+
+    VADER looks up each white-space token, or the token without one run of leading or
+    trailing punctuation when the rest has none: a maximal run of non-punctuation
+    characters. A sentence sharing neither kind of piece with the lexicon scores 0 (the
+    C-level set test of :func:`_may_score`).
+    """
+    low = text.lower()
+    lexicon = sia.lexicon
+    if lexicon.keys().isdisjoint(low.split()) and lexicon.keys().isdisjoint(_RUN_RE.findall(low)):
+        return 0.0
+    sentiments = _fast_sentiments(sia, _SentiTokens(text, punc_list))
+    if sentiments is None:
+        return 0.0
+    return sia.score_valence(sentiments, text)["compound"]
 
 
 #: Sentences on which the fast path must agree with NLTK (caps, emoticons, negation,
@@ -287,6 +324,7 @@ class VaderSentiment(TransformerMixin, BaseEstimator):
             ) from err
         text = self.analyzer_.lexicon_file
         self.lexicon_sha256_ = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        self.punc_list_ = frozenset(self.analyzer_.constants.PUNC_LIST)
         self.fast_ = all(
             _fast_polarity_scores(self.analyzer_, p) == self.analyzer_.polarity_scores(p)
             for p in _VADER_PROBES
@@ -304,13 +342,13 @@ class VaderSentiment(TransformerMixin, BaseEstimator):
         """Compound score of every sentence of ``text`` (empty list if none)."""
         sia = self.analyzer_
         lex = sia.lexicon
-        fast = getattr(self, "fast_", False)
+        if getattr(self, "fast_", False):
+            punc = self.punc_list_
+            return [_fast_compound(sia, sent, punc) for sent in analyze(text).sentences]
         scores = []
         for sent in analyze(text).sentences:
             if not _may_score(sent, lex):
                 scores.append(0.0)
-            elif fast:
-                scores.append(_fast_polarity_scores(sia, sent)["compound"])
             else:
                 scores.append(sia.polarity_scores(sent)["compound"])
         return scores
@@ -354,31 +392,70 @@ def _pattern_words(sentence: str, analyzer) -> list[str]:
     TextBlob tokenizes with pattern's ``find_tokens``, about half of its run time. That
     tokenizer works within each white-space token, except for gluing back emoticons and
     the "(!)" mark split across tokens, so tokenizing each distinct white-space token once
-    (memoized) and redoing the two glue steps gives the same words.
+    (memoized) and redoing the two glue steps gives the same words. A token of ASCII
+    letters only is its own single word (no punctuation, quote or contraction to split).
     """
     from textblob._text import RE_EMOTICONS, RE_SARCASM
 
     out: list[str] = []
+    memo = _PATTERN_WORDS
     for tok in sentence.split():
-        words = _PATTERN_WORDS.get(tok)
+        words = memo.get(tok)
         if words is None:
+            if tok.isalpha() and tok.isascii():
+                out.append(tok)
+                continue
             words = " ".join(analyzer.tokenizer(tok)).split()
-            if len(_PATTERN_WORDS) < _PATTERN_WORDS_MAX:
-                _PATTERN_WORDS[tok] = words
+            if len(memo) < _PATTERN_WORDS_MAX:
+                memo[tok] = words
         out.extend(words)
-    joined = RE_SARCASM.sub("(!)", " ".join(out))
+    joined = " ".join(out)
+    if "!" in joined:
+        joined = RE_SARCASM.sub("(!)", joined)
     joined = RE_EMOTICONS.sub(lambda m: m.group(1).replace(" ", "") + m.group(2), joined)
-    return [w.lower() for w in joined.split()]
+    return joined.lower().split()
+
+
+def _eager_analyzer(analyzer):
+    """A copy of TextBlob's pattern ``Sentiment`` that is a plain dict once loaded.
+
+    The stock analyzer is a ``lazydict``: every ``w in analyzer`` and ``analyzer[w]`` in
+    its ``assessments`` loop goes through a Python-level ``_lazy`` hop, about a third of
+    TextBlob's scoring time. The copy holds the same entries and attributes and runs the
+    same (TextBlob's own) methods with dict's C lookups.
+    """
+    len(analyzer)  # loads the lexicon
+    cls = type(analyzer)
+    eager_cls = type(
+        f"Eager{cls.__name__}",
+        (cls,),
+        {
+            name: getattr(dict, name)
+            for name in ("__contains__", "__getitem__", "__len__", "__iter__", "get", "keys")
+        },
+    )
+    eager = dict.__new__(eager_cls)
+    dict.update(eager, analyzer)
+    eager.__dict__.update(analyzer.__dict__)
+    return eager
 
 
 @functools.cache
-def _textblob_fast() -> bool:
-    """Whether :func:`_pattern_words` reproduces TextBlob on the probe sentences."""
+def _textblob_scorer():
+    """``(analyzer, triggers)`` of the fast TextBlob path, or ``None`` for the stock path.
+
+    ``triggers`` are the words that can produce an assessment (lexicon words, the "(!)"
+    mark, emoticons): a sentence without any of them scores (0, 0) in TextBlob, so it is
+    not scored. The fast path is used only if it reproduces TextBlob on the probes.
+    """
+    from textblob._text import EMOTICONS
     from textblob.en import sentiment as pattern_sentiment
 
+    eager = _eager_analyzer(pattern_sentiment)
+    triggers = frozenset(eager) | {"(!)"} | {e.lower() for v in EMOTICONS.values() for e in v}
     for probe in _TEXTBLOB_PROBES:
         stock = pattern_sentiment(probe)
-        fast = pattern_sentiment(_pattern_words(probe, pattern_sentiment))
+        fast = eager(_pattern_words(probe, pattern_sentiment))
         if tuple(stock) != tuple(fast) or stock.assessments != fast.assessments:
             warnings.warn(  # pragma: no cover - only with a changed TextBlob
                 "This TextBlob version tokenizes differently from framelens' fast path; "
@@ -386,8 +463,13 @@ def _textblob_fast() -> bool:
                 RuntimeWarning,
                 stacklevel=2,
             )
-            return False
-    return True
+            return None
+    return eager, triggers
+
+
+def _textblob_fast() -> bool:
+    """Whether the fast path (:func:`_pattern_words`, eager analyzer) reproduces TextBlob."""
+    return _textblob_scorer() is not None
 
 
 @memo_by_text
@@ -400,13 +482,20 @@ def textblob_sentence_scores(text: str) -> tuple[tuple[float, float], ...]:
     """
     from textblob.en import sentiment as pattern_sentiment
 
-    fast = _textblob_fast()
+    fast = _textblob_scorer()
     out = []
-    for sent in analyze(text).sentences:
-        if fast:
-            score = pattern_sentiment(_pattern_words(sent, pattern_sentiment))
-        else:
+    if fast is None:
+        for sent in analyze(text).sentences:
             score = pattern_sentiment(sent)
+            out.append((float(score[0]), float(score[1])))
+        return tuple(out)
+    eager, triggers = fast
+    for sent in analyze(text).sentences:
+        words = _pattern_words(sent, pattern_sentiment)
+        if triggers.isdisjoint(words):
+            out.append((0.0, 0.0))
+            continue
+        score = eager(words)
         out.append((float(score[0]), float(score[1])))
     return tuple(out)
 

@@ -173,7 +173,8 @@ class StyleFeatures(TransformerMixin, BaseEstimator):
         cased = upper + sum(map(str.islower, letters))
         quotes = sum(text.count(q) for q in _QUOTE_MARKS)
         words = [t for t in doc.norm if not t.isdigit()]
-        syll = sum(count_syllables(t) for t in words)
+        known = _SYLLABLES.get  # memo first: count_syllables is >= 1, so `or` is exact
+        syll = sum([known(t) or count_syllables(t) for t in words])
         return (
             upper / cased if cased else np.nan,
             text.count("!") / n_sent,
