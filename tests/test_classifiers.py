@@ -538,7 +538,10 @@ def test_stripping_reproduces_organisers_hashtag_free_text(with_mirror):
 @pytest.mark.corpora
 @pytest.mark.parametrize("task", ["irony", "irony_type", "frames", "bias"])
 def test_labels_spelled_as_in_corpus(with_mirror, task, tmp_path):
-    cfg = C.compose_task(task, SMALL)
+    small = [o for o in SMALL if not o.startswith("classifier.grid.")]
+    cfg = C.compose_task(task, small)
+    # one grid point of the task's own parameters (C for LR/SVC, alpha for ridge)
+    cfg["grid"] = {k: list(v)[:1] for k, v in cfg["grid"].items()}
     data = C.load_task_data(cfg, sample=250)
     result = C.train_task(cfg, data, n_jobs=1)
     pred = result.pipeline.predict(data.texts[:50])
@@ -599,9 +602,8 @@ def _needs_embeddings(task: str) -> None:
 @pytest.mark.corpora
 @pytest.mark.parametrize(
     ("task", "metric", "floor"),
-    # measured (nested 5x3-fold CV, seed 13): 0.673, 0.479, 0.699, 0.769 (benchmarks/
-    # classifiers.md); the floors leave room for other library versions, so a failure means a
-    # real regression
+    # measured (nested 5x3-fold CV, seed 13): see benchmarks/classifiers.md; the floors leave
+    # room for other library versions, so a failure means a real regression
     [
         ("irony", "f1_positive", 0.64),
         ("irony_type", "f1_macro", 0.45),
@@ -614,3 +616,18 @@ def test_full_nested_cv(with_mirror, task, metric, floor):
     _needs_embeddings(task)
     res = C.cross_validate_task(C.compose_task(task))
     assert res.metrics["summary"][metric]["fold_mean"] >= floor
+
+
+@pytest.mark.slow
+@pytest.mark.corpora
+def test_frames_without_embeddings_nested_cv(with_mirror):
+    """frames as it runs without the embeddings extra (so CI without torch still checks it).
+
+    Measured macro-F1 0.657 +- 0.049, accuracy 0.715 +- 0.031 (benchmarks/classifiers.md):
+    just below the issue's targets (0.66, 0.72), so these floors guard the measured level
+    with the same margin as the others, not the target.
+    """
+    res = C.cross_validate_task(C.compose_task("frames", ["classifier.embeddings.enabled=false"]))
+    summary = res.metrics["summary"]
+    assert summary["f1_macro"]["fold_mean"] >= 0.64
+    assert summary["accuracy"]["fold_mean"] >= 0.70
