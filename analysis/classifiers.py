@@ -38,6 +38,7 @@ selection, BMC Bioinformatics 7:91 (why the reported scores come from nested CV)
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
 import json
@@ -1345,19 +1346,9 @@ def _compact(obj: Any, seen: set[int] | None = None) -> None:
 
 
 def _atomic_write(path: Path, write) -> None:
-    """Write through a temporary file and rename; the file gets the usual permissions."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    os.close(fd)
-    try:
-        write(tmp)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    from analysis.io import atomic_write
+
+    atomic_write(path, write)
 
 
 def save_model(
@@ -1692,6 +1683,7 @@ def predict_file(
     Returns counts.
     """
     from analysis.corpora import read_raw, resolve_source, table_files
+    from analysis.io import has_carriage_return
 
     input_path = Path(input_path).expanduser()
     output_path = Path(output_path).expanduser()
@@ -1732,8 +1724,15 @@ def predict_file(
             if id_field:
                 head["id"] = [b[1] for b in buf]
             frame = pd.concat([head, pred], axis=1)
+            # a bare \r in a cell (an id) would split the row for most readers: quote all
+            quoting = csv.QUOTE_ALL if has_carriage_return(frame) else csv.QUOTE_MINIMAL
             frame.to_csv(
-                tmp, mode="w" if first else "a", header=first, index=False, float_format="%.6g"
+                tmp,
+                mode="w" if first else "a",
+                header=first,
+                index=False,
+                float_format="%.6g",
+                quoting=quoting,
             )
             counts["rows"] += len(frame)
             counts["with_reason"] += int((frame["reason"] != "").sum())

@@ -31,6 +31,7 @@ ALLOWED_TARGETS = frozenset(
         "sklearn.svm.LinearSVC",
         "sklearn.calibration.CalibratedClassifierCV",
         "sklearn.preprocessing.StandardScaler",
+        "sklearn.impute.SimpleImputer",
         "sklearn.preprocessing.MaxAbsScaler",
         "sklearn.model_selection.StratifiedKFold",
     }

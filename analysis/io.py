@@ -92,12 +92,13 @@ def write_csv(table: Any, path: str | os.PathLike, **to_csv: Any) -> Path:
     written exactly as ``to_csv`` would.
     """
     to_csv.setdefault("index", False)
-    if _has_carriage_return(table):
+    if has_carriage_return(table):
         to_csv.setdefault("quoting", csv.QUOTE_ALL)
     return atomic_write(path, lambda tmp: table.to_csv(tmp, **to_csv))
 
 
-def _has_carriage_return(table: Any) -> bool:
+def has_carriage_return(table: Any) -> bool:
+    """True when a column name or text cell holds a ``\\r`` (write such a table fully quoted)."""
     names = [str(c) for c in table.columns]
     if any("\r" in c for c in names):
         return True

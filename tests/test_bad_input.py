@@ -365,13 +365,6 @@ predict_values = st.one_of(
 )  # fmt: skip
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="#8, classifiers.py: a text without cased letters ('123', '!!!', a zero-width space) gives StyleFeatures "
-    "NaN and LogisticRegression raises 'Input X contains NaN', failing the whole predict batch; "
-    "the same happens with the trained models/irony model",
-)
 def test_predict_text_without_letters(tiny_irony_model):
     from analysis import classifiers as K
 
@@ -465,11 +458,6 @@ def test_features_command_keeps_a_carriage_return_id_on_one_row(tmp_path, light_
     assert table["id"].tolist() == ["0\r", "\r"]  # found by the property above
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="#8, classifiers.py: predict_file writes an id holding a bare \\r unquoted, so "
-    "readers split the row (route its CSV through analysis.io.write_csv / QUOTE_ALL)",
-)
 def test_predict_file_keeps_a_carriage_return_id_on_one_row(tiny_irony_model, tmp_path):
     from analysis import classifiers as K
 
