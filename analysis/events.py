@@ -104,21 +104,10 @@ def all_voices(av: pd.DataFrame, features: Sequence[str]) -> pd.DataFrame:
     Same weighting as :func:`analysis.pipeline.aggregate_article_voice` (missing values
     are left out of numerator and denominator), applied to the article x voice rows.
     """
-    keys = ["article_id", "outlet"]
-    w = av["n_chars"].to_numpy(dtype=float)[:, None]
-    x = av[list(features)].to_numpy(dtype=float)
-    valid = ~np.isnan(x)
-    num = pd.DataFrame(np.where(valid, x * w, 0.0), columns=list(features))
-    den = pd.DataFrame(np.where(valid, w, 0.0), columns=list(features))
-    groups = [av[k].to_numpy() for k in keys]
-    num_g = num.groupby(groups).sum()
-    den_g = den.groupby(groups).sum()
-    means = num_g / den_g.where(den_g > 0)
-    chars = av.groupby(keys)["n_chars"].sum()
-    means.index = chars.index
-    out = means.reset_index()
+    from analysis.pipeline import char_weighted_means
+
+    out = char_weighted_means(av, ["article_id", "outlet"], list(features))
     out.insert(2, "voice", "all")
-    out.insert(3, "n_chars", chars.to_numpy())
     return out
 
 

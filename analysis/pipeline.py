@@ -123,6 +123,26 @@ def process_chunk(articles: pd.DataFrame, stages: Stages | dict) -> dict[str, pd
     return out
 
 
+def char_weighted_means(table: pd.DataFrame, keys: list[str], columns: list[str]) -> pd.DataFrame:
+    """Per group of ``keys``: each column's mean weighted by ``n_chars``, and the summed
+    ``n_chars`` (after the keys). Missing values are left out of numerator and denominator;
+    a group without any value gets NaN."""
+    w = table["n_chars"].astype(float).to_numpy()[:, None]
+    x = table[columns].to_numpy(dtype=float)
+    valid = ~np.isnan(x)
+    num = pd.DataFrame(np.where(valid, x * w, 0.0), columns=columns)
+    den = pd.DataFrame(np.where(valid, w, 0.0), columns=columns)
+    groups = [table[k].to_numpy() for k in keys]
+    num_g = num.groupby(groups).sum()
+    den_g = den.groupby(groups).sum()
+    means = num_g / den_g.where(den_g > 0)
+    chars = table.groupby(keys)["n_chars"].sum()
+    means.index = chars.index
+    out = means.reset_index()
+    out.insert(len(keys), "n_chars", chars.to_numpy())
+    return out
+
+
 def aggregate_article_voice(features: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:
     """One row per article and measured voice: character-weighted means of segment features.
 
@@ -135,19 +155,7 @@ def aggregate_article_voice(features: pd.DataFrame, articles: pd.DataFrame) -> p
         for c in features.columns
         if c not in ("article_id", "position", "voice", "kind", "lang", "n_chars")
     ]
-    w = features["n_chars"].astype(float).to_numpy()[:, None]
-    x = features[value_cols].to_numpy(dtype=float)
-    valid = ~np.isnan(x)
-    num = pd.DataFrame(np.where(valid, x * w, 0.0), columns=value_cols)
-    den = pd.DataFrame(np.where(valid, w, 0.0), columns=value_cols)
-    groups = [features["article_id"].to_numpy(), features["voice"].to_numpy()]
-    num_g = num.groupby(groups).sum()
-    den_g = den.groupby(groups).sum()
-    means = num_g / den_g.where(den_g > 0)
-    chars = features.groupby(keys)["n_chars"].sum()
-    means.index = chars.index
-    table = means.reset_index()
-    table.insert(2, "n_chars", chars.to_numpy())
+    table = char_weighted_means(features, keys, value_cols)
     meta = articles[["id", "outlet", "lean", "topic"]].rename(columns={"id": "article_id"})
     table = meta.merge(table, on="article_id", how="inner")
     return table.sort_values(keys, kind="stable").reset_index(drop=True)
