@@ -27,6 +27,7 @@ from analysis.features.sentiment import (
     _fast_compound,
     _fast_polarity_scores,
     _may_score,
+    _fast_textblob,
     _pattern_words,
     _textblob_scorer,
     ensure_vader_data,
@@ -199,6 +200,7 @@ _BLOBBY = st.lists(
     st.sampled_from(
         list(" :;-()!?.'\"“”’<3DPx")
         + [" good", " not", " very", " bad", "n't", "'s", " Mr.", " U.S.", " e.g.", " :-)"]
+        + [" really", " never", " no", " a", " is", " the", " ''q", " 'a'", " x", " extremely"]
     ),
     max_size=30,
 ).map("".join)
@@ -228,16 +230,19 @@ def test_vader_sentence_scores_equal_nltk_per_sentence(vader):
         assert vader.sentence_scores(text) == stock
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=st.one_of(st.text(max_size=80), _BLOBBY))
 def test_eager_textblob_analyzer_and_trigger_skip_are_exact(text):
     from textblob.en import sentiment as pattern
 
-    eager, triggers = _textblob_scorer()
+    eager, triggers, special = _textblob_scorer()
     words = _pattern_words(text, pattern)
     stock = pattern(text)
     fast = eager(words)
     assert tuple(stock) == tuple(fast) and stock.assessments == fast.assessments
+    # runs of plain words shortened, pattern's loop called without its dispatch
+    assessments, scores = _fast_textblob(words, eager, special)
+    assert assessments == stock.assessments and scores == tuple(stock)[:2]
     if triggers.isdisjoint(words):  # skipped sentences really score (0, 0)
         assert tuple(stock) == (0.0, 0.0)
 

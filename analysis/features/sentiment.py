@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import os
 import re
 import string
@@ -392,28 +393,66 @@ def _pattern_words(sentence: str, analyzer) -> list[str]:
     TextBlob tokenizes with pattern's ``find_tokens``, about half of its run time. That
     tokenizer works within each white-space token, except for gluing back emoticons and
     the "(!)" mark split across tokens, so tokenizing each distinct white-space token once
-    (memoized) and redoing the two glue steps gives the same words. A token of ASCII
-    letters only is its own single word (no punctuation, quote or contraction to split).
+    (memoized; the lookups run in C) and redoing the two glue steps gives the same words.
+    A token of ASCII letters only is its own single word (no punctuation, quote or
+    contraction to split).
     """
     from textblob._text import RE_EMOTICONS, RE_SARCASM
 
-    out: list[str] = []
     memo = _PATTERN_WORDS
-    for tok in sentence.split():
-        words = memo.get(tok)
-        if words is None:
-            if tok.isalpha() and tok.isascii():
-                out.append(tok)
-                continue
-            words = " ".join(analyzer.tokenizer(tok)).split()
-            if len(memo) < _PATTERN_WORDS_MAX:
-                memo[tok] = words
-        out.extend(words)
-    joined = " ".join(out)
+    toks = sentence.split()
+    missing = set(toks).difference(memo)
+    if missing:
+        new = {
+            tok: [tok]
+            if tok.isalpha() and tok.isascii()
+            else " ".join(analyzer.tokenizer(tok)).split()
+            for tok in missing
+        }
+        if len(memo) + len(new) <= _PATTERN_WORDS_MAX:  # bounded; never cleared under a reader
+            memo.update(new)
+        else:
+            memo = {**memo, **new} if len(toks) > len(new) else new
+    joined = " ".join(itertools.chain.from_iterable(map(memo.__getitem__, toks)))
     if "!" in joined:
         joined = RE_SARCASM.sub("(!)", joined)
     joined = RE_EMOTICONS.sub(lambda m: m.group(1).replace(" ", "") + m.group(2), joined)
     return joined.lower().split()
+
+
+def _collapse_plain(words: list[str], special: frozenset) -> list[str]:
+    """``words`` with each run of plain words shortened to what pattern's loop reads.
+
+    In pattern's ``Sentiment.assessments`` a word that is not in the lexicon, not a
+    negation, not "!" or "(!)" and not an emoticon ("plain") only clears the pending
+    negation (if its length without quotes exceeds 1) and the pending modifier (if its
+    length exceeds 2); in any order, so a run of plain words acts like one placeholder
+    with the same two properties, or like nothing. The assessments, and so the scores,
+    are unchanged; :func:`_textblob_scorer` checks the placeholders are plain.
+    """
+    flags = list(map(special.__contains__, words))
+    keep = list(itertools.compress(range(len(words)), flags))
+    if len(keep) == len(words):
+        return words
+    out: list[str] = []
+    prev = 0
+    for j in [*keep, len(words)]:
+        if j > prev:
+            gap = words[prev:j]
+            if max(map(len, gap)) > 2:
+                bare = max(map(len, map(str.strip, gap, itertools.repeat("'"))))
+                out.append(_PLAIN_BOTH if bare > 1 else _PLAIN_MODIFIER_ONLY)
+            elif max(map(len, map(str.strip, gap, itertools.repeat("'")))) > 1:
+                out.append(_PLAIN_NEGATION_ONLY)
+        if j < len(words):
+            out.append(words[j])
+        prev = j + 1
+    return out
+
+
+#: Placeholders for runs of plain words: clear negation and modifier / negation only /
+#: modifier only (three characters of which at most one survives stripping quotes).
+_PLAIN_BOTH, _PLAIN_NEGATION_ONLY, _PLAIN_MODIFIER_ONLY = "qqq", "qq", "''q"
 
 
 def _eager_analyzer(analyzer):
@@ -442,21 +481,27 @@ def _eager_analyzer(analyzer):
 
 @functools.cache
 def _textblob_scorer():
-    """``(analyzer, triggers)`` of the fast TextBlob path, or ``None`` for the stock path.
+    """``(analyzer, triggers, special)`` of the fast TextBlob path, or ``None`` (stock path).
 
     ``triggers`` are the words that can produce an assessment (lexicon words, the "(!)"
     mark, emoticons): a sentence without any of them scores (0, 0) in TextBlob, so it is
-    not scored. The fast path is used only if it reproduces TextBlob on the probes.
+    not scored. ``special`` are the words that pattern's loop treats other than as plain
+    words (:func:`_collapse_plain`). The fast path is used only if it reproduces TextBlob on
+    the probes.
     """
     from textblob._text import EMOTICONS
     from textblob.en import sentiment as pattern_sentiment
 
     eager = _eager_analyzer(pattern_sentiment)
     triggers = frozenset(eager) | {"(!)"} | {e.lower() for v in EMOTICONS.values() for e in v}
+    special = triggers | frozenset(eager.negations) | {"!"}
+    placeholders = (_PLAIN_BOTH, _PLAIN_NEGATION_ONLY, _PLAIN_MODIFIER_ONLY)
+    if not special.isdisjoint(placeholders):  # pragma: no cover - a changed lexicon
+        special = None
     for probe in _TEXTBLOB_PROBES:
         stock = pattern_sentiment(probe)
-        fast = eager(_pattern_words(probe, pattern_sentiment))
-        if tuple(stock) != tuple(fast) or stock.assessments != fast.assessments:
+        assessments, fast = _fast_textblob(_pattern_words(probe, pattern_sentiment), eager, special)
+        if tuple(stock)[:2] != fast or stock.assessments != assessments:
             warnings.warn(  # pragma: no cover - only with a changed TextBlob
                 "This TextBlob version tokenizes differently from framelens' fast path; "
                 "using the stock (slower) analyzer.",
@@ -464,7 +509,25 @@ def _textblob_scorer():
                 stacklevel=2,
             )
             return None
-    return eager, triggers
+    return eager, triggers, special
+
+
+def _fast_textblob(words: list[str], eager, special) -> tuple[list, tuple[float, float]]:
+    """pattern's assessments of ``words`` and its ``(polarity, subjectivity)``.
+
+    ``Sentiment.__call__`` on a word list without its per-call dispatch: the assessments
+    come from pattern's own loop (on the words shortened by :func:`_collapse_plain`), and
+    the two unweighted means are summed in the same order as pattern's ``avg``.
+    """
+    if special is not None:
+        words = _collapse_plain(words, special)
+    a = eager.assessments([(w, None) for w in words], True)
+    pol = subj = 0
+    for _, p, s, _ in a:
+        pol += p
+        subj += s
+    n = float(len(a) or 1)
+    return a, (pol / n, subj / n)
 
 
 def _textblob_fast() -> bool:
@@ -489,13 +552,13 @@ def textblob_sentence_scores(text: str) -> tuple[tuple[float, float], ...]:
             score = pattern_sentiment(sent)
             out.append((float(score[0]), float(score[1])))
         return tuple(out)
-    eager, triggers = fast
+    eager, triggers, special = fast
     for sent in analyze(text).sentences:
         words = _pattern_words(sent, pattern_sentiment)
         if triggers.isdisjoint(words):
             out.append((0.0, 0.0))
             continue
-        score = eager(words)
+        score = _fast_textblob(words, eager, special)[1]
         out.append((float(score[0]), float(score[1])))
     return tuple(out)
 
