@@ -816,11 +816,11 @@ class Validator:
                 f"text {problem}" if problem != "missing" else "empty text: no text field",
                 warnings,
             )
-        if not text.strip():
-            return None, "empty text: the text is empty or whitespace only", warnings
         if "\x00" in text:
             text = text.replace("\x00", "")
             warnings.append("NUL characters removed from text")
+        if not text.strip():  # after NULs are removed: "\x00" alone is an empty text
+            return None, "empty text: the text is empty or whitespace only", warnings
         if len(text) > self.spec.max_chars:
             return (
                 None,

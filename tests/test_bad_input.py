@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from analysis import corpora as C
@@ -224,6 +224,7 @@ def test_nan_and_absurd_dates(tmp_path, bad_input_counts, values, policy):
     ),
     keep=st.sampled_from([None, ["A"], ["A", "B"]]),
 )
+@example(rows=[("a", "\x00", "A")], keep=None)  # NULs only: removed, then an empty text
 def test_duplicate_ids_whitespace_texts_and_filters(tmp_path, bad_input_counts, rows, keep):
     path = tmp_path / "in.jsonl"
     path.write_text(
@@ -235,7 +236,7 @@ def test_duplicate_ids_whitespace_texts_and_filters(tmp_path, bad_input_counts, 
     )
     assert report.read == len(rows)
     assert not articles["text"].str.strip().eq("").any()
-    blank = sum(1 for _, t, _ in rows if not t.strip())
+    blank = sum(1 for _, t, _ in rows if not t.replace("\x00", "").strip())  # NULs are removed
     assert sum(e["reason"].startswith("empty text") for e in entries) == blank
     if keep:
         assert set(articles["outlet"]) <= set(keep)
