@@ -474,10 +474,17 @@ def run_pipeline(
     names = "+".join(s.name for s in sources)
     report = LoadReport(names, "+".join(s.table.name for s in sources))
     chunks = _chain_chunks(sources, int(cfg.chunk_size), quarantine, report)
-    stage_hash = _stage_hash(cfg)
+    # a first streaming pass fits the segmenter on the whole corpus (lines recurring across
+    # an outlet's articles); the run config carries the table to every worker and the hash
+    from analysis.segment import fit_segment_config
+
+    run_cfg = fit_segment_config(
+        cfg, lambda: _chain_chunks(sources, int(cfg.chunk_size), None, LoadReport(names, ""))
+    )
+    stage_hash = _stage_hash(run_cfg)
     # parts from a previous, different configuration must not be mixed in
     _reset_work_if_stale(work, stage_hash)
-    counts = run_chunks(chunks, cfg, work, stage_hash)
+    counts = run_chunks(chunks, run_cfg, work, stage_hash)
     _drop_extra_parts(work, counts["chunks"])
     log.info(report.summary())
     _require_articles(report, corpus)

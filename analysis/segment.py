@@ -39,6 +39,8 @@ captions from the page structure (lxml) and the main text through trafilatura.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import math
 import re
@@ -376,6 +378,18 @@ class Segmenter:
         so that no segment grows without bound (a text without line breaks).
     min_lang_letters : int
         Latin-script segments with fewer letters inherit the article's language.
+    recurring_min_articles : int
+        Corpus signal (needs :meth:`fit`): a line that occurs verbatim (up to case and
+        spacing) in at least this many distinct articles of the same outlet is page furniture
+        when it sits in the article's first two or last four lines, or anywhere when it is
+        shaped like a label or link (ends with ``:``, ``Label: title``, a URL/@handle) --
+        unless it is a question, a quotation, a reported statement or a one-word utterance.
+        0 switches the signal (and the pipeline's fitting pass) off.
+    recurring_lines : str or None
+        The table learned by :meth:`fit` (see :meth:`recurring_state`): hashed
+        ``(outlet, line)`` pairs. The pipeline fills it in a first pass over the corpus and
+        passes it to every worker in the segment config, so the result does not depend on
+        how the corpus is chunked; None (not fitted) leaves the signal off.
     """
 
     def __init__(
@@ -387,6 +401,8 @@ class Segmenter:
         max_post_chars: int = 420,
         max_line_chars: int = 6000,
         min_lang_letters: int = 20,
+        recurring_min_articles: int = 3,
+        recurring_lines: str | None = None,
     ) -> None:
         self.detect_language = detect_language
         self.min_post_hashtags = min_post_hashtags
@@ -395,6 +411,49 @@ class Segmenter:
         self.max_post_chars = max_post_chars
         self.max_line_chars = max_line_chars
         self.min_lang_letters = min_lang_letters
+        self.recurring_min_articles = int(recurring_min_articles or 0)
+        self.recurring_lines = recurring_lines
+        self._recurring: frozenset[int] = (
+            decode_recurring(recurring_lines) if recurring_lines else frozenset()
+        )
+
+    # ---------------------------------------------------------------- corpus fitting
+
+    def fit(self, articles: Iterable[Any], max_entries: int = 2_000_000) -> Segmenter:
+        """Learn the per-outlet recurring lines from a corpus, in one streaming pass.
+
+        Parameters
+        ----------
+        articles : iterable of Article, or of article tables (pandas.DataFrame chunks)
+            Read once, in order; nothing is kept but a bounded table of line hashes.
+        max_entries : int
+            Memory bound of the counter (see :class:`RecurringLineCounter`).
+
+        Returns
+        -------
+        Segmenter
+            ``self``, with :attr:`recurring_lines` set (unchanged when
+            ``recurring_min_articles`` is 0).
+        """
+        if self.recurring_min_articles <= 0:
+            return self
+        counter = RecurringLineCounter(max_entries=max_entries)
+        for item in articles:
+            if isinstance(item, Article):
+                counter.add(item.outlet, item.text)
+                continue
+            n = len(item)
+            outlets = item["outlet"].tolist() if "outlet" in item else [""] * n
+            texts = item["text"].tolist() if "text" in item else [""] * n
+            for outlet, text in zip(outlets, texts, strict=True):
+                counter.add(_as_str(outlet), _as_str(text))
+        self.recurring_lines = encode_recurring(counter.recurring(self.recurring_min_articles))
+        self._recurring = decode_recurring(self.recurring_lines)
+        return self
+
+    def recurring_state(self) -> str | None:
+        """The learned table as a compact string (the ``recurring_lines`` parameter)."""
+        return self.recurring_lines
 
     # ---------------------------------------------------------------- public API
 
@@ -467,6 +526,8 @@ class Segmenter:
             self._classify(text, pieces)
             pieces = self._group_posts(text, pieces)
             self._context_debris(text, pieces, title, _as_str(article.outlet))
+            if self._recurring:
+                self._recurring_debris(text, pieces, _as_str(article.outlet))
         raw: list[tuple[str, int, int, str, str | None]] = []  # field, start, end, kind, speaker
         ts, te = _strip_span(title, 0, len(title))
         if te > ts:
@@ -597,7 +658,11 @@ class Segmenter:
         line = text[p.start : p.end]
         n = len(line)
         nwords = line.count(" ") + 1
-        if _is_url_only(line) or (n <= 400 and R.EMBED_MARKUP_RE.match(line)):
+        if (
+            _is_url_only(line)
+            or (n <= 400 and R.EMBED_MARKUP_RE.match(line))
+            or ("=" in line[:22] and R.ATTR_MARKUP_RE.match(line))
+        ):
             p.kind = "media_link"
             return [p]
         m = R.POST_SKIP_RE.match(line)
@@ -744,6 +809,8 @@ class Segmenter:
         * Headlines of other stories between prose paragraphs: a capitals kicker over a
           headline ("PHILLY HQ: Joe Biden chooses …") or a long Title-Case line.
         * A caption on the first line closed by (a variant of) the article's own title.
+        * A short last line ending with a colon that points at the page ("Watch … below:"):
+          the intro of something not kept.
         """
         tail_from = max(0, len(pieces) - 3)
         outlet_re = _outlet_name_re(outlet)
@@ -792,12 +859,26 @@ class Segmenter:
                 and pieces[i + 1].kind == "boilerplate"
                 and len(line) <= 40
                 and _NAME_LINE_RE.match(line)
-                and R.AFFILIATION_RE.match(text[pieces[i + 1].start : pieces[i + 1].end])
+                and (
+                    R.AFFILIATION_RE.match(nxt := text[pieces[i + 1].start : pieces[i + 1].end])
+                    or R.DOMAIN_ONLY_RE.match(nxt)
+                )
             ):
                 p.kind = "boilerplate"
                 continue
             if i == first and title_words and _caption_over_title(line, title_words):
                 p.kind = "caption"
+                continue
+            if (
+                i == len(pieces) - 1
+                and i != first
+                and line[-1] == ":"
+                and line.count(" ") < 12
+                and _POINTER_RE.search(line)
+            ):
+                # "Watch Trump's reaction below:" closing the text: what it introduced (a
+                # video, a post) was not kept
+                p.kind = "boilerplate"
                 continue
             if len(line) <= 200:
                 around = [pieces[k] for k in (i - 1, i + 1) if 0 <= k < len(pieces)]
@@ -815,12 +896,19 @@ class Segmenter:
                 continue
             tail = i >= tail_from
             bio = (tail or line[0] in "•*—–-") and R.BIO_RE.match(line) is not None
-            if bio or (tail and outlet_re is not None and _outlet_blurb(line, outlet_re)):
-                p.kind = "boilerplate"  # an author's bio, or the outlet describing itself
+            if bio or (
+                tail
+                and outlet_re is not None
+                and (_outlet_blurb(line, outlet_re) or _outlet_promo(line, outlet_re))
+            ):
+                # an author's bio, the outlet describing itself or addressing the reader
+                p.kind = "boilerplate"
             elif len(line) > 400:
                 continue
             elif (
-                find_pull and 50 <= len(line) <= 300 and text.count(probe := _pull_probe(line)) >= 2
+                find_pull
+                and 50 <= len(line) <= 300
+                and text.count(probe := _pull_probe(_pull_body(line))) >= 2
             ):
                 # the other occurrence (its first letter may differ in case: "The economy" vs
                 # "Finally, the economy"; it may go on where the pull quote stops with a
@@ -830,6 +918,33 @@ class Segmenter:
                     if longer and text.find(probe, q.start, q.end) >= 0:
                         p.kind = "boilerplate"
                         break
+
+    def _recurring_debris(self, text: str, pieces: list[_Piece], outlet: str) -> None:
+        """Outlet furniture learned from the corpus (see ``recurring_min_articles``)."""
+        o = _norm_line(outlet)
+        body = [
+            i
+            for i, p in enumerate(pieces)
+            if p.kind is None and not p.fixed and p.end - p.start <= RECURRING_MAX_CHARS
+        ]
+        hits = [
+            i
+            for i in body
+            if _line_digest(o, text[pieces[i].start : pieces[i].end]) & 0xFFFFFFFFFFFFFFFF
+            in self._recurring
+        ]
+        if not hits:
+            return
+        n_body = sum(1 for p in pieces if p.kind is None)
+        if len(hits) >= 3 and 2 * len(hits) > n_body:
+            return  # mostly lines seen elsewhere: a republished story, not its furniture
+        first = next((k for k, p in enumerate(pieces) if not p.fixed), 0)
+        outlet_re = _outlet_name_re(outlet)
+        for i in hits:
+            line = text[pieces[i].start : pieces[i].end]
+            edge = i < first + 2 or i >= len(pieces) - 4
+            if _recurring_furniture(line, edge, outlet_re):
+                pieces[i].kind = "boilerplate"
 
     # ---------------------------------------------------------------- 5. quotations
 
@@ -1088,6 +1203,22 @@ def _soup_spans(text: str) -> list[tuple[int, int]] | None:
     return spans
 
 
+#: A line pointing at something on the page: ``Watch Trump's reaction below:``.
+_POINTER_RE = re.compile(r"\b(?:below|above)\b|^(?:Watch|Listen|View|See|Read|Check)\b")
+_ATTRIBUTED_PULL_RE = re.compile(
+    r"^([\"“][^\"“”]{40,300}[\"”])\s{0,3}[—–]{1,2}\s{0,3}[A-Z][\w.'’ -]{2,60}$"
+)
+
+
+def _pull_body(line: str) -> str:
+    """A pull quote without its attribution: ``"…oncology." — Dr. Andrew Epstein``."""
+    if line[-1].isalpha() and ("—" in line or "–" in line):
+        m = _ATTRIBUTED_PULL_RE.match(line)
+        if m:
+            return m.group(1)[1:-1]  # without its quotation marks
+    return line
+
+
 def _pull_probe(line: str) -> str:
     return line[1:].rstrip(".!?\"”’' ")
 
@@ -1123,6 +1254,24 @@ def _outlet_name_re(outlet: str) -> re.Pattern[str] | None:
     elif len(name) < 4:
         return None
     return re.compile(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])")
+
+
+_READER_RE = re.compile(r"\b(?i:you|your)\b")
+_SPEAKER_TURN_RE = re.compile(r"^[A-Z][\w.'’ -]{1,40}:\s")
+
+
+def _outlet_promo(line: str, outlet_re: re.Pattern[str]) -> bool:
+    """A closing line addressing the reader about the outlet: ``… You can listen to special
+    coverage from NPR on your local station or watch at NPR.org.``"""
+    return (
+        "you" in line.lower()
+        and _READER_RE.search(line) is not None
+        and line.count(" ") < 60
+        and not _QUOTE_ANY_RE.search(line)
+        and not _SPEAKER_TURN_RE.match(line)  # "AMY GOODMAN: … thank you for being with us"
+        and not _SPEECH_VERB_ANY_RE.search(line)  # "NPR's Noguchi … noted that …"
+        and outlet_re.search(line) is not None
+    )
 
 
 def _outlet_blurb(line: str, outlet_re: re.Pattern[str]) -> bool:
@@ -1249,11 +1398,13 @@ def _debris_kind(line: str, nwords: int) -> str | None:
             return "caption"
         return None
     if not R.LETTER_RE.search(line):
+        if nwords == 1 and R.NUMERIC_DATE_RE.match(line):
+            return "boilerplate"  # a page's date stamp ("8/13/2018")
         # separators and emoji are debris; a bare number ("“11”", "23.6") is content
         return None if any(ch.isdigit() for ch in line) else "boilerplate"
     if nwords > 60 and "expressed in this" in line and R.DISCLAIMER_RE.search(line):
         return "boilerplate"  # CNN glues the op-ed disclaimer to the author's bio
-    if nwords > 60 and R.LONG_PROMO_RE.search(line):
+    if nwords > 60 and R.has_any(line.lower(), R.LONG_PROMO_KEYS) and R.LONG_PROMO_RE.search(line):
         return "boilerplate"
     if line[0] == "[" and (R.CMS_TOKEN_RE.match(line) or R.SHORTCODE_PAIR_RE.match(line)):
         return "boilerplate"
@@ -1272,7 +1423,11 @@ def _debris_kind(line: str, nwords: int) -> str | None:
         return "caption"
     if nwords <= 80 and "|" in line and R.CREDIT_MID_RE.search(line):
         return "caption"
-    if nwords <= 80 and R.CREDIT_END_RE.search(line[-80:]):
+    if (
+        nwords <= 80
+        and R.CREDIT_END_HINT_RE.search(tail := line[-80:])
+        and R.CREDIT_END_RE.search(tail)
+    ):
         return "caption"
     if nwords <= 8 and (
         R.CAPTION_LINE_RE.match(line.lstrip("«‹ ")) or R.CREDIT_ONLY_RE.match(line)
@@ -1334,6 +1489,10 @@ def _debris_kind(line: str, nwords: int) -> str | None:
         if tokens and all(t.strip(".,!?-–—•") in R.SHARE_TOKENS for t in tokens):
             return "boilerplate"
         if R.TIMESTAMP_RE.match(line) and any(ch.isdigit() for ch in line):
+            return "boilerplate"
+        if nwords == 1 and R.DOMAIN_ONLY_RE.match(line):
+            return "boilerplate"
+        if R.FOLLOW_HANDLE_RE.match(line):
             return "boilerplate"
         if R.BYLINE_RE.match(line):
             return "boilerplate"
@@ -1625,6 +1784,185 @@ def _tidy_fragments(
 # --------------------------------------------------------------------------------------
 # Convenience functions
 # --------------------------------------------------------------------------------------
+
+
+# --------------------------------------------------------------------------------------
+# Corpus signal: lines recurring across an outlet's articles
+# --------------------------------------------------------------------------------------
+
+_RECURRING_VERSION = "r1"
+#: Lines longer than this are never counted (prose paragraphs; boilerplate is shorter).
+RECURRING_MAX_CHARS = 700
+
+
+def _norm_line(line: str) -> str:
+    """Case, spacing and leading bullets do not matter (``• Jane Doe is …`` = ``Jane Doe is …``)."""
+    return " ".join(line.lstrip(_LEAD_PUNCT + "•·").split()).casefold()
+
+
+def _line_digest(outlet_norm: str, line: str) -> int:
+    data = (outlet_norm + "\x1f" + _norm_line(line)).encode("utf-8", "surrogatepass")
+    return int.from_bytes(hashlib.blake2b(data, digest_size=16).digest(), "little")
+
+
+def _text_lines(text: str) -> Iterable[str]:
+    """The non-blank lines of a text exactly as :meth:`Segmenter._split` cuts it."""
+    spans = _soup_spans(text) if text.count("<") >= 5 else None
+    if spans is None:
+        spans = [(m.start(), m.end()) for m in R.LINE_RE.finditer(text)]
+    for s0, e0 in spans:
+        s, e = _strip_span(text, s0, e0)
+        if e > s:
+            yield text[s:e]
+
+
+class RecurringLineCounter:
+    """Count, per outlet, in how many distinct articles each short line occurs.
+
+    Streaming and memory-bounded, for corpora of millions of articles: a line's first
+    occurrence only sets bits in a fixed Bloom filter (``bloom_bits`` bits, 32 MB by
+    default); only lines seen again get an exact counter, and when more than
+    ``max_entries`` lines have counters the lowest counts are dropped (first the
+    count-2 lines, and so on) until half remain. A Bloom false positive can count a line
+    once too often (rare: ~1e-6 per line for 1M distinct lines); dropping can only
+    undercount. Deterministic for a given order of articles; the order is the corpus
+    order, whatever the chunking.
+    """
+
+    def __init__(
+        self,
+        max_chars: int = RECURRING_MAX_CHARS,
+        max_entries: int = 2_000_000,
+        bloom_bits: int = 1 << 28,
+    ) -> None:
+        self.max_chars = max_chars
+        self.max_entries = max(16, int(max_entries))
+        self._mask = (1 << max(10, int(bloom_bits).bit_length() - 1)) - 1
+        self._bloom = bytearray((self._mask + 1) >> 3)
+        self.counts: dict[int, int] = {}
+        self.articles = 0
+
+    def add(self, outlet: str, text: str) -> None:
+        """Count the distinct short lines of one article."""
+        self.articles += 1
+        if not text:
+            return
+        o = _norm_line(outlet or "")
+        digests = {_line_digest(o, ln) for ln in _text_lines(text) if len(ln) <= self.max_chars}
+        bloom, mask, counts = self._bloom, self._mask, self.counts
+        for d in sorted(digests):
+            key = d & 0xFFFFFFFFFFFFFFFF
+            hi = d >> 64
+            seen = True
+            for pos in (hi & mask, (hi >> 32) & mask, (key >> 20) & mask):
+                byte, bit = pos >> 3, 1 << (pos & 7)
+                if not bloom[byte] & bit:
+                    seen = False
+                    bloom[byte] |= bit
+            if seen:
+                counts[key] = counts.get(key, 1) + 1
+        if len(counts) > self.max_entries:
+            floor = 2
+            while len(counts) > self.max_entries // 2:
+                counts = {k: v for k, v in counts.items() if v > floor}
+                floor += 1
+            self.counts = counts
+
+    def recurring(self, min_articles: int) -> list[int]:
+        """Sorted keys of the lines seen in at least ``min_articles`` articles."""
+        k = max(2, int(min_articles))
+        return sorted(key for key, c in self.counts.items() if c >= k)
+
+
+#: Reported statements recur as stock prose ("… did not respond to a request for comment.",
+#: "X has denied any wrongdoing."): never furniture.
+_STOCK_PROSE_RE = re.compile(
+    r"\b(?:said|says|told|tells|declined|denied|denies|responded|respond|insisted|argued"
+    r"|claimed|according to|for comment)\b",
+    re.IGNORECASE,
+)
+_SPEECH_VERB_ANY_RE = re.compile(r"\b" + _SPEECH_VERB + r"\b", re.IGNORECASE)
+_FURNITURE_CUE_RE = re.compile(
+    r"\b(?i:you|your|we|our|we['’](?:re|ve|d|ll))\b|\bus\b|\b(?i:is|are) (?:a|an|the)\b"
+    r"|://|\bwww\.|@\w"
+)
+_LABEL_SHAPE_RE = re.compile(r"[:|]\s*$|://|\bwww\.|@\w|\S: \S[^.!?…]*$|\s\|\s")
+
+
+def _recurring_furniture(line: str, edge: bool, outlet_re: re.Pattern[str] | None = None) -> bool:
+    """Whether a line recurring across an outlet's articles is page furniture.
+
+    Never: questions (subheads such as "What happens next?"), quotations, reported
+    statements, one- or two-word utterances of transcripts ("Yeah.", "Right."). In the
+    first two or last four lines anything else is (bylines, taglines, newsletter and
+    promo lines, disclaimers) -- but a long line (12+ words) only when it addresses the
+    reader or speaks for the outlet (you/your, we/our/us, "is a …", the outlet's name, a URL
+    or @handle): long recurring prose without that is the outlet reusing its own sentences
+    ("The chief actuary of the Social Security Administration … estimates that …"). In
+    between only label and link shapes are furniture (a line ending with ``:``, ``What to
+    do if you have symptoms: Coronavirus symptoms``, a URL or @handle): a recurring short
+    unpunctuated line there is a subhead or a speaker label.
+    """
+    s = line.strip()
+    if not s or s[-1] == "?" or s[0] in "\"“”‘'«„" or sum(c.isalpha() for c in s) < 2:
+        return False
+    if s.count(" ") < 2 and s[-1] in ".!":
+        return False
+    if _STOCK_PROSE_RE.search(s) or (s[-1] == ":" and _SPEECH_VERB_ANY_RE.search(s)):
+        return False  # reported speech, or its intro ("The BBC reports:", "She added:")
+    if _LABEL_SHAPE_RE.search(s):
+        return True
+    if not edge:
+        return False
+    return (
+        s.count(" ") < 11
+        or _FURNITURE_CUE_RE.search(s) is not None
+        or (outlet_re is not None and outlet_re.search(s) is not None)
+    )
+
+
+def encode_recurring(keys: Iterable[int]) -> str:
+    """A table of line keys as one short string (sorted 8-byte keys, base64)."""
+    raw = b"".join(k.to_bytes(8, "little") for k in sorted(set(keys)))
+    return f"{_RECURRING_VERSION}:{base64.b64encode(raw).decode('ascii')}"
+
+
+def decode_recurring(state: str) -> frozenset[int]:
+    version, _, payload = str(state).partition(":")
+    if version != _RECURRING_VERSION:
+        raise ValueError(f"recurring_lines: unknown table format {version!r}")
+    raw = base64.b64decode(payload.encode("ascii"))
+    return frozenset(int.from_bytes(raw[i : i + 8], "little") for i in range(0, len(raw), 8))
+
+
+def fit_segment_config(cfg: Any, make_chunks: Any) -> Any:
+    """The pipeline's first pass: a copy of ``cfg`` whose segmenter carries its fitted table.
+
+    ``make_chunks()`` must stream the same articles, in the same order, as the run. Returns
+    ``cfg`` itself when there is no :class:`Segmenter`, the signal is off, or the table is
+    already given; otherwise a copy with ``segment.recurring_lines`` set, so that the stage
+    hash changes with the table and every worker builds the same segmenter.
+    """
+    seg_cfg = cfg.get("segment") if cfg is not None else None
+    if not seg_cfg or seg_cfg.get("_target_") != f"{__name__}.Segmenter":
+        return cfg
+    if seg_cfg.get("recurring_lines") is not None:
+        return cfg
+    k = seg_cfg.get("recurring_min_articles", 3)
+    if not k:
+        return cfg
+    seg = Segmenter(detect_language=False, recurring_min_articles=int(k)).fit(make_chunks())
+    import copy
+
+    from omegaconf import DictConfig, open_dict
+
+    run = copy.deepcopy(cfg)
+    if isinstance(run, DictConfig):
+        with open_dict(run):
+            run.segment.recurring_lines = seg.recurring_state()
+    else:
+        run["segment"]["recurring_lines"] = seg.recurring_state()
+    return run
 
 
 def segment_article(article: Article, **kw: Any) -> list[Segment]:

@@ -143,7 +143,10 @@ LEGAL_RE = re.compile(
     r"|content created by|is (?:a|an) [\w ]{1,40}content partner|without charge to any eligible"
     r"|republished (?:with|under) permission|licensed under (?:a|the) creative commons|^[—–-]?\s{0,2}with assistance (?:by|from)\b"
     r"|^[A-Z][\w.'’-]{0,30}(?:\s{1,3}[\w.'’&,-]{1,30}){0,8}\s{1,3}contributed(?: reporting)?"
-    r"(?: (?:from|in) [^.]{1,40})?\.?$"
+    r"(?: (?:from|in) [^.]{1,40})?\.?"
+    # "… contributed. Casert reported from Brussels."
+    r"(?:\s{1,3}[A-Z][\w.'’-]{1,30}(?:\s{1,3}[A-Z][\w.'’-]{1,30}){0,2} (?:reported|wrote)"
+    r" (?:from|in) [^.]{1,40}\.)?$"
     r"|^contributing:",
     re.I,
 )
@@ -266,7 +269,7 @@ AFFILIATION_RE = re.compile(
 BIO_RE = re.compile(
     r"^[•*—–-]?\s{0,3}[A-Z][\w.'’-]{0,30}(?:\s{1,3}[A-Z][\w.'’-]{0,30}){0,3}[’']s\s{1,3}"
     r"(?:latest|new|newest|most recent|forthcoming)\s{1,3}book\b"
-    r"|^[•*—–-]\s{0,3}[^.\n]{0,60}\bis (?:a|an|the)\b[^.\n]{0,60}\b(?:fellow|columnist|contributor"
+    r"|^[•*—–-]\s{0,3}[^.\n]{0,60}\bis (?:(?:a|an|the)\b[^.\n]{0,60}|[\w-]{1,25} )\b(?:fellow|columnist|contributor"
     r"|editor|correspondent|professor|author|writer|host)\b"
     r"|^[•*—–-]?\s{0,3}[A-Z][\w.'’-]{0,30}(?:\s{1,3}[A-Z][\w.'’-]{0,30}){1,4}"
     r"(?:\s{1,3}and\s{1,3}[A-Z][\w.'’-]{0,30}(?:\s{1,3}[A-Z][\w.'’-]{0,30}){1,4})?"
@@ -328,6 +331,11 @@ CREDIT_END_RE = re.compile(
     r"(?:\s{0,2}/\s{0,2}(?:File|FILE)(?:\s{1,2}\d{4})?)?\W{0,2}$"
     # WSJ: "… a look at next week's financial news. Photo: Getty Images."
     r"|[.!?]\s{1,3}(?:Photo|Image|Credit)s?:\s{0,2}[A-Z][^\n.]{1,40}\.?$"
+)
+#: Cheap necessary condition of ``CREDIT_END_RE`` (every alternative contains one of these):
+#: most lines have none, and the full pattern is costly to try at every capital letter.
+CREDIT_END_HINT_RE = re.compile(
+    r"[/|]|Associated Press|Reuters|REUTERS|Getty|AFP|EPA|Bloomberg|Photo|Image|Credit|Source: "
 )
 #: A long wire-photo caption closed by its credit: ``… last week. (Photo by Drew Angerer/Getty
 #: Images)``; such captions run past the usual caption length, so the credit must be explicit.
@@ -499,9 +507,23 @@ PLATFORM_PREP_RE = re.compile(
 SOCIAL_PLATFORMS = ("facebook", "twitter", "instagram", "youtube")
 #: A labelled link alone on a line: ``Source: http://…``, ``Artist: http://incompetech.com/``.
 LABEL_URL_RE = re.compile(r"^[A-Z][\w ]{0,20}:\s{0,2}(?:https?://|www\.)\S{1,300}$")
+#: A date alone on a line (``8/13/2018``, ``2018-05-23``): the page's timestamp.
+NUMERIC_DATE_RE = re.compile(r"^[\[(]?\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}[\])]?$")
+#: A bare domain name on a line of its own (``OilPrice.com``): a source or partner credit.
+DOMAIN_ONLY_RE = re.compile(
+    r"^[A-Za-z0-9][\w-]{0,40}(?:\.[\w-]{1,40}){0,3}\.(?:com|org|net|gov|edu|info|io|us|co\.uk)$"
+)
+#: Player or image markup left as text: ``poster="http://v.politico.com/….jpg" 2016 Poll: …``.
+ATTR_MARKUP_RE = re.compile(r"^[a-z][a-z-]{1,20}=[\"'](?:https?:)?//[^\s\"']{4,}")
+#: Where to follow the author: ``SPLC staff writer Gabriel Greschle is on Twitter @ggreschler.``
+FOLLOW_HANDLE_RE = re.compile(
+    r"^[^\n.]{3,80}\b(?:is|are) on (?:Twitter|Instagram|Facebook)\b[^\n.]{0,20}@\w{1,30}\.?$"
+)
 #: A CMS token alone on a line: ``[pullquote]``, ``[related]``.
 CMS_TOKEN_RE = re.compile(r"^\[[\w /=_.-]{1,40}\]$")
 
+#: Lower-case words of which ``LONG_PROMO_RE`` needs one (a cheap test first on long lines).
+LONG_PROMO_KEYS = ("signing up", "newsletter", "help us report", "become a member")
 #: Promotions long enough to escape the short-line rules (NYT's newsletter box).
 LONG_PROMO_RE = re.compile(
     r"by signing up|you must select a newsletter|help us report|become a member"

@@ -3,6 +3,8 @@
     python benchmarks/segment_eval.py [--seed 20261130] [--n-random 20] [--n-tweet 12]
                                       [--n-debris 12] [--out outputs/segment_eval]
                                       [--skip-allsides] [--skip-basil]
+    python benchmarks/segment_eval.py --gold benchmarks/segment_gold_seed*.json [--no-fit]
+    python benchmarks/segment_eval.py --draw --seed 20261205 --n-tweet 10 --n-debris 10
 
 Reads the corpus mirror (``$FRAMELENS_MIRROR``, default ``../shared/corpora`` relative to
 the repository root) and prints:
@@ -28,6 +30,15 @@ With ``--gold FILE`` (one or more) it only scores the hand annotations stored in
 marked as page debris, neutral furniture and embedded posts, by line index and first 60
 characters) against the current segmenter and prints precision and recall per stratum, plus
 every miss, without segmenting the whole corpus (a few seconds).
+
+Before scoring (and before section 2), the segmenter is fitted on all of AllSides, as the
+pipeline's first pass fits it on the corpus it runs on (per-outlet recurring lines,
+``Segmenter.fit``); ``--no-fit`` scores the article-only rules.
+
+With ``--draw`` it only draws the sample of ``--seed`` (same strata and order as section 3,
+without segmenting) and writes each article's numbered raw lines, with no segmenter labels,
+plus an empty annotation skeleton, to ``--out/seed<seed>/blind/``: the way to annotate a new
+sample blind before measuring it.
 
 Everything is deterministic for a given seed.
 """
@@ -241,11 +252,82 @@ def basil(args) -> None:
         )
 
 
+def draw_blind(args) -> None:
+    """Draw the sample of ``--seed`` exactly as section 3 does, without segmenting anything.
+
+    Writes, for reading *blind* (no segmenter labels), each article's non-blank lines as the
+    segmenter splits them, numbered, to ``--out/seed<seed>/blind/<stratum>_<id>.txt``, and an
+    empty annotation skeleton ``--out/seed<seed>/blind/segment_gold_seed<seed>.json`` to fill
+    in (``debris``/``neutral``/``posts`` as ``[index, first 60 characters]``).
+    """
+    path = mirror() / "allsides" / "articles.jsonl.gz"
+    ids: list[str] = []
+    tweet_pool: list[str] = []
+    debris_pool: list[str] = []
+    for art in iter_allsides(path):
+        ids.append(art.id)
+        if TWEET_PATTERNS.search(art.text):
+            tweet_pool.append(art.id)
+        elif DEBRIS_PATTERNS.search(art.text):
+            debris_pool.append(art.id)
+    rng = random.Random(args.seed)
+    uniform = rng.sample(ids, args.n_random)
+    taken = set(uniform)
+    tweets = rng.sample([i for i in tweet_pool if i not in taken], args.n_tweet)
+    debris = rng.sample([i for i in debris_pool if i not in taken], args.n_debris)
+    strata = {i: "random" for i in uniform} | {i: "tweet" for i in tweets}
+    strata |= {i: "debris" for i in debris}
+    arts = {a.id: a for a in iter_allsides(path) if a.id in strata}
+    seg = Segmenter(detect_language=False)
+    out = ROOT / args.out / f"seed{args.seed}" / "blind"
+    out.mkdir(parents=True, exist_ok=True)
+    skeleton = []
+    for i, stratum in strata.items():
+        art = arts[i]
+        lines = [art.text[s:e] for s, e in _line_spans(seg, art.text)]
+        head = f"# {i}  {stratum}  {art.outlet}\n# title: {art.title}\n"
+        body = "".join(f"[{k}] {line}\n" for k, line in enumerate(lines))
+        (out / f"{stratum}_{i}.txt").write_text(head + body, "utf-8")
+        skeleton.append(
+            {
+                "id": i,
+                "stratum": stratum,
+                "outlet": art.outlet,
+                "debris": [],
+                "neutral": [],
+                "posts": [],
+            }
+        )
+    doc = {
+        "seed": args.seed,
+        "n_random": args.n_random,
+        "n_tweet": args.n_tweet,
+        "n_debris": args.n_debris,
+        "lines": "non-blank lines of content_original as Segmenter splits them "
+        "(index, first 60 chars)",
+        "articles": skeleton,
+    }
+    (out / f"segment_gold_seed{args.seed}.json").write_text(json.dumps(doc, indent=0), "utf-8")
+    print(f"drew {len(strata)} articles for seed {args.seed}; blind listings in {out}")
+
+
 def _line_spans(seg: Segmenter, text: str) -> list[tuple[int, int]]:
     return [(p.start, p.end) for p in seg._split(text, None)]
 
 
-def score_gold(paths: list[str], verbose: bool = True) -> dict[str, Counter]:
+def fitted_segmenter(fit: bool = True, **kw) -> Segmenter:
+    """A segmenter fitted on all of AllSides (per-outlet recurring lines), as the pipeline's
+    first pass fits it on the corpus it runs on; ``fit=False``: the article-only rules."""
+    seg = Segmenter(**kw)
+    if fit:
+        t0 = time.time()
+        seg.fit(iter_allsides(mirror() / "allsides" / "articles.jsonl.gz"))
+        n = len(seg._recurring)
+        print(f"fitted on AllSides in {time.time() - t0:.0f} s: {n} recurring (outlet, line) keys")
+    return seg
+
+
+def score_gold(paths: list[str], verbose: bool = True, fit: bool = True) -> dict[str, Counter]:
     """Score the segmenter against hand annotations (see module docstring).
 
     Debris is scored per line: a line counts as page voice when at least half of its
@@ -255,7 +337,7 @@ def score_gold(paths: list[str], verbose: bool = True) -> dict[str, Counter]:
     lines and covers all of them; an ``embedded_post`` segment is correct when every line it
     touches belongs to one annotated post.
     """
-    seg = Segmenter(detect_language=False)
+    seg = fitted_segmenter(fit, detect_language=False)
     docs = [json.loads(Path(p).read_text("utf-8")) for p in paths]
     want = {a["id"] for d in docs for a in d["articles"]}
     arts: dict[str, Article] = {}
@@ -352,11 +434,24 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--skip-basil", action="store_true")
     ap.add_argument("--gold", nargs="+", help="score these annotation files and stop")
     ap.add_argument("--quiet", action="store_true", help="with --gold: totals only")
+    ap.add_argument(
+        "--no-fit",
+        action="store_true",
+        help="with --gold: do not fit the recurring-line table on the corpus first",
+    )
+    ap.add_argument(
+        "--draw",
+        action="store_true",
+        help="only draw the sample of --seed and write blind line listings to annotate",
+    )
     args = ap.parse_args(argv)
-    if args.gold:
-        score_gold(args.gold, verbose=not args.quiet)
+    if args.draw:
+        draw_blind(args)
         return
-    seg = Segmenter()
+    if args.gold:
+        score_gold(args.gold, verbose=not args.quiet, fit=not args.no_fit)
+        return
+    seg = fitted_segmenter(not args.skip_allsides)
     worked_example(seg)
     if not args.skip_allsides:
         allsides(seg, args)

@@ -1007,3 +1007,85 @@ def test_the_outlet_describing_itself_at_the_end():
     assert page_lines(f"{PROSE}\n\n{blurb}", outlet="Fox News")[blurb] == "outlet"
     mid = f"{blurb}\n\n" + "\n\n".join([PROSE] * 4)
     assert page_lines(mid, outlet="The Daily Wire")[blurb] == "outlet"
+
+
+# ---------------------------------------------------------------- round 4 shapes
+
+PROSE_A = "The council met on Tuesday and voted to approve the new budget after a long debate."
+PROSE_B = "Critics said the plan would raise taxes, while supporters pointed to new jobs downtown."
+PROSE_C = "The mayor is expected to sign the measure later this week, aides said on Wednesday."
+
+
+def _kind_of(text: str, line: str, outlet: str = "Test", title: str = "") -> str:
+    got = Segmenter(detect_language=False).segment(
+        Article(id="r4", outlet=outlet, title=title, text=text)
+    )
+    return next(s.kind for s in got if s.field == "text" and s.text == line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "8/13/2018",
+        "2018-05-23",
+        "SPLC staff writer Gabriel Greschle is on Twitter @ggreschler.",
+        "Associated Press video journalists Jo Kearney and Philipp-Moritz Jenne contributed. "
+        "Casert reported from Brussels.",
+    ],
+)
+def test_round4_debris_lines(line):
+    text = "\n\n".join((PROSE_A, line, PROSE_B, PROSE_C))
+    assert _kind_of(text, line) == "boilerplate"
+
+
+def test_player_markup_line_is_a_media_link():
+    line = (
+        'poster="http://v.politico.com/images/1155968404/201611/1112/x-vs.jpg?pubId=1" '
+        "2016 Poll: 'Shy Trump' voters are a mirage A new study suggests an army of voters."
+    )
+    assert _kind_of("\n\n".join((line, PROSE_A, PROSE_B)), line) == "media_link"
+
+
+def test_byline_over_a_partner_domain():
+    text = "\n\n".join(("Dan Doyle", "OilPrice.com", PROSE_A, PROSE_B))
+    assert _kind_of(text, "Dan Doyle", outlet="USA TODAY") == "boilerplate"
+    assert _kind_of(text, "OilPrice.com", outlet="USA TODAY") == "boilerplate"
+    # a name alone above prose is not a byline
+    assert _kind_of("\n\n".join(("Dan Doyle", PROSE_A, PROSE_B)), "Dan Doyle") == "body"
+
+
+def test_pull_quote_with_attribution():
+    pull = '"We showed a significant decrease across the board in every patient group." — Dr. Nick Spirtos'
+    source = (
+        '"We showed a significant decrease across the board in every patient group, which was '
+        'stunning in a four-week period," Spirtos said.'
+    )
+    text = "\n\n".join((PROSE_A, pull, source, PROSE_B))
+    assert _kind_of(text, pull) == "boilerplate"
+    # the same shape without a source sentence elsewhere is an ordinary quotation
+    alone = "\n\n".join((PROSE_A, pull, PROSE_B))
+    got = Segmenter(detect_language=False).segment(
+        Article(id="r4", outlet="", title="", text=alone)
+    )
+    assert "boilerplate" not in {s.kind for s in got}
+
+
+def test_closing_pointer_line():
+    closer = "Watch Trump's reaction below:"
+    assert _kind_of("\n\n".join((PROSE_A, PROSE_B, closer)), closer) == "boilerplate"
+    intro = "The conclusion of the essay is grim, but here, it is apt:"
+    assert _kind_of("\n\n".join((PROSE_A, PROSE_B, intro)), intro) == "body"
+    # mid-text it introduces what follows
+    assert _kind_of("\n\n".join((PROSE_A, closer, PROSE_B)), closer) == "body"
+
+
+def test_bulleted_bio_and_reader_promo_in_the_last_lines():
+    bio = "• Jane Keene is opinion editor of The Washington Times."
+    text = "\n\n".join((PROSE_A, PROSE_B, PROSE_C, bio))
+    assert _kind_of(text, bio, outlet="Washington Times") == "boilerplate"
+    promo = "The debate begins at 9 p.m. ET. You can listen to special coverage from NPR on your local station."
+    text = "\n\n".join((PROSE_A, PROSE_B, PROSE_C, promo))
+    assert _kind_of(text, promo, outlet="NPR Online News") == "boilerplate"
+    turn = "AMY GOODMAN: Thank you for being with us here on NPR today, you were great."
+    text = "\n\n".join((PROSE_A, PROSE_B, PROSE_C, turn))
+    assert _kind_of(text, turn, outlet="NPR Online News") != "boilerplate"
