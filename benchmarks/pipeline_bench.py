@@ -1,6 +1,6 @@
 """Throughput and peak memory of the feature pipeline, side by side in one run.
 
-    FRAMELENS_MIRROR=../shared/corpora python benchmarks/pipeline_bench.py [--articles 1000]
+    FRAMELENS_MIRROR=../shared/corpora python benchmarks/pipeline_bench.py [--articles 5000]
 
 Measures on the first N AllSides articles (all 37,544 with --articles 0):
 
@@ -172,7 +172,7 @@ def memory(n: int, env: dict, chunk_size: int | None = None) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--articles", type=int, default=1000, help="first N articles (0 = all)")
+    parser.add_argument("--articles", type=int, default=5000, help="first N articles (0 = all)")
     parser.add_argument("--only", nargs="*", default=["a", "b", "c", "d"])
     parser.add_argument("--json", help="also write the results here")
     parser.add_argument(
