@@ -345,3 +345,16 @@ def test_vader_agrees_with_tweeteval_labels(vader):
     # measured 0.556 on the 2,000 validation tweets; a majority-class guess gets ~0.2
     assert macro > 0.5, macro
     assert not math.isnan(macro)
+
+
+def test_pattern_words_with_a_full_memo_equal_textblob(monkeypatch):
+    """Once the token memo is full, new tokens are looked up without copying it."""
+    from textblob.en import sentiment as pattern
+
+    import analysis.features.sentiment as S
+
+    monkeypatch.setattr(S, "_PATTERN_WORDS", {})
+    monkeypatch.setattr(S, "_PATTERN_WORDS_MAX", 3)
+    for text in list(_TEXTBLOB_PROBES) + TEXTS:
+        assert pattern(text).assessments == pattern(_pattern_words(text, pattern)).assessments
+    assert len(S._PATTERN_WORDS) <= 3

@@ -397,8 +397,6 @@ def _pattern_words(sentence: str, analyzer) -> list[str]:
     A token of ASCII letters only is its own single word (no punctuation, quote or
     contraction to split).
     """
-    from textblob._text import RE_EMOTICONS, RE_SARCASM
-
     memo = _PATTERN_WORDS
     toks = sentence.split()
     missing = set(toks).difference(memo)
@@ -411,9 +409,18 @@ def _pattern_words(sentence: str, analyzer) -> list[str]:
         }
         if len(memo) + len(new) <= _PATTERN_WORDS_MAX:  # bounded; never cleared under a reader
             memo.update(new)
-        else:
-            memo = {**memo, **new} if len(toks) > len(new) else new
+        else:  # memo full: look the new tokens up in their own dict (no copy of the memo)
+            words = (new[t] if t in new else memo[t] for t in toks)
+            joined = " ".join(itertools.chain.from_iterable(words))
+            return _glue_pattern_words(joined)
     joined = " ".join(itertools.chain.from_iterable(map(memo.__getitem__, toks)))
+    return _glue_pattern_words(joined)
+
+
+def _glue_pattern_words(joined: str) -> list[str]:
+    """pattern's two glue steps after tokenizing: the "(!)" mark and emoticons."""
+    from textblob._text import RE_EMOTICONS, RE_SARCASM
+
     if "!" in joined:
         joined = RE_SARCASM.sub("(!)", joined)
     joined = RE_EMOTICONS.sub(lambda m: m.group(1).replace(" ", "") + m.group(2), joined)
