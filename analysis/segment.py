@@ -40,6 +40,7 @@ captions from the page structure (lxml) and the main text through trafilatura.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import math
@@ -1245,6 +1246,7 @@ def _content_words(text: str) -> frozenset[str]:
     )
 
 
+@functools.lru_cache(maxsize=4096)  # once per outlet, not per article (called twice each)
 def _outlet_name_re(outlet: str) -> re.Pattern[str] | None:
     """The outlet's name as printed in its pages: ``CNN`` for "CNN (Web News)", ``BBC News``."""
     name = re.split(r"\s[(\-–—|]|\s-\s", outlet.strip(), maxsplit=1)[0].strip()
