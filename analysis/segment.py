@@ -822,6 +822,7 @@ class Segmenter:
         # Pull quotes repeat a sentence of the article on a line of their own; cheap to
         # find by counting, so only done for texts of ordinary size.
         find_pull = len(text) <= 200_000
+        twice = _printed_twice(text, pieces) if find_pull else frozenset()
         for i, p in enumerate(pieces):
             if p.fixed:
                 in_list = False
@@ -879,6 +880,19 @@ class Segmenter:
             ):
                 # "Watch Trump's reaction below:" closing the text: what it introduced (a
                 # video, a post) was not kept
+                p.kind = "boilerplate"
+                continue
+            if twice and line in twice:
+                # the same sentence printed twice as a line of its own: a gallery caption
+                # (printed over and under its image: the copies are neighbours) or a pull
+                # quote set in display type away from the paragraph it repeats
+                beside = any(
+                    0 <= k < len(pieces) and text[pieces[k].start : pieces[k].end] == line
+                    for k in (i - 1, i + 1)
+                )
+                p.kind = "caption" if beside else "boilerplate"
+                continue
+            if line[0] == "[" and _bracketed_promo(line, outlet_re):
                 p.kind = "boilerplate"
                 continue
             if len(line) <= 200:
@@ -1208,6 +1222,57 @@ def _soup_spans(text: str) -> list[tuple[int, int]] | None:
 _POINTER_RE = re.compile(r"\b(?:below|above)\b|^(?:Watch|Listen|View|See|Read|Check)\b")
 _ATTRIBUTED_PULL_RE = re.compile(
     r"^([\"“][^\"“”]{40,300}[\"”])\s{0,3}[—–]{1,2}\s{0,3}[A-Z][\w.'’ -]{2,60}$"
+)
+
+
+def _printed_twice(text: str, pieces: list[_Piece]) -> frozenset[str]:
+    """Prose-length lines (six words or more) that stand twice, whole, in one article.
+
+    Empty when such lines make up half of the article's prose lines: that is a page scraped
+    twice, whose repeated paragraphs are the story itself, not furniture around it.
+    """
+    lines = Counter(
+        text[q.start : q.end]
+        for q in pieces
+        if q.kind is None and not q.fixed and 40 <= q.end - q.start <= 600
+    )
+    twice = {ln for ln, n in lines.items() if n >= 2 and ln.count(" ") >= 5}
+    if not twice:
+        return frozenset()
+    for k in range(1, len(pieces)):
+        line = text[pieces[k].start : pieces[k].end]
+        if line in twice:
+            prev = text[pieces[k - 1].start : pieces[k - 1].end]
+            if prev.count(" ") < 6 and prev[-1] not in '.!?"”':
+                # the opening sentence of a section under its heading ("From the Right"),
+                # also printed as the story's summary: prose, not furniture
+                twice.discard(line)
+    if not twice:
+        return frozenset()
+    n_prose = sum(1 for q in pieces if q.kind is None and not q.fixed)
+    if 2 * sum(lines[ln] for ln in twice) >= n_prose:
+        return frozenset()
+    return frozenset(twice)
+
+
+def _bracketed_promo(line: str, outlet_re: re.Pattern[str] | None) -> bool:
+    """An editorial insert in brackets that sends the reader elsewhere: ``[Watch Fox: … in the
+    9 a.m. ET hour]``, ``[New at Fox News Opinion: …]``, ``[Read "…"]``. Other bracketed
+    lines (an editor's note, a quoted excerpt, a delegate count) are the outlet's text."""
+    if line[-1] != "]" or line.count("[") != 1:
+        return False
+    inner = line[1:-1].strip()
+    label, sep, rest = inner.partition(":")
+    if sep and len(label) <= 40 and outlet_re is not None and outlet_re.search(label):
+        return True  # "[Listen to Fox: …]", "[New at Fox News Opinion: …]"
+    return bool(
+        _PROMO_VERB_RE.match(inner)
+        or (sep and len(label) <= 60 and _PROMO_VERB_RE.match(rest.lstrip()))
+    )
+
+
+_PROMO_VERB_RE = re.compile(
+    r"(?:Watch|Listen|Read|Click|Tune in|Sign up|Subscribe|Get (?:daily|the latest|our))\b"
 )
 
 

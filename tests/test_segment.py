@@ -1089,3 +1089,51 @@ def test_bulleted_bio_and_reader_promo_in_the_last_lines():
     turn = "AMY GOODMAN: Thank you for being with us here on NPR today, you were great."
     text = "\n\n".join((PROSE_A, PROSE_B, PROSE_C, turn))
     assert _kind_of(text, turn, outlet="NPR Online News") != "boilerplate"
+
+
+def test_line_printed_twice_is_furniture_both_times():
+    """Gallery captions printed over and under their image, and a pull quote repeated whole
+    on a line of its own, are page voice (both copies); prose around them is untouched."""
+    cap = "A visitor tours the crash site at the memorial on September 10 before the ceremony."
+    text = "\n\n".join((PROSE_A, cap, cap, PROSE_B, PROSE_C))
+    assert _kind_of(text, cap) == "caption"
+    got = Segmenter(detect_language=False).segment(
+        Article(id="r5", outlet="Test", title="", text=text)
+    )
+    assert [s.kind for s in got] == ["body", "caption", "caption", "body", "body"]
+    pull = "The plan will help every family in the county, the mayor has argued for months."
+    text = "\n\n".join((PROSE_A, pull, PROSE_B, PROSE_C, pull))
+    assert [s.voice for s in Segmenter(detect_language=False).segment(art(text))] == [
+        "outlet",
+        "page",
+        "outlet",
+        "outlet",
+        "page",
+    ]
+
+
+def test_repeated_section_opener_and_doubled_page_stay_prose():
+    # The Flip Side prints each side's opening sentence again as the story's summary
+    summary = "The right is critical of the subpoenas, which it calls a partisan exercise."
+    text = "\n\n".join((summary, PROSE_A, "From the Right", summary, PROSE_B))
+    assert _kind_of(text, summary) == "body"
+    # a page scraped twice: its repeated paragraphs are the story itself
+    doubled = "\n\n".join((PROSE_A, PROSE_B, PROSE_C) * 2)
+    assert set(kinds_of(doubled)) == {"body"}
+
+
+def test_bracketed_promo_is_boilerplate_but_bracketed_note_is_not():
+    promo = "[Watch Fox: Rep. Peter King, R-N.Y., discusses Benghazi in the 1 p.m. ET hour]"
+    opinion = "[New at Fox News Opinion: We cannot strike Syria with no long-term strategy]"
+    note = "[Editor's note: The original version stated the murder rate figures incorrectly.]"
+    excerpt = "[WSJ: “a close friend of Secretary of State John Kerry’s stepson” joined the board.]"
+    text = "\n\n".join((PROSE_A, promo, PROSE_B, opinion, note, excerpt, PROSE_C))
+    assert _kind_of(text, promo, outlet="Fox News") == "boilerplate"
+    assert _kind_of(text, opinion, outlet="Fox News") == "boilerplate"
+    assert _kind_of(text, note, outlet="Fox News") == "body"
+    got = Segmenter(detect_language=False).segment(
+        Article(id="r6", outlet="Fox News", title="", text=text)
+    )
+    at = text.index(excerpt)
+    inside = [s for s in got if s.start >= at and s.end <= at + len(excerpt)]
+    assert inside and all(s.voice in ("outlet", "quoted") for s in inside)
