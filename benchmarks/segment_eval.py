@@ -56,6 +56,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -347,6 +349,7 @@ def score_gold(paths: list[str], verbose: bool = True, fit: bool = True) -> dict
             if len(arts) == len(want):
                 break
     totals: dict[str, Counter] = {}
+    per_article: dict[str, list[Counter]] = {}
     for doc in docs:
         per: dict[str, Counter] = {}
         for a in doc["articles"]:
@@ -372,7 +375,8 @@ def score_gold(paths: list[str], verbose: bool = True, fit: bool = True) -> dict
             debris = {i for i, _ in a["debris"]}
             neutral = {i for i, _ in a["neutral"]}
             post_of = {i: k for k, p in enumerate(a["posts"]) for i, _ in p}
-            c = per.setdefault(a["stratum"], Counter())
+            c = Counter()
+            per_article.setdefault(str(doc["seed"]), []).append(c)
             misses = []
             for li in range(len(spans)):
                 text = art.text[spans[li][0] : spans[li][1]]
@@ -398,6 +402,7 @@ def score_gold(paths: list[str], verbose: bool = True, fit: bool = True) -> dict
                 c["seg_ok" if good else "seg_bad"] += 1
                 if not good:
                     misses.append(f"post FP {sorted(touched)} {art.text[s:e][:110]!r}")
+            per.setdefault(a["stratum"], Counter()).update(c)
             if verbose and misses:
                 print(f"  {a['stratum']:6s} {a['id']} {a['outlet'][:30]}")
                 for m in misses:
@@ -416,7 +421,49 @@ def score_gold(paths: list[str], verbose: bool = True, fit: bool = True) -> dict
                 f" {_ratio(c['debris_tp'], c['debris_tp'] + c['debris_fn'])}"
             )
         totals[str(doc["seed"])] = total
+        print(_bootstrap_line(per_article[str(doc["seed"])]))
+    if len(docs) > 1:
+        pooled = [c for cs in per_article.values() for c in cs]
+        total = Counter()
+        for c in pooled:
+            total.update(c)
+        print(f"\n== pooled: {len(docs)} files, {len(pooled)} articles ==")
+        print(
+            f"  posts P {_ratio(total['seg_ok'], total['seg_ok'] + total['seg_bad'])}"
+            f"  posts R {_ratio(total['post_tp'], total['post_tp'] + total['post_fn'])}"
+            f"  debris P {_ratio(total['debris_tp'], total['debris_tp'] + total['debris_fp'])}"
+            f"  debris R {_ratio(total['debris_tp'], total['debris_tp'] + total['debris_fn'])}"
+        )
+        print(_bootstrap_line(pooled))
     return totals
+
+
+_RATIOS = {
+    "posts P": ("seg_ok", "seg_bad"),
+    "posts R": ("post_tp", "post_fn"),
+    "debris P": ("debris_tp", "debris_fp"),
+    "debris R": ("debris_tp", "debris_fn"),
+}
+
+
+def _bootstrap_line(articles: list[Counter], draws: int = 2000, seed: int = 0) -> str:
+    """95% intervals of the four ratios when the *articles* are resampled: debris and posts
+    come in clusters (one photo gallery can hold 60 captions), so lines are not independent
+    and the article is the unit a new sample would draw."""
+    keys = sorted({k for ab in _RATIOS.values() for k in ab})
+    m = np.array([[c[k] for k in keys] for c in articles], dtype=float)
+    rng = np.random.default_rng(seed)
+    boot = m[rng.integers(0, len(m), size=(draws, len(m)))].sum(axis=1)
+    parts = []
+    for name, (good, bad) in _RATIOS.items():
+        g, b = boot[:, keys.index(good)], boot[:, keys.index(bad)]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r = g / (g + b)
+        r = r[~np.isnan(r)]
+        if len(r):
+            lo, hi = np.percentile(r, [2.5, 97.5])
+            parts.append(f"{name} {lo:.2f}-{hi:.2f}")
+    return "  article-bootstrap 95%: " + ", ".join(parts)
 
 
 def _ratio(a: int, b: int) -> str:
