@@ -317,10 +317,10 @@ def _line_spans(seg: Segmenter, text: str) -> list[tuple[int, int]]:
     return [(p.start, p.end) for p in seg._split(text, None)]
 
 
-def fitted_segmenter(fit: bool = True, **kw) -> Segmenter:
+def fitted_segmenter(fit: bool = True, cls: type[Segmenter] = Segmenter, **kw) -> Segmenter:
     """A segmenter fitted on all of AllSides (per-outlet recurring lines), as the pipeline's
     first pass fits it on the corpus it runs on; ``fit=False``: the article-only rules."""
-    seg = Segmenter(**kw)
+    seg = cls(**kw)
     if fit:
         t0 = time.time()
         seg.fit(iter_allsides(mirror() / "allsides" / "articles.jsonl.gz"))
@@ -329,7 +329,9 @@ def fitted_segmenter(fit: bool = True, **kw) -> Segmenter:
     return seg
 
 
-def score_gold(paths: list[str], verbose: bool = True, fit: bool = True) -> dict[str, Counter]:
+def score_gold(
+    paths: list[str], verbose: bool = True, fit: bool = True, seg: Segmenter | None = None
+) -> dict[str, Counter]:
     """Score the segmenter against hand annotations (see module docstring).
 
     Debris is scored per line: a line counts as page voice when at least half of its
@@ -339,7 +341,8 @@ def score_gold(paths: list[str], verbose: bool = True, fit: bool = True) -> dict
     lines and covers all of them; an ``embedded_post`` segment is correct when every line it
     touches belongs to one annotated post.
     """
-    seg = fitted_segmenter(fit, detect_language=False)
+    if seg is None:
+        seg = fitted_segmenter(fit, detect_language=False)
     docs = [json.loads(Path(p).read_text("utf-8")) for p in paths]
     want = {a["id"] for d in docs for a in d["articles"]}
     arts: dict[str, Article] = {}
