@@ -556,15 +556,21 @@ def build_pipeline(
     params: Mapping[str, Any] | None = None,
     *,
     calibrated: bool | None = None,
+    fine_tune: bool | None = None,
 ) -> Pipeline:
     """The unfitted task pipeline ``clean -> features -> clf`` from a task config.
 
     ``cfg["pipeline"]`` has ``clean`` (a node), ``features`` (name -> node, or a list of
     nodes run in sequence), optional ``weights`` (name -> float) and ``model`` (a node).
     ``params`` are set on the classifier (e.g. the tuned ``C``). With
-    ``embeddings.enabled`` a ``embeddings`` branch is added to the features. The classifier
-    is wrapped in :class:`~sklearn.calibration.CalibratedClassifierCV` when
-    ``calibration.enabled`` (or ``calibrated=True``); tuning uses ``calibrated=False``.
+    ``embeddings.enabled`` a ``embeddings`` branch is added to the features: frozen MiniLM
+    vectors, or with ``embeddings.fine_tune.enabled`` (or ``fine_tune=True``) an encoder
+    fine-tuned on the training labels. The classifier is wrapped in
+    :class:`~sklearn.calibration.CalibratedClassifierCV` when ``calibration.enabled`` (or
+    ``calibrated=True``). Tuning uses ``calibrated=False, fine_tune=False``: the grid is
+    searched over frozen vectors, so the encoder is fine-tuned once per fitted model rather
+    than once per inner fold (in nested CV on GVFC frames both ways chose the same
+    parameters in 4 of 5 folds and scored alike, benchmarks/classifiers.md).
     """
     pcfg = dict(cfg.get("pipeline") or {})
     if not pcfg.get("features") or not pcfg.get("model"):
@@ -580,11 +586,25 @@ def build_pipeline(
     weights = {k: float(v) for k, v in dict(pcfg.get("weights") or {}).items()}
     emb = dict(cfg.get("embeddings") or {})
     if emb.get("enabled"):
-        from analysis.embeddings import SentenceEmbeddings
+        from analysis.embeddings import FineTunedEmbeddings, SentenceEmbeddings
 
-        encoder = SentenceEmbeddings(
-            model=emb.get("model", "all-MiniLM-L6-v2"), batch_size=int(emb.get("batch_size", 64))
-        )
+        common = {
+            "model": emb.get("model", "all-MiniLM-L6-v2"),
+            "batch_size": int(emb.get("batch_size", 64)),
+        }
+        tuning = dict(emb.get("fine_tune") or {})
+        if tuning.get("enabled") if fine_tune is None else fine_tune:
+            tuning.pop("enabled", None)
+            try:
+                encoder = FineTunedEmbeddings(**common, **tuning)
+            except TypeError:
+                known = set(FineTunedEmbeddings().get_params()) - set(common)
+                raise ConfigError(
+                    "classifier.embeddings.fine_tune has unknown keys "
+                    f"{sorted(set(tuning) - known)}: use enabled, {', '.join(sorted(known))}"
+                ) from None
+        else:
+            encoder = SentenceEmbeddings(**common)
         if emb.get("standardize"):
             from sklearn.preprocessing import StandardScaler
 
@@ -889,7 +909,7 @@ def _scores_matrix(clf: Any, B: Any, labels: Sequence[str]) -> tuple[np.ndarray 
 def _outer_fold(cfg, X, y, train, test, labels, positive):
     inner = dict(cfg.get("cv") or {})
     tuned = tune(
-        build_pipeline(cfg, calibrated=False),
+        build_pipeline(cfg, calibrated=False, fine_tune=False),
         X[train],
         y[train],
         _grid(cfg),
@@ -921,7 +941,7 @@ def _warm_embeddings(cfg: Mapping[str, Any], texts: Sequence[str]) -> None:
     instead of each loading the encoder and encoding the same texts."""
     if not dict(cfg.get("embeddings") or {}).get("enabled"):
         return
-    pipe = build_pipeline(cfg, calibrated=False)
+    pipe = build_pipeline(cfg, calibrated=False, fine_tune=False)
     emb = dict(pipe.named_steps["features"].transformer_list)["embeddings"]
     emb = emb.steps[0][1] if isinstance(emb, Pipeline) else emb
     cleaned = pipe.named_steps["clean"].fit(list(texts)).transform(list(texts))
@@ -1073,7 +1093,7 @@ def train_task(
     cvc = dict(cfg.get("cv") or {})
     _warm_embeddings(cfg, data.texts)
     tuned = tune(
-        build_pipeline(cfg, calibrated=False),
+        build_pipeline(cfg, calibrated=False, fine_tune=False),
         data.texts,
         data.labels,
         _grid(cfg),
@@ -1124,7 +1144,7 @@ def _describe_pipeline(pipe: Pipeline, cfg: Mapping[str, Any]) -> list[str]:
         parts = []
         for _, step in steps:
             p = step.get_params(deep=False)
-            keys = ("analyzer", "ngram_range", "min_df", "model")
+            keys = ("analyzer", "ngram_range", "min_df", "model", "pair_rounds", "epochs")
             shown = ", ".join(f"{k}={p[k]}" for k in keys if k in p and p[k] not in (None, ""))
             parts.append(f"{type(step).__name__}({shown})")
         lines.append(f"{name} (weight {weights.get(name, 1.0)}): " + " -> ".join(parts))
@@ -1160,6 +1180,17 @@ def _preprocessing_notes(cfg: Mapping[str, Any]) -> list[str]:
         notes.append(f"links replaced by {clean['urls']!r}")
     if clean.get("mentions") is not None:
         notes.append(f"@user handles replaced by {clean['mentions']!r}")
+    emb = dict(cfg.get("embeddings") or {})
+    tuning = dict(emb.get("fine_tune") or {})
+    if emb.get("enabled") and tuning.get("enabled"):
+        notes.append(
+            "MiniLM fine-tuned on the training texts and labels before its vectors join the "
+            "features (contrastive pairs: same label -> cosine 1, other label -> 0; "
+            f"{tuning.get('pair_rounds', 5)} x 2 pairs per text, {tuning.get('epochs', 1)} "
+            f"epoch(s), learning rate {tuning.get('learning_rate', 2e-5)}); the grid "
+            "(selection_cv) was searched over the frozen vectors, the chosen parameters were "
+            "then fitted with the fine-tuned encoder"
+        )
     notes.extend(str(n) for n in cfg.get("notes") or [])
     return notes
 

@@ -588,6 +588,88 @@ def test_embeddings_vectors_and_cache(tmp_path, monkeypatch):
     assert isinstance(clone(enc), E.SentenceEmbeddings)
 
 
+def test_fine_tune_option_builds_the_encoder_and_tuning_uses_frozen_vectors():
+    """frames fine-tunes MiniLM in fit; the grid search runs on frozen vectors (no torch needed
+    to build either pipeline)."""
+    from analysis import embeddings as E
+
+    cfg = C.compose_task("frames")
+    enc = dict(C.build_pipeline(cfg).named_steps["features"].transformer_list)["embeddings"]
+    assert type(enc) is E.FineTunedEmbeddings
+    assert enc.get_params()["pair_rounds"] == 5 and enc.random_state == cfg["seed"]
+    tuning = C.build_pipeline(cfg, calibrated=False, fine_tune=False)
+    enc = dict(tuning.named_steps["features"].transformer_list)["embeddings"]
+    assert type(enc) is E.SentenceEmbeddings
+    off = C.compose_task("frames", ["classifier.embeddings.fine_tune.enabled=false"])
+    enc = dict(C.build_pipeline(off).named_steps["features"].transformer_list)["embeddings"]
+    assert type(enc) is E.SentenceEmbeddings
+    bad = C.compose_task("frames", ["+classifier.embeddings.fine_tune.epoch=2"])
+    with pytest.raises(C.ConfigError, match=r"unknown keys \['epoch'\].*epochs"):
+        C.build_pipeline(bad)
+
+
+@pytest.mark.slow
+@pytest.mark.corpora
+def test_fine_tuned_embeddings_fit_save_load(with_mirror, tmp_path, monkeypatch):
+    """A few steps of fine-tuning on twelve headlines: the vectors move away from the frozen
+    ones, the same seed gives the same weights, and a saved pipeline predicts identically."""
+    from analysis import embeddings as E
+
+    if not E.embeddings_available():
+        pytest.skip("embeddings extra not installed")
+    monkeypatch.setenv("FRAMELENS_CACHE", str(tmp_path / "cache"))
+    texts = [
+        "Senate votes down gun control bill",
+        "NRA backs new concealed carry law",
+        "Background checks bill stalls in House",
+        "Assault weapons ban proposed after shooting",
+        "Bump stock ban takes effect",
+        "Governor signs red flag law",
+        "Students march for their lives",
+        "Poll: most Americans want stricter gun laws",
+        "Thousands rally in Washington against gun violence",
+        "Teens stage national school walkout",
+        "Protesters demand action at Capitol",
+        "Survey finds support for universal checks",
+    ]
+    y = ["2"] * 6 + ["7"] * 6
+    with pytest.raises(ValueError, match="needs the labels y"):
+        E.FineTunedEmbeddings().fit(texts)
+    a = E.FineTunedEmbeddings(pair_rounds=1, train_batch_size=8, random_state=1).fit(texts, y)
+    b = E.FineTunedEmbeddings(pair_rounds=1, train_batch_size=8, random_state=1).fit(texts, y)
+    assert a.fingerprint_ == b.fingerprint_
+    assert all(v.dtype != np.float32 for v in a.weights_.values())  # stored as float16
+    tuned = a.transform(texts)
+    frozen = E.SentenceEmbeddings().fit(texts).transform(texts)
+    np.testing.assert_allclose(np.linalg.norm(tuned, axis=1), 1.0, atol=1e-3)
+    assert 0.5 < float((tuned * frozen).sum(axis=1).min()) < 0.9999
+    # cached under the fine-tuned weights' own name, never returned for the frozen model
+    np.testing.assert_allclose(a.transform(texts[:3]), tuned[:3], atol=1e-6)
+    with pytest.raises(Exception, match="not fitted"):
+        E.FineTunedEmbeddings().transform(texts)
+
+    cfg = C.compose_task(
+        "frames",
+        [
+            "classifier.embeddings.fine_tune.pair_rounds=1",
+            "classifier.embeddings.fine_tune.train_batch_size=8",
+            "classifier.cv.folds=2",
+            "classifier.grid.alpha=[1.0]",
+            "classifier.grid.class_weight=[balanced]",
+        ],
+    )
+    data = C.load_task_data(cfg, sample=60)
+    result = C.train_task(cfg, data, n_jobs=1)
+    path = C.save_model(result.pipeline, tmp_path / "frames.skops", result.card)
+    loaded = C.load_model(path, task="frames")
+    new = ["Lawmakers push universal background checks", "Students walk out of class"]
+    before = C.predict_texts(result.pipeline, new)
+    after = C.predict_texts(loaded, new)
+    assert before["label"].tolist() == after["label"].tolist()
+    np.testing.assert_allclose(before["score"], after["score"], atol=1e-6)
+    assert any("FineTunedEmbeddings" in line for line in result.card["pipeline"])
+
+
 # --------------------------------------------------------------------------- full data (slow)
 
 
