@@ -240,7 +240,7 @@ SHARE_TOKENS = words(
     " pinterest flipboard messenger sms copy link copied comment comments comments: save this"
     " article story on via more menu close next prev previous listen to youtube instagram vimeo"
 )
-#: ``Updated at 5:10 p.m. ET``, ``4:39 p.m.``, ``7 years ago``, ``Update 2110 BST``.
+#: ``Updated at 5:10 p.m. ET``, ``4:39 p.m.``, ``7 years ago``, ``Update 2110 BST (1610 EST)``.
 TIMESTAMP_RE = re.compile(
     r"^[\[(]?\s{0,2}(?:(?:last )?updated?:?|posted:?|published:?|first published:?)?\s{0,2}"
     r"(?:(?:at|on)\s{1,2})?(?:"
@@ -250,6 +250,8 @@ TIMESTAMP_RE = re.compile(
     + r")?[\s,]{0,3}(?:at\s{1,2})?"
     r"(?:\d{1,2}[:.]?\d{2}\s{0,2}(?:[ap]\.?m\.?)?|\d{1,3} (?:seconds?|minutes?|hours?|days?"
     r"|weeks?|months?|years?) ago)?\s{0,2}(?:[A-Z]{2,4}|ET|EDT|EST|GMT|BST)?"
+    # the same time in a second zone: "Update 2110 BST (1610 EST)"
+    r"(?:\s{0,2}\(\s{0,2}\d{1,2}[:.]?\d{2}\s{0,2}(?:[ap]\.?m\.?)?\s{0,2}(?:[A-Z]{2,4})?\s{0,2}\))?"
     r"(?:[\s,]{1,3}" + _DAY + r")?\s{0,2}[\])]?\W{0,2}$",  # "Updated at 12:36 p.m. ET, July 11"
     re.I,
 )

@@ -419,6 +419,8 @@ def test_outlet_sentences_mentioning_tweets_are_not_posts(line):
         ("Send questions/comments to the editors.", "boilerplate"),
         ("filed under:", "boilerplate"),
         ("Updated at 12:36 p.m. ET, July 11", "boilerplate"),
+        ("Update 2110 BST (1610 EST)", "boilerplate"),  # a live blog's stamp in two zones
+        ("Update 2:21AM EDT (07:21 BST)", "boilerplate"),
         ("Last updated on Jan. 8 at 7:15 a.m.", "boilerplate"),
         ("(Reporting by Jane Doe; Editing by John Roe)", "boilerplate"),
         ("Officials insist all will work once the site is up. | REUTERS Site headaches", "caption"),
