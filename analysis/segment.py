@@ -1422,7 +1422,9 @@ def _other_story_line(
 
 
 def _is_headline_like(line: str) -> bool:
-    """Short, starts with a capital, no sentence punctuation at the end, no quotation."""
+    """Short, starts with a capital (after a list dash or bullet), no sentence punctuation
+    at the end, no quotation."""
+    line = line.lstrip(_LEAD_PUNCT) or line
     if len(line) > 160 or line.count(" ") > 16 or not line[0].isupper():
         return False
     return line[-1] not in ".,;:" and not _QUOTE_CHAR_RE.match(line)

@@ -470,7 +470,8 @@ LEAD_MARKER_RE = re.compile(r"#[a-z_]{2,30}#")  # used with .match(text, pos): n
 BARE_LABEL_RE = re.compile(
     r"^(?:related (?:articles|stories|coverage|content|links|reading)|more on this\W{0,4}"
     r"|more (?:stories|coverage|news)|read more|see also|recommended|you (?:may|might) also like"
-    r"|further reading|more from [\w ]{1,25}|editor'?s note|filed under|tags|topics"
+    r"|further reading|reading list|more from [\w ]{1,25}|editor'?s note|filed under|tags|topics"
+    r"|(?:more )?(?:great |top |other |recent |latest |popular )?(?:stories|articles) from [\w ]{1,25}"
     r"|for more information)\W{0,4}$"
     r"|^more on [\w ]{1,40}$",
     re.I,

@@ -480,6 +480,32 @@ def test_related_headlines_under_a_bare_label():
     assert kinds_of(text) == ["body", "boilerplate", "boilerplate", "boilerplate", "body"]
 
 
+@pytest.mark.parametrize(
+    "label, items",
+    [
+        # Vanity Fair: its label names the outlet, each headline behind a dash
+        (
+            "More Great Stories from Vanity Fair",
+            [
+                "— The investigations that could haunt Trump",
+                "— A mega-church pastor’s drug-running hustle",
+            ],
+        ),
+        # CNN: a reading list of other outlets' headlines, each after the source's name
+        (
+            "Reading List:",
+            [
+                "Gallup: Four years in, GOP support for Tea Party down to 41 percent",
+                "Politico: Earmarks divide Republicans",
+            ],
+        ),
+    ],
+)
+def test_listed_related_headlines_under_a_label(label, items):
+    text = f"{PROSE}\n\n{label}\n\n" + "\n\n".join(items) + f"\n\n{PROSE}"
+    assert kinds_of(text) == ["body", "boilerplate", "boilerplate", "boilerplate", "body"]
+
+
 def test_headlines_after_a_label_glued_to_the_first_one():
     text = (
         f"{PROSE}\n\nRead more on the trade fight Handbags and Cameras Hit as New Tariffs Target "
