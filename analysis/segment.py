@@ -1479,9 +1479,19 @@ def _debris_kind(line: str, nwords: int) -> str | None:
         return "boilerplate"
     if len(line) > 1500:  # debris is short; also keeps every pattern below off huge lines
         return None
+    if (line[0] in "•·*" or line[:2] == "- ") and len(line) > 2:
+        # a bulleted credit or label is judged like the same line without its bullet
+        return _debris_kind(line[1:].lstrip(), nwords)
     low = line.lower()
     if R.has_any(low, R.CAPTION_MARK_KEYS) and R.CAPTION_MARK_RE.search(line):
         return "caption"
+    if (
+        nwords <= 60
+        and ")" in line
+        and R.PHOTO_POSITION_RE.search(line)
+        and not _QUOTE_ANY_RE.search(line)
+    ):
+        return "caption"  # "Cruz (left) and then-Texas Governor Rick Perry stand together …"
     if line[0] in "ABCFIPVW" and R.CAPTION_START_RE.match(line):
         return "caption"
     if nwords <= 80 and ")" in line[-10:] and R.CREDIT_TAIL_RE.search(line):

@@ -147,7 +147,12 @@ LEGAL_RE = re.compile(
     # "… contributed. Casert reported from Brussels."
     r"(?:\s{1,3}[A-Z][\w.'’-]{1,30}(?:\s{1,3}[A-Z][\w.'’-]{1,30}){0,2} (?:reported|wrote)"
     r" (?:from|in) [^.]{1,40}\.)?$"
-    r"|^contributing:",
+    r"|^contributing:"
+    # "Bhatti reported from Berlin. Contributing: Bart Jansen in Washington; The Associated Press"
+    r"|^(?-i:[A-Z][\w.'’-]{0,30}(?:\s{1,3}[A-Z][\w.'’-]{1,30}){0,2}) reported (?:from|in) [^.]{1,40}\."
+    r"(?:\s{1,3}contributing:[^\n]{1,200}|\s{1,3}follow [^\n]{1,120})?$"
+    r"|(?:created|maintained) (?:and (?:created|maintained) )?by a third party"
+    r"|^this (?:story|article|report) is (?:part of )?a (?:reporting |news )?(?:partnership|collaboration)\b",
     re.I,
 )
 #: Credit lines: ``(Reporting by Lucia Mutikani; Editing by Paul Simao)``, ``Graphics by …``;
@@ -215,7 +220,8 @@ LINK_LABEL_RE = re.compile(
     r"|latest|urgent|trending|must read|don'?t miss|editor'?s picks?|more on this|more from"
     r"|also on [\w ]{1,20}|also read|read also|(?:more|related) (?:news|stories|articles|links)"
     r"|series"
-    r"|more coverage|top stories|further reading|read|see"
+    r"|more coverage|top stories|further reading|read|see|go deeper|now playing"
+    r"|(?:this (?:article|story|post) (?:is )?)?(?:tagged|filed) under"
     r"|(?:read|see|watch|listen to) (?:the|our|more) [\w ]{1,25})\s{0,2}(?::|\.\.\.|…|\||-|–|—|>|»)",
     re.I,
 )
@@ -323,7 +329,9 @@ CREDIT_END_RE = re.compile(
     r"|\|\s{0,2}(?:Getty Images|AP(?: Photo)?|Reuters|AFP|EPA|Bloomberg|Shutterstock|POLITICO)"
     r"\b[^|\n]{0,40}$"
     # "… Photograph: Kent Nishimura/LA Times via Getty Images", "… /Getty Images"
-    r"|(?:/|\bvia)\s{0,2}Getty Images(?:,\s{0,2}FILE)?\W{0,2}$|\bPhotograph: [^\n]{1,60}$"
+    r"|(?:/|\bvia)\s{0,2}Getty Images(?:,\s{0,2}FILE)?\W{0,2}$|\bPhotograph(?:er)?: [^\n]{1,60}$"
+    # Esquire: "… memorializes Breonna Taylor. JASON CONNOLLY Getty Images", "NurPhoto Getty Images"
+    r"|(?:^|[.!?”]\s{1,3})[A-Z][\w.'’-]{0,30}(?:\s{1,3}[A-Z][\w.'’-]{0,30}){0,3}\s{1,2}Getty Images\W{0,2}$"
     # charts: "Manufacturing Would Be Hit Hardest … Source: Chad Brown, Peterson Institute"
     r"|\bSource: [A-Z][\w.&'’/-]{0,30}(?:[ ,;/]{1,3}(?:[A-Z0-9][\w.&'’/-]{0,30}|of|and|the|for"
     r"|via|by|on|in|at|de|&)){0,12}\W{0,2}$"
@@ -352,6 +360,11 @@ CREDIT_MID_RE = re.compile(
     # "… data from ActBlue. | Alex Wong/Getty Images Elections Democrats find …"
     r"|[A-Z][\w.'’-]{0,30}(?:\s{1,3}[A-Z][\w.'’-]{0,30}){0,3}\s{0,2}/\s{0,2}"
     r"(?:Getty Images|AP|AFP|Reuters|REUTERS|EPA|Bloomberg|Pool))\b"
+)
+#: Who is where in a photo: ``Sen. Mike Lee (second right) and Sen. Rand Paul (right) listen``.
+PHOTO_POSITION_RE = re.compile(
+    r"[A-Z][\w.'’-]{1,30},?(?: \d{1,3},)? \((?:at |far |second |third |fourth |front |back |top "
+    r"|bottom |centre |center |from )?(?:left|right|center|centre|top|bottom)\)"
 )
 #: An artwork credit: ``Caesar crossing the Rubicon by Adolphe Yvon (1875)``; a map's scale
 #: bar (``… Erbil Aleppo 50 miles 50 km``).
@@ -435,6 +448,7 @@ LEGAL_KEYS = (
     "©", "(c)", "copyright", "rights reserved", "reprint", "may not be", "redistributed",
     "terms of", "privacy", "expressed", " own", "this article", "this story", "this post",
     "appeared", "published", "transcript", "contributed", "wire service", "contributing:",
+    " reported from", " reported in", "third party", "partnership", "collaboration",
     "necessarily", "licensed",
     "content", "without charge", "assistance",
 )  # fmt: skip

@@ -420,6 +420,29 @@ def test_outlet_sentences_mentioning_tweets_are_not_posts(line):
         ("filed under:", "boilerplate"),
         ("Updated at 12:36 p.m. ET, July 11", "boilerplate"),
         ("Update 2110 BST (1610 EST)", "boilerplate"),  # a live blog's stamp in two zones
+        ("Bacon reported from McLean, Va. Contributing: Christal Hayes", "boilerplate"),
+        ("• Stephen Dinan reported from Washington.", "boilerplate"),  # bulleted credit
+        ("This story is part of a partnership between NPR and Kaiser Health News.", "boilerplate"),
+        (
+            "This content is created and maintained by a third party, and imported onto this "
+            "page to help users provide their email addresses.",
+            "boilerplate",
+        ),
+        ("This article tagged under: Wall Street", "boilerplate"),
+        ("Go deeper: The push to multiply limited medical supplies", "boilerplate"),
+        ("Now playing: Watch this: Facebook getting an oversight board", "boilerplate"),
+        ("NurPhoto Getty Images", "caption"),
+        ("A protestor’s sign memorializes Breonna Taylor. JASON CONNOLLY Getty Images", "caption"),
+        (
+            "Police escort witnesses away from a mosque in central Christchurch. "
+            "Photographer: Mark Baker/AP Photo",
+            "caption",
+        ),
+        (
+            "Cruz (left) and then-Texas Governor Rick Perry stand together during a press "
+            "conference at the front gate of Fort Hood.",
+            "caption",
+        ),
         ("Update 2:21AM EDT (07:21 BST)", "boilerplate"),
         ("Last updated on Jan. 8 at 7:15 a.m.", "boilerplate"),
         ("(Reporting by Jane Doe; Editing by John Roe)", "boilerplate"),
@@ -466,6 +489,7 @@ def test_debris_shapes(line, kind):
         "Reporting by CNN and the New York Times said the source was outside the inner circle.",
         "(Editor's note: This story has been updated.)",
         "As Facebook, Twitter and other US tech giants refuse to share user data, TikTok left.",
+        "Infections have been reported in 22 states throughout the country.",
     ],
 )
 def test_prose_that_looks_like_debris_stays_outlet(line):
