@@ -261,7 +261,7 @@ class FineTunedEmbeddings(SentenceEmbeddings):
     from those rounded weights both after ``fit`` and after loading, and cached per text under
     a fingerprint of the weights (``fingerprint_``), never mixed with the frozen model's.
 
-    On 2 CPU cores fine-tuning on ~1,000 headlines takes about 5 minutes. Cross-validation
+    On 2 CPU cores fine-tuning on ~1,000 headlines takes about 8 minutes. Cross-validation
     tunes the classifier on frozen vectors and fine-tunes once per fitted model
     (:func:`analysis.classifiers.build_pipeline` with ``fine_tune=False``).
     """
