@@ -355,12 +355,20 @@ class FineTunedEmbeddings(SentenceEmbeddings):
             import torch
 
             encoder = copy.deepcopy(_load_encoder(self.model))
-            state = {k: torch.from_numpy(np.asarray(v)) for k, v in self.weights_.items()}
             base = encoder.state_dict()
-            # float16 weights back to the model's own dtype; a missing or misshapen tensor is
-            # a corrupt model file, which load_state_dict reports by name
-            state = {k: v.to(base[k].dtype) if k in base else v for k, v in state.items()}
-            encoder.load_state_dict(state, strict=True)
+            try:
+                # float16 weights back to the model's own dtype
+                state = {
+                    k: torch.from_numpy(np.asarray(v)).to(base[k].dtype if k in base else None)
+                    for k, v in self.weights_.items()
+                }
+                encoder.load_state_dict(state, strict=True)
+            except (RuntimeError, TypeError, ValueError) as exc:
+                raise FramelensError(
+                    "the fine-tuned encoder weights stored with this model do not fit "
+                    f"{self.model} (missing, extra or misshapen tensors: {' '.join(str(exc).split())[:200]}); "
+                    "the model file is corrupt or from another version: retrain it"
+                ) from None
             encoder.eval()
             while len(_TUNED) >= 2:
                 _TUNED.pop(next(iter(_TUNED)))

@@ -668,6 +668,12 @@ def test_fine_tuned_embeddings_fit_save_load(with_mirror, tmp_path, monkeypatch)
     assert before["label"].tolist() == after["label"].tolist()
     np.testing.assert_allclose(before["score"], after["score"], atol=1e-6)
     assert any("FineTunedEmbeddings" in line for line in result.card["pipeline"])
+    # weights that do not fit the network (a tampered or mismatched file): a clear error
+    enc = dict(loaded.named_steps["features"].transformer_list)["embeddings"]
+    enc.weights_.pop(sorted(enc.weights_)[0])
+    enc.fingerprint_ = "0" * 16
+    with pytest.raises(FramelensError, match="do not fit all-MiniLM-L6-v2.*retrain"):
+        enc.transform(["one more headline"])
 
 
 # --------------------------------------------------------------------------- full data (slow)
