@@ -1479,7 +1479,7 @@ def _debris_kind(line: str, nwords: int) -> str | None:
         return "boilerplate"
     if len(line) > 1500:  # debris is short; also keeps every pattern below off huge lines
         return None
-    if (line[0] in "•·*" or line[:2] == "- ") and len(line) > 2:
+    if (line[0] in "•·*⦁▪►" or line[:2] == "- ") and len(line) > 2:
         # a bulleted credit or label is judged like the same line without its bullet
         return _debris_kind(line[1:].lstrip(), nwords)
     low = line.lower()
@@ -1519,6 +1519,20 @@ def _debris_kind(line: str, nwords: int) -> str | None:
     if nwords > 60:
         return None
     if nwords <= 8 and R.AD_LINE_RE.match(line):
+        return "boilerplate"
+    if line[0] in '“"' and line[1:3].strip() in ("”", '"') and nwords >= 6:
+        return "boilerplate"  # a pull quote whose quotation marks were emptied: "“ ” How can …"
+    if "Listen" in line and R.PLAYER_DURATION_RE.search(line):
+        return "boilerplate"  # an audio player: "… Listen · 4:07 4:07"
+    if nwords <= 40 and "hanks to" in line[:20] and R.THANKS_RE.match(line):
+        return "boilerplate"
+    if nwords <= 25 and line[0] == "(" and R.PAREN_CREDIT_RE.match(line):
+        return "caption"
+    if nwords <= 12 and " — " in line and "/" in line and R.AGENCY_DASH_CREDIT_RE.match(line):
+        return "caption"
+    if nwords <= 15 and line[-1] == ":" and R.COVERAGE_LABEL_RE.match(line):
+        return "boilerplate"
+    if nwords <= 15 and "Podcast:" in line and R.PODCAST_LABEL_RE.match(line):
         return "boilerplate"
     if R.has_any(low, R.LEGAL_KEYS) and R.LEGAL_RE.search(line):
         return "boilerplate"

@@ -143,14 +143,16 @@ LEGAL_RE = re.compile(
     r"|content created by|is (?:a|an) [\w ]{1,40}content partner|without charge to any eligible"
     r"|republished (?:with|under) permission|licensed under (?:a|the) creative commons|^[—–-]?\s{0,2}with assistance (?:by|from)\b"
     r"|^[A-Z][\w.'’-]{0,30}(?:\s{1,3}[\w.'’&,-]{1,30}){0,8}\s{1,3}contributed(?: reporting)?"
-    r"(?: (?:from|in) [^.]{1,40})?\.?"
+    r"(?: (?:from|in) [^.;]{1,40})?"
+    # "… contributed reporting from Washington; Adam Nagourney from Los Angeles and …"
+    r"(?:; [A-Z][^;\n]{1,100}(?:; [A-Z][^;\n]{1,100}){0,4})?\.?"
     # "… contributed. Casert reported from Brussels."
     r"(?:\s{1,3}[A-Z][\w.'’-]{1,30}(?:\s{1,3}[A-Z][\w.'’-]{1,30}){0,2} (?:reported|wrote)"
     r" (?:from|in) [^.]{1,40}\.)?$"
     r"|^contributing:"
     # "Bhatti reported from Berlin. Contributing: Bart Jansen in Washington; The Associated Press"
     r"|^(?-i:[A-Z][\w.'’-]{0,30}(?:\s{1,3}[A-Z][\w.'’-]{1,30}){0,2}) reported (?:from|in) [^.]{1,40}\."
-    r"(?:\s{1,3}contributing:[^\n]{1,200}|\s{1,3}follow [^\n]{1,120})?$"
+    r"(?:;?\s{1,3}contributing:[^\n]{1,200}|\s{1,3}follow [^\n]{1,120})?$"
     r"|(?:created|maintained) (?:and (?:created|maintained) )?by a third party"
     r"|^this (?:story|article|report) is (?:part of )?a (?:reporting |news )?(?:partnership|collaboration)\b",
     re.I,
@@ -230,6 +232,39 @@ LABEL_HEADLINE_RE = re.compile(
     r"^(?:Recommended|RECOMMENDED|Related Articles?|RELATED|Trending|TRENDING|MORE FROM|Most Read)"
     r"\s{1,3}[A-Z‘“\"']"
 )
+#: Acknowledgements: ``Thanks to Cecile Murray for excellent research assistance.``,
+#: ``Special thanks to Bill Bertovich, one of my readers, who tipped me off …`` (a named
+#: person thanked for help; "Thanks to ObamaCare, …" is prose).
+THANKS_RE = re.compile(
+    r"^(?:(?:Special|Many|Big) )?[Tt]hanks (?:also )?to [A-Z][\w.’'-]+ [A-Z][^.]{0,120}?"
+    r"\b(?:for (?:\w+ ){0,3}(?:help|assistance|research|reporting|contributions?|analysis)"
+    r"|who (?:tipped|pointed|flagged|alerted))\b"
+)
+#: A media player's line: ``EPA Unveils New Proposal … Listen · 4:07 4:07`` (NPR).
+PLAYER_DURATION_RE = re.compile(r"\bListen\s{0,2}·\s{0,2}\d{1,2}:\d{2}\b")
+#: A credit in parentheses on its own line: ``(Graph courtesy of the Empire Center.)``,
+#: ``(Image via flickr …)``, ``(Image Source: greenbookblog.org)``.
+PAREN_CREDIT_RE = re.compile(
+    r"^\(\s{0,2}(?:graph|chart|map|photo|image|video|graphic|illustration|picture)s?"
+    r"\s{1,2}(?:courtesy(?: of)?|via|source:?|from|credit:?)\s",
+    re.I,
+)
+#: A related-coverage label ending in a colon: ``Other key coronavirus stories from NPR:``,
+#: ``More coverage of the GOP debate:``, ``More OZY stories you may like:``.
+COVERAGE_LABEL_RE = re.compile(
+    r"^(?:other|more|related|recent|latest)\b[a-z’' -]{0,40}\b(?:stories|coverage|reads?"
+    r"|articles|headlines)(?:\s(?:from|of|on|about|in|by|you)\b[^.?!:]{0,40})?:$",
+    re.I,
+)
+#: A credit ending in an agency after a dash: ``Saul Loeb/Agence France-Presse — Getty Images``.
+AGENCY_DASH_CREDIT_RE = re.compile(
+    r"^[A-Z][\w.’'-]+(?: [A-Z][\w.’'-]+){0,3} ?/ ?[A-Z][\w.’'& -]{1,40} [—–-] "
+    r"(?:Getty Images|Reuters|AP|Agence France-Presse|European Pressphoto Agency"
+    r"|Associated Press)$"
+)
+#: A show's or podcast's title as a label: ``FiveThirtyEight Politics Podcast: Our 2020 …``.
+PODCAST_LABEL_RE = re.compile(r"^[\w’' ]{0,40}\bPodcast: ")
+
 #: Whole-line advertising/continuation markers.
 AD_LINE_RE = re.compile(
     r"^(?:advertisement|advertising|ad|ads|sponsored(?: content)?|paid content|promoted"

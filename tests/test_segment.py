@@ -464,6 +464,27 @@ def test_outlet_sentences_mentioning_tweets_are_not_posts(line):
             "boilerplate",
         ),
         ("Analysis by Jane Doe, North America reporter", "boilerplate"),
+        # round 11: shapes from the misses of the blind samples 20261214/15
+        ("Senate Passes The Spending Bill Listen · 3:02 3:02", "boilerplate"),  # audio player
+        ("Thanks to Jane Doe and John Roe for their research help.", "boilerplate"),
+        (
+            "Special thanks to Jane Doe, one of my readers, who tipped me off to the clip.",
+            "boilerplate",
+        ),
+        ("“ ” We will not stop until every family in this city is safe again.", "boilerplate"),
+        ("(Graph courtesy of the Federal Reserve Bank of St. Louis.)", "caption"),
+        ("Jane Doe/Agence France-Presse — Getty Images", "caption"),
+        ("Doe reported from Springfield, Ill.; Contributing: John Roe, USA TODAY", "boilerplate"),
+        (
+            "Jane Doe contributed reporting from Washington; John Roe from Los Angeles.",
+            "boilerplate",
+        ),
+        ("Other key election stories from NPR:", "boilerplate"),
+        ("Politics Podcast: What the midterms mean", "boilerplate"),
+        (
+            "⦁ Jane Doe covered the White House for a decade. She can be reached at jd@example.com.",
+            "boilerplate",
+        ),
     ],
 )
 def test_debris_shapes(line, kind):
@@ -490,6 +511,8 @@ def test_debris_shapes(line, kind):
         "(Editor's note: This story has been updated.)",
         "As Facebook, Twitter and other US tech giants refuse to share user data, TikTok left.",
         "Infections have been reported in 22 states throughout the country.",
+        "Thanks to ObamaCare, insurers can be hit by delays in approving their plans for years.",
+        "Thanks to Senate Republicans, the bill stalled for months before the recess.",
     ],
 )
 def test_prose_that_looks_like_debris_stays_outlet(line):
