@@ -521,7 +521,9 @@ BARE_LABEL_RE = re.compile(
     r"|more (?:stories|coverage|news)|read more|see also|recommended|you (?:may|might) also like"
     r"|further reading|reading list|more from [\w ]{1,25}|editor'?s note|filed under|tags|topics"
     r"|(?:more )?(?:great |top |other |recent |latest |popular )?(?:stories|articles) from [\w ]{1,25}"
-    r"|for more information)\W{0,4}$"
+    r"|for more information|(?:must|key) reads|[\w’' ]{0,30}\b(?:friday|weekend|daily|weekly|morning"
+    r"|evening|wednesday|monday|tuesday|thursday|saturday|sunday|related|useful|more) links"
+    r"|links)\W{0,4}$"
     r"|^more on [\w ]{1,40}$",
     re.I,
 )

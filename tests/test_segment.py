@@ -481,6 +481,8 @@ def test_outlet_sentences_mentioning_tweets_are_not_posts(line):
         ),
         ("Other key election stories from NPR:", "boilerplate"),
         ("Politics Podcast: What the midterms mean", "boilerplate"),
+        ("Jane’s Friday Links", "boilerplate"),  # a weekly link list's label
+        ("Must Reads", "boilerplate"),
         (
             "⦁ Jane Doe covered the White House for a decade. She can be reached at jd@example.com.",
             "boilerplate",
@@ -545,6 +547,11 @@ def test_related_headlines_under_a_bare_label():
                 "Gallup: Four years in, GOP support for Tea Party down to 41 percent",
                 "Politico: Earmarks divide Republicans",
             ],
+        ),
+        # a columnist's weekly link list: the label names no outlet, the items are bare
+        (
+            "Jane’s Friday Links",
+            ["The rise of ax-throwing", "Why you should eat popcorn with chopsticks"],
         ),
     ],
 )
