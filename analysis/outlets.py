@@ -43,7 +43,7 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
     from analysis.pipeline import read_parts
 
     ccfg = OmegaConf.to_container(cfg.compare, resolve=True)
-    av = read_parts(work, "article_voice")
+    av = read_parts(work, "article_voice", _needed_columns(work, ccfg))
     if av.empty:
         return [], []
     av["lean"] = av["lean"].fillna("unknown")
@@ -233,6 +233,51 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
     return files, lines
 
 
+def _needed_columns(work: Path, ccfg: dict) -> list[str] | None:
+    """The article x voice columns this stage uses (ids, lengths, the configured features and
+    the frame shares), so a large corpus is not read with all of its ~110 feature columns."""
+    import pyarrow.parquet as pq
+
+    parts = sorted((work / "article_voice").glob("part-*.parquet"))
+    if not parts:
+        return None
+    names = pq.read_schema(parts[0]).names
+    wanted = {"article_id", "outlet", "lean", "topic", "voice", "n_chars"}
+    for key in ("features", "model_features", "voice_features", "highlight_features"):
+        wanted |= set(ccfg.get(key) or [])
+    if not ccfg.get("features"):
+        return None  # the first feature columns stand in for the list: read them all
+    return [c for c in names if c in wanted or c.startswith("frame_")]
+
+
+def words_sample(
+    arts: pd.DataFrame, group: str, limit: int | None, seed: int
+) -> tuple[list[str] | None, str | None]:
+    """Article ids for the words and actor-label counts: at most ``limit`` per group.
+
+    Counting terms needs every segment text of the articles counted in memory at once, so a
+    corpus of a million articles is counted on a seeded sample of ``limit`` articles per
+    group (``compare.words.max_articles_per_group``; null counts all). Returns ``(None,
+    None)`` when no group is larger than ``limit`` (nothing is sampled), else the ids and a
+    sentence for the report.
+    """
+    pool = arts[arts[group].isin(("left", "center", "right"))] if group == "lean" else arts
+    sizes = pool.groupby(group).size()
+    if not limit or sizes.empty or int(sizes.max()) <= int(limit):
+        return None, None
+    limit = int(limit)
+    rng = np.random.default_rng(seed)
+    keep: list[str] = []
+    for _, ids in pool.groupby(group, sort=True)["article_id"]:
+        ids = ids.sort_values().to_numpy()
+        keep += list(ids if len(ids) <= limit else rng.choice(ids, size=limit, replace=False))
+    shown = ", ".join(f"{g} {min(int(n), limit):,} of {int(n):,}" for g, n in sizes.items())
+    return sorted(keep), (
+        f"Distinctive words and actor labels are counted on a seeded random sample of at most "
+        f"{limit:,} articles per {group} ({shown}; `compare.words.max_articles_per_group`)."
+    )
+
+
 def frame_composition(table: pd.DataFrame, frames: list[str]) -> pd.DataFrame:
     """Per outlet: each frame's share of all frame hits (character-weighted)."""
     w = table["n_chars"].to_numpy(dtype=float)[:, None]
@@ -303,19 +348,24 @@ def _words_and_actors(cfg, ccfg, out, work, fig_dir, formats, dpi, figs, lines) 
     if not wcfg.get("enabled", True):
         return []
     files: list[Path] = []
-    segs = read_parts(work, "segments", ["article_id", "voice", "kind", "lang", "text"])
-    if segs.empty:
-        return []
     arts = read_parts(work, "articles", ["id", "outlet", "lean"]).rename(
         columns={"id": "article_id"}
     )
+    arts["lean"] = arts["lean"].fillna("unknown")
+    group = wcfg.get("group", "lean")
+    sample, note = words_sample(arts, group, wcfg.get("max_articles_per_group"), int(cfg.seed))
+    # only the sampled articles' texts are read: memory follows the sample, not the corpus
+    filters = None if sample is None else [("article_id", "in", sample)]
+    segs = read_parts(work, "segments", ["article_id", "voice", "kind", "lang", "text"], filters)
+    if segs.empty:
+        return []
     segs = segs[segs["voice"].isin(("outlet", "quoted")) & segs["lang"].fillna("en").eq("en")]
     segs = segs.merge(arts, on="article_id", how="left")
-    segs["lean"] = segs["lean"].fillna("unknown")
-    group = wcfg.get("group", "lean")
     segs = segs[segs[group].isin(("left", "center", "right"))] if group == "lean" else segs
     if segs.empty:
         return []
+    if note:
+        lines += [note, ""]
     own_names = self_mentions(segs) | outlet_name_terms(arts["outlet"].dropna().unique())
     words = S.distinctive_words(
         segs,

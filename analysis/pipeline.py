@@ -361,12 +361,21 @@ def _dask_client(ecfg: Any):
     return Client(cluster), True
 
 
-def read_parts(work: Path, table: str, columns: list[str] | None = None) -> pd.DataFrame:
-    """Concatenate the Parquet parts of one table (only the columns asked for)."""
+def read_parts(
+    work: Path, table: str, columns: list[str] | None = None, filters: list | None = None
+) -> pd.DataFrame:
+    """Concatenate the Parquet parts of one table (only the columns asked for).
+
+    ``filters`` (pyarrow's ``[(column, op, value), ...]``, e.g. ``[("article_id", "in",
+    ids)]``) are applied part by part while reading, so memory follows the rows kept, not
+    the table.
+    """
     parts = sorted((work / table).glob("part-*.parquet"))
     if not parts:
         return pd.DataFrame(columns=columns or [])
-    return pd.concat([pd.read_parquet(p, columns=columns) for p in parts], ignore_index=True)
+    return pd.concat(
+        [pd.read_parquet(p, columns=columns, filters=filters) for p in parts], ignore_index=True
+    )
 
 
 # --------------------------------------------------------------------------- summaries

@@ -549,3 +549,25 @@ def test_voice_decomposition_shares():
     assert (out["n_articles"] == 2).all()
     with pytest.raises(ValueError, match="non-negative"):
         voice_decomposition(table.assign(cue=-1.0), "outlet", ["cue"])
+
+
+def test_words_sample_caps_each_group_seeded_and_only_when_needed():
+    from analysis.outlets import words_sample
+
+    arts = pd.DataFrame(
+        {
+            "article_id": [f"a{i:03d}" for i in range(300)],
+            "lean": ["left"] * 200 + ["right"] * 90 + ["unknown"] * 10,
+        }
+    )
+    # no group above the limit (or no limit): everything is counted, nothing is said
+    assert words_sample(arts, "lean", 200, 13) == (None, None)
+    assert words_sample(arts, "lean", None, 13) == (None, None)
+    ids, note = words_sample(arts, "lean", 50, 13)
+    kept = arts.set_index("article_id").loc[ids, "lean"]
+    assert kept.value_counts().to_dict() == {"left": 50, "right": 50}  # "unknown" is no lean
+    assert len(set(ids)) == 100 and ids == sorted(ids)
+    assert "left 50 of 200" in note and "right 50 of 90" in note
+    assert words_sample(arts, "lean", 50, 13)[0] == ids  # seeded
+    assert words_sample(arts.sample(frac=1, random_state=1), "lean", 50, 13)[0] == ids
+    assert words_sample(arts, "lean", 50, 14)[0] != ids
