@@ -1460,6 +1460,8 @@ def _debris_kind(line: str, nwords: int) -> str | None:
     """Page-debris kind of a whole line (``caption``/``boilerplate``/``media_link``) or None."""
     if " mi" in line[-300:] and R.MAP_SCALE_RE.search(line[-300:]):
         return "caption"  # a map's legend and place names flattened into a line
+    if line[0] == "T" and R.TICKER_WIDGET_RE.match(line):
+        return "boilerplate"  # a stock-quote table: "Ticker Security Last Change Change % …"
     if nwords > 120:
         # photo galleries flattened into one long line ("Hide Caption 3 of 14 Photos: …")
         head = line[:3000].lower()
@@ -1475,7 +1477,7 @@ def _debris_kind(line: str, nwords: int) -> str | None:
         return "boilerplate"  # CNN glues the op-ed disclaimer to the author's bio
     if nwords > 60 and R.has_any(line.lower(), R.LONG_PROMO_KEYS) and R.LONG_PROMO_RE.search(line):
         return "boilerplate"
-    if line[0] == "[" and (R.CMS_TOKEN_RE.match(line) or R.SHORTCODE_PAIR_RE.match(line)):
+    if line[0] in "[#" and (R.CMS_TOKEN_RE.match(line) or R.SHORTCODE_PAIR_RE.match(line)):
         return "boilerplate"
     if len(line) > 1500:  # debris is short; also keeps every pattern below off huge lines
         return None

@@ -574,7 +574,9 @@ FOLLOW_HANDLE_RE = re.compile(
     r"^[^\n.]{3,80}\b(?:is|are) on (?:Twitter|Instagram|Facebook)\b[^\n.]{0,20}@\w{1,30}\.?$"
 )
 #: A CMS token alone on a line: ``[pullquote]``, ``[related]``.
-CMS_TOKEN_RE = re.compile(r"^\[[\w /=_.-]{1,40}\]$")
+CMS_TOKEN_RE = re.compile(r"^\[[\w /=_.-]{1,40}\]$|^#\w{2,20}#$")
+#: A stock-quote widget flattened into a line (Fox Business): its column header, then rows.
+TICKER_WIDGET_RE = re.compile(r"^Ticker\s{1,3}Security\s{1,3}Last\s{1,3}Change\b")
 
 #: Lower-case words of which ``LONG_PROMO_RE`` needs one (a cheap test first on long lines).
 LONG_PROMO_KEYS = ("signing up", "newsletter", "help us report", "become a member")

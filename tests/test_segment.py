@@ -483,6 +483,12 @@ def test_outlet_sentences_mentioning_tweets_are_not_posts(line):
         ("Politics Podcast: What the midterms mean", "boilerplate"),
         ("Jane’s Friday Links", "boilerplate"),  # a weekly link list's label
         ("Must Reads", "boilerplate"),
+        ("#share#", "boilerplate"),  # a CMS placeholder
+        (
+            "Ticker Security Last Change Change % ABC ABC CORP. 61.75 +0.23 +0.37% "
+            "XYZ XYZ INC. 8.29 +3.49 +72.65%",
+            "boilerplate",
+        ),
         (
             "⦁ Jane Doe covered the White House for a decade. She can be reached at jd@example.com.",
             "boilerplate",
