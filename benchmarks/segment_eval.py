@@ -469,6 +469,49 @@ def _bootstrap_line(articles: list[Counter], draws: int = 2000, seed: int = 0) -
     return "  article-bootstrap 95%: " + ", ".join(parts)
 
 
+def agreement(path_a: str, path_b: str) -> None:
+    """How two readers' annotations of the same sample agree (inter-annotator agreement).
+
+    Per line class (debris, post line): how many of A's lines B also marked and vice
+    versa, and Cohen's kappa over every non-blank line of the sample's articles for "debris
+    vs not" (neutral and unlisted lines are both "not"). Posts are compared line by line.
+    """
+    docs = [json.loads(Path(p).read_text("utf-8")) for p in (path_a, path_b)]
+    if docs[0]["seed"] != docs[1]["seed"]:
+        raise SystemExit("the two files annotate different samples")
+    arts_b = {a["id"]: a for a in docs[1]["articles"]}
+    ids = {a["id"] for a in docs[0]["articles"]}
+    texts = {
+        a.id: a.text
+        for a in iter_allsides(mirror() / "allsides" / "articles.jsonl.gz")
+        if a.id in ids
+    }
+    seg = Segmenter(detect_language=False)
+    n_lines = sum(len(_line_spans(seg, texts[i])) for i in ids)
+
+    def lines(doc_art: dict, key: str) -> set[int]:
+        if key == "posts":
+            return {k for post in doc_art["posts"] for k, _ in post}
+        return {k for k, _ in doc_art[key]}
+
+    print(
+        f"== agreement, seed {docs[0]['seed']}: {Path(path_a).name} (A) vs {Path(path_b).name} (B), {n_lines} lines =="
+    )
+    for key in ("debris", "posts", "neutral"):
+        a_tot = b_tot = both = 0
+        for art in docs[0]["articles"]:
+            la, lb = lines(art, key), lines(arts_b[art["id"]], key)
+            a_tot, b_tot, both = a_tot + len(la), b_tot + len(lb), both + len(la & lb)
+        line = f"  {key:8} A {a_tot:4d}  B {b_tot:4d}  both {both:4d}  B finds {_ratio(both, a_tot)} of A's, A finds {_ratio(both, b_tot)} of B's"
+        if key == "debris":
+            # Cohen's kappa, debris vs not, over all lines
+            p_o = (n_lines - (a_tot - both) - (b_tot - both)) / n_lines
+            pa, pb = a_tot / n_lines, b_tot / n_lines
+            p_e = pa * pb + (1 - pa) * (1 - pb)
+            line += f"  kappa {(p_o - p_e) / (1 - p_e):.2f}"
+        print(line)
+
+
 def _ratio(a: int, b: int) -> str:
     return f"{a:3d}/{b:3d} = {a / b:.2f}" if b else f"{a:3d}/{b:3d} =  -  "
 
@@ -494,7 +537,16 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="only draw the sample of --seed and write blind line listings to annotate",
     )
+    ap.add_argument(
+        "--agree",
+        nargs=2,
+        metavar=("GOLD_A", "GOLD_B"),
+        help="compare two readers' annotation files of the same sample and stop",
+    )
     args = ap.parse_args(argv)
+    if args.agree:
+        agreement(*args.agree)
+        return
     if args.draw:
         draw_blind(args)
         return
