@@ -24,7 +24,8 @@ Memory (``--memory N``): the default pipeline (default ``chunk_size``, ``executo
 with 2 workers) on the first N AllSides articles and on those N articles repeated 10 times
 (ids made unique), both written as temporary JSONL files read through ``corpus=custom``;
 prints both peaks and their ratio (target: the 10x corpus needs at most 20% more).
-``--memory 0`` runs the whole AllSides corpus once (target: under 2 GB).
+``--memory 0`` runs the whole AllSides corpus once (target: under 2 GB); ``--with-compare``
+keeps the outlet-comparison stage, so the run is a whole default ``framelens run``.
 
 Each configuration runs in its own subprocess (feature cache disabled, fresh output
 folder); peak memory is the largest summed RSS of that process and its children, sampled
@@ -131,9 +132,14 @@ def write_repeated(path: Path, n: int, times: int) -> int:
     return len(rows) * times
 
 
+#: ``--with-compare`` keeps the outlet-comparison stage in the ``--memory`` runs.
+WITH_COMPARE = False
+
+
 def run_pipeline_cmd(overrides: list[str], env: dict) -> dict:
     """``framelens run`` with ``overrides`` in a fresh output folder: articles, seconds, peak."""
-    cmd = [sys.executable, "-m", "analysis.cli", "run", "cache.enabled=false", "~compare",
+    stage = [] if WITH_COMPARE else ["~compare"]
+    cmd = [sys.executable, "-m", "analysis.cli", "run", "cache.enabled=false", *stage,
            "plot.formats=[png]", *overrides]  # fmt: skip
     with tempfile.TemporaryDirectory() as out:
         r = watch([*cmd, f"output_dir={out}"], env)
@@ -187,7 +193,14 @@ def main() -> None:
         help="chunk_size for --memory (default: the config's); N should span a few chunks "
         "per worker so that the 1x run is in its steady state too",
     )
+    parser.add_argument(
+        "--with-compare",
+        action="store_true",
+        help="with --memory: keep the outlet-comparison stage (a whole default `framelens run`)",
+    )
     args = parser.parse_args()
+    global WITH_COMPARE
+    WITH_COMPARE = args.with_compare
     env = {**os.environ, "FRAMELENS_CACHE": tempfile.mkdtemp(prefix="bench-cache-")}
     if args.memory is not None:
         print(f"machine: {platform.machine()}, {os.cpu_count()} cores, "
