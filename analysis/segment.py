@@ -872,6 +872,14 @@ class Segmenter:
                 p.kind = "caption"
                 continue
             if (
+                i == first
+                and len(line) <= 200
+                and (" and " in line or " & " in line)
+                and R.NAME_LIST_RE.match(line)
+            ):
+                p.kind = "boilerplate"  # the byline: "Kevin Johnson and David Jackson"
+                continue
+            if (
                 i == len(pieces) - 1
                 and i != first
                 and line[-1] == ":"

@@ -232,6 +232,17 @@ LABEL_HEADLINE_RE = re.compile(
     r"^(?:Recommended|RECOMMENDED|Related Articles?|RELATED|Trending|TRENDING|MORE FROM|Most Read)"
     r"\s{1,3}[A-Z‘“\"']"
 )
+_PERSON = (
+    r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?(?: [A-Z]\.)?(?: (?:de |van |Mc)?[A-Z][a-zA-Z'’-]+){1,2}"
+    r"(?: Jr\.| Sr\.| III| II)?"
+)
+#: A byline that is only names, two or more joined by "and": ``Kevin Johnson and David
+#: Jackson``, ``Olga Rudenko, Charles McPhedran and Jabeen Bhatti`` (USA TODAY prints its
+#: bylines so on the first line; titles such as "In Ukraine, Cease-Fire Between Government,
+#: Separatists Takes Hold" have no "and").
+NAME_LIST_RE = re.compile(
+    rf"^{_PERSON}(?:(?:,| and|, and| &) {_PERSON}){{0,5}}(?:,? and| &) {_PERSON},?$"
+)
 #: Acknowledgements: ``Thanks to Cecile Murray for excellent research assistance.``,
 #: ``Special thanks to Bill Bertovich, one of my readers, who tipped me off …`` (a named
 #: person thanked for help; "Thanks to ObamaCare, …" is prose).

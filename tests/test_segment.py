@@ -1225,3 +1225,14 @@ def test_bracketed_promo_is_boilerplate_but_bracketed_note_is_not():
     at = text.index(excerpt)
     inside = [s for s in got if s.start >= at and s.end <= at + len(excerpt)]
     assert inside and all(s.voice in ("outlet", "quoted") for s in inside)
+
+
+def test_a_first_line_of_names_joined_by_and_is_the_byline():
+    text = f"Jane Doe, John Roe and Mary Major\n\n{PROSE}\n\n{PROSE}"
+    assert kinds_of(text) == ["boilerplate", "body", "body"]
+    # a title of capitalised words with commas is not a list of names
+    text = f"In Ukraine, Cease-Fire Between Government, Separatists Takes Hold\n\n{PROSE}"
+    assert kinds_of(text)[0] != "boilerplate"
+    # names joined by "and" inside the story are prose
+    text = f"{PROSE}\n\nJane Doe and John Roe\n\n{PROSE}"
+    assert kinds_of(text)[1] == "body"
