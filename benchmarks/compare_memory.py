@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -87,7 +88,7 @@ def main() -> None:
                 f"compare {m['seconds']:6.1f} s  peak {m['peak_mb']:6.0f} MB  {m['files']} files",
                 flush=True,
             )
-            subprocess.run(["rm", "-rf", str(out)], check=True)
+            shutil.rmtree(out)
 
 
 if __name__ == "__main__":

@@ -132,13 +132,10 @@ def write_repeated(path: Path, n: int, times: int) -> int:
     return len(rows) * times
 
 
-#: ``--with-compare`` keeps the outlet-comparison stage in the ``--memory`` runs.
-WITH_COMPARE = False
-
-
-def run_pipeline_cmd(overrides: list[str], env: dict) -> dict:
-    """``framelens run`` with ``overrides`` in a fresh output folder: articles, seconds, peak."""
-    stage = [] if WITH_COMPARE else ["~compare"]
+def run_pipeline_cmd(overrides: list[str], env: dict, compare: bool = False) -> dict:
+    """``framelens run`` with ``overrides`` in a fresh output folder: articles, seconds, peak
+    (``compare``: keep the outlet-comparison stage)."""
+    stage = [] if compare else ["~compare"]
     cmd = [sys.executable, "-m", "analysis.cli", "run", "cache.enabled=false", *stage,
            "plot.formats=[png]", *overrides]  # fmt: skip
     with tempfile.TemporaryDirectory() as out:
@@ -149,13 +146,13 @@ def run_pipeline_cmd(overrides: list[str], env: dict) -> dict:
     return {"articles": summary["load"]["loaded"], "seconds": seconds, "peak_mb": r["peak_mb"]}
 
 
-def memory(n: int, env: dict, chunk_size: int | None = None) -> dict:
+def memory(n: int, env: dict, chunk_size: int | None = None, compare: bool = False) -> dict:
     """Peak memory on N articles and on the same N repeated 10 times (or the full corpus)."""
     local = ["executor=local", "executor.n_jobs=2"]
     if chunk_size:
         local.append(f"chunk_size={chunk_size}")
     if n == 0:
-        r = run_pipeline_cmd(["corpus=allsides", "corpus.limit=null", *local], env)
+        r = run_pipeline_cmd(["corpus=allsides", "corpus.limit=null", *local], env, compare)
         print(f"full AllSides: {r['articles']:,} articles {r['seconds']:.0f} s "
               f"{r['articles'] / r['seconds']:.1f} art/s  peak {r['peak_mb']:.0f} MB "
               "(target < 2000 MB)")  # fmt: skip
@@ -166,7 +163,7 @@ def memory(n: int, env: dict, chunk_size: int | None = None) -> dict:
             path = Path(tmp) / f"allsides_x{times}.jsonl"
             write_repeated(path, n, times)
             custom = ["corpus=custom", f"corpus.path={path}", "corpus.date_policy=null"]
-            r = run_pipeline_cmd([*custom, *local], env)
+            r = run_pipeline_cmd([*custom, *local], env, compare)
             out[f"x{times}"] = r
             print(f"{times:>2}x {n:,} articles: {r['articles']:,} articles {r['seconds']:.0f} s "
                   f"{r['articles'] / r['seconds']:.1f} art/s  peak {r['peak_mb']:.0f} MB")  # fmt: skip
@@ -199,13 +196,11 @@ def main() -> None:
         help="with --memory: keep the outlet-comparison stage (a whole default `framelens run`)",
     )
     args = parser.parse_args()
-    global WITH_COMPARE
-    WITH_COMPARE = args.with_compare
     env = {**os.environ, "FRAMELENS_CACHE": tempfile.mkdtemp(prefix="bench-cache-")}
     if args.memory is not None:
         print(f"machine: {platform.machine()}, {os.cpu_count()} cores, "
               f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
-        results = memory(args.memory, env, args.chunk_size)
+        results = memory(args.memory, env, args.chunk_size, args.with_compare)
         if args.json:
             Path(args.json).write_text(json.dumps(results, indent=2))
         return
