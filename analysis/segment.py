@@ -903,6 +903,15 @@ class Segmenter:
             if line[0] == "[" and _bracketed_promo(line, outlet_re):
                 p.kind = "boilerplate"
                 continue
+            if _dated_headline(line) and any(
+                0 <= k < len(pieces) and _dated_headline(text[pieces[k].start : pieces[k].end])
+                for k in (i - 1, i + 1)
+            ):
+                # a list of dated related headlines ("Jan. 9: In extraordinary public
+                # negotiation …", "Jan. 8: How Trump's wall pledge …"); a dated heading
+                # followed by its paragraph ("Dec. 11: The White House meeting") is the story
+                p.kind = "boilerplate"
+                continue
             if len(line) <= 200:
                 around = [pieces[k] for k in (i - 1, i + 1) if 0 <= k < len(pieces)]
                 near_post = any(q.kind == "embedded_post" for q in around)
@@ -1263,6 +1272,12 @@ def _printed_twice(text: str, pieces: list[_Piece]) -> frozenset[str]:
     return frozenset(twice)
 
 
+def _dated_headline(line: str) -> bool:
+    """``Jan. 9: In extraordinary public negotiation with Congress, …`` (a bullet allowed)."""
+    line = line.lstrip(_LEAD_PUNCT + "►▪⦁")
+    return line[:1].isupper() and R.DATED_HEADLINE_RE.match(line) is not None
+
+
 def _bracketed_promo(line: str, outlet_re: re.Pattern[str] | None) -> bool:
     """An editorial insert in brackets that sends the reader elsewhere: ``[Watch Fox: … in the
     9 a.m. ET hour]``, ``[New at Fox News Opinion: …]``, ``[Read "…"]``. Other bracketed
@@ -1532,6 +1547,8 @@ def _debris_kind(line: str, nwords: int) -> str | None:
         return "boilerplate"
     if line[0] in '“"' and line[1:3].strip() in ("”", '"') and nwords >= 6:
         return "boilerplate"  # a pull quote whose quotation marks were emptied: "“ ” How can …"
+    if line[:2] == "“ " and line[-2:] == " ”" and nwords >= 6:
+        return "boilerplate"  # a pull quote set in display type: "“ Rather than freaking out … ”"
     if "Listen" in line and R.PLAYER_DURATION_RE.search(line):
         return "boilerplate"  # an audio player: "… Listen · 4:07 4:07"
     if nwords <= 40 and "hanks to" in line[:20] and R.THANKS_RE.match(line):

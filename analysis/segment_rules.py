@@ -454,10 +454,12 @@ CREDIT_START_RE = re.compile(
     r"(?:[A-Z][\w.'’&-]{0,30}(?:\s{1,3}[A-Z][\w.'’&-]{0,30}){0,2}\s{0,2}/\s{0,2}){0,2}"
     r"(?:Getty Images|AFP|AP|Reuters|REUTERS|EPA|Bloomberg|NPR|Shutterstock|Pool)\s{1,3}[A-Z]"
 )
-#: A media embed's credit alone on a short line: ``TV Guide YouTube``, ``C-SPAN Vimeo``.
+#: A media embed's credit alone on a short line: ``TV Guide YouTube``, ``C-SPAN Vimeo``,
+#: ``MSNBC via YouTube``, ``KTRK-TV ABC13 via AP``.
 EMBED_CREDIT_RE = re.compile(
     r"^[A-Z][\w.'’&-]{0,30}(?:\s{1,2}[A-Z0-9][\w.'’&-]{0,30}){0,4}\s{1,2}"
-    r"(?:YouTube|Vimeo|Instagram|Twitter|Facebook|SoundCloud|Giphy|GIPHY)$"
+    r"(?:YouTube|Vimeo|Instagram|Twitter|Facebook|SoundCloud|Giphy|GIPHY"
+    r"|via\s{1,2}(?:YouTube|Vimeo|Instagram|Twitter|Facebook|AP|Reuters|Getty Images))$"
 )
 #: A credit alone on a line: ``Alex Wong/Getty Images``, ``Photo by Sean Ryan``, ``AP``.
 CREDIT_ONLY_RE = re.compile(
@@ -549,6 +551,13 @@ LIST_LEAD_RE = re.compile(
     r"(?:read more|related|see also|also read|read also|recommended|more on|more from"
     r"|more coverage|further reading|you (?:may|might) also like)\b",
     re.I,
+)
+#: A dated headline of a related-stories timeline: ``Jan. 9: In extraordinary public
+#: negotiation with Congress, Trump promises to sign DACA bill`` (not a sentence: ``April 3:
+#: This story was updated …`` is an update note).
+DATED_HEADLINE_RE = re.compile(
+    r"^(?:(?:Jan|Feb|Aug|Sept?|Oct|Nov|Dec)\.|March|April|May|June|July)\s\d{1,2}:\s"
+    r"[A-Z‘“\"'0-9][^\n]{10,150}[^.:;,]$"
 )
 #: A section kicker glued to a related headline: ``Opinion: Will real change come …``,
 #: ``EDITORIAL: Obama's Shameful Parting Shot at Israel``, ``Belief blog: How U.S. Jews …``.

@@ -1236,3 +1236,49 @@ def test_a_first_line_of_names_joined_by_and_is_the_byline():
     # names joined by "and" inside the story are prose
     text = f"{PROSE}\n\nJane Doe and John Roe\n\n{PROSE}"
     assert kinds_of(text)[1] == "body"
+
+
+def test_pull_quote_in_spaced_display_marks_is_debris():
+    # MarketWatch and the Daily Beast set pull quotes as "“ … ”", marks apart from the words
+    pull = (
+        "“ Rather than freaking out about the market’s rollercoaster ride, there are several "
+        "steps you can take to improve your physical and financial health. ”"
+    )
+    assert kinds_of(f"{PROSE}\n\n{pull}\n\n{PROSE}") == ["body", "boilerplate", "body"]
+    # an ordinary quotation paragraph keeps its marks against the words
+    quoted = "“Freaking out doesn’t help you stay healthy,” said Catherine Belling, a professor."
+    assert "boilerplate" not in kinds_of(f"{PROSE}\n\n{quoted}\n\n{PROSE}")
+
+
+def test_list_of_dated_related_headlines_is_debris_but_a_dated_heading_is_not():
+    links = (
+        "Jan. 9: In extraordinary public negotiation with Congress, Trump promises to sign DACA bill\n"
+        "Jan. 8: How Trump's wall pledge is complicating a DACA bill for 'Dreamers'"
+    )
+    assert kinds_of(f"{PROSE}\n\n{links}\n\n{PROSE}") == ["body", "boilerplate", "boilerplate", "body"]
+    bullets = (
+        "► April 6: Texas sending 250, Arizona 150 National Guard to Mexican border\n"
+        "► April 5: Trump wants 2,000 to 4,000 National Guard troops on Mexican border"
+    )
+    assert kinds_of(f"{PROSE}\n\n{bullets}\n\n{PROSE}").count("boilerplate") == 2
+    # a timeline whose dated headings each open a paragraph is the story itself
+    timeline = (
+        "Here is a look back at some of the biggest moments of the partial government shutdown:\n\n"
+        "Dec. 11: The White House meeting\n\nIt was a fight for the ages and the public was "
+        "invited to watch, as the president clashed with Democratic leaders on camera.\n\n"
+        "Dec. 19: Senate passes bill to keep government open\n\nThe Senate approved a stopgap "
+        "measure by voice vote late in the evening, sending it to the House."
+    )
+    assert "boilerplate" not in kinds_of(f"{PROSE}\n\n{timeline}")
+    # a dated update note is a sentence, not a headline
+    note = "April 3: This story was updated with the Dow’s close.\nApril 2: This story was corrected."
+    assert "boilerplate" not in kinds_of(f"{PROSE}\n\n{note}\n\n{PROSE}")
+
+
+def test_embed_credit_with_via_is_a_caption():
+    for credit in ("MSNBC via YouTube", "KTRK-TV ABC13 via AP", "Los Angeles Police Department via AP"):
+        assert kinds_of(f"{PROSE}\n\n{credit}\n\n{PROSE}") == ["body", "caption", "body"], credit
+    # "via" inside a sentence is prose
+    assert kinds_of(f"{PROSE}\n\nHe said via Twitter that he would not resign.\n\n{PROSE}") == [
+        "body", "body", "body"
+    ]
