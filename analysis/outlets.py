@@ -109,7 +109,12 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
 
     # 3. mixed-effects model of lean with outlet as grouping factor, topic as covariate
     model_rows = []
-    outlet_voice = by_lean_table[by_lean_table["voice"] == "outlet"]
+    outlet_voice, sampled = model_sample(
+        by_lean_table[by_lean_table["voice"] == "outlet"],
+        "outlet",
+        ccfg.get("model_max_rows"),
+        seed,
+    )
     if len(leans) >= 2 and "center" in leans:
         for feat in [f for f in ccfg.get("model_features", []) if f in av.columns]:
             try:
@@ -122,7 +127,8 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
             lines += [
                 "Regression of each model feature on lean (reference: center) in the outlet's own "
                 "prose, outlet as random intercept, topic as covariate (statsmodels MixedLM; "
-                "OLS with outlet-clustered errors when it cannot be fitted) — `lean_models.csv`.",
+                "OLS with outlet-clustered errors when it cannot be fitted) — `lean_models.csv`."
+                + (f" {sampled}" if sampled else ""),
                 "",
             ]
 
@@ -227,6 +233,8 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
                     out / "highlight_article.csv",
                 )
             )
+    # the article x voice tables are done with: free them before the segment texts are read
+    del av, reference, outlets, by_lean_table, outlet_voice
     files += _words_and_actors(cfg, ccfg, out, work, fig_dir, formats, dpi, figs, lines)
     lines += ["### Figures", ""]
     lines += figure_markdown(figs)
@@ -266,15 +274,61 @@ def words_sample(
     if not limit or sizes.empty or int(sizes.max()) <= int(limit):
         return None, None
     limit = int(limit)
-    rng = np.random.default_rng(seed)
-    keep: list[str] = []
-    for _, ids in pool.groupby(group, sort=True)["article_id"]:
-        ids = ids.sort_values().to_numpy()
-        keep += list(ids if len(ids) <= limit else rng.choice(ids, size=limit, replace=False))
     shown = ", ".join(f"{g} {min(int(n), limit):,} of {int(n):,}" for g, n in sizes.items())
-    return sorted(keep), (
+    return sample_per_group(pool, group, limit, seed), (
         f"Distinctive words and actor labels are counted on a seeded random sample of at most "
         f"{limit:,} articles per {group} ({shown}; `compare.words.max_articles_per_group`)."
+    )
+
+
+def sample_per_group(table: pd.DataFrame, group: str, limit: int, seed: int) -> list[str]:
+    """Sorted article ids: every article of a group with at most ``limit``, a seeded random
+    ``limit`` of the larger ones (the same ids for the same table and seed)."""
+    rng = np.random.default_rng(seed)
+    keep: list[str] = []
+    for _, ids in table.groupby(group, sort=True)["article_id"]:
+        ids = ids.drop_duplicates().sort_values().to_numpy()
+        keep += list(ids if len(ids) <= limit else rng.choice(ids, size=limit, replace=False))
+    return sorted(keep)
+
+
+def fair_share_limit(sizes: pd.Series, total: int | None) -> int | None:
+    """The largest per-group cap ``k`` with ``sum(min(size, k)) <= total``, or None when the
+    groups fit whole: small groups stay whole and the large ones are trimmed to one size."""
+    n = np.sort(sizes.to_numpy(dtype=np.int64))
+    if not total or n.sum() <= total:
+        return None
+    rest = int(total)
+    for i, size in enumerate(n):
+        left = len(n) - i
+        if size * left > rest:
+            return max(rest // left, 1)
+        rest -= int(size)
+    return int(n[-1])
+
+
+def model_sample(
+    table: pd.DataFrame, group: str, total: int | None, seed: int
+) -> tuple[pd.DataFrame, str | None]:
+    """The rows the lean models are fitted on: all of them, or for a corpus whose
+    ``table`` (one voice, one row per article) has more than ``total`` rows a seeded sample
+    with every ``group`` kept and the largest trimmed to one size
+    (``compare.model_max_rows``), with a sentence for the report.
+
+    The mixed model's memory grows with rows x topic levels (statsmodels holds several
+    dense copies of the design), while the lean effect rests on the variation between
+    outlets: past a few thousand articles per outlet, more articles barely narrow it.
+    """
+    sizes = table.groupby(group).size()
+    limit = fair_share_limit(sizes, total)
+    if limit is None:
+        return table, None
+    ids = sample_per_group(table, group, limit, seed)
+    kept = table[table["article_id"].isin(ids)]
+    return kept, (
+        f"The lean models are fitted on a seeded random sample of {len(kept):,} of "
+        f"{len(table):,} articles: every {group} kept, none with more than {limit:,} "
+        "(`compare.model_max_rows`)."
     )
 
 

@@ -571,3 +571,35 @@ def test_words_sample_caps_each_group_seeded_and_only_when_needed():
     assert words_sample(arts, "lean", 50, 13)[0] == ids  # seeded
     assert words_sample(arts.sample(frac=1, random_state=1), "lean", 50, 13)[0] == ids
     assert words_sample(arts, "lean", 50, 14)[0] != ids
+
+
+def test_fair_share_limit_keeps_small_groups_whole_and_trims_large_ones_to_one_size():
+    from analysis.outlets import fair_share_limit
+
+    sizes = pd.Series({"a": 10, "b": 40, "c": 400, "d": 1000})
+    assert fair_share_limit(sizes, None) is None
+    assert fair_share_limit(sizes, 1450) is None  # everything fits
+    k = fair_share_limit(sizes, 250)
+    assert k == 100  # 10 + 40 + 100 + 100 = 250
+    assert sum(min(int(n), k) for n in sizes) <= 250
+    assert sum(min(int(n), k + 1) for n in sizes) > 250  # the largest such cap
+    assert fair_share_limit(sizes, 20) == 5  # below the smallest group: every group trimmed
+
+
+def test_model_sample_fits_every_outlet_and_says_when_it_sampled():
+    from analysis.outlets import model_sample
+
+    table = pd.DataFrame(
+        {
+            "article_id": [f"a{i:04d}" for i in range(1200)],
+            "outlet": ["big"] * 1000 + ["mid"] * 150 + ["small"] * 50,
+        }
+    )
+    same, note = model_sample(table, "outlet", None, 13)
+    assert same is table and note is None
+    assert model_sample(table, "outlet", 5000, 13)[1] is None
+    kept, note = model_sample(table, "outlet", 300, 13)
+    assert kept["outlet"].value_counts().to_dict() == {"big": 125, "mid": 125, "small": 50}
+    assert "300 of 1,200" in note and "more than 125" in note
+    again, _ = model_sample(table.sample(frac=1, random_state=2), "outlet", 300, 13)
+    assert sorted(again["article_id"]) == sorted(kept["article_id"])  # seeded, order-free

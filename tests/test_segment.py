@@ -1255,7 +1255,12 @@ def test_list_of_dated_related_headlines_is_debris_but_a_dated_heading_is_not():
         "Jan. 9: In extraordinary public negotiation with Congress, Trump promises to sign DACA bill\n"
         "Jan. 8: How Trump's wall pledge is complicating a DACA bill for 'Dreamers'"
     )
-    assert kinds_of(f"{PROSE}\n\n{links}\n\n{PROSE}") == ["body", "boilerplate", "boilerplate", "body"]
+    assert kinds_of(f"{PROSE}\n\n{links}\n\n{PROSE}") == [
+        "body",
+        "boilerplate",
+        "boilerplate",
+        "body",
+    ]
     bullets = (
         "► April 6: Texas sending 250, Arizona 150 National Guard to Mexican border\n"
         "► April 5: Trump wants 2,000 to 4,000 National Guard troops on Mexican border"
@@ -1271,14 +1276,22 @@ def test_list_of_dated_related_headlines_is_debris_but_a_dated_heading_is_not():
     )
     assert "boilerplate" not in kinds_of(f"{PROSE}\n\n{timeline}")
     # a dated update note is a sentence, not a headline
-    note = "April 3: This story was updated with the Dow’s close.\nApril 2: This story was corrected."
+    note = (
+        "April 3: This story was updated with the Dow’s close.\nApril 2: This story was corrected."
+    )
     assert "boilerplate" not in kinds_of(f"{PROSE}\n\n{note}\n\n{PROSE}")
 
 
 def test_embed_credit_with_via_is_a_caption():
-    for credit in ("MSNBC via YouTube", "KTRK-TV ABC13 via AP", "Los Angeles Police Department via AP"):
+    for credit in (
+        "MSNBC via YouTube",
+        "KTRK-TV ABC13 via AP",
+        "Los Angeles Police Department via AP",
+    ):
         assert kinds_of(f"{PROSE}\n\n{credit}\n\n{PROSE}") == ["body", "caption", "body"], credit
     # "via" inside a sentence is prose
     assert kinds_of(f"{PROSE}\n\nHe said via Twitter that he would not resign.\n\n{PROSE}") == [
-        "body", "body", "body"
+        "body",
+        "body",
+        "body",
     ]
