@@ -88,13 +88,34 @@ def _check_columns(table: pd.DataFrame, cols: Iterable[str], what: str = "table"
         raise KeyError(f"{what} has no column(s) {missing}; it has {list(table.columns)}")
 
 
-def _values(table: pd.DataFrame, features: Sequence[str]) -> np.ndarray:
-    """Feature matrix as float with every non-finite value (NaN, +-inf) as NaN."""
-    x = np.empty((len(table), len(features)), dtype=float)
-    for j, f in enumerate(features):
-        x[:, j] = pd.to_numeric(table[f], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    x[~np.isfinite(x)] = np.nan
-    return x
+def _float_column(column: pd.Series) -> np.ndarray:
+    """One feature column as a float array with every non-finite value (NaN, +-inf) as NaN:
+    the column's own buffer (no copy) when it is already a finite-or-NaN float64 column."""
+    if column.dtype == np.float64:
+        a = column.to_numpy()
+    else:
+        a = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    if np.isinf(a).any():
+        a = np.where(np.isinf(a), np.nan, a)
+    return a
+
+
+class _Features:
+    """Feature columns of a table, read once as float arrays, with rows taken per group.
+
+    A statistic per group needs only that group's rows: building the whole rows x features
+    matrix first doubled the table's memory on a million-article corpus.
+    """
+
+    def __init__(self, table: pd.DataFrame, features: Sequence[str]):
+        self.columns = [_float_column(table[f]) for f in features]
+
+    def take(self, idx: np.ndarray) -> np.ndarray:
+        """The (rows x features) matrix of the rows at positions ``idx`` (a new array)."""
+        x = np.empty((len(idx), len(self.columns)), dtype=float)
+        for j, a in enumerate(self.columns):
+            np.take(a, idx, out=x[:, j])
+        return x
 
 
 def _key_tuple(key: Any, n: int) -> tuple:
@@ -124,6 +145,24 @@ def _sort_frame(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------------------ bootstrap
+
+
+def _unit_codes(units: pd.Series) -> np.ndarray:
+    """Resampling units as integer codes in the sorted order of their values.
+
+    A group's units are then put in order by their codes, which is the order of the values
+    themselves, without turning a column of millions of strings into Python objects. A row
+    without a unit is a unit of its own; these come before every named unit, ordered as the
+    strings ``"row<position>"`` (the order of this function's earlier string keys, so seeded
+    intervals do not change).
+    """
+    codes, _ = pd.factorize(units, sort=True, use_na_sentinel=True)
+    missing = np.flatnonzero(codes < 0)
+    if len(missing):
+        order = sorted(range(len(missing)), key=lambda k: f"row{missing[k]}")
+        codes = codes + len(missing)
+        codes[missing[order]] = np.arange(len(missing))
+    return codes
 
 
 def _unit_sums(x: np.ndarray, units: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
@@ -250,16 +289,12 @@ def bootstrap_means(
     columns = [*by, "feature", "n", "mean", "ci_low", "ci_high"]
     if table.empty or not features:
         return pd.DataFrame(columns=columns)
-    x = _values(table, features)
-    units = table[unit].to_numpy() if unit is not None and unit in table.columns else None
-    if units is not None and pd.isna(units).any():
-        units = units.astype(object)
-        missing = pd.isna(units)
-        units[missing] = [f"\x00row{i}" for i in np.flatnonzero(missing)]
+    values = _Features(table, features)
+    units = _unit_codes(table[unit]) if unit is not None and unit in table.columns else None
     q = [(1 - ci) / 2, (1 + ci) / 2]
     parts: list[list] = [[] for _ in columns]
     for key, idx in _group_indices(table, by):
-        sums, counts = _unit_sums(x[idx], None if units is None else units[idx])
+        sums, counts = _unit_sums(values.take(idx), None if units is None else units[idx])
         n = (counts > 0).sum(axis=0)
         keep = n >= max(min_n, 1)
         if not keep.any():
@@ -469,22 +504,25 @@ def pairwise_tests(
         "effect_name",
     ]
     effect_name = "hedges_g" if method == "welch" else "cliffs_delta"
-    x = _values(table, features)
-    labels = table[group].to_numpy()
+    values = _Features(table, features)
+    codes, labels = pd.factorize(table[group])  # missing labels get code -1 and are left out
     need = max(min_n, 1)
     frames = []
     for key, idx in _group_indices(table, by):
-        present = pd.unique(pd.Series(labels[idx]).dropna())
-        present = sorted(present, key=lambda v: (str(type(v)), v))
-        todo = _pairs(present, pairs, reference)
+        here = np.unique(codes[idx])
+        present = sorted(
+            ((labels[c], c) for c in here[here >= 0]), key=lambda t: (str(type(t[0])), t[0])
+        )
+        todo = _pairs([g for g, _ in present], pairs, reference)
         if not todo:
             continue
-        pos = {g: i for i, g in enumerate(present)}
+        pos = {g: i for i, (g, _) in enumerate(present)}
         ia = np.array([pos[a] for a, _ in todo])
         ib = np.array([pos[b] for _, b in todo])
-        rows = [idx[labels[idx] == g] for g in present]
+        rows = [idx[codes[idx] == c] for _, c in present]
         for j, feat in enumerate(features):
-            vals = [x[r, j][~np.isnan(x[r, j])] for r in rows]
+            column = values.columns[j]
+            vals = [v[~np.isnan(v)] for v in (column[r] for r in rows)]
             n = np.array([len(v) for v in vals], dtype=float)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
@@ -1412,8 +1450,8 @@ def voice_decomposition(
             v = np.nan_to_num(v, nan=0.0, posinf=0.0) * w
         cols[f] = v
     mass = pd.DataFrame(cols, index=t.index)
-    mass[group] = t[group].to_numpy()
-    mass["voice"] = t["voice"].to_numpy()
+    mass[group] = t[group].array
+    mass["voice"] = t["voice"].array
     summed = mass.groupby([group, "voice"], sort=True, observed=True)[features].sum()
     keys = sorted(pd.unique(t[group].dropna()), key=lambda v: (str(type(v)), v))
     full = pd.MultiIndex.from_product([keys, voices], names=[group, "voice"])

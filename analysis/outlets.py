@@ -59,14 +59,21 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
     if not features:
         features = S.feature_columns(av)[:12]
 
-    # outlets: the largest ones with enough articles (the highlighted article's outlet aside)
-    reference = av[av["article_id"] != highlight] if highlight else av
+    # the highlighted article's rows on their own, the rest as the reference corpus; the
+    # full table is not kept beside the reference (on a large corpus, two copies of it)
+    own = av[av["article_id"] == highlight].copy() if highlight else av.iloc[:0]
+    reference = _rows(av, av["article_id"] != highlight) if len(own) else av
+    columns = list(av.columns)
+    del av
+
+    # outlets: the largest ones with enough articles
     per_outlet = reference.groupby("outlet")["article_id"].nunique().sort_values(ascending=False)
     per_outlet = per_outlet[per_outlet >= int(ccfg.get("min_articles", 20))]
     top = per_outlet.head(int(ccfg.get("top_outlets", 12))).index.tolist()
-    outlets = reference[reference["outlet"].isin(top)]
-    leans = [x for x in ("left", "center", "right") if x in set(reference["lean"])]
-    by_lean_table = reference[reference["lean"].isin(leans)]
+    outlets = _rows(reference, reference["outlet"].isin(top))
+    present = set(reference["lean"].unique())  # not set(column): millions of str objects
+    leans = [x for x in ("left", "center", "right") if x in present]
+    by_lean_table = _rows(reference, reference["lean"].isin(leans))
 
     # 1. means with bootstrap CIs, per outlet x voice and per lean x voice
     outlet_means = S.bootstrap_means(outlets, ["outlet", "voice"], features, n_boot, seed=seed)
@@ -109,14 +116,19 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
 
     # 3. mixed-effects model of lean with outlet as grouping factor, topic as covariate
     model_rows = []
+    model_features = [f for f in ccfg.get("model_features", []) if f in columns]
+    model_columns = ["article_id", "outlet", "lean", "topic", *model_features]
     outlet_voice, sampled = model_sample(
-        by_lean_table[by_lean_table["voice"] == "outlet"],
+        by_lean_table.loc[
+            by_lean_table["voice"] == "outlet",
+            [c for c in dict.fromkeys(model_columns) if c in columns],
+        ],
         "outlet",
         ccfg.get("model_max_rows"),
         seed,
     )
     if len(leans) >= 2 and "center" in leans:
-        for feat in [f for f in ccfg.get("model_features", []) if f in av.columns]:
+        for feat in model_features:
             try:
                 model_rows.append(S.lean_model(outlet_voice, feat))
             except Exception as exc:  # a model that cannot be fitted is reported, not fatal
@@ -166,7 +178,7 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
             figs.append(
                 ("forest_lean", f"`{features[0]}` by lean and voice: mean and 95% bootstrap CI.")
             )
-        frames = [c for c in av.columns if c.startswith("frame_")]
+        frames = [c for c in columns if c.startswith("frame_")]
         if frames and len(outlets):
             comp = frame_composition(outlets[outlets["voice"] == "outlet"], frames)
             ax = plot_frame_composition(comp, group="outlet", frame_col="frame", value="share")
@@ -177,17 +189,13 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
                     "Generic policy frames (Media Frames Corpus categories, lexicon hits) as shares of each outlet's frame vocabulary, outlet voice.",
                 )
             )
-        decomp_feats = [f for f in ccfg.get("voice_features", []) if f in av.columns]
+        decomp_feats = [f for f in ccfg.get("voice_features", []) if f in columns]
         if decomp_feats and len(outlets):
             table, pinned = outlets, []
-            if highlight and highlight in set(av["article_id"]):
+            if len(own):
                 # the worked example on its own row, above the outlets it is compared with
-                own = av[av["article_id"] == highlight].copy()
-                own["outlet"] = f"{own['outlet'].iloc[0]}: worked example"
-                table, pinned = (
-                    pd.concat([own, outlets], ignore_index=True),
-                    [own["outlet"].iloc[0]],
-                )
+                pinned = [f"{own['outlet'].iloc[0]}: worked example"]
+                table = pd.concat([own.assign(outlet=pinned[0]), outlets], ignore_index=True)
             decomp = S.voice_decomposition(table, "outlet", ["n_chars", *decomp_feats])
             fig = plot_voice_decomposition(
                 table, group="outlet", features=decomp_feats, pin_first=pinned
@@ -199,15 +207,14 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
                     "Where each measure lives: share of its total (weighted by text length) in the outlet's prose, in quotes and in embedded posts, per outlet.",
                 )
             )
-        if highlight and highlight in set(av["article_id"]):
-            art = av[av["article_id"] == highlight]
-            dist_feats = [f for f in ccfg.get("highlight_features", features) if f in av.columns]
+        if len(own):
+            dist_feats = [f for f in ccfg.get("highlight_features", features) if f in columns]
+            shown = ["article_id", "outlet", "voice", *dict.fromkeys(dist_feats)]
             for voice in ("outlet", "social"):
-                row = art[art["voice"] == voice]
+                row = own[own["voice"] == voice]
                 if row.empty:
                     continue
-                dist = outlets[outlets["voice"] == voice]
-                data = pd.concat([dist, row])
+                data = pd.concat([outlets.loc[outlets["voice"] == voice, shown], row[shown]])
                 fig = plot_article_vs_distribution(
                     data, row.iloc[0], dist_feats, group="outlet",
                     article_group=row.iloc[0]["outlet"], article_label=f"worked example ({voice} voice)",
@@ -217,7 +224,7 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
                     fig,
                     fig_dir,
                     name,
-                    data[["article_id", "outlet", "voice", *dist_feats]],
+                    data,
                     formats,
                     dpi,
                 )
@@ -229,16 +236,23 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
                 )
             files.append(
                 _write(
-                    art[["article_id", "outlet", "voice", "n_chars", *features]],
+                    own[["article_id", "outlet", "voice", "n_chars", *features]],
                     out / "highlight_article.csv",
                 )
             )
     # the article x voice tables are done with: free them before the segment texts are read
-    del av, reference, outlets, by_lean_table, outlet_voice
+    del own, reference, outlets, by_lean_table, outlet_voice
     files += _words_and_actors(cfg, ccfg, out, work, fig_dir, formats, dpi, figs, lines)
     lines += ["### Figures", ""]
     lines += figure_markdown(figs)
     return files, lines
+
+
+def _rows(table: pd.DataFrame, mask: pd.Series) -> pd.DataFrame:
+    """``table[mask]``, or ``table`` itself when every row is kept: a boolean selection copies
+    the frame, and on a million-article corpus where every outlet has a lean that copy of
+    the article x voice table was a third of this stage's peak memory."""
+    return table if bool(mask.all()) else table[mask]
 
 
 def _needed_columns(work: Path, ccfg: dict) -> list[str] | None:
@@ -334,9 +348,11 @@ def model_sample(
 
 def frame_composition(table: pd.DataFrame, frames: list[str]) -> pd.DataFrame:
     """Per outlet: each frame's share of all frame hits (character-weighted)."""
-    w = table["n_chars"].to_numpy(dtype=float)[:, None]
-    mass = pd.DataFrame(np.nan_to_num(table[frames].to_numpy(dtype=float)) * w, columns=frames)
-    mass["outlet"] = table["outlet"].to_numpy()
+    w = table["n_chars"].to_numpy(dtype=float)
+    mass = pd.DataFrame(  # column by column: no rows x frames temporaries on a large corpus
+        {f: np.nan_to_num(table[f].to_numpy(dtype=float, na_value=np.nan)) * w for f in frames}
+    )
+    mass["outlet"] = table["outlet"].array
     totals = mass.groupby("outlet")[frames].sum()
     shares = totals.div(totals.sum(axis=1).where(lambda s: s > 0), axis=0).fillna(0.0)
     long = shares.reset_index().melt(id_vars="outlet", var_name="frame", value_name="share")

@@ -147,6 +147,22 @@ def test_bootstrap_resamples_articles_not_rows():
     assert out["ci_low"] == pytest.approx(1.0) and out["ci_high"] == pytest.approx(5.0)
 
 
+def test_bootstrap_units_by_code_match_units_by_value():
+    # units are resampled in the sorted order of their ids whatever the column's dtype, and a
+    # row without an id is a unit of its own (here: 3 units, ids missing in two rows)
+    rng = np.random.default_rng(4)
+    ids = rng.choice([f"a{i}" for i in range(40)], 200)
+    table = pd.DataFrame({"article_id": ids, "g": rng.choice(["x", "y"], 200)})
+    table["v"] = rng.normal(size=200)
+    as_str = bootstrap_means(table.astype({"article_id": "str"}), "g", ["v"], n_boot=300)
+    as_obj = bootstrap_means(table.astype({"article_id": object}), "g", ["v"], n_boot=300)
+    pd.testing.assert_frame_equal(as_str, as_obj)
+    few = pd.DataFrame({"article_id": [None, None, "b"], "g": "x", "v": [1.0, 2.0, 6.0]})
+    out = bootstrap_means(few, "g", ["v"], n_boot=300).iloc[0]
+    assert out["n"] == 3 and out["mean"] == pytest.approx(3.0)
+    assert out["ci_low"] >= 1.0 and out["ci_high"] <= 6.0 and out["ci_low"] < out["ci_high"]
+
+
 def test_bootstrap_empty_and_missing_columns():
     empty = bootstrap_means(toy_table().iloc[:0], "outlet", ["f"])
     assert empty.empty and "ci_low" in empty.columns
