@@ -70,13 +70,18 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
     per_outlet = reference.groupby("outlet")["article_id"].nunique().sort_values(ascending=False)
     per_outlet = per_outlet[per_outlet >= int(ccfg.get("min_articles", 20))]
     top = per_outlet.head(int(ccfg.get("top_outlets", 12))).index.tolist()
-    outlets = _rows(reference, reference["outlet"].isin(top))
+    # the rows of those outlets, as a mask: each statistic below takes only the columns it
+    # uses (a copy of these rows with every column was most of the table on a large corpus)
+    in_top = reference["outlet"].isin(top).to_numpy()
     present = set(reference["lean"].unique())  # not set(column): millions of str objects
     leans = [x for x in ("left", "center", "right") if x in present]
     by_lean_table = _rows(reference, reference["lean"].isin(leans))
 
     # 1. means with bootstrap CIs, per outlet x voice and per lean x voice
-    outlet_means = S.bootstrap_means(outlets, ["outlet", "voice"], features, n_boot, seed=seed)
+    # every outlet's interval is its own (seeded by its key), so computing them all over the
+    # reference corpus and keeping the top outlets gives what the top outlets' rows alone give
+    outlet_means = S.bootstrap_means(reference, ["outlet", "voice"], features, n_boot, seed=seed)
+    outlet_means = outlet_means[outlet_means["outlet"].isin(top)].reset_index(drop=True)
     lean_of = reference.drop_duplicates("outlet").set_index("outlet")["lean"]
     outlet_means.insert(1, "lean", outlet_means["outlet"].map(lean_of))
     lean_means = S.bootstrap_means(by_lean_table, ["lean", "voice"], features, n_boot, seed=seed)
@@ -179,8 +184,12 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
                 ("forest_lean", f"`{features[0]}` by lean and voice: mean and 95% bootstrap CI.")
             )
         frames = [c for c in columns if c.startswith("frame_")]
-        if frames and len(outlets):
-            comp = frame_composition(outlets[outlets["voice"] == "outlet"], frames)
+        if frames and in_top.any():
+            comp = frame_composition(
+                reference.loc[in_top & (reference["voice"] == "outlet").to_numpy(),
+                              ["outlet", "n_chars", *frames]],
+                frames,
+            )  # fmt: skip
             ax = plot_frame_composition(comp, group="outlet", frame_col="frame", value="share")
             files += save_figure(ax.figure, fig_dir, "frame_composition", comp, formats, dpi)
             figs.append(
@@ -190,12 +199,13 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
                 )
             )
         decomp_feats = [f for f in ccfg.get("voice_features", []) if f in columns]
-        if decomp_feats and len(outlets):
-            table, pinned = outlets, []
+        if decomp_feats and in_top.any():
+            used = ["article_id", "outlet", "voice", *dict.fromkeys(["n_chars", *decomp_feats])]
+            table, pinned = reference.loc[in_top, used], []
             if len(own):
                 # the worked example on its own row, above the outlets it is compared with
                 pinned = [f"{own['outlet'].iloc[0]}: worked example"]
-                table = pd.concat([own.assign(outlet=pinned[0]), outlets], ignore_index=True)
+                table = pd.concat([own[used].assign(outlet=pinned[0]), table], ignore_index=True)
             decomp = S.voice_decomposition(table, "outlet", ["n_chars", *decomp_feats])
             fig = plot_voice_decomposition(
                 table, group="outlet", features=decomp_feats, pin_first=pinned
@@ -214,7 +224,8 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
                 row = own[own["voice"] == voice]
                 if row.empty:
                     continue
-                data = pd.concat([outlets.loc[outlets["voice"] == voice, shown], row[shown]])
+                dist = reference.loc[in_top & (reference["voice"] == voice).to_numpy(), shown]
+                data = pd.concat([dist, row[shown]])
                 fig = plot_article_vs_distribution(
                     data, row.iloc[0], dist_feats, group="outlet",
                     article_group=row.iloc[0]["outlet"], article_label=f"worked example ({voice} voice)",
@@ -241,7 +252,7 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
                 )
             )
     # the article x voice tables are done with: free them before the segment texts are read
-    del own, reference, outlets, by_lean_table, outlet_voice
+    del own, reference, by_lean_table, outlet_voice
     files += _words_and_actors(cfg, ccfg, out, work, fig_dir, formats, dpi, figs, lines)
     lines += ["### Figures", ""]
     lines += figure_markdown(figs)
