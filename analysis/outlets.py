@@ -43,7 +43,8 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
     from analysis.pipeline import read_parts
 
     ccfg = OmegaConf.to_container(cfg.compare, resolve=True)
-    av = read_parts(work, "article_voice", _needed_columns(work, ccfg))
+    needed, frames = _needed_columns(work, ccfg)
+    av = read_parts(work, "article_voice", needed)
     if av.empty:
         return [], []
     av["lean"] = av["lean"].fillna("unknown")
@@ -67,7 +68,7 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
     del av
 
     # outlets: the largest ones with enough articles
-    per_outlet = reference.groupby("outlet")["article_id"].nunique().sort_values(ascending=False)
+    per_outlet = _articles_per(reference, "outlet").sort_values(ascending=False)
     per_outlet = per_outlet[per_outlet >= int(ccfg.get("min_articles", 20))]
     top = per_outlet.head(int(ccfg.get("top_outlets", 12))).index.tolist()
     # the rows of those outlets, as a mask: each statistic below takes only the columns it
@@ -183,13 +184,16 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
             figs.append(
                 ("forest_lean", f"`{features[0]}` by lean and voice: mean and 95% bootstrap CI.")
             )
-        frames = [c for c in columns if c.startswith("frame_")]
         if frames and in_top.any():
-            comp = frame_composition(
-                reference.loc[in_top & (reference["voice"] == "outlet").to_numpy(),
-                              ["outlet", "n_chars", *frames]],
-                frames,
+            # the frame shares are read here, for the rows drawn only: with every row of the
+            # table they were most of its columns
+            shares = read_parts(
+                work, "article_voice", ["article_id", "outlet", "n_chars", *frames],
+                filters=[("voice", "==", "outlet"), ("outlet", "in", top)],
             )  # fmt: skip
+            shares = shares[shares["article_id"] != highlight] if highlight else shares
+            comp = frame_composition(shares, frames)
+            del shares
             ax = plot_frame_composition(comp, group="outlet", frame_col="frame", value="share")
             files += save_figure(ax.figure, fig_dir, "frame_composition", comp, formats, dpi)
             figs.append(
@@ -266,21 +270,33 @@ def _rows(table: pd.DataFrame, mask: pd.Series) -> pd.DataFrame:
     return table if bool(mask.all()) else table[mask]
 
 
-def _needed_columns(work: Path, ccfg: dict) -> list[str] | None:
-    """The article x voice columns this stage uses (ids, lengths, the configured features and
-    the frame shares), so a large corpus is not read with all of its ~110 feature columns."""
+def _articles_per(table: pd.DataFrame, group: str) -> pd.Series:
+    """``table.groupby(group)["article_id"].nunique()``, counted on integer codes of the ids:
+    the ids as strings became millions of Python objects on a large corpus."""
+    codes, _ = pd.factorize(table["article_id"], use_na_sentinel=True)
+    ids = pd.Series(np.where(codes < 0, np.nan, codes), index=table.index, name="article_id")
+    return ids.groupby(table[group]).nunique()
+
+
+def _needed_columns(work: Path, ccfg: dict) -> tuple[list[str] | None, list[str]]:
+    """The article x voice columns this stage reads for every row (ids, lengths and the
+    configured features), so a large corpus is not read with all of its ~110 feature
+    columns, and the frame-share columns, which only the frame-composition figure uses and
+    which are read for its rows alone. ``None`` reads every column (no features configured:
+    the first feature columns stand in for the list)."""
     import pyarrow.parquet as pq
 
     parts = sorted((work / "article_voice").glob("part-*.parquet"))
     if not parts:
-        return None
+        return None, []
     names = pq.read_schema(parts[0]).names
+    frames = [c for c in names if c.startswith("frame_")]
     wanted = {"article_id", "outlet", "lean", "topic", "voice", "n_chars"}
     for key in ("features", "model_features", "voice_features", "highlight_features"):
         wanted |= set(ccfg.get(key) or [])
     if not ccfg.get("features"):
-        return None  # the first feature columns stand in for the list: read them all
-    return [c for c in names if c in wanted or c.startswith("frame_")]
+        return None, frames
+    return [c for c in names if c in wanted], frames
 
 
 def words_sample(

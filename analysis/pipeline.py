@@ -369,13 +369,64 @@ def read_parts(
     ``filters`` (pyarrow's ``[(column, op, value), ...]``, e.g. ``[("article_id", "in",
     ids)]``) are applied part by part while reading, so memory follows the rows kept, not
     the table.
+
+    Without filters the row count is known from the parts' footers, so the numeric columns
+    are filled part by part into arrays of their final length (:func:`_fill_parts`): a
+    ``pd.concat`` of the parts holds every part and the result at once, which on a
+    million-article run was most of the comparison stage's peak memory.
     """
     parts = sorted((work / table).glob("part-*.parquet"))
     if not parts:
         return pd.DataFrame(columns=columns or [])
+    if filters is None:
+        filled = _fill_parts(parts, columns)
+        if filled is not None:
+            return filled
     return pd.concat(
         [pd.read_parquet(p, columns=columns, filters=filters) for p in parts], ignore_index=True
     )
+
+
+def _fill_parts(parts: list[Path], columns: list[str] | None) -> pd.DataFrame | None:
+    """What ``pd.concat`` of the parts gives, built in place; ``None`` when a part's column
+    types differ from the first part's (the caller then concatenates, which resolves them).
+
+    Numeric and boolean columns are written into preallocated arrays; the other columns
+    (strings) are compact and are concatenated column by column at the end.
+    """
+    import pyarrow.parquet as pq
+
+    sizes = [pq.read_metadata(p).num_rows for p in parts]
+    total, pos = sum(sizes), 0
+    dtypes: pd.Series | None = None
+    arrays: dict[str, np.ndarray] = {}
+    pieces: dict[str, list[pd.Series]] = {}
+    for path, size in zip(parts, sizes, strict=True):
+        df = pd.read_parquet(path, columns=columns)
+        if len(df) != size:
+            return None
+        if dtypes is None:
+            dtypes = df.dtypes
+            for col, dtype in dtypes.items():
+                if isinstance(dtype, np.dtype) and dtype.kind in "biuf":
+                    arrays[col] = np.empty(total, dtype=dtype)
+                else:
+                    pieces[col] = []
+        elif not df.dtypes.equals(dtypes):
+            return None
+        for col, array in arrays.items():
+            array[pos : pos + size] = df[col].to_numpy()
+        for col, kept in pieces.items():
+            kept.append(df[col])
+        pos += size
+    assert dtypes is not None
+    data = {
+        col: pd.Series(arrays[col], copy=False)
+        if col in arrays
+        else pd.concat(pieces.pop(col), ignore_index=True)
+        for col in dtypes.index
+    }
+    return pd.DataFrame(data, copy=False)
 
 
 # --------------------------------------------------------------------------- summaries

@@ -619,3 +619,18 @@ def test_model_sample_fits_every_outlet_and_says_when_it_sampled():
     assert "300 of 1,200" in note and "more than 125" in note
     again, _ = model_sample(table.sample(frac=1, random_state=2), "outlet", 300, 13)
     assert sorted(again["article_id"]) == sorted(kept["article_id"])  # seeded, order-free
+
+
+def test_articles_per_outlet_counts_distinct_ids_like_nunique():
+    from analysis.outlets import _articles_per
+
+    table = pd.DataFrame(
+        {
+            "article_id": ["a", "a", "b", None, "c", "c", "d", "e"],
+            "outlet": ["X", "X", "X", "X", "Y", "Y", None, "Y"],
+        },
+        index=[3, 5, 8, 9, 10, 20, 21, 30],  # a filtered table: gaps in the index
+    )
+    counts = _articles_per(table, "outlet")
+    pd.testing.assert_series_equal(counts, table.groupby("outlet")["article_id"].nunique())
+    assert counts.to_dict() == {"X": 2, "Y": 2}

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.pipeline import read_parts, run_pipeline
+from analysis.pipeline import _fill_parts, read_parts, run_pipeline
 from analysis.run import compose_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -230,3 +230,28 @@ def test_filter_that_selects_nothing_is_a_clear_error(tmp_path):
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.strip().endswith("lists the values of each field")
     assert not (tmp_path / "report.md").exists()
+
+
+def test_read_parts_equals_concatenating_the_parts(tmp_path):
+    """The in-place reader gives exactly ``pd.concat`` of the parts, and falls back to it when
+    the parts' column types differ (here a float column that one part holds as strings)."""
+    run = _run(tmp_path / "run", "chunk_size=10")
+    for table in ("article_voice", "segments", "articles"):
+        parts = sorted((run.work_dir / table).glob("part-*.parquet"))
+        assert len(parts) == 5 and _fill_parts(parts, None) is not None  # built in place
+        expected = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
+        pd.testing.assert_frame_equal(read_parts(run.work_dir, table), expected)
+        columns = list(expected.columns[[0, 2, -1]])
+        pd.testing.assert_frame_equal(
+            read_parts(run.work_dir, table, columns), expected[columns]
+        )
+    mixed = tmp_path / "article_voice"
+    mixed.mkdir()
+    a = pd.DataFrame({"article_id": ["a", "b"], "x": [1.5, float("nan")], "n": [1, 2]})
+    b = pd.DataFrame({"article_id": ["c"], "x": ["2.5"], "n": [3]})
+    a.to_parquet(mixed / "part-00000.parquet")
+    b.to_parquet(mixed / "part-00001.parquet")
+    assert _fill_parts(sorted(mixed.glob("*.parquet")), None) is None
+    got = read_parts(tmp_path, "article_voice")
+    pd.testing.assert_frame_equal(got, pd.concat([a, b], ignore_index=True))
+    assert got["n"].tolist() == [1, 2, 3] and got["x"].tolist()[2] == "2.5"
