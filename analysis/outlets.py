@@ -8,7 +8,9 @@ Reads the per-chunk article x voice tables of a run (small), computes with
 from __future__ import annotations
 
 import functools
+import logging
 import re
+import time
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +32,7 @@ from analysis.plots import (
 )
 
 LEXICONS = Path(__file__).resolve().parent / "lexicons"
+log = logging.getLogger("framelens")
 
 
 def _write(table: pd.DataFrame, path: Path) -> Path:
@@ -44,9 +47,15 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
 
     ccfg = OmegaConf.to_container(cfg.compare, resolve=True)
     needed, frames = _needed_columns(work, ccfg)
+    t0 = time.perf_counter()
     av = read_parts(work, "article_voice", needed)
     if av.empty:
         return [], []
+
+    def step(what: str) -> None:  # a long stage on a large corpus says where it is
+        log.info("comparison: %s (%.0f s)", what, time.perf_counter() - t0)
+
+    step(f"read {len(av):,} article x voice rows; bootstrap means per outlet and lean")
     av["lean"] = av["lean"].fillna("unknown")
     files: list[Path] = []
     lines: list[str] = ["## Comparisons", ""]
@@ -96,6 +105,7 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
         "",
     ]
 
+    step("pairwise lean tests")
     # 2. pairwise tests between leans, per voice, BH-corrected across all of them
     if len(leans) >= 2:
         tests = S.pairwise_tests(by_lean_table, "lean", features, method="mannwhitney", by="voice")
@@ -120,6 +130,7 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
                 )
             lines.append("")
 
+    step("lean models")
     # 3. mixed-effects model of lean with outlet as grouping factor, topic as covariate
     model_rows = []
     model_features = [f for f in ccfg.get("model_features", []) if f in columns]
@@ -150,6 +161,7 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
                 "",
             ]
 
+    step("figures")
     # 4. figures
     figs: list[tuple[str, str]] = []
     with paper_style():
@@ -257,7 +269,9 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
             )
     # the article x voice tables are done with: free them before the segment texts are read
     del own, reference, by_lean_table, outlet_voice
+    step("distinctive words and actor labels")
     files += _words_and_actors(cfg, ccfg, out, work, fig_dir, formats, dpi, figs, lines)
+    step("done")
     lines += ["### Figures", ""]
     lines += figure_markdown(figs)
     return files, lines
