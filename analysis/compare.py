@@ -147,6 +147,54 @@ def _sort_frame(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
 # ------------------------------------------------------------------------------ bootstrap
 
 
+def value_codes(values: pd.Series, sort: bool = False) -> np.ndarray:
+    """An int64 code per distinct value (in the values' sorted order with ``sort``), -1 for
+    a missing value: ``pd.factorize(values, sort=sort)[0]``.
+
+    A column of Arrow strings is encoded by Arrow from its own buffers: pandas' factorize
+    of two million string ids peaked at more memory than the ids themselves. Arrow sorts
+    strings by their UTF-8 bytes, which is Python's order of code points.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not isinstance(values.array, pd.arrays.ArrowStringArray) or not len(values):
+        return pd.factorize(values, sort=sort, use_na_sentinel=True)[0].astype(np.int64)
+    encoded = pa.chunked_array(pa.array(values.array)).dictionary_encode()
+    dictionary = encoded.chunk(0).dictionary
+    if any(len(c.dictionary) != len(dictionary) for c in encoded.chunks):
+        # the chunks share one dictionary (Arrow's hash kernel keeps one memo table over
+        # the chunks); if a version ever does not, encode the chunks combined
+        encoded = pa.chunked_array([pa.array(values.array).combine_chunks().dictionary_encode()])
+        dictionary = encoded.chunk(0).dictionary
+    codes = np.concatenate(
+        [c.indices.fill_null(-1).to_numpy().astype(np.int64) for c in encoded.chunks]
+    )
+    if sort:
+        order = pc.array_sort_indices(dictionary).to_numpy()
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        codes = np.where(codes < 0, -1, rank[codes])
+    del encoded, dictionary
+    # the hash table and dictionary were Arrow's: give its pool's pages back to the system,
+    # or they stay resident beside everything numpy allocates after them
+    pa.default_memory_pool().release_unused()
+    return codes
+
+
+def articles_per(table: pd.DataFrame, group: str) -> pd.Series:
+    """``table.groupby(group, observed=True)["article_id"].nunique()``, counted on integer
+    codes of the ids (:func:`value_codes`): hashing millions of string ids in pandas cost
+    more memory than the ids themselves on a million-article corpus."""
+    ids = value_codes(table["article_id"])
+    keys, names = pd.factorize(table[group], sort=True)  # -1: no group (left out, as groupby)
+    ok = (ids >= 0) & (keys >= 0)
+    base = np.int64(ids.max(initial=-1) + 1)
+    pairs = np.unique(keys[ok].astype(np.int64) * base + ids[ok])
+    counts = np.bincount(pairs // max(base, 1), minlength=len(names)) if len(names) else []
+    return pd.Series(counts, index=pd.Index(names, name=group), name="article_id", dtype="int64")
+
+
 def _unit_codes(units: pd.Series) -> np.ndarray:
     """Resampling units as integer codes in the sorted order of their values.
 
@@ -156,7 +204,7 @@ def _unit_codes(units: pd.Series) -> np.ndarray:
     strings ``"row<position>"`` (the order of this function's earlier string keys, so seeded
     intervals do not change).
     """
-    codes, _ = pd.factorize(units, sort=True, use_na_sentinel=True)
+    codes = value_codes(units, sort=True)
     missing = np.flatnonzero(codes < 0)
     if len(missing):
         order = sorted(range(len(missing)), key=lambda k: f"row{missing[k]}")
@@ -166,23 +214,33 @@ def _unit_codes(units: pd.Series) -> np.ndarray:
 
 
 def _unit_sums(x: np.ndarray, units: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    """Per resampling unit: sum of the non-missing values and how many there are."""
+    """Per resampling unit: sum of the non-missing values and how many there are.
+
+    ``x`` (rows x features, a fresh array of the caller's) is overwritten: for a group of
+    most of a million-article table, each copy of it is tens of megabytes.
+    """
     mask = ~np.isnan(x)
-    filled = np.where(mask, x, 0.0)
+    np.copyto(x, 0.0, where=~mask)
     if units is None:
-        return filled, mask.astype(float)
+        return x, mask.astype(float)
     codes, uniques = pd.factorize(units, sort=True)
     if len(uniques) == len(units):  # already one row per unit
         order = np.argsort(codes, kind="stable")
-        return filled[order], mask[order].astype(float)
+        x = x[order]
+        return x, mask[order].astype(float)
     agg = sparse.csr_matrix(
         (np.ones(len(codes)), (codes, np.arange(len(codes)))), shape=(len(uniques), len(codes))
     )
-    return np.asarray(agg @ filled), np.asarray(agg @ mask.astype(float))
+    return np.asarray(agg @ x), np.asarray(agg @ mask.astype(float))
 
 
 def _bootstrap_ratio(
-    sums: np.ndarray, counts: np.ndarray, centre: np.ndarray, n_boot: int, rng: np.random.Generator
+    sums: np.ndarray,
+    counts: np.ndarray,
+    centre: np.ndarray,
+    n_boot: int,
+    rng: np.random.Generator,
+    overwrite: bool = False,
 ) -> np.ndarray:
     """Bootstrap replicates of ``sum(values) / sum(counts)`` over resampled units.
 
@@ -190,10 +248,16 @@ def _bootstrap_ratio(
     ``W`` the (replicates x units) matrix of how often each unit was drawn, so all
     features share one draw and the work is a matrix product. Values are centred first
     (``sums - centre * counts``) so a constant feature gives replicates exactly equal to
-    its mean.
+    its mean. ``overwrite=True`` centres ``sums`` in place (one column at a time: no
+    temporaries the size of ``sums``).
     """
     m = sums.shape[0]
-    centred = sums - centre * counts
+    if overwrite:
+        centred = sums
+        for j in range(sums.shape[1]):
+            centred[:, j] -= centre[j] * counts[:, j]
+    else:
+        centred = sums - centre * counts
     complete = (counts == 1).all(axis=0)
     out = np.empty((n_boot, sums.shape[1]))
     block = max(1, min(n_boot, _BOOT_BLOCK // max(m, 1)))
@@ -302,7 +366,7 @@ def bootstrap_means(
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = sums.sum(axis=0) / counts.sum(axis=0)
         rng = np.random.default_rng([seed, _stable_hash(key)])
-        boot = _bootstrap_ratio(sums, counts, np.nan_to_num(mean), n_boot, rng)
+        boot = _bootstrap_ratio(sums, counts, np.nan_to_num(mean), n_boot, rng, overwrite=True)
         boot[:, ~keep] = 0.0  # features without values: nothing to summarise
         if np.isnan(boot).any():
             with warnings.catch_warnings():
@@ -1430,7 +1494,8 @@ def voice_decomposition(
         need.append(weight)
     _check_columns(table, need)
     voices = list(voices)
-    t = table[table["voice"].isin(voices)]
+    keep = table["voice"].isin(voices)
+    t = table if bool(keep.all()) else table[keep]  # no copy of a large table when all kept
     w = (
         pd.to_numeric(t[weight], errors="coerce").fillna(0.0).to_numpy(dtype=float)
         if weight is not None
@@ -1461,7 +1526,7 @@ def voice_decomposition(
     total = long.groupby([group, "feature"])["mass"].transform("sum")
     long["share"] = long["mass"] / total.where(total > 0)
     if "article_id" in t.columns:
-        n_art = t.groupby(group, observed=True)["article_id"].nunique()
+        n_art = articles_per(t, group)
     else:
         n_art = t.groupby(group, observed=True).size()
     long["n_articles"] = long[group].map(n_art).fillna(0).astype(int)

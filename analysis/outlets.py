@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import yaml
 from omegaconf import DictConfig, OmegaConf
 
@@ -52,7 +53,11 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
     if av.empty:
         return [], []
 
-    def step(what: str) -> None:  # a long stage on a large corpus says where it is
+    def step(what: str) -> None:
+        """Between steps: say where a long stage is, and hand the pages Arrow's pool kept
+        from the last step (pandas groups and encodes strings through Arrow) back to the
+        system, so numpy's arrays of the next step do not stack on top of them."""
+        pa.default_memory_pool().release_unused()
         log.info("comparison: %s (%.0f s)", what, time.perf_counter() - t0)
 
     step(f"read {len(av):,} article x voice rows; bootstrap means per outlet and lean")
@@ -77,7 +82,7 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
     del av
 
     # outlets: the largest ones with enough articles
-    per_outlet = _articles_per(reference, "outlet").sort_values(ascending=False)
+    per_outlet = S.articles_per(reference, "outlet").sort_values(ascending=False)
     per_outlet = per_outlet[per_outlet >= int(ccfg.get("min_articles", 20))]
     top = per_outlet.head(int(ccfg.get("top_outlets", 12))).index.tolist()
     # the rows of those outlets, as a mask: each statistic below takes only the columns it
@@ -282,14 +287,6 @@ def _rows(table: pd.DataFrame, mask: pd.Series) -> pd.DataFrame:
     the frame, and on a million-article corpus where every outlet has a lean that copy of
     the article x voice table was a third of this stage's peak memory."""
     return table if bool(mask.all()) else table[mask]
-
-
-def _articles_per(table: pd.DataFrame, group: str) -> pd.Series:
-    """``table.groupby(group)["article_id"].nunique()``, counted on integer codes of the ids:
-    the ids as strings became millions of Python objects on a large corpus."""
-    codes, _ = pd.factorize(table["article_id"], use_na_sentinel=True)
-    ids = pd.Series(np.where(codes < 0, np.nan, codes), index=table.index, name="article_id")
-    return ids.groupby(table[group]).nunique()
 
 
 def _needed_columns(work: Path, ccfg: dict) -> tuple[list[str] | None, list[str]]:

@@ -378,13 +378,19 @@ def read_parts(
     parts = sorted((work / table).glob("part-*.parquet"))
     if not parts:
         return pd.DataFrame(columns=columns or [])
-    if filters is None:
-        filled = _fill_parts(parts, columns)
-        if filled is not None:
-            return filled
-    return pd.concat(
-        [pd.read_parquet(p, columns=columns, filters=filters) for p in parts], ignore_index=True
-    )
+    import pyarrow as pa
+
+    try:
+        if filters is None:
+            filled = _fill_parts(parts, columns)
+            if filled is not None:
+                return filled
+        return pd.concat(
+            [pd.read_parquet(p, columns=columns, filters=filters) for p in parts],
+            ignore_index=True,
+        )
+    finally:
+        pa.default_memory_pool().release_unused()  # Parquet decoding buffers: back to the OS
 
 
 def _fill_parts(parts: list[Path], columns: list[str] | None) -> pd.DataFrame | None:

@@ -622,7 +622,7 @@ def test_model_sample_fits_every_outlet_and_says_when_it_sampled():
 
 
 def test_articles_per_outlet_counts_distinct_ids_like_nunique():
-    from analysis.outlets import _articles_per
+    from analysis.compare import articles_per
 
     table = pd.DataFrame(
         {
@@ -631,6 +631,25 @@ def test_articles_per_outlet_counts_distinct_ids_like_nunique():
         },
         index=[3, 5, 8, 9, 10, 20, 21, 30],  # a filtered table: gaps in the index
     )
-    counts = _articles_per(table, "outlet")
-    pd.testing.assert_series_equal(counts, table.groupby("outlet")["article_id"].nunique())
-    assert counts.to_dict() == {"X": 2, "Y": 2}
+    for ids in (table, table.astype({"article_id": object})):  # Arrow strings, objects
+        counts = articles_per(ids, "outlet")
+        pd.testing.assert_series_equal(counts, ids.groupby("outlet")["article_id"].nunique())
+        assert counts.to_dict() == {"X": 2, "Y": 2}
+    assert articles_per(table.iloc[:0], "outlet").empty
+    cat = table.astype({"outlet": pd.CategoricalDtype(["W", "X", "Y"])})  # "W" unobserved
+    assert articles_per(cat, "outlet").to_dict() == {"X": 2, "Y": 2}
+
+
+@pytest.mark.parametrize("dtype", ["str", object])
+def test_value_codes_are_factorize_codes(dtype):
+    from analysis.compare import value_codes
+
+    values = pd.Series(["b", None, "ä", "a", "Z", "b", "é", "ä", "😀", "z", "a"], dtype=dtype)
+    expected = pd.factorize(values.astype(object), sort=True)[0]
+    assert value_codes(values, sort=True).tolist() == expected.tolist()
+    unsorted = value_codes(values)  # any numbering, the same partition, -1 for missing
+    assert (unsorted < 0).tolist() == (expected < 0).tolist()
+    assert len(set(zip(unsorted.tolist(), expected.tolist()))) == len(set(expected.tolist()))
+    # chunked Arrow columns (one per Parquet part) give the same codes as one chunk
+    chunked = pd.concat([values.iloc[:4], values.iloc[4:]], ignore_index=True)
+    assert value_codes(chunked, sort=True).tolist() == expected.tolist()
