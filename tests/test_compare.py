@@ -649,7 +649,8 @@ def test_value_codes_are_factorize_codes(dtype):
     assert value_codes(values, sort=True).tolist() == expected.tolist()
     unsorted = value_codes(values)  # any numbering, the same partition, -1 for missing
     assert (unsorted < 0).tolist() == (expected < 0).tolist()
-    assert len(set(zip(unsorted.tolist(), expected.tolist()))) == len(set(expected.tolist()))
+    pairs = set(zip(unsorted.tolist(), expected.tolist(), strict=True))
+    assert len(pairs) == len(set(expected.tolist()))
     # chunked Arrow columns (one per Parquet part) give the same codes as one chunk
     chunked = pd.concat([values.iloc[:4], values.iloc[4:]], ignore_index=True)
     assert value_codes(chunked, sort=True).tolist() == expected.tolist()

@@ -221,6 +221,36 @@ def test_dask_local_cluster_gives_the_same_tables(sample_run, tmp_path):
         )
 
 
+@pytest.mark.slow
+def test_dask_existing_cluster_by_address(sample_run, tmp_path):
+    """``executor.address`` runs on a cluster someone else started (here a 2-worker
+    LocalCluster on loopback), gives the same tables, and leaves that cluster running."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+        dashboard_address=None,
+    ) as cluster:  # fmt: skip
+        result = _run(tmp_path, "executor=dask", f"executor.address={cluster.scheduler_address}",
+                      "chunk_size=10")  # fmt: skip
+        for name in ("corpus_counts.csv", "voice_shares_by_lean.csv", "segments_by_kind.csv"):
+            assert (result.out_dir / name).read_bytes() == (
+                sample_run.out_dir / name
+            ).read_bytes(), name
+        with distributed.Client(cluster.scheduler_address, timeout="10s") as client:
+            assert len(client.scheduler_info()["workers"]) == 2  # not shut down by the run
+
+
+def test_dask_unreachable_scheduler_is_a_clear_error(tmp_path):
+    pytest.importorskip("distributed")
+    from analysis.errors import FramelensError
+
+    with pytest.raises(
+        FramelensError, match=r"cannot reach the Dask scheduler at tcp://127\.0\.0\.1:9"
+    ):
+        _run(tmp_path, "executor=dask", "executor.address=tcp://127.0.0.1:9",
+             "executor.timeout=2s")  # fmt: skip
+
+
 def test_filter_that_selects_nothing_is_a_clear_error(tmp_path):
     from analysis.errors import FramelensError
 
@@ -242,9 +272,7 @@ def test_read_parts_equals_concatenating_the_parts(tmp_path):
         expected = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
         pd.testing.assert_frame_equal(read_parts(run.work_dir, table), expected)
         columns = list(expected.columns[[0, 2, -1]])
-        pd.testing.assert_frame_equal(
-            read_parts(run.work_dir, table, columns), expected[columns]
-        )
+        pd.testing.assert_frame_equal(read_parts(run.work_dir, table, columns), expected[columns])
     mixed = tmp_path / "article_voice"
     mixed.mkdir()
     a = pd.DataFrame({"article_id": ["a", "b"], "x": [1.5, float("nan")], "n": [1, 2]})
