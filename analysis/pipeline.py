@@ -277,11 +277,11 @@ def run_chunks(
                 n_workers = max(1, len(client.scheduler_info().get("workers", {})))
                 _run_pool(client.submit, todo(), container, 2 * n_workers, finish, _wait_dask)
             finally:
-                if owned:
-                    cluster = client.cluster
-                    client.close()
-                    if cluster is not None:
-                        cluster.close()
+                # our connection is closed either way; the cluster only if this run started it
+                cluster = client.cluster if owned else None
+                client.close()
+                if cluster is not None:
+                    cluster.close()
         else:
             raise FramelensError(f"executor.kind={kind!r} is not known; use serial, local or dask")
     finally:

@@ -238,6 +238,9 @@ def test_dask_existing_cluster_by_address(sample_run, tmp_path):
             ).read_bytes(), name
         with distributed.Client(cluster.scheduler_address, timeout="10s") as client:
             assert len(client.scheduler_info()["workers"]) == 2  # not shut down by the run
+            # and the run's own connection to it was closed: only this client is left
+            names = client.run_on_scheduler(lambda dask_scheduler: list(dask_scheduler.clients))
+            assert [n for n in names if n != "fire-and-forget"] == [client.id], names
 
 
 def test_dask_unreachable_scheduler_is_a_clear_error(tmp_path):
