@@ -77,7 +77,7 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
     # the highlighted article's rows on their own, the rest as the reference corpus; the
     # full table is not kept beside the reference (on a large corpus, two copies of it)
     own = av[av["article_id"] == highlight].copy() if highlight else av.iloc[:0]
-    reference = _rows(av, av["article_id"] != highlight) if len(own) else av
+    reference = S.rows_where(av, av["article_id"] != highlight) if len(own) else av
     columns = list(av.columns)
     del av
 
@@ -90,7 +90,7 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
     in_top = reference["outlet"].isin(top).to_numpy()
     present = set(reference["lean"].unique())  # not set(column): millions of str objects
     leans = [x for x in ("left", "center", "right") if x in present]
-    by_lean_table = _rows(reference, reference["lean"].isin(leans))
+    by_lean_table = S.rows_where(reference, reference["lean"].isin(leans))
 
     # 1. means with bootstrap CIs, per outlet x voice and per lean x voice
     # every outlet's interval is its own (seeded by its key), so computing them all over the
@@ -280,13 +280,6 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
     lines += ["### Figures", ""]
     lines += figure_markdown(figs)
     return files, lines
-
-
-def _rows(table: pd.DataFrame, mask: pd.Series) -> pd.DataFrame:
-    """``table[mask]``, or ``table`` itself when every row is kept: a boolean selection copies
-    the frame, and on a million-article corpus where every outlet has a lean that copy of
-    the article x voice table was a third of this stage's peak memory."""
-    return table if bool(mask.all()) else table[mask]
 
 
 def _needed_columns(work: Path, ccfg: dict) -> tuple[list[str] | None, list[str]]:
