@@ -229,8 +229,9 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
                 table = pd.concat([own[used].assign(outlet=pinned[0]), table], ignore_index=True)
             decomp = S.voice_decomposition(table, "outlet", ["n_chars", *decomp_feats])
             fig = plot_voice_decomposition(
-                table, group="outlet", features=decomp_feats, pin_first=pinned
-            )
+                table, group="outlet", features=decomp_feats, pin_first=pinned,
+                decomposition=decomp,
+            )  # fmt: skip
             files += save_figure(fig, fig_dir, "voice_decomposition", decomp, formats, dpi)
             figs.append(
                 (

@@ -753,6 +753,7 @@ def plot_voice_decomposition(
     order: Sequence | None = None,
     feature_labels: dict | None = None,
     pin_first: Sequence = (),
+    decomposition: pd.DataFrame | None = None,
 ) -> plt.Figure:
     """Where a feature lives: its share in the outlet's prose, in quotes and in embedded
     posts, per group (stacked bars, one panel per feature).
@@ -781,6 +782,11 @@ def plot_voice_decomposition(
         Feature -> panel title.
     pin_first : list, optional
         Groups drawn on top whatever the order (the worked example above the outlets).
+    decomposition : DataFrame, optional
+        What :func:`analysis.compare.voice_decomposition` already returned for this
+        ``table``, ``group``, ``[weight, *features]`` and ``weight``, so a caller that
+        writes those numbers does not compute them twice (on a large corpus, a pass over
+        every row); ``table`` is then not read.
 
     Returns
     -------
@@ -792,7 +798,11 @@ def plot_voice_decomposition(
 
     features = list(features)
     panels = ([weight] if weight else []) + [f for f in features if f != weight]
-    dec = voice_decomposition(table, group, panels, weight=weight)
+    dec = (
+        decomposition
+        if decomposition is not None
+        else voice_decomposition(table, group, panels, weight=weight)
+    )
     voices = [v for v in ("outlet", "quoted", "social") if v in set(dec["voice"])]
     first = features[0] if features else panels[0]
     if order is None:

@@ -242,6 +242,22 @@ def test_voice_decomposition_rejects_signed_features(table):
         plot_voice_decomposition(table, "outlet", ["vader_compound_mean"])
 
 
+def test_voice_decomposition_figure_from_given_numbers(table, tmp_path):
+    """A caller that already computed the decomposition (to write it) hands it over, and
+    the figure is the one drawn from the table: same bytes, no second pass over the rows."""
+    feats = ["irony_sarcastic_gratitude", "hedging_purported"]
+    dec = compare.voice_decomposition(table, "outlet", ["n_chars", *feats])
+    drawn = {}
+    for how, source in (("table", table), ("given", table.iloc[:0])):
+        with paper_style():
+            fig = plot_voice_decomposition(
+                source, "outlet", feats, decomposition=dec if how == "given" else None
+            )
+            paths = save_figure(fig, tmp_path / how, "voices", dec, formats=["png"], dpi=60)
+        drawn[how] = [p.read_bytes() for p in paths]
+    assert drawn["given"] == drawn["table"]
+
+
 def test_article_panel_says_na_for_missing_value(table):
     dist = table[table["voice"] == "outlet"]
     with paper_style():
