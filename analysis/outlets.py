@@ -164,6 +164,7 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
                 "OLS with outlet-clustered errors when it cannot be fitted) — `lean_models.csv`."
                 + (f" {sampled}" if sampled else ""),
                 "",
+                *lean_effects_markdown(models),
             ]
 
     step("figures")
@@ -281,6 +282,37 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
     lines += ["### Figures", ""]
     lines += figure_markdown(figs)
     return files, lines
+
+
+def lean_effects_markdown(
+    models: pd.DataFrame, lean_col: str = "lean", reference: str = "center"
+) -> list[str]:
+    """The lean rows of :func:`analysis.compare.lean_model` results as a report table.
+
+    One row per model feature and lean (the difference from the reference lean with its
+    95% interval and p), the model that was fitted with its size, and the fit's note (an
+    outlet variance at the boundary, a fallback to OLS); features that could not be fitted
+    say why. The other terms (intercept, topics, the outlet variance) stay in the CSV.
+    """
+    if models.empty:
+        return []
+    lines = [
+        f"| feature | {lean_col} (vs {reference}) | difference (95% CI) | p | model (articles, outlets) | note |",
+        "|---|---|---|---|---|---|",
+    ]  # fmt: skip
+    for feature, rows in models.groupby("feature", sort=False):
+        if "term" not in rows or rows["term"].isna().all():
+            note = str(rows["note"].iloc[0]) if "note" in rows else ""
+            lines.append(f"| {feature} | | | | not fitted | {note} |")
+            continue
+        for r in rows[rows["term"].astype(str).str.startswith(f"{lean_col}[")].itertuples():
+            level = str(r.term)[len(lean_col) + 1 : -1]
+            note = r.note if isinstance(r.note, str) else ""
+            lines.append(
+                f"| {feature} | {level} | {r.coef:+.3g} ({r.ci_low:+.3g} to {r.ci_high:+.3g}) | "
+                f"{r.p_value:.2g} | {r.model} ({int(r.n):,}, {int(r.n_groups)}) | {note} |"
+            )
+    return [*lines, ""]
 
 
 def _needed_columns(work: Path, ccfg: dict) -> tuple[list[str] | None, list[str]]:

@@ -342,6 +342,26 @@ def test_lean_model_falls_back_to_cluster_ols_with_few_outlets():
     )
 
 
+def test_lean_effects_table_in_the_report():
+    """The report shows each lean's difference with its interval, p and model, and says
+    when a feature could not be fitted; the other terms stay in the CSV."""
+    from analysis.outlets import lean_effects_markdown
+
+    fitted = lean_model(lean_data(), "y", min_count=30)
+    failed = pd.DataFrame({"feature": ["z"], "note": ["not fitted: singular matrix"]})
+    lines = lean_effects_markdown(pd.concat([fitted, failed], ignore_index=True))
+    left = fitted.set_index("term").loc["lean[left]"]
+    assert lines[0].startswith("| feature | lean (vs center) | difference (95% CI) | p |")
+    rows = [ln for ln in lines[2:] if ln]
+    assert len(rows) == 3 and rows[-1] == "| z | | | | not fitted | not fitted: singular matrix |"
+    assert rows[0].startswith(
+        f"| y | left | {left['coef']:+.3g} ({left['ci_low']:+.3g} to {left['ci_high']:+.3g}) | "
+    )
+    assert f"mixedlm ({len(lean_data()):,}, 18)" in rows[0]
+    assert not any("topic[" in ln or "Intercept" in ln for ln in lines)
+    assert lean_effects_markdown(pd.DataFrame()) == []
+
+
 def test_lean_model_clear_errors():
     data = lean_data(n_outlets=6, per=5)
     with pytest.raises(ValueError, match="one voice"):
