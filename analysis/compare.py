@@ -1490,10 +1490,12 @@ def voice_decomposition(
     Returns
     -------
     DataFrame
-        ``[group, feature, voice, mass, share, n_articles]`` (the group column keeps its
-        name), one row per group, feature and voice (zeros included), sorted by group,
-        feature and the order of ``voices``. ``share`` is NaN where the group's total is 0;
-        ``n_articles`` counts the group's articles with any row.
+        ``[group, feature, voice, mass, share, n_articles, n_with]`` (the group column
+        keeps its name), one row per group, feature and voice (zeros included), sorted by
+        group, feature and the order of ``voices``. ``share`` is NaN where the group's total
+        is 0; ``n_articles`` counts the group's articles with any row, ``n_with`` those with
+        any mass of the feature (in any of the voices): a share that rests on two articles
+        is read differently from one over two hundred.
     """
     features = list(features)
     need = [group, "voice", *[f for f in features if f != weight]]
@@ -1536,7 +1538,19 @@ def voice_decomposition(
     else:
         n_art = t.groupby(group, observed=True).size()
     long["n_articles"] = long[group].map(n_art).fillna(0).astype(int)
+    with_mass = {}
+    keyed = t[[group, "article_id"]] if "article_id" in t.columns else t[[group]]
+    for f, v in cols.items():
+        rows = rows_where(keyed, pd.Series(v > 0, index=t.index))
+        with_mass[f] = (
+            articles_per(rows, group)
+            if "article_id" in t.columns
+            else rows.groupby(group, observed=True).size()
+        )
+    long["n_with"] = [
+        int(with_mass[f].get(g, 0)) for g, f in zip(long[group], long["feature"], strict=True)
+    ]
     long["_f"] = long["feature"].map({f: i for i, f in enumerate(features)})
     long["_v"] = long["voice"].map({v: i for i, v in enumerate(voices)})
     long = _sort_frame(long, [group, "_f", "_v"]).drop(columns=["_f", "_v"])
-    return long[[group, "feature", "voice", "mass", "share", "n_articles"]]
+    return long[[group, "feature", "voice", "mass", "share", "n_articles", "n_with"]]

@@ -237,7 +237,7 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
             figs.append(
                 (
                     "voice_decomposition",
-                    "Where each measure lives: share of its total (weighted by text length) in the outlet's prose, in quotes and in embedded posts, per outlet.",
+                    "Where each measure lives: share of its total (weighted by text length) in the outlet's prose, in quotes and in embedded posts, per outlet; the small number right of a bar counts the articles with any of that measure, i.e. how many the shares rest on.",
                 )
             )
         if len(own):

@@ -792,7 +792,8 @@ def plot_voice_decomposition(
     -------
     Figure
         Groups without any of a feature show "none" in that panel; labels carry the
-        number of articles.
+        number of articles, and the small number right of each feature's bar the number
+        of those articles with any of the feature (the ``n_with`` the shares rest on).
     """
     from analysis.compare import voice_decomposition
 
@@ -837,9 +838,17 @@ def plot_voice_decomposition(
             w = sub[voice].fillna(0.0).to_numpy()
             ax.barh(y, w, left=left, color=VOICE_COLORS[voice], label=voice, height=0.75)
             left += w
+        n_with = dec[dec["feature"] == feat].groupby(group)["n_with"].max()
         for yi, g in enumerate(order):
             if sub.loc[g].isna().all():
                 ax.text(0.02, yi, "none", va="center", fontsize=6, color="#777777")
+            elif feat != weight:
+                # how many articles the shares rest on: one post in one article is not a
+                # pattern, and the bar alone would look the same as two hundred
+                ax.text(
+                    1.02, yi, f"{int(n_with.get(g, 0)):,}", va="center", ha="left",
+                    fontsize=5.5, color="#555555", clip_on=False,
+                )  # fmt: skip
         ax.set_xlim(0, 1)
         ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
         ax.set_xticks([0, 0.5, 1])

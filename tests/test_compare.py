@@ -574,7 +574,9 @@ def test_voice_decomposition_shares():
         }
     )
     out = voice_decomposition(table, "outlet", ["n_chars", "cue"])
-    assert list(out.columns) == ["outlet", "feature", "voice", "mass", "share", "n_articles"]
+    assert list(out.columns) == [
+        "outlet", "feature", "voice", "mass", "share", "n_articles", "n_with"
+    ]  # fmt: skip
     cue = out[out["feature"] == "cue"].set_index("voice")
     assert cue.loc["social", "mass"] == pytest.approx(200.0)
     assert cue.loc["outlet", "mass"] == pytest.approx(100.0)
@@ -583,6 +585,14 @@ def test_voice_decomposition_shares():
     chars = out[out["feature"] == "n_chars"].set_index("voice")
     assert chars.loc["outlet", "share"] == pytest.approx(2000 / 2100)
     assert (out["n_articles"] == 2).all()
+    # articles with any of the cue in a measured voice: "a" (its post) and "b" (0.1 in its
+    # prose); b's page row (9.0) is not a voice
+    assert (cue["n_with"] == 2).all()
+    only_page = table.assign(cue=[0.0, 0.0, 0.0, 9.0])
+    dec = voice_decomposition(only_page, "outlet", ["cue"])
+    assert (dec["n_with"] == 0).all() and dec["share"].isna().all()
+    one = voice_decomposition(table.assign(cue=[0.0, 2.0, 0.0, 0.0]), "outlet", ["cue"])
+    assert (one["n_with"] == 1).all()
     with pytest.raises(ValueError, match="non-negative"):
         voice_decomposition(table.assign(cue=-1.0), "outlet", ["cue"])
 
