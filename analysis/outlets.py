@@ -178,7 +178,7 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
             figs.append(
                 (
                     "outlet_heatmap",
-                    "Outlet x feature in the outlets' own prose (colour: z-score within each feature; numbers: raw means).",
+                    "Outlet x feature in the outlets' own prose (colour: z-score within each feature; numbers: raw means; pale cells: the outlet's 95% bootstrap interval includes the mean over the outlets shown).",
                 )
             )
         for feat in features[: int(ccfg.get("forest_features", 4))]:

@@ -21,6 +21,7 @@ matplotlib.use("Agg")  # files only; no display on clusters and CI
 
 import matplotlib.colors  # noqa: E402
 import matplotlib.lines  # noqa: E402
+import matplotlib.patches  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
@@ -263,6 +264,10 @@ def _palette_for(values, fixed: dict | None = None) -> dict:
     return out
 
 
+#: How far a muted heatmap cell is blended towards white.
+_MUTE = 0.7
+
+
 def _text_color(rgba) -> str:
     r, g, b = rgba[:3]
     return "white" if 0.299 * r + 0.587 * g + 0.114 * b < 0.5 else "black"
@@ -300,6 +305,7 @@ def plot_heatmap(
     col_order: Sequence | None = None,
     col_labels: dict | None = None,
     ax: plt.Axes | None = None,
+    mute_within_ci: bool = True,
 ) -> plt.Axes:
     """Heatmap of a value per row (outlet) and column (feature).
 
@@ -329,6 +335,12 @@ def plot_heatmap(
         Column -> label; default :func:`feature_label` without the unit. The units of the
         printed values, which differ between columns, are listed in a note under the
         plot; the colour bar says what the colour is.
+    mute_within_ci : bool, default True
+        With ``zscore`` and ``ci_low``/``ci_high`` columns (:func:`analysis.compare.
+        bootstrap_means`): draw pale the cells whose interval contains the column's mean
+        over the rows, the centre of the z-scores. Their colour is then not a difference
+        the data can tell from sampling noise (a count feature that two articles of one
+        outlet have is +3 sd and full red otherwise); the note under the plot says so.
 
     Returns
     -------
@@ -368,6 +380,21 @@ def plot_heatmap(
         norm = matplotlib.colors.Normalize(lo, hi if hi > lo else lo + 1)
     colormap = matplotlib.colormaps[cmap].with_extremes(bad="#EEEEEE")
     im = ax.imshow(np.ma.masked_invalid(shown), cmap=colormap, norm=norm, aspect="auto")
+    muted = np.zeros(raw.shape, dtype=bool)
+    if zscore and mute_within_ci and {"ci_low", "ci_high"} <= set(means.columns):
+        lo, hi = (
+            means.pivot(index=row, columns=col, values=c)
+            .reindex(index=rows, columns=cols)
+            .to_numpy(dtype=float)
+            for c in ("ci_low", "ci_high")
+        )
+        muted = (lo <= mu) & (mu <= hi)
+        for i, j in zip(*np.nonzero(muted), strict=True):
+            ax.add_patch(
+                matplotlib.patches.Rectangle(
+                    (j - 0.5, i - 0.5), 1, 1, facecolor="white", alpha=_MUTE, linewidth=0
+                )
+            )
     labels = col_labels or {}
     ax.set_xticks(range(len(cols)), [labels.get(c, feature_label(c, unit=False)) for c in cols])
     ax.tick_params(axis="x", rotation=40)
@@ -388,13 +415,21 @@ def plot_heatmap(
                 if np.isnan(v):
                     ax.text(j, i, "\u2013", ha="center", va="center", fontsize=6, color="#777777")
                     continue
-                color = _text_color(colormap(norm(shown[i, j])))
+                rgba = np.asarray(colormap(norm(shown[i, j])))
+                if muted[i, j]:
+                    rgba = (1 - _MUTE) * rgba + _MUTE
+                color = _text_color(rgba)
                 ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=6, color=color)
     label = f"z-score across {row}s (per column)" if zscore else str(value)
     if not zscore and value == "mean" and len(cols) == 1:
         label = f"mean {feature_label(cols[0])}"
     ax.figure.colorbar(im, ax=ax, shrink=0.85, pad=0.02, label=label)
     note = units_note([c for c in cols if c not in labels]) if annotate else ""
+    if muted.any():
+        note = (
+            f"Pale cells: the {row}'s 95% interval includes the mean over the {row}s shown "
+            f"(no difference from the average that the data can tell). {note}"
+        )
     # the units of the printed values, under the column labels
     ax.set_xlabel(textwrap.fill(note, 120), fontsize=6, color="#444444", loc="left")
     ax.set_ylabel("")

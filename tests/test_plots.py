@@ -3,6 +3,7 @@ second rendering is byte-identical (PNG, PDF, SVG)."""
 
 from __future__ import annotations
 
+import matplotlib.patches
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -228,6 +229,37 @@ def test_heatmap_handles_missing_cells_and_single_row():
     with paper_style():
         ax = plot_heatmap(means)
     assert ax.get_yticklabels()[0].get_text() == "A (n=1)"
+
+
+def test_heatmap_mutes_cells_the_interval_cannot_tell_from_the_average():
+    """A rare count that one outlet has in two articles is +3 sd; its interval reaches the
+    column mean, so it is drawn pale and the note says why. A clear difference is not."""
+    means = pd.DataFrame(
+        {
+            "outlet": ["A", "B", "C", "D"] * 2,
+            "feature": ["rare"] * 4 + ["clear"] * 4,
+            "mean": [0.0, 0.0, 0.0, 0.004, 1.0, 1.1, 0.9, 3.0],
+            "ci_low": [0.0, 0.0, 0.0, 0.0, 0.95, 1.05, 0.85, 2.8],
+            "ci_high": [0.0, 0.0, 0.0, 0.012, 1.05, 1.15, 0.95, 3.2],
+            "n": 100,
+        }
+    )
+
+    def pale(ax):
+        return sorted(
+            (int(round(p.get_y() + 0.5)), int(round(p.get_x() + 0.5)))
+            for p in ax.patches
+            if isinstance(p, matplotlib.patches.Rectangle) and p.get_alpha()
+        )
+
+    with paper_style():
+        ax = plot_heatmap(means, zscore=True, col_order=["rare", "clear"])
+        assert pale(ax) == [(3, 0)]  # row D, column "rare"; D's 3.0 (clear) stays
+        assert ax.get_xlabel().startswith("Pale cells: the outlet's 95% interval")
+        plain = plot_heatmap(means, zscore=True, mute_within_ci=False)
+        assert pale(plain) == [] and "Pale" not in plain.get_xlabel()
+        levels = plot_heatmap(means.drop(columns=["ci_low", "ci_high"]), zscore=True)
+        assert pale(levels) == []
 
 
 def test_frame_composition_needs_enough_styles():
