@@ -177,8 +177,11 @@ def plot_voice_shares(shares: pd.DataFrame, group: str, ax: plt.Axes | None = No
 
 #: Units of feature families, from the extractors' docstrings (``analysis/features``),
 #: matched by prefix (or suffix for ``*_share``); :func:`feature_label` appends them.
-#: Counts are per article and voice as aggregated by the pipeline; change here if the
-#: aggregation changes.
+#: The pipeline aggregates segments to article x voice by character-weighted means
+#: (:func:`analysis.pipeline.char_weighted_means`), so a count per segment (irony cues,
+#: actor labels, segment size) stays a count per segment, averaged with length weights: one
+#: cue in a tweet that is a fifth of an article's embedded-post text reads 0.2, which is
+#: not "a count". Change here if the aggregation changes.
 FEATURE_UNITS = {
     "suffix:_share": "share, 0-1",
     "suffix:_ratio": "share, 0-1",
@@ -189,14 +192,14 @@ FEATURE_UNITS = {
     "textblob_subjectivity": "0-1",
     "loaded_textblob_subjectivity": "0-1",
     "irony_probability": "probability",
-    "irony_": "count",
-    "actor_": "count",
+    "irony_": "hits per segment",
+    "actor_": "hits per segment",
     "frame_": "hits per 1,000 tokens",
     "issue_": "hits per 1,000 tokens",
     "hedging_": "hits per 1,000 tokens",
     "loaded_": "hits per 1,000 tokens",
     "style_flesch": "0-100",
-    "style_n_": "count",
+    "style_n_": "per segment",
     "style_mean_sentence_length": "tokens",
     "n_chars": "characters",
 }
@@ -214,7 +217,7 @@ CATEGORY_STYLES = tuple(
 def feature_label(name: str, unit: bool = True) -> str:
     """Readable axis label for a feature column: ``frame_economic`` -> ``frame: economic
     (hits per 1,000 tokens)``; ``actor_taliban__militants`` -> ``actor: taliban /
-    militants (count)``. Units come from :data:`FEATURE_UNITS` (none when unknown)."""
+    militants (hits per segment)``. Units come from :data:`FEATURE_UNITS` (none when unknown)."""
     text = str(name)
     found = None
     for key, value in FEATURE_UNITS.items():

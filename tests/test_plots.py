@@ -308,7 +308,7 @@ def test_distinctive_words_panel_for_empty_group():
     ("name", "expected"),
     [
         ("frame_economic", "frame: economic (hits per 1,000 tokens)"),
-        ("actor_taliban__militants", "actor: taliban / militants (count)"),
+        ("actor_taliban__militants", "actor: taliban / militants (hits per segment)"),
         ("vader_positive_share", "vader: positive share (share, 0-1)"),
         ("mystery", "mystery"),
     ],
