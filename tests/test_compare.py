@@ -362,6 +362,28 @@ def test_lean_effects_table_in_the_report():
     assert lean_effects_markdown(pd.DataFrame()) == []
 
 
+def test_lean_tests_table_shows_articles_per_side():
+    from analysis.outlets import lean_tests_markdown
+
+    rng = np.random.default_rng(3)
+    rows = [
+        {"lean": lean, "voice": voice, "x": rng.normal(shift, 1.0)}
+        for lean, shift in (("left", 0.0), ("right", 0.8))
+        for voice, n in (("outlet", 300), ("social", 12))
+        for _ in range(n)
+    ]
+    tests = pairwise_tests(pd.DataFrame(rows), "lean", ["x"], method="mannwhitney", by="voice")
+    lines = lean_tests_markdown(tests)
+    assert lines[0].endswith("2 significant at FDR 0.05 — `lean_pairwise_tests.csv`.")
+    assert lines[2] == "| voice | feature | groups | articles | means | Cliff's delta | p (BH) |"
+    by_voice = {ln.split(" | ")[0][2:]: ln for ln in lines[4:] if ln}
+    assert "| left vs right | 300 vs 300 |" in by_voice["outlet"]
+    assert "| left vs right | 12 vs 12 |" in by_voice["social"]
+    none = lean_tests_markdown(tests.assign(reject=False))
+    assert none[0].endswith("0 significant at FDR 0.05 — `lean_pairwise_tests.csv`.")
+    assert len(none) == 2
+
+
 def test_lean_model_clear_errors():
     data = lean_data(n_outlets=6, per=5)
     with pytest.raises(ValueError, match="one voice"):
