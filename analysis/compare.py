@@ -14,6 +14,7 @@ Inputs
 Functions
     :func:`bootstrap_means`         group means with seeded percentile-bootstrap intervals
     :func:`pairwise_tests`          Welch / Mann-Whitney between groups, BH-adjusted, effect sizes
+    :func:`cluster_means`           weighted means per outlet (the unit for tests of lean)
     :func:`lean_model`              feature ~ lean + topic, outlet as random intercept
     :func:`distinctive_words`       log-odds with an informative Dirichlet prior (Monroe 2008)
     :func:`actor_label_preferences` which label each group uses for the same actor
@@ -43,6 +44,7 @@ __all__ = [
     "STOPWORDS",
     "actor_label_preferences",
     "bootstrap_means",
+    "cluster_means",
     "distinctive_words",
     "feature_columns",
     "lean_model",
@@ -402,6 +404,55 @@ def bootstrap_means(
 
 
 # -------------------------------------------------------------------------- pairwise tests
+
+
+def cluster_means(
+    table: pd.DataFrame,
+    keys: Sequence[str],
+    features: Sequence[str],
+    weight: str | None = None,
+    min_articles: int = 1,
+) -> pd.DataFrame:
+    """One row per group of ``keys`` (an outlet and voice): each feature's mean over the
+    group's rows (each article's value counts once, as in :func:`bootstrap_means`; or
+    weighted by a ``weight`` column), and its number of articles.
+
+    The unit for a question about a property of outlets. Lean belongs to the outlet, so a
+    test of lean over articles counts every article of one outlet as independent evidence
+    and calls tiny differences significant; the same test over outlet means asks whether
+    outlets of one lean differ from outlets of the other (Mann-Whitney over a dozen to a
+    hundred outlets). A missing value is left out of that feature's numerator and
+    denominator; groups with fewer than ``min_articles`` articles are dropped (a mean over
+    one or two articles says little about its outlet).
+
+    Returns
+    -------
+    DataFrame
+        ``[*keys, n_articles, *features]`` sorted by ``keys``; a feature without any value in
+        a group is NaN.
+    """
+    keys, features = list(keys), list(features)
+    need = [*keys, *features] + ([weight] if weight else [])
+    _check_columns(table, need)
+    grouped = table.groupby(keys, sort=True, observed=True, dropna=True)
+    codes = grouped.ngroup().fillna(-1).to_numpy(dtype=np.int64)  # in key order; -1: key missing
+    ok = codes >= 0
+    size = int(codes.max(initial=-1)) + 1
+    w = _float_column(table[weight]) if weight else np.ones(len(table))
+    out = grouped.size().index.to_frame(index=False)
+    if "article_id" in table.columns:
+        n = articles_per(table.loc[ok].assign(_g=codes[ok]), "_g").reindex(range(size))
+        out["n_articles"] = n.fillna(0).astype(int).to_numpy()
+    else:
+        out["n_articles"] = np.bincount(codes[ok], minlength=size)
+    for f in features:
+        x = _float_column(table[f])
+        valid = ok & ~np.isnan(x)
+        num = np.bincount(codes[valid], weights=x[valid] * w[valid], minlength=size)
+        den = np.bincount(codes[valid], weights=w[valid], minlength=size)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[f] = np.where(den > 0, num / den, np.nan)
+    return out[out["n_articles"] >= int(min_articles)].reset_index(drop=True)
 
 
 def hedges_g(mean_a, mean_b, var_a, var_b, n_a, n_b):

@@ -114,8 +114,16 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
     # 2. pairwise tests between leans, per voice, BH-corrected across all of them
     if len(leans) >= 2:
         tests = S.pairwise_tests(by_lean_table, "lean", features, method="mannwhitney", by="voice")
+        # the same tests with outlets as the unit: lean is a property of the outlet
+        min_units = int(ccfg.get("outlet_test_min_articles", 5))
+        per_outlet = S.cluster_means(
+            by_lean_table, ["voice", "lean", "outlet"], features, min_articles=min_units
+        )
+        tests = with_outlet_tests(
+            tests, S.pairwise_tests(per_outlet, "lean", features, method="mannwhitney", by="voice")
+        )
         files.append(_write(tests, out / "lean_pairwise_tests.csv"))
-        lines += lean_tests_markdown(tests)
+        lines += lean_tests_markdown(tests, min_units=min_units)
 
     step("lean models")
     # 3. mixed-effects model of lean with outlet as grouping factor, topic as covariate
@@ -266,31 +274,76 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
     return files, lines
 
 
-def lean_tests_markdown(tests: pd.DataFrame, top: int = 8) -> list[str]:
+#: Columns of the outlet-level tests in ``lean_pairwise_tests.csv`` (beside the article-level
+#: ones), renamed from :func:`analysis.compare.pairwise_tests`'s.
+OUTLET_TEST_COLUMNS = {
+    "n_a": "n_outlets_a",
+    "n_b": "n_outlets_b",
+    "effect_size": "effect_size_outlets",
+    "p_value": "p_value_outlets",
+    "p_adj": "p_adj_outlets",
+    "reject": "reject_outlets",
+}
+
+
+def with_outlet_tests(tests: pd.DataFrame, by_outlet: pd.DataFrame) -> pd.DataFrame:
+    """The article-level lean tests with the outlet-level ones (same voice, feature and
+    pair) as extra columns; a pair that has no outlet-level test gets NaN there."""
+    keys = [c for c in tests.columns if c in ("voice", "feature", "group_a", "group_b")]
+    right = by_outlet[[*keys, *OUTLET_TEST_COLUMNS]].rename(columns=OUTLET_TEST_COLUMNS)
+    merged = tests.merge(right, on=keys, how="left", validate="one_to_one")
+    merged["reject_outlets"] = merged["reject_outlets"].astype("boolean").fillna(False)
+    return merged
+
+
+def lean_tests_markdown(tests: pd.DataFrame, top: int = 8, min_units: int = 5) -> list[str]:
     """The report's paragraph on :func:`analysis.compare.pairwise_tests` between leans: how
-    many are significant after Benjamini-Hochberg, and the ``top`` of them by effect size
-    with the articles each side rests on (a large Cliff's delta from 20 embedded posts
+    many are significant after Benjamini-Hochberg, with articles and (columns of
+    :func:`with_outlet_tests`) with outlets as the unit, and the ``top`` of them by effect
+    size with the articles each side rests on (a large Cliff's delta from 20 embedded posts
     reads differently from one over a thousand articles of prose)."""
     sig = tests[tests["reject"].fillna(False).astype(bool)]
+    outlets = "p_adj_outlets" in tests.columns
+    both = int(sig["reject_outlets"].fillna(False).astype(bool).sum()) if outlets else 0
     lines = [
         f"Pairwise lean differences (Mann-Whitney U per voice, Benjamini-Hochberg across "
         f"{len(tests)} tests, Cliff's delta as effect size): {len(sig)} significant at "
-        "FDR 0.05 — `lean_pairwise_tests.csv`.",
+        "FDR 0.05 with articles as the unit"
+        + (
+            f"; {both} of them also with outlets as the unit (each outlet's mean, outlets "
+            f"with at least {min_units} articles in that voice). Lean is a property of the "
+            "outlet, so the articles of one outlet are not independent evidence about it: "
+            "read the outlet-level column first"
+            if outlets
+            else ""
+        )
+        + " — `lean_pairwise_tests.csv`.",
         "",
     ]
     if not len(sig):
         return lines
     show = sig.reindex(sig["effect_size"].abs().sort_values(ascending=False).index).head(top)
-    lines += [
-        "| voice | feature | groups | articles | means | Cliff's delta | p (BH) |",
-        "|---|---|---|---|---|---|---|",
-    ]
+    head = "| voice | feature | groups | articles | means | Cliff's delta | p (BH) |"
+    rule = "|---|---|---|---|---|---|---|"
+    if outlets:
+        head += " outlets | p (BH), outlets |"
+        rule += "---|---|"
+    lines += [head, rule]
     for r in show.itertuples():
-        lines.append(
+        row = (
             f"| {r.voice} | {r.feature} | {r.group_a} vs {r.group_b} | "
             f"{int(r.n_a):,} vs {int(r.n_b):,} | "
             f"{r.mean_a:.3g} vs {r.mean_b:.3g} | {r.effect_size:+.2f} | {r.p_adj:.2g} |"
         )
+        if outlets:
+            n_out = (
+                f"{int(r.n_outlets_a)} vs {int(r.n_outlets_b)}"
+                if pd.notna(r.n_outlets_a) and pd.notna(r.n_outlets_b)
+                else "–"
+            )
+            p_out = f"{r.p_adj_outlets:.2g}" if pd.notna(r.p_adj_outlets) else "–"
+            row += f" {n_out} | {p_out} |"
+        lines.append(row)
     return [*lines, ""]
 
 

@@ -374,14 +374,94 @@ def test_lean_tests_table_shows_articles_per_side():
     ]
     tests = pairwise_tests(pd.DataFrame(rows), "lean", ["x"], method="mannwhitney", by="voice")
     lines = lean_tests_markdown(tests)
-    assert lines[0].endswith("2 significant at FDR 0.05 — `lean_pairwise_tests.csv`.")
+    assert lines[0].endswith(
+        "2 significant at FDR 0.05 with articles as the unit — `lean_pairwise_tests.csv`."
+    )
     assert lines[2] == "| voice | feature | groups | articles | means | Cliff's delta | p (BH) |"
     by_voice = {ln.split(" | ")[0][2:]: ln for ln in lines[4:] if ln}
     assert "| left vs right | 300 vs 300 |" in by_voice["outlet"]
     assert "| left vs right | 12 vs 12 |" in by_voice["social"]
     none = lean_tests_markdown(tests.assign(reject=False))
-    assert none[0].endswith("0 significant at FDR 0.05 — `lean_pairwise_tests.csv`.")
+    assert " 0 significant at FDR 0.05 with articles as the unit — " in none[0]
     assert len(none) == 2
+
+
+def clustered_leans(seed: int = 5) -> pd.DataFrame:
+    """Three outlets per lean, 200 articles each: outlets differ a lot from one another
+    (outlet effect sd 1), lean not at all. Articles of an outlet share its effect."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for lean in ("left", "right"):
+        for k in range(3):
+            effect = rng.normal(0.0, 1.0)
+            for i in range(200):
+                rows.append(
+                    {
+                        "article_id": f"{lean}{k}-{i}",
+                        "outlet": f"{lean} {k}",
+                        "lean": lean,
+                        "voice": "outlet",
+                        "n_chars": int(rng.integers(100, 3000)),
+                        "x": effect + rng.normal(0.0, 0.5),
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def test_cluster_means_weight_like_bootstrap_means():
+    from analysis.compare import cluster_means
+
+    t = pd.DataFrame(
+        {
+            "article_id": ["a", "a", "b", "c", "d", "e"],
+            "outlet": ["X", "X", "X", "Y", "Y", None],
+            "voice": ["outlet", "quoted", "outlet", "outlet", "outlet", "outlet"],
+            "n_chars": [100, 50, 300, 10, 30, 5],
+            "f": [1.0, 2.0, 3.0, np.nan, 4.0, 9.0],
+        }
+    )
+    out = cluster_means(t, ["outlet", "voice"], ["f"])
+    assert out[["outlet", "voice", "n_articles"]].values.tolist() == [
+        ["X", "outlet", 2], ["X", "quoted", 1], ["Y", "outlet", 2]
+    ]  # fmt: skip
+    # each article once, as bootstrap_means; Y's missing value is left out
+    assert out["f"].tolist() == pytest.approx([2.0, 2.0, 4.0])
+    boot = bootstrap_means(t[t["voice"] == "outlet"].dropna(subset=["outlet"]), "outlet", ["f"], 10)
+    assert boot["mean"].tolist() == pytest.approx([2.0, 4.0])
+    weighted = cluster_means(t, ["outlet", "voice"], ["f"], weight="n_chars")
+    assert weighted["f"].tolist() == pytest.approx([2.5, 2.0, 4.0])  # (1*100 + 3*300) / 400
+    assert cluster_means(t, ["outlet", "voice"], ["f"], min_articles=2)["outlet"].tolist() == [
+        "X", "Y"
+    ]  # fmt: skip
+
+
+def test_outlet_level_tests_do_not_count_articles_as_independent():
+    """Six outlets, no lean effect, strong outlet effects: over 1,200 articles the lean
+    test is 'significant'; over the six outlet means it is not, and the report says so."""
+    from analysis.compare import cluster_means
+    from analysis.outlets import lean_tests_markdown, with_outlet_tests
+
+    t = clustered_leans()
+    tests = pairwise_tests(t, "lean", ["x"], method="mannwhitney", by="voice")
+    assert bool(tests["reject"].iloc[0])
+    per = cluster_means(t, ["voice", "lean", "outlet"], ["x"], min_articles=5)
+    merged = with_outlet_tests(
+        tests, pairwise_tests(per, "lean", ["x"], method="mannwhitney", by="voice")
+    )
+    row = merged.iloc[0]
+    assert (row["n_a"], row["n_b"], row["n_outlets_a"], row["n_outlets_b"]) == (600, 600, 3, 3)
+    assert row["p_value_outlets"] > 0.05 and not row["reject_outlets"]
+    lines = lean_tests_markdown(merged, min_units=5)
+    assert "1 significant at FDR 0.05 with articles as the unit; 0 of them also with " in lines[0]
+    assert "at least 5 articles in that voice" in lines[0]
+    assert lines[2].endswith("| p (BH) | outlets | p (BH), outlets |")
+    assert "| 600 vs 600 |" in lines[4] and lines[4].endswith(
+        f"| 3 vs 3 | {row['p_adj_outlets']:.2g} |"
+    )
+    # a pair without an outlet-level test (too few outlets) shows a dash, not a crash
+    lonely = with_outlet_tests(tests, per.iloc[:0].pipe(pairwise_tests, "lean", ["x"], by="voice"))
+    assert not lonely["reject_outlets"].any()
+    assert lean_tests_markdown(lonely)[4].endswith("| – | – |")
 
 
 def test_lean_model_clear_errors():
