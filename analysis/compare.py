@@ -195,13 +195,18 @@ def articles_per(table: pd.DataFrame, group: str) -> pd.Series:
     """``table.groupby(group, observed=True)["article_id"].nunique()``, counted on integer
     codes of the ids (:func:`value_codes`): hashing millions of string ids in pandas cost
     more memory than the ids themselves on a million-article corpus."""
-    ids = value_codes(table["article_id"])
     keys, names = pd.factorize(table[group], sort=True)  # -1: no group (left out, as groupby)
-    ok = (ids >= 0) & (keys >= 0)
-    base = np.int64(ids.max(initial=-1) + 1)
-    pairs = np.unique(keys[ok].astype(np.int64) * base + ids[ok])
-    counts = np.bincount(pairs // max(base, 1), minlength=len(names)) if len(names) else []
+    counts = _distinct_per_code(keys, value_codes(table["article_id"]), len(names))
     return pd.Series(counts, index=pd.Index(names, name=group), name="article_id", dtype="int64")
+
+
+def _distinct_per_code(codes: np.ndarray, ids: np.ndarray, size: int) -> np.ndarray:
+    """How many distinct ``ids`` (integer codes, -1 missing) each group code ``0..size-1``
+    holds; rows with a negative group code are left out."""
+    ok = (ids >= 0) & (codes >= 0)
+    base = np.int64(ids.max(initial=-1) + 1)
+    pairs = np.unique(codes[ok].astype(np.int64) * base + ids[ok])
+    return np.bincount(pairs // max(base, 1), minlength=size).astype(np.int64)
 
 
 def _unit_codes(units: pd.Series) -> np.ndarray:
@@ -434,17 +439,26 @@ def cluster_means(
     keys, features = list(keys), list(features)
     need = [*keys, *features] + ([weight] if weight else [])
     _check_columns(table, need)
-    grouped = table.groupby(keys, sort=True, observed=True, dropna=True)
-    codes = grouped.ngroup().fillna(-1).to_numpy(dtype=np.int64)  # in key order; -1: key missing
-    ok = codes >= 0
-    size = int(codes.max(initial=-1)) + 1
-    w = _float_column(table[weight]) if weight else np.ones(len(table))
-    out = grouped.size().index.to_frame(index=False)
+    # group codes from each key's integer codes (pandas' groupby over string keys of a
+    # million-row table hashed them into a copy); a row with any key missing has no group
+    codes = np.zeros(len(table), dtype=np.int64)
+    ok = np.ones(len(table), dtype=bool)
+    for k in keys:
+        c = value_codes(table[k], sort=True)
+        ok &= c >= 0
+        codes = codes * np.int64(c.max(initial=-1) + 1) + c
+    _, first, inverse = np.unique(codes[ok], return_index=True, return_inverse=True)
+    codes[ok], codes[~ok] = inverse, -1
+    size = len(first)
+    rows = np.flatnonzero(ok)[first]  # one row per group, in key order
+    out = pd.DataFrame({k: table[k].iloc[rows].to_numpy() for k in keys})
+    for k in keys:
+        out[k] = out[k].astype(table[k].dtype)
     if "article_id" in table.columns:
-        n = articles_per(table.loc[ok].assign(_g=codes[ok]), "_g").reindex(range(size))
-        out["n_articles"] = n.fillna(0).astype(int).to_numpy()
+        out["n_articles"] = _distinct_per_code(codes, value_codes(table["article_id"]), size)
     else:
         out["n_articles"] = np.bincount(codes[ok], minlength=size)
+    w = _float_column(table[weight]) if weight else np.ones(len(table))
     for f in features:
         x = _float_column(table[f])
         valid = ok & ~np.isnan(x)

@@ -435,6 +435,37 @@ def test_cluster_means_weight_like_bootstrap_means():
     ]  # fmt: skip
 
 
+@pytest.mark.parametrize("dtype", ["object", "string[pyarrow]", "category"])
+def test_cluster_means_equals_pandas_groupby(dtype):
+    """The integer-code grouping gives pandas' answer: keys in sorted order, rows with a
+    missing key left out, distinct articles counted, whatever the key columns' dtype."""
+    from analysis.compare import cluster_means
+
+    rng = np.random.default_rng(3)
+    n = 400
+    t = pd.DataFrame(
+        {
+            "article_id": rng.integers(0, 150, n).astype(str),
+            "outlet": rng.choice(["b", "a", "c", None], n, p=[0.4, 0.3, 0.25, 0.05]),
+            "voice": rng.choice(["quoted", "outlet"], n),
+            "f": np.where(rng.random(n) < 0.1, np.nan, rng.normal(size=n)),
+        }
+    )
+    t["outlet"] = t["outlet"].astype(dtype)
+    t["voice"] = t["voice"].astype(dtype)
+    out = cluster_means(t, ["voice", "outlet"], ["f"], min_articles=3)
+    g = t.groupby(["voice", "outlet"], observed=True, sort=True)
+    ref = g["f"].mean().reset_index()
+    ref["n_articles"] = g["article_id"].nunique().to_numpy()
+    ref = ref[ref["n_articles"] >= 3].reset_index(drop=True)
+    assert out[["voice", "outlet"]].astype(str).values.tolist() == (
+        ref[["voice", "outlet"]].astype(str).values.tolist()
+    )
+    assert out["n_articles"].tolist() == ref["n_articles"].tolist()
+    assert out["f"].to_numpy() == pytest.approx(ref["f"].to_numpy())
+    assert out["outlet"].dtype == t["outlet"].dtype
+
+
 def test_outlet_level_tests_do_not_count_articles_as_independent():
     """Six outlets, no lean effect, strong outlet effects: over 1,200 articles the lean
     test is 'significant'; over the six outlet means it is not, and the report says so."""
