@@ -1598,20 +1598,16 @@ def voice_decomposition(
     long = long.rename(columns={long.columns[2]: "feature"})
     total = long.groupby([group, "feature"])["mass"].transform("sum")
     long["share"] = long["mass"] / total.where(total > 0)
-    if "article_id" in t.columns:
-        n_art = articles_per(t, group)
-    else:
-        n_art = t.groupby(group, observed=True).size()
-    long["n_articles"] = long[group].map(n_art).fillna(0).astype(int)
-    with_mass = {}
-    keyed = t[[group, "article_id"]] if "article_id" in t.columns else t[[group]]
-    for f, v in cols.items():
-        rows = rows_where(keyed, pd.Series(v > 0, index=t.index))
-        with_mass[f] = (
-            articles_per(rows, group)
-            if "article_id" in t.columns
-            else rows.groupby(group, observed=True).size()
-        )
+    # articles per group, and per group and feature those with any mass of it, counted on
+    # integer codes computed once (without article ids, each row is an article)
+    gcodes, names = pd.factorize(t[group], sort=True)
+    ids = value_codes(t["article_id"]) if "article_id" in t.columns else np.arange(len(t))
+
+    def per_group(codes: np.ndarray) -> pd.Series:
+        return pd.Series(_distinct_per_code(codes, ids, len(names)), index=names)
+
+    long["n_articles"] = long[group].map(per_group(gcodes)).fillna(0).astype(int)
+    with_mass = {f: per_group(np.where(v > 0, gcodes, -1)) for f, v in cols.items()}
     long["n_with"] = [
         int(with_mass[f].get(g, 0)) for g, f in zip(long[group], long["feature"], strict=True)
     ]
