@@ -104,11 +104,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     data = C.load_task_data(cfg, sample=args.sample)
     out_dir = Path(args.output_dir) if args.output_dir else Path("outputs") / "classify" / args.task
     cv = dict(cfg.get("cv") or {})
+    repeats = int(cv.get("repeats", 1) or 1)
     _err(
         f"classify evaluate {args.task}: nested CV, {cv.get('folds', 5)} outer x "
         f"{cv.get('inner_folds', 3)} inner folds on {len(data.texts):,} rows"
+        + (f", repeated on {repeats} partitions" if repeats > 1 else "")
     )
-    _note_fine_tuning(cfg, int(cv.get("folds", 5)))
+    _note_fine_tuning(cfg, int(cv.get("folds", 5)) * repeats)
     res = C.evaluate_task(cfg, out_dir, data)
     m = res.metrics
     _out(
@@ -119,6 +121,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             f"  {name:<12} {v['fold_mean']:.3f} ± {v['fold_std']:.3f}  fold t95 {v['fold_t95'][0]:.3f}-{v['fold_t95'][1]:.3f}"
             f"  pooled {v['pooled']:.3f}  bootstrap95 {v['bootstrap95'][0]:.3f}-{v['bootstrap95'][1]:.3f}"
         )
+        if v.get("repeated"):
+            _out(f"  {'':<12} {C.fmt_repeated(v['repeated'])}")
     _out(f"metrics, confusion matrix and PR curves in {out_dir}")
     _out(str(out_dir.resolve()))
     return 0

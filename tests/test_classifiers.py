@@ -206,6 +206,29 @@ def test_nested_cv_metrics_have_intervals():
     assert np.asarray(res.metrics["confusion"]).sum() == 48
 
 
+def test_repeated_cv_is_the_mean_over_seeded_runs():
+    """cv.repeats = R is exactly R nested CVs with seeds seed..seed+R-1, summarised."""
+    cfg = tiny_cfg()
+    cfg["cv"]["repeats"] = 3
+    res = C.cross_validate_task(cfg, n_jobs=1)
+    rep = res.metrics["summary"]["f1_positive"]["repeated"]
+    single = []
+    for r in range(3):
+        one = tiny_cfg()
+        one["seed"] = int(cfg.get("seed", 13)) + r
+        single.append(C.cross_validate_task(one, n_jobs=1).metrics["summary"]["f1_positive"])
+    assert rep["repeats"] == 3 and rep["seeds"] == [one["seed"] - 2, one["seed"] - 1, one["seed"]]
+    assert rep["fold_means"] == pytest.approx([s["fold_mean"] for s in single])
+    assert rep["mean"] == pytest.approx(np.mean(rep["fold_means"]))
+    assert rep["std"] == pytest.approx(np.std(rep["fold_means"], ddof=1))
+    # the predictions and per-fold summary are the first partition's
+    assert res.metrics["summary"]["f1_positive"]["folds"] == pytest.approx(single[0]["folds"])
+    assert "over 3 partitions" in C._fmt_metric(res.metrics["summary"]["f1_positive"])
+    cfg["cv"]["repeats"] = 0
+    with pytest.raises(ValueError, match="repeats must be at least 1"):
+        C.cross_validate_task(cfg, n_jobs=1)
+
+
 def test_evaluate_writes_figures_and_tables(tmp_path):
     C.evaluate_task(tiny_cfg(), tmp_path, n_jobs=1)
     for name in ("metrics.json", "metrics.csv", "metrics.md", "oof_predictions.csv"):
@@ -717,9 +740,10 @@ def test_full_nested_cv(with_mirror, task, metric, floor):
 def test_frames_without_embeddings_nested_cv(with_mirror):
     """frames as it runs without the embeddings extra (so CI without torch still checks it).
 
-    Measured macro-F1 0.657 +- 0.049, accuracy 0.715 +- 0.031 (benchmarks/classifiers.md):
-    just below the issue's targets (0.66, 0.72), so these floors guard the measured level
-    with the same margin as the others, not the target.
+    Measured macro-F1 0.657 +- 0.049, accuracy 0.715 +- 0.031 on this seed's partition, and
+    0.650 / 0.710 averaged over 20 partitions (benchmarks/classifiers.md): below the
+    issue's targets (0.66, 0.72), so these floors guard the measured level with the same
+    margin as the others, not the target.
     """
     res = C.cross_validate_task(C.compose_task("frames", ["classifier.embeddings.enabled=false"]))
     summary = res.metrics["summary"]
