@@ -437,6 +437,8 @@ def cluster_means(
         a group is NaN.
     """
     keys, features = list(keys), list(features)
+    if not keys:
+        raise ValueError("cluster_means needs at least one key column (e.g. ['outlet'])")
     need = [*keys, *features] + ([weight] if weight else [])
     _check_columns(table, need)
     # group codes from each key's integer codes (pandas' groupby over string keys of a
@@ -446,18 +448,19 @@ def cluster_means(
     for k in keys:
         c = value_codes(table[k], sort=True)
         ok &= c >= 0
-        codes = codes * np.int64(c.max(initial=-1) + 1) + c
-    _, first, inverse = np.unique(codes[ok], return_index=True, return_inverse=True)
-    codes[ok], codes[~ok] = inverse, -1
+        codes[ok] = codes[ok] * np.int64(c.max(initial=-1) + 1) + c[ok]
+        # renumber densely after each key, so the codes of many keys cannot overflow
+        _, first, codes[ok] = np.unique(codes[ok], return_index=True, return_inverse=True)
+    codes[~ok] = -1
     size = len(first)
     rows = np.flatnonzero(ok)[first]  # one row per group, in key order
     out = pd.DataFrame({k: table[k].iloc[rows].to_numpy() for k in keys})
     for k in keys:
         out[k] = out[k].astype(table[k].dtype)
-    if "article_id" in table.columns:
-        out["n_articles"] = _distinct_per_code(codes, value_codes(table["article_id"]), size)
-    else:
-        out["n_articles"] = np.bincount(codes[ok], minlength=size)
+    ids = (
+        value_codes(table["article_id"]) if "article_id" in table.columns else np.arange(len(table))
+    )
+    out["n_articles"] = _distinct_per_code(codes, ids, size)
     w = _float_column(table[weight]) if weight else np.ones(len(table))
     for f in features:
         x = _float_column(table[f])
