@@ -395,7 +395,26 @@ def compose_task(task: str, overrides: Sequence[str] = ()) -> dict[str, Any]:
     out = OmegaConf.to_container(node, resolve=True)
     out.setdefault("seed", int(cfg.get("seed", 13)))
     out.setdefault("task", task)
+    _check_cv(out.get("cv") or {})
     return out
+
+
+#: The ``cv`` settings of a task and their smallest sensible values.
+_CV_MINIMA = {"folds": 2, "inner_folds": 2, "bootstrap": 1, "repeats": 1}
+
+
+def _check_cv(cv: Mapping[str, Any]) -> None:
+    """Refuse a ``classifier.cv`` value that is not a whole number at or above its minimum
+    before any data is read (``repeats=abc`` used to fail deep inside the evaluation)."""
+    for key, least in _CV_MINIMA.items():
+        value = cv.get(key)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise ConfigError(
+                f"classifier.cv.{key} must be a whole number >= {least}, got {value!r} "
+                f"(e.g. classifier.cv.{key}={max(least, 3 if key != 'bootstrap' else 1000)})"
+            )
 
 
 def _check_task_name(task: str) -> None:

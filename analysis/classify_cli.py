@@ -104,7 +104,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     data = C.load_task_data(cfg, sample=args.sample)
     out_dir = Path(args.output_dir) if args.output_dir else Path("outputs") / "classify" / args.task
     cv = dict(cfg.get("cv") or {})
-    repeats = int(cv.get("repeats", 1) or 1)
+    repeats = int(cv.get("repeats") or 1)
     _err(
         f"classify evaluate {args.task}: nested CV, {cv.get('folds', 5)} outer x "
         f"{cv.get('inner_folds', 3)} inner folds on {len(data.texts):,} rows"

@@ -147,6 +147,20 @@ def test_unknown_task_and_bad_override():
         C.compose_task("irony", ["classifier.cv.folds"])
 
 
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        ("classifier.cv.repeats=0", "repeats must be a whole number >= 1, got 0"),
+        ("classifier.cv.repeats=abc", "repeats must be a whole number >= 1, got 'abc'"),
+        ("classifier.cv.folds=1", "folds must be a whole number >= 2"),
+        ("classifier.cv.inner_folds=2.5", "inner_folds must be a whole number >= 2"),
+    ],
+)
+def test_bad_cv_settings_are_refused_before_any_work(override, message):
+    with pytest.raises(ConfigError, match=message):
+        C.compose_task("irony", [override])
+
+
 def test_refuses_irony_hashtag_tables():
     cfg = C.compose_task("irony")
     cfg["corpus"] = {"name": "semeval2018_irony", "table": "taskA_emoji_ironyHashtags"}
