@@ -16,6 +16,7 @@ Functions
     :func:`pairwise_tests`          Welch / Mann-Whitney between groups, BH-adjusted, effect sizes
     :func:`cluster_means`           weighted means per outlet (the unit for tests of lean)
     :func:`lean_model`              feature ~ lean + topic, outlet as random intercept
+    :func:`adjust_lean_effects`     BH adjustment of the lean effects of several fits
     :func:`distinctive_words`       log-odds with an informative Dirichlet prior (Monroe 2008)
     :func:`actor_label_preferences` which label each group uses for the same actor
     :func:`voice_decomposition`     share of a feature's total that each voice carries
@@ -43,6 +44,7 @@ __all__ = [
     "KEY_COLUMNS",
     "STOPWORDS",
     "actor_label_preferences",
+    "adjust_lean_effects",
     "bootstrap_means",
     "cluster_means",
     "distinctive_words",
@@ -880,6 +882,30 @@ def lean_model(
     out["n_groups"] = n_groups
     out["feature"] = feature
     out["note"] = note.strip("; ")
+    return out
+
+
+def adjust_lean_effects(
+    models: pd.DataFrame, lean_col: str = "lean", alpha: float = 0.05
+) -> pd.DataFrame:
+    """Benjamini-Hochberg adjustment of the lean effects of several :func:`lean_model` fits.
+
+    A report that fits one model per feature tests every lean against the reference in
+    each of them; the raw p-values of that family overstate what is significant. The lean
+    terms (``lean[<level>]``) of all fits form one family and get ``p_adj`` (BH, the same
+    adjustment as :func:`pairwise_tests`) and ``reject`` at ``alpha``; the other terms
+    (intercept, covariates, the outlet variance) and features that were not fitted get
+    NaN and False. Returns a copy.
+    """
+    out = models.copy()
+    out["p_adj"] = np.nan
+    out["reject"] = False
+    if out.empty or "term" not in out.columns:
+        return out
+    lean = out["term"].astype(str).str.startswith(f"{lean_col}[").to_numpy()
+    p_adj, reject = _bh(out.loc[lean, "p_value"].to_numpy(dtype=float), alpha)
+    out.loc[lean, "p_adj"] = p_adj
+    out.loc[lean, "reject"] = reject
     return out
 
 

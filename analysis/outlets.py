@@ -146,12 +146,13 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
             except Exception as exc:  # a model that cannot be fitted is reported, not fatal
                 model_rows.append(pd.DataFrame({"feature": [feat], "note": [f"not fitted: {exc}"]}))
         if model_rows:
-            models = pd.concat(model_rows, ignore_index=True)
+            models = S.adjust_lean_effects(pd.concat(model_rows, ignore_index=True))
             files.append(_write(models, out / "lean_models.csv"))
             lines += [
                 "Regression of each model feature on lean (reference: center) in the outlet's own "
                 "prose, outlet as random intercept, topic as covariate (statsmodels MixedLM; "
-                "OLS with outlet-clustered errors when it cannot be fitted) — `lean_models.csv`."
+                "OLS with outlet-clustered errors when it cannot be fitted) — `lean_models.csv`. "
+                "p (BH): Benjamini-Hochberg across all lean effects in the table."
                 + (f" {sampled}" if sampled else ""),
                 "",
                 *lean_effects_markdown(models),
@@ -353,27 +354,29 @@ def lean_effects_markdown(
     """The lean rows of :func:`analysis.compare.lean_model` results as a report table.
 
     One row per model feature and lean (the difference from the reference lean with its
-    95% interval and p), the model that was fitted with its size, and the fit's note (an
+    95% interval, p and, after :func:`analysis.compare.adjust_lean_effects`, p adjusted by
+    Benjamini-Hochberg across all rows of the table), the model that was fitted with its size, and the fit's note (an
     outlet variance at the boundary, a fallback to OLS); features that could not be fitted
     say why. The other terms (intercept, topics, the outlet variance) stay in the CSV.
     """
     if models.empty:
         return []
     lines = [
-        f"| feature | {lean_col} (vs {reference}) | difference (95% CI) | p | model (articles, outlets) | note |",
-        "|---|---|---|---|---|---|",
+        f"| feature | {lean_col} (vs {reference}) | difference (95% CI) | p | p (BH) | model (articles, outlets) | note |",
+        "|---|---|---|---|---|---|---|",
     ]  # fmt: skip
     for feature, rows in models.groupby("feature", sort=False):
         if "term" not in rows or rows["term"].isna().all():
             note = str(rows["note"].iloc[0]) if "note" in rows else ""
-            lines.append(f"| {feature} | | | | not fitted | {note} |")
+            lines.append(f"| {feature} | | | | | not fitted | {note} |")
             continue
         for r in rows[rows["term"].astype(str).str.startswith(f"{lean_col}[")].itertuples():
             level = str(r.term)[len(lean_col) + 1 : -1]
             note = r.note if isinstance(r.note, str) else ""
+            p_adj = getattr(r, "p_adj", np.nan)
             lines.append(
                 f"| {feature} | {level} | {r.coef:+.3g} ({r.ci_low:+.3g} to {r.ci_high:+.3g}) | "
-                f"{r.p_value:.2g} | {r.model} ({int(r.n):,}, {int(r.n_groups)}) | {note} |"
+                f"{r.p_value:.2g} | {'' if pd.isna(p_adj) else f'{p_adj:.2g}'} | {r.model} ({int(r.n):,}, {int(r.n_groups)}) | {note} |"
             )
     return [*lines, ""]
 

@@ -14,6 +14,7 @@ from statsmodels.stats.multitest import multipletests
 
 from analysis.compare import (
     actor_label_preferences,
+    adjust_lean_effects,
     bootstrap_means,
     distinctive_words,
     feature_columns,
@@ -349,17 +350,41 @@ def test_lean_effects_table_in_the_report():
 
     fitted = lean_model(lean_data(), "y", min_count=30)
     failed = pd.DataFrame({"feature": ["z"], "note": ["not fitted: singular matrix"]})
-    lines = lean_effects_markdown(pd.concat([fitted, failed], ignore_index=True))
-    left = fitted.set_index("term").loc["lean[left]"]
-    assert lines[0].startswith("| feature | lean (vs center) | difference (95% CI) | p |")
+    models = adjust_lean_effects(pd.concat([fitted, failed], ignore_index=True))
+    lines = lean_effects_markdown(models)
+    left = models.set_index("term").loc["lean[left]"]
+    assert lines[0].startswith("| feature | lean (vs center) | difference (95% CI) | p | p (BH) |")
     rows = [ln for ln in lines[2:] if ln]
-    assert len(rows) == 3 and rows[-1] == "| z | | | | not fitted | not fitted: singular matrix |"
+    assert len(rows) == 3 and rows[-1] == "| z | | | | | not fitted | not fitted: singular matrix |"
     assert rows[0].startswith(
         f"| y | left | {left['coef']:+.3g} ({left['ci_low']:+.3g} to {left['ci_high']:+.3g}) | "
+        f"{left['p_value']:.2g} | {left['p_adj']:.2g} | "
     )
     assert f"mixedlm ({len(lean_data()):,}, 18)" in rows[0]
     assert not any("topic[" in ln or "Intercept" in ln for ln in lines)
     assert lean_effects_markdown(pd.DataFrame()) == []
+
+
+def test_lean_effects_are_adjusted_as_one_family():
+    """Every lean term of every fitted feature is one BH family (as statsmodels'
+    multipletests gives it); intercepts, covariates, the outlet variance and features that
+    were not fitted are left out."""
+    from statsmodels.stats.multitest import multipletests
+
+    data = lean_data()
+    data["y2"] = data["y"] * 0.1 + np.random.default_rng(5).normal(0, 1, len(data))
+    fits = [lean_model(data, "y", min_count=30), lean_model(data, "y2", min_count=30)]
+    failed = pd.DataFrame({"feature": ["z"], "note": ["not fitted: singular matrix"]})
+    out = adjust_lean_effects(pd.concat([*fits, failed], ignore_index=True))
+    lean = out["term"].astype(str).str.startswith("lean[")
+    assert lean.sum() == 4
+    reject, p_adj, _, _ = multipletests(out.loc[lean, "p_value"], alpha=0.05, method="fdr_bh")
+    assert out.loc[lean, "p_adj"].to_numpy() == pytest.approx(p_adj)
+    assert out.loc[lean, "reject"].tolist() == list(reject)
+    assert out.loc[lean, "p_adj"].ge(out.loc[lean, "p_value"]).all()
+    assert out.loc[~lean, "p_adj"].isna().all() and not out.loc[~lean, "reject"].any()
+    assert "p_adj" not in fits[0].columns  # a copy: the fits are not changed
+    assert adjust_lean_effects(failed)["p_adj"].isna().all()
 
 
 def test_lean_tests_table_shows_articles_per_side():
