@@ -164,12 +164,24 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
     with paper_style():
         heat = outlet_means[outlet_means["voice"] == "outlet"]
         if len(heat):
-            ax = plot_heatmap(heat, row="outlet", col="feature", zscore=True)
+            rows = in_top & (reference["voice"] == "outlet").to_numpy()
+            sparse_share = float(ccfg.get("heatmap_sparse_share", 0.05))
+            sparse = sparse_features(reference, features, sparse_share, rows)
+            notes = {f: f"({k:,} of {n:,} articles)" for f, (k, n) in sparse.items()}
+            ax = plot_heatmap(heat, row="outlet", col="feature", zscore=True, col_notes=notes)
             files += save_figure(ax.figure, fig_dir, "outlet_heatmap", heat, formats, dpi)
             figs.append(
                 (
                     "outlet_heatmap",
-                    "Outlet x feature in the outlets' own prose (colour: z-score within each feature; numbers: raw means; pale cells: the outlet's 95% bootstrap interval includes the mean over the outlets shown).",
+                    "Outlet x feature in the outlets' own prose (colour: z-score within each feature; numbers: raw means; pale cells: the outlet's 95% bootstrap interval includes the mean over the outlets shown)."
+                    + (
+                        " A feature that fewer than "
+                        f"{sparse_share:.0%} of the articles shown "
+                        "carry at all says in its label how many do: its z-scores rest on those "
+                        "few articles."
+                        if sparse
+                        else ""
+                    ),
                 )
             )
         for feat in features[: int(ccfg.get("forest_features", 4))]:
@@ -273,6 +285,27 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
     lines += ["### Figures", ""]
     lines += figure_markdown(figs)
     return files, lines
+
+
+def sparse_features(
+    table: pd.DataFrame, features: list[str], share: float, rows: np.ndarray | None = None
+) -> dict[str, tuple[int, int]]:
+    """Features that fewer than ``share`` of the table's rows (one per article; ``rows`` a
+    boolean mask selecting them) carry at all, i.e. have a non-zero value, as ``{feature:
+    (rows with it, rows)}``. Column by column: no copy of the rows.
+
+    A column z-score makes one article's single hit look like a finding (full colour for
+    the one outlet that has it); the heatmap says in such a column's label how many
+    articles the colours rest on.
+    """
+    n = int(rows.sum()) if rows is not None else len(table)
+    out = {}
+    for f in features:
+        values = table[f].to_numpy(dtype=float, na_value=0.0)
+        k = int(np.count_nonzero(np.nan_to_num(values[rows] if rows is not None else values)))
+        if n and k < share * n:
+            out[str(f)] = (k, n)
+    return out
 
 
 #: Columns of the outlet-level tests in ``lean_pairwise_tests.csv`` (beside the article-level

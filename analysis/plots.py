@@ -309,6 +309,7 @@ def plot_heatmap(
     col_labels: dict | None = None,
     ax: plt.Axes | None = None,
     mute_within_ci: bool = True,
+    col_notes: dict | None = None,
 ) -> plt.Axes:
     """Heatmap of a value per row (outlet) and column (feature).
 
@@ -338,6 +339,10 @@ def plot_heatmap(
         Column -> label; default :func:`feature_label` without the unit. The units of the
         printed values, which differ between columns, are listed in a note under the
         plot; the colour bar says what the colour is.
+    col_notes : dict, optional
+        Column -> a short note printed on a second line of its label (e.g. how few rows
+        carry the feature), below the label from ``col_labels`` or the default one; unlike
+        ``col_labels`` it leaves the column in the note on units.
     mute_within_ci : bool, default True
         With ``zscore`` and ``ci_low``/``ci_high`` columns (:func:`analysis.compare.
         bootstrap_means`): draw pale the cells whose interval contains the column's mean
@@ -399,7 +404,14 @@ def plot_heatmap(
                 )
             )
     labels = col_labels or {}
-    ax.set_xticks(range(len(cols)), [labels.get(c, feature_label(c, unit=False)) for c in cols])
+    notes = col_notes or {}
+    ax.set_xticks(
+        range(len(cols)),
+        [
+            labels.get(c, feature_label(c, unit=False)) + (f"\n{notes[c]}" if c in notes else "")
+            for c in cols
+        ],
+    )
     ax.tick_params(axis="x", rotation=40)
     for tick in ax.get_xticklabels():
         tick.set_horizontalalignment("right")

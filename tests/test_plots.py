@@ -231,6 +231,41 @@ def test_heatmap_handles_missing_cells_and_single_row():
     assert ax.get_yticklabels()[0].get_text() == "A (n=1)"
 
 
+def test_heatmap_labels_sparse_features_with_how_few_articles_carry_them():
+    """A feature that one article in 200 carries is labelled with that count under its
+    name, and stays in the note on units; features most articles carry are not."""
+    from analysis.outlets import sparse_features
+
+    table = pd.DataFrame(
+        {
+            "irony_sarcastic_gratitude": [0.0] * 199 + [0.5],
+            "loaded_any": np.linspace(0.1, 3, 200),
+            "hedging_hedge": [np.nan] * 5 + [0.0] * 190 + [1.0] * 5,
+            "outlet": ["A", "B"] * 100,
+        }
+    )
+    feats = ["irony_sarcastic_gratitude", "loaded_any", "hedging_hedge"]
+    sparse = sparse_features(table, feats, 0.05)
+    assert sparse == {"irony_sarcastic_gratitude": (1, 200), "hedging_hedge": (5, 200)}
+    rows = (table["outlet"] == "B").to_numpy()
+    assert sparse_features(table, feats, 0.05, rows) == {
+        "irony_sarcastic_gratitude": (1, 100),
+        "hedging_hedge": (3, 100),
+    }
+    assert sparse_features(table, feats, 0.0) == {}
+    means = compare.bootstrap_means(table, ["outlet"], feats, 20)
+    notes = {f: f"({k:,} of {n:,} articles)" for f, (k, n) in sparse.items()}
+    with paper_style():
+        ax = plot_heatmap(means, zscore=True, col_notes=notes)
+    labels = sorted(t.get_text() for t in ax.get_xticklabels())
+    assert labels == [
+        "hedging: hedge\n(5 of 200 articles)",
+        "irony: sarcastic gratitude\n(1 of 200 articles)",
+        "loaded: any",
+    ]
+    assert "irony sarcastic gratitude" in " ".join(ax.get_xlabel().split())  # units note
+
+
 def test_heatmap_mutes_cells_the_interval_cannot_tell_from_the_average():
     """A rare count that one outlet has in two articles is +3 sd; its interval reaches the
     column mean, so it is drawn pale and the note says why. A clear difference is not."""
