@@ -462,7 +462,8 @@ def plot_forest(
     ci_label: str = "95% bootstrap CI",
     ax: plt.Axes | None = None,
 ) -> plt.Axes:
-    """Forest plot: each group's mean with its confidence interval, sorted by the mean.
+    """Forest plot: each group's mean with its confidence interval, sorted by the mean
+    (leans in their political order instead: left, center, right from the top).
 
     Parameters
     ----------
@@ -508,6 +509,10 @@ def plot_forest(
         )
     order = data.groupby(group)["mean"].mean().sort_values(kind="stable")
     order = order.reset_index().sort_values(["mean", group], kind="stable")[group].tolist()
+    if group == "lean":
+        # the political order, left at the top, reads faster than a ranking of three
+        spectrum = [v for v in reversed(LEAN_COLORS) if v in order]
+        order = [v for v in order if v not in LEAN_COLORS] + spectrum
     if ax is None:
         _, ax = plt.subplots(figsize=(COLUMN_WIDTH, 0.7 + 0.2 * max(len(order), 1)))
     if data.empty:
@@ -520,7 +525,8 @@ def plot_forest(
         )
         palette = _palette_for(levels, VOICE_COLORS if hue == "voice" else None)
         step = 0.6 / max(len(levels), 1)
-        offsets = {lv: (k - (len(levels) - 1) / 2) * step for k, lv in enumerate(levels)}
+        # the first level on top within a group, as the legend reads left to right
+        offsets = {lv: ((len(levels) - 1) / 2 - k) * step for k, lv in enumerate(levels)}
     for _, r in data.iterrows():
         y = ypos[r[group]]
         if hue:

@@ -210,6 +210,25 @@ def test_forest_is_sorted_by_mean_and_shows_n(table):
     assert all("(n=" in lab for lab in labels)
 
 
+def test_forest_keeps_leans_in_political_order():
+    """Leans are drawn left, center, right from the top whatever their means; a level
+    outside the three (e.g. "unknown") goes below them."""
+    means = pd.DataFrame(
+        {
+            "lean": ["right", "left", "center", "unknown"],
+            "feature": "f",
+            "mean": [0.1, 0.3, 0.2, 0.0],
+            "ci_low": [0.0, 0.2, 0.1, -0.1],
+            "ci_high": [0.2, 0.4, 0.3, 0.1],
+            "n": 10,
+        }
+    )
+    with paper_style():
+        ax = plot_forest(means, "lean", "f")
+    bottom_up = [t.get_text().split(" (n=")[0] for t in ax.get_yticklabels()]
+    assert bottom_up == ["unknown", "right", "center", "left"]
+
+
 def test_forest_needs_one_row_per_group(table):
     means = compare.bootstrap_means(table, ["outlet", "voice"], ["frame_economic"], 20)
     with pytest.raises(ValueError, match="hue"):
