@@ -301,8 +301,8 @@ def sparse_features(
     n = int(rows.sum()) if rows is not None else len(table)
     out = {}
     for f in features:
-        values = table[f].to_numpy(dtype=float, na_value=0.0)
-        k = int(np.count_nonzero(np.nan_to_num(values[rows] if rows is not None else values)))
+        values = table[f].to_numpy(dtype=float, na_value=0.0)  # missing: not carried
+        k = int(np.count_nonzero(values[rows] if rows is not None else values))
         if n and k < share * n:
             out[str(f)] = (k, n)
     return out
@@ -387,10 +387,10 @@ def lean_effects_markdown(
     """The lean rows of :func:`analysis.compare.lean_model` results as a report table.
 
     One row per model feature and lean (the difference from the reference lean with its
-    95% interval, p and, after :func:`analysis.compare.adjust_lean_effects`, p adjusted by
-    Benjamini-Hochberg across all rows of the table), the model that was fitted with its size, and the fit's note (an
-    outlet variance at the boundary, a fallback to OLS); features that could not be fitted
-    say why. The other terms (intercept, topics, the outlet variance) stay in the CSV.
+    95% interval, p, and ``p_adj`` of :func:`analysis.compare.adjust_lean_effects` when the
+    table has it), the model that was fitted with its size, and the fit's note (an outlet
+    variance at the boundary, a fallback to OLS); features that could not be fitted say
+    why. The other terms (intercept, topics, the outlet variance) stay in the CSV.
     """
     if models.empty:
         return []
@@ -407,9 +407,10 @@ def lean_effects_markdown(
             level = str(r.term)[len(lean_col) + 1 : -1]
             note = r.note if isinstance(r.note, str) else ""
             p_adj = getattr(r, "p_adj", np.nan)
+            p_adj = "" if pd.isna(p_adj) else f"{p_adj:.2g}"
             lines.append(
                 f"| {feature} | {level} | {r.coef:+.3g} ({r.ci_low:+.3g} to {r.ci_high:+.3g}) | "
-                f"{r.p_value:.2g} | {'' if pd.isna(p_adj) else f'{p_adj:.2g}'} | {r.model} ({int(r.n):,}, {int(r.n_groups)}) | {note} |"
+                f"{r.p_value:.2g} | {p_adj} | {r.model} ({int(r.n):,}, {int(r.n_groups)}) | {note} |"
             )
     return [*lines, ""]
 
