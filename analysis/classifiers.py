@@ -78,6 +78,7 @@ __all__ = [
     "ModelError",
     "StemmedText",
     "TextCleaner",
+    "TopicScores",
     "TrainResult",
     "TuneResult",
     "build_pipeline",
@@ -333,6 +334,117 @@ class KeywordCounts(TransformerMixin, BaseEstimator):
         tags.input_tags.string = True
         tags.input_tags.two_d_array = False
         return tags
+
+
+class TopicScores(TransformerMixin, BaseEstimator):
+    """Topic probabilities from a classifier trained on the titles of a second corpus.
+
+    The topic model (stemmed word TF-IDF + logistic regression) learns the news topics of a
+    larger labelled corpus, by default the 67 AllSides topics with at least 100 titles (35,672
+    titles: ``gun_control_and_gun_rights``, ``elections``, ``economy_and_jobs``...), and its probabilities become
+    features. It is transfer, not a second look at the task's data: ``fit`` never sees the
+    task's labels, so the fitted topic model is the same in every fold and is built once per
+    process (cached); it is stored in the fitted pipeline, so a saved model predicts without
+    the corpus. The corpus is read through :mod:`analysis.corpora` (the mirror or the
+    original source).
+
+    Parameters
+    ----------
+    corpus, table : str
+        Corpus name and table (``configs/corpus``) with the titles and their topics.
+    text, label : str
+        Columns holding the text and the topic.
+    min_count : int, default 100
+        Topics with fewer texts are left out.
+    C : float, default 3.0
+        Inverse regularisation of the topic model's logistic regression.
+    """
+
+    def __init__(
+        self, corpus="allsides", table="articles", text="title", label="topic", min_count=100, C=3.0
+    ):
+        self.corpus = corpus
+        self.table = table
+        self.text = text
+        self.label = label
+        self.min_count = min_count
+        self.C = C
+
+    def fit(self, X, y=None):
+        _as_texts(X)
+        if int(self.min_count) < 1 or float(self.C) <= 0:
+            raise ValueError("TopicScores needs min_count >= 1 and C > 0")
+        self.model_, self.info_ = _topic_model(
+            str(self.corpus),
+            str(self.table),
+            str(self.text),
+            str(self.label),
+            int(self.min_count),
+            float(self.C),
+        )
+        self.topics_ = np.asarray(self.model_.classes_, dtype=object)
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        if not hasattr(self, "model_"):
+            from sklearn.exceptions import NotFittedError
+
+            raise NotFittedError("TopicScores is not fitted; call fit first")
+        return self.model_.predict_proba(_as_texts(X))
+
+    def get_feature_names_out(self, input_features=None):
+        return np.asarray([f"topic_{t}" for t in self.topics_], dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        return tags
+
+
+@lru_cache(maxsize=4)
+def _topic_model(
+    corpus: str, table: str, text: str, label: str, min_count: int, C: float
+) -> tuple[Pipeline, dict[str, Any]]:
+    from sklearn.linear_model import LogisticRegression
+
+    from analysis.corpora import load_corpus
+
+    df, _ = load_corpus({"name": corpus, "table": table})
+    missing = [c for c in (text, label) if c not in df.columns]
+    if missing:
+        raise ConfigError(
+            f"TopicScores: corpus {corpus!r} table {table!r} has no column(s) {missing}; "
+            f"its columns are {list(df.columns)}: set text= and label= to two of them"
+        )
+    texts = df[text].astype("string").fillna("").str.strip()
+    topics = df[label].astype("string").fillna("").str.strip()
+    usable = (texts != "") & (topics != "")
+    counts = topics[usable].value_counts()
+    kept = counts[counts >= min_count].index
+    rows = usable & topics.isin(kept)
+    if len(kept) < 2:
+        raise ConfigError(
+            f"TopicScores: {corpus!r} has {len(kept)} topic(s) in {label!r} with >= {min_count} "
+            "texts; a topic model needs at least two: lower min_count"
+        )
+    model = Pipeline(
+        [
+            ("stemmedtext", StemmedText()),
+            ("tfidf", CompactTfidfVectorizer(sublinear_tf=True, min_df=2)),
+            ("logreg", LogisticRegression(C=C, max_iter=300)),
+        ]
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=UserWarning)
+        model.fit(texts[rows].tolist(), topics[rows].to_numpy(dtype=object).astype(str))
+    info = {
+        "corpus": corpus,
+        "texts": int(rows.sum()),
+        "topics": len(kept),
+        "left_out": int(usable.sum() - rows.sum()),
+    }
+    return model, info
 
 
 @lru_cache(maxsize=32)
@@ -1199,6 +1311,7 @@ def _describe_pipeline(pipe: Pipeline, cfg: Mapping[str, Any]) -> list[str]:
         for _, step in steps:
             p = step.get_params(deep=False)
             keys = ("analyzer", "ngram_range", "min_df", "model", "pair_rounds", "epochs")
+            keys += ("corpus", "label", "min_count")
             shown = ", ".join(f"{k}={p[k]}" for k in keys if k in p and p[k] not in (None, ""))
             parts.append(f"{type(step).__name__}({shown})")
         lines.append(f"{name} (weight {weights.get(name, 1.0)}): " + " -> ".join(parts))

@@ -586,6 +586,41 @@ def test_labels_spelled_as_in_corpus(with_mirror, task, tmp_path):
     assert all(isinstance(p, str) for p in pred)
 
 
+@pytest.mark.corpora
+def test_topic_scores_transfer_allsides_topics(with_mirror, tmp_path):
+    """TopicScores learns AllSides topics (never the task's labels), gives one probability per
+    topic, is built once per process, and travels inside a saved model."""
+    ts = C.TopicScores(min_count=800)  # the 10 largest topics, to keep the test quick
+    fitted = ts.fit(["ignored: the task's texts do not train the topic model"])
+    assert fitted.info_["topics"] == len(ts.topics_) == 10
+    assert fitted.info_["texts"] == 18_083 and fitted.info_["left_out"] > 0
+    assert "gun_control_and_gun_rights" in set(ts.topics_)
+    headlines = ["Senate blocks background checks bill for gun buyers", "Justices hear the case"]
+    proba = ts.transform(headlines)
+    assert proba.shape == (2, 10)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    top = [ts.topics_[i] for i in proba.argmax(axis=1)]
+    assert top == ["gun_control_and_gun_rights", "supreme_court"]
+    assert ts.get_feature_names_out()[0].startswith("topic_")
+    again = clone(ts).fit(["other texts"], ["x"])  # labels, if given, are not used
+    assert again.model_ is ts.model_  # cached: the same topic model in every CV fold
+
+    import skops.io as sio  # the types a saved frames model holds load as trusted
+
+    sio.dump(ts, tmp_path / "topics.skops")
+    untrusted = sio.get_untrusted_types(file=tmp_path / "topics.skops")
+    assert all(C._is_trusted_type(t) for t in untrusted)
+    loaded = sio.load(tmp_path / "topics.skops", trusted=untrusted)
+    np.testing.assert_allclose(loaded.transform(headlines), proba)
+
+    with pytest.raises(ConfigError, match=r"no column\(s\) \['headline'\].*set text="):
+        C.TopicScores(text="headline").fit(["x"])
+    with pytest.raises(ConfigError, match="at least two: lower min_count"):
+        C.TopicScores(min_count=10**6).fit(["x"])
+    with pytest.raises(Exception, match="not fitted"):
+        C.TopicScores().transform(["x"])
+
+
 # --------------------------------------------------------------------------- embeddings
 
 
@@ -754,12 +789,12 @@ def test_full_nested_cv(with_mirror, task, metric, floor):
 def test_frames_without_embeddings_nested_cv(with_mirror):
     """frames as it runs without the embeddings extra (so CI without torch still checks it).
 
-    Measured macro-F1 0.657 +- 0.049, accuracy 0.715 +- 0.031 on this seed's partition, and
-    0.650 / 0.710 averaged over 20 partitions (benchmarks/classifiers.md): below the
-    issue's targets (0.66, 0.72), so these floors guard the measured level with the same
-    margin as the others, not the target.
+    Measured macro-F1 0.665 +- 0.047, accuracy 0.733 +- 0.028 on this seed's partition, and
+    0.663 / 0.722 averaged over 20 partitions (benchmarks/classifiers.md), with the AllSides
+    topic branch (0.657 / 0.715 without it); the floors guard the measured level with a margin
+    for other library versions, like the others.
     """
     res = C.cross_validate_task(C.compose_task("frames", ["classifier.embeddings.enabled=false"]))
     summary = res.metrics["summary"]
-    assert summary["f1_macro"]["fold_mean"] >= 0.64
-    assert summary["accuracy"]["fold_mean"] >= 0.70
+    assert summary["f1_macro"]["fold_mean"] >= 0.65
+    assert summary["accuracy"]["fold_mean"] >= 0.715
