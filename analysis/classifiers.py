@@ -229,10 +229,9 @@ class TextCleaner(TransformerMixin, BaseEstimator):
         return out
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.string = True
-        tags.input_tags.two_d_array = False
-        return tags
+        from analysis.features._text import text_tags
+
+        return text_tags(super().__sklearn_tags__())
 
 
 @lru_cache(maxsize=200_000)
@@ -272,10 +271,9 @@ class StemmedText(TransformerMixin, BaseEstimator):
         ]
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.string = True
-        tags.input_tags.two_d_array = False
-        return tags
+        from analysis.features._text import text_tags
+
+        return text_tags(super().__sklearn_tags__())
 
 
 class KeywordCounts(TransformerMixin, BaseEstimator):
@@ -330,10 +328,9 @@ class KeywordCounts(TransformerMixin, BaseEstimator):
         return np.asarray([f"kw_{c}" for c in self.categories_], dtype=object)
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.string = True
-        tags.input_tags.two_d_array = False
-        return tags
+        from analysis.features._text import text_tags
+
+        return text_tags(super().__sklearn_tags__())
 
 
 class TopicScores(TransformerMixin, BaseEstimator):
@@ -396,10 +393,9 @@ class TopicScores(TransformerMixin, BaseEstimator):
         return np.asarray([f"topic_{t}" for t in self.topics_], dtype=object)
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.string = True
-        tags.input_tags.two_d_array = False
-        return tags
+        from analysis.features._text import text_tags
+
+        return text_tags(super().__sklearn_tags__())
 
 
 @lru_cache(maxsize=4)

@@ -241,10 +241,9 @@ class SentenceEmbeddings(TransformerMixin, BaseEstimator):
         return np.asarray([f"minilm_{i:03d}" for i in range(DIMENSIONS)], dtype=object)
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.string = True
-        tags.input_tags.two_d_array = False
-        return tags
+        from analysis.features._text import text_tags
+
+        return text_tags(super().__sklearn_tags__())
 
 
 class FineTunedEmbeddings(SentenceEmbeddings):
