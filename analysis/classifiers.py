@@ -431,9 +431,7 @@ def _topic_model(
             ("logreg", LogisticRegression(C=C, max_iter=300)),
         ]
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", category=UserWarning)
-        model.fit(texts[rows].tolist(), topics[rows].to_numpy(dtype=object).astype(str))
+    model.fit(texts[rows].tolist(), topics[rows].to_numpy(dtype=object).astype(str))
     info = {
         "corpus": corpus,
         "texts": int(rows.sum()),
