@@ -774,9 +774,9 @@ def _needs_embeddings(task: str) -> None:
 def test_full_nested_cv(with_mirror, task, metric, floor):
     """Full-data nested CV, the numbers benchmarks/classifiers.md reports (a minute or two each).
 
-    frames runs with frozen vectors here (0.709 measured): its default fine-tunes MiniLM once
+    frames runs with frozen vectors here (0.710 measured): its default fine-tunes MiniLM once
     per outer fold, ~40 minutes on 2 cores, measured by `framelens classify evaluate frames`
-    (0.758); test_fine_tuned_embeddings_fit_save_load checks the mechanism on a small sample.
+    (0.760); test_fine_tuned_embeddings_fit_save_load checks the mechanism on a small sample.
     """
     _needs_embeddings(task)
     overrides = ["classifier.embeddings.fine_tune.enabled=false"] if task == "frames" else []
