@@ -404,15 +404,20 @@ def _topic_model(
 ) -> tuple[Pipeline, dict[str, Any]]:
     from sklearn.linear_model import LogisticRegression
 
-    from analysis.corpora import load_corpus
+    from analysis.corpora import iter_articles
 
-    df, _ = load_corpus({"name": corpus, "table": table})
-    missing = [c for c in (text, label) if c not in df.columns]
-    if missing:
-        raise ConfigError(
-            f"TopicScores: corpus {corpus!r} table {table!r} has no column(s) {missing}; "
-            f"its columns are {list(df.columns)}: set text= and label= to two of them"
-        )
+    # streamed, keeping only the two columns: the whole AllSides table with article texts
+    # would hold ~240 MB in the (joblib worker) process for the rest of its life
+    parts = []
+    for chunk in iter_articles({"name": corpus, "table": table}, chunk_size=5000):
+        missing = [c for c in (text, label) if c not in chunk.columns]
+        if missing:
+            raise ConfigError(
+                f"TopicScores: corpus {corpus!r} table {table!r} has no column(s) {missing}; "
+                f"its columns are {list(chunk.columns)}: set text= and label= to two of them"
+            )
+        parts.append(chunk[[text, label]])
+    df = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[text, label])
     texts = df[text].astype("string").fillna("").str.strip()
     topics = df[label].astype("string").fillna("").str.strip()
     usable = (texts != "") & (topics != "")
