@@ -337,9 +337,9 @@ class TopicScores(TransformerMixin, BaseEstimator):
     """Topic probabilities from a classifier trained on the titles of a second corpus.
 
     The topic model (stemmed word TF-IDF + logistic regression) learns the news topics of a
-    larger labelled corpus, by default the 67 AllSides topics with at least 100 titles (35,672
-    titles: ``gun_control_and_gun_rights``, ``elections``, ``economy_and_jobs``...), and its probabilities become
-    features. It is transfer, not a second look at the task's data: ``fit`` never sees the
+    larger labelled corpus, by default the 67 AllSides topics with at least 100 titles
+    (35,672 titles: ``gun_control_and_gun_rights``, ``elections``, ``economy_and_jobs``...),
+    and its probabilities become features. It is transfer, not a second look at the task's data: ``fit`` never sees the
     task's labels, so the fitted topic model is the same in every fold and is built once per
     process (cached); it is stored in the fitted pipeline, so a saved model predicts without
     the corpus. The corpus is read through :mod:`analysis.corpora` (the mirror or the
