@@ -621,6 +621,56 @@ def test_topic_scores_transfer_allsides_topics(with_mirror, tmp_path):
         C.TopicScores().transform(["x"])
 
 
+@pytest.mark.corpora
+def test_annotated_word_scores_learn_babe_marked_words(with_mirror, tmp_path):
+    """AnnotatedWordScores learns, token by token, the words BABE's experts marked as biased,
+    only from the marks of the texts it is fitted on; fit_transform is cross-fitted."""
+    from analysis.corpora import load_corpus
+
+    babe, _ = load_corpus({"name": "babe", "table": "sentences"})
+    texts = babe["text"].tolist()[:1200]
+    ws = C.AnnotatedWordScores()
+    crossed = ws.fit_transform(texts)
+    assert crossed.shape == (1200, 5) and ws.found_ == 1.0
+    assert list(ws.get_feature_names_out()) == [
+        "marked_words_top1", "marked_words_top2", "marked_words_top3",
+        "marked_words_over_half", "marked_words_sum",
+    ]  # fmt: skip
+    refit = ws.transform(texts)  # the final token model saw these texts' marks
+    assert not np.allclose(crossed, refit)  # cross-fitted scores are the honest ones
+    assert refit[:, 0].mean() > crossed[:, 0].mean()
+    # unseen texts: a loaded sentence scores far above a flat one; no words -> zeros
+    unseen = [
+        "The radical left's bizarre, hysterical scheme would destroy the economy.",
+        "The committee will meet on Tuesday to discuss the budget.",
+        "",
+    ]
+    s = ws.transform(unseen)
+    assert s[0, 0] > 3 * s[1, 0] and s[0, 4] > 3 * s[1, 4]  # measured 0.41 vs 0.08, 1.28 vs 0.24
+    np.testing.assert_array_equal(s[2], np.zeros(5))
+    # marks of held-out rows are never read: fitting on the first half only gives a model that
+    # does not depend on the second half's marks
+    half = clone(ws).fit(texts[:600])
+    assert not np.allclose(half.transform(texts[600:]), refit[600:])
+
+    import skops.io as sio  # the types a saved bias model holds load as trusted
+
+    sio.dump(ws, tmp_path / "words.skops")
+    untrusted = sio.get_untrusted_types(file=tmp_path / "words.skops")
+    assert all(C._is_trusted_type(t) for t in untrusted)
+    loaded = sio.load(tmp_path / "words.skops", trusted=untrusted)
+    np.testing.assert_allclose(loaded.transform(unseen), s)
+
+    with pytest.raises(ValueError, match=r"only 0% of the 2 training texts are in corpus 'babe'"):
+        C.AnnotatedWordScores().fit(["not a BABE sentence", "nor this"])
+    with pytest.raises(ConfigError, match=r"no column\(s\) \['marks'\].*set text= and words="):
+        C.AnnotatedWordScores(words="marks").fit(texts[:10])
+    with pytest.raises(ValueError, match="no marked words"):
+        C.AnnotatedWordScores().fit(babe.loc[babe["biased_words"] == "[]", "text"].tolist()[:5])
+    with pytest.raises(Exception, match="not fitted"):
+        C.AnnotatedWordScores().transform(["x"])
+
+
 # --------------------------------------------------------------------------- embeddings
 
 
@@ -782,6 +832,16 @@ def test_full_nested_cv(with_mirror, task, metric, floor):
     overrides = ["classifier.embeddings.fine_tune.enabled=false"] if task == "frames" else []
     res = C.cross_validate_task(C.compose_task(task, overrides))
     assert res.metrics["summary"][metric]["fold_mean"] >= floor
+
+
+@pytest.mark.slow
+@pytest.mark.corpora
+def test_bias_without_embeddings_nested_cv(with_mirror):
+    """bias as it runs without the embeddings extra (CI has no torch): TF-IDF plus the
+    marked-word scores (AnnotatedWordScores). Measured 0.752 macro-F1 over 3 partitions
+    against 0.733 without the marked-word branch (benchmarks/classifiers.md)."""
+    res = C.cross_validate_task(C.compose_task("bias", ["classifier.embeddings.enabled=false"]))
+    assert res.metrics["summary"]["f1_macro"]["fold_mean"] >= 0.74
 
 
 @pytest.mark.slow
