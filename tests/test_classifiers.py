@@ -586,6 +586,16 @@ def test_labels_spelled_as_in_corpus(with_mirror, task, tmp_path):
     assert all(isinstance(p, str) for p in pred)
 
 
+def _skops_round_trip(est, path):
+    """Save ``est`` with skops and load it back, trusting only what the package trusts."""
+    import skops.io as sio
+
+    sio.dump(est, path)
+    untrusted = sio.get_untrusted_types(file=path)
+    assert all(C._is_trusted_type(t) for t in untrusted)
+    return sio.load(path, trusted=untrusted)
+
+
 @pytest.mark.corpora
 def test_topic_scores_transfer_allsides_topics(with_mirror, tmp_path):
     """TopicScores learns AllSides topics (never the task's labels), gives one probability per
@@ -605,12 +615,7 @@ def test_topic_scores_transfer_allsides_topics(with_mirror, tmp_path):
     again = clone(ts).fit(["other texts"], ["x"])  # labels, if given, are not used
     assert again.model_ is ts.model_  # cached: the same topic model in every CV fold
 
-    import skops.io as sio  # the types a saved frames model holds load as trusted
-
-    sio.dump(ts, tmp_path / "topics.skops")
-    untrusted = sio.get_untrusted_types(file=tmp_path / "topics.skops")
-    assert all(C._is_trusted_type(t) for t in untrusted)
-    loaded = sio.load(tmp_path / "topics.skops", trusted=untrusted)
+    loaded = _skops_round_trip(ts, tmp_path / "topics.skops")  # as inside a frames model
     np.testing.assert_allclose(loaded.transform(headlines), proba)
 
     with pytest.raises(ConfigError, match=r"no column\(s\) \['headline'\].*set text="):
@@ -653,12 +658,7 @@ def test_annotated_word_scores_learn_babe_marked_words(with_mirror, tmp_path):
     half = clone(ws).fit(texts[:600])
     assert not np.allclose(half.transform(texts[600:]), refit[600:])
 
-    import skops.io as sio  # the types a saved bias model holds load as trusted
-
-    sio.dump(ws, tmp_path / "words.skops")
-    untrusted = sio.get_untrusted_types(file=tmp_path / "words.skops")
-    assert all(C._is_trusted_type(t) for t in untrusted)
-    loaded = sio.load(tmp_path / "words.skops", trusted=untrusted)
+    loaded = _skops_round_trip(ws, tmp_path / "words.skops")  # as inside a bias model
     np.testing.assert_allclose(loaded.transform(unseen), s)
 
     with pytest.raises(ValueError, match=r"only 0% of the 2 training texts are in corpus 'babe'"):
