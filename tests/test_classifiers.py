@@ -818,7 +818,7 @@ def _needs_embeddings(task: str) -> None:
         ("irony", "f1_positive", 0.64),
         ("irony_type", "f1_macro", 0.45),
         ("frames", "f1_macro", 0.66),
-        ("bias", "f1_macro", 0.75),
+        ("bias", "f1_macro", 0.77),
     ],
 )
 def test_full_nested_cv(with_mirror, task, metric, floor):
@@ -838,8 +838,9 @@ def test_full_nested_cv(with_mirror, task, metric, floor):
 @pytest.mark.corpora
 def test_bias_without_embeddings_nested_cv(with_mirror):
     """bias as it runs without the embeddings extra (CI has no torch): TF-IDF plus the
-    marked-word scores (AnnotatedWordScores). Measured 0.752 macro-F1 over 3 partitions
-    against 0.733 without the marked-word branch (benchmarks/classifiers.md)."""
+    marked-word scores (AnnotatedWordScores). Measured 0.752 on this seed's partition, 0.757
+    over 10 partitions, against 0.743 without the marked-word branch
+    (benchmarks/classifiers.md)."""
     res = C.cross_validate_task(C.compose_task("bias", ["classifier.embeddings.enabled=false"]))
     assert res.metrics["summary"]["f1_macro"]["fold_mean"] >= 0.74
 
