@@ -46,12 +46,12 @@ def _load() -> float:
     return os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
 
 
-def bench_task(task: str, texts: list[str], workdir: Path) -> dict:
+def bench_task(task: str, texts: list[str], workdir: Path, overrides: list[str] = ()) -> dict:
     import skops.io as sio
 
     from analysis import classifiers as C
 
-    cfg = C.compose_task(task)
+    cfg = C.compose_task(task, list(overrides))
     data = C.load_task_data(cfg)
     start, cpu = time.perf_counter(), time.process_time()
     result = C.train_task(cfg, data)
@@ -101,12 +101,17 @@ def main() -> int:
     parser.add_argument("--tasks", default="irony", help="comma-separated tasks (default: irony)")
     parser.add_argument("--texts", type=int, default=20_000, help="texts for the throughput test")
     parser.add_argument("--json", help="also write the results to this JSON file")
+    parser.add_argument(
+        "overrides",
+        nargs="*",
+        help="config overrides for every task, e.g. classifier.embeddings.enabled=false",
+    )
     args = parser.parse_args()
     texts = _texts(args.texts)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for task in [t.strip() for t in args.tasks.split(",") if t.strip()]:
-            rows.append(bench_task(task, texts, Path(tmp)))
+            rows.append(bench_task(task, texts, Path(tmp), args.overrides))
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     )
