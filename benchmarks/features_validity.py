@@ -6,7 +6,10 @@
   (compound/polarity >= 0.05 positive, <= -0.05 negative, else neutral; VADER's own cut-offs).
 - BABE: ROC AUC of the loaded-wording and subjectivity features for the expert "Biased" label.
 - BASIL: AUC of loaded wording for sentences inside expert lexical-bias spans vs the other
-  sentences of the same articles (pooled, and the mean of per-article AUCs).
+  sentences of the same articles (pooled, and the mean of per-article AUCs); the same for
+  two models trained on BABE (a different corpus and annotation scheme): the `bias`
+  classifier without embeddings (probability of "Biased") and its marked-word branch alone
+  (top token probability of a BABE "biased word").
 - GVFC: the MFC frame lexicon's top frame vs the human primary frame (relevant headlines
   with a frame), via a fixed GVFC -> MFC category map, as an honest lexicon baseline.
 """
@@ -69,6 +72,22 @@ def babe() -> dict:
     return out
 
 
+def babe_bias_scores(texts: list[str]) -> dict[str, np.ndarray]:
+    """Scores of ``texts`` by models trained on all of BABE: the ``bias`` classifier as it
+    runs without the embeddings extra, and its marked-word token model alone."""
+    from analysis import classifiers as C
+
+    cfg = C.compose_task("bias", ["classifier.embeddings.enabled=false"])
+    data = C.load_task_data(cfg)
+    pipe = C.train_task(cfg, data).pipeline
+    biased = list(pipe.classes_).index("Biased")
+    words = C.AnnotatedWordScores().fit(data.texts).transform(texts)
+    return {
+        "babe_bias_probability": pipe.predict_proba(texts)[:, biased],
+        "babe_marked_word_top1": words[:, 0],
+    }
+
+
 def basil() -> dict:
     articles, _ = load_corpus("basil")
     by_stem = articles.set_index("id")
@@ -93,9 +112,20 @@ def basil() -> dict:
     scores = LoadedWords().set_output(transform="pandas").fit(texts).transform(texts)
     table["loaded_any"] = scores["loaded_any"].fillna(0).to_numpy()
     table["subjectivity"] = scores["loaded_textblob_subjectivity"].fillna(0).to_numpy()
+    for col, values in babe_bias_scores(texts).items():
+        table[col] = values
     out = {"sentences": len(table), "in_lexical_spans": int(table["lex"].sum())}
-    for col in ("loaded_any", "subjectivity"):
+    groups = [g.index.to_numpy() for _, g in table.groupby("article")]
+    rng = np.random.default_rng(13)
+    draws = [
+        np.concatenate([groups[i] for i in rng.integers(0, len(groups), len(groups))])
+        for _ in range(999)
+    ]
+    for col in ("loaded_any", "subjectivity", "babe_bias_probability", "babe_marked_word_top1"):
         out[f"pooled_auc_{col}"] = roc_auc_score(table["lex"], table[col])
+        boot = [roc_auc_score(table["lex"].to_numpy()[d], table[col].to_numpy()[d]) for d in draws]
+        lo, hi = np.percentile(boot, [2.5, 97.5])
+        out[f"pooled_auc_{col}_ci95_articles_resampled"] = f"{lo:.3f}-{hi:.3f}"
         per = [
             roc_auc_score(g["lex"], g[col])
             for _, g in table.groupby("article")
@@ -139,7 +169,7 @@ def main() -> None:
         print(name)
         for key, value in values.items():
             print(
-                f"  {key:<42} {value:.3f}" if isinstance(value, float) else f"  {key:<42} {value}"
+                f"  {key:<52} {value:.3f}" if isinstance(value, float) else f"  {key:<52} {value}"
             )
 
 
