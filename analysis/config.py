@@ -90,7 +90,24 @@ def build(cfg: Any, where: str = "config", **kwargs: Any) -> Any:
     try:
         return _restore_tuples(instantiate(container, **kwargs))
     except Exception as exc:  # hydra wraps the real error; keep its message, one line
+        missing = _missing_key(exc)
+        if missing:
+            raise ConfigError(
+                f"cannot build {where}: {where}.{missing} has no value (??? in its config); "
+                f"set it on the command line: {where}.{missing}=..."
+            ) from exc
         raise ConfigError(f"cannot build {where}: {exc}".replace("\n", " ")) from exc
+
+
+def _missing_key(exc: BaseException | None) -> str | None:
+    """The key of an unset mandatory value (``???``) behind ``exc``, if that is the cause."""
+    from omegaconf.errors import MissingMandatoryValue
+
+    while exc is not None:
+        if isinstance(exc, MissingMandatoryValue):
+            return str(getattr(exc, "full_key", "") or getattr(exc, "key", "") or "") or None
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 def build_features(features: Any) -> Any:

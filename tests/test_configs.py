@@ -38,6 +38,12 @@ def test_group_file_composes_and_builds(path):
         assert text.startswith("# "), "every config opens with a comment on what it selects"
     cfg = compose_config([_override(path)])
     check_targets(cfg)
+    missing = sorted(k for k in OmegaConf.missing_keys(cfg) if k.startswith("features."))
+    if missing:  # a value only the user can give (a model file): building says which and how
+        assert missing == ["features.irony_probability.model"]
+        with pytest.raises(ConfigError, match=r"command line: features\.irony_probability\.model="):
+            build_features(cfg.features)
+        return
     if cfg.get("segment"):
         build(cfg.segment, "segment")
     if cfg.get("features"):
