@@ -544,19 +544,21 @@ class AnnotatedWordScores(TransformerMixin, BaseEstimator):
         return model.fit(sparse.vstack([h for h, _ in hashed]), np.asarray(labels, dtype=int))
 
     def _scores(self, model, texts) -> np.ndarray:
-        from scipy import sparse
-
-        hashed = [_hashed_tokens(t) for t in texts]
-        sizes = [h.shape[0] for h, _ in hashed]
-        p = model.predict_proba(sparse.vstack([h for h, _ in hashed]))[:, 1] if sum(sizes) else []
         out = np.zeros((len(texts), 5))
-        start = 0
-        for i, n in enumerate(sizes):
-            q = np.sort(p[start : start + n])[::-1]
-            start += n
-            top = np.concatenate([q[:3], np.zeros(max(0, 3 - n))])
+        for i, p in enumerate(_token_probabilities(model, texts)):
+            q = np.sort(p)[::-1]
+            top = np.concatenate([q[:3], np.zeros(max(0, 3 - len(q)))])
             out[i] = [*top, float((q > 0.5).sum()), float(q.sum())]
         return out
+
+    def token_probabilities(self, X) -> list[np.ndarray]:
+        """Per text, the probability of each of its words (``_WORD_RE`` tokens, in order) to be
+        a marked one, from the fitted token model."""
+        if not hasattr(self, "model_"):
+            from sklearn.exceptions import NotFittedError
+
+            raise NotFittedError("AnnotatedWordScores is not fitted; call fit first")
+        return _token_probabilities(self.model_, _as_texts(X))
 
     def fit(self, X, y=None):
         texts = _as_texts(X)
@@ -591,6 +593,17 @@ class AnnotatedWordScores(TransformerMixin, BaseEstimator):
         from analysis.features._text import text_tags
 
         return text_tags(super().__sklearn_tags__())
+
+
+def _token_probabilities(model, texts: list[str]) -> list[np.ndarray]:
+    from scipy import sparse
+
+    hashed = [_hashed_tokens(t) for t in texts]
+    sizes = np.cumsum([0] + [h.shape[0] for h, _ in hashed])
+    if not sizes[-1]:
+        return [np.zeros(0) for _ in texts]
+    p = model.predict_proba(sparse.vstack([h for h, _ in hashed]))[:, 1]
+    return [p[a:b] for a, b in zip(sizes[:-1], sizes[1:], strict=True)]
 
 
 @lru_cache(maxsize=20_000)

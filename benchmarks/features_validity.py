@@ -8,8 +8,9 @@
 - BASIL: AUC of loaded wording for sentences inside expert lexical-bias spans vs the other
   sentences of the same articles (pooled, and the mean of per-article AUCs); the same for
   two models trained on BABE (a different corpus and annotation scheme): the `bias`
-  classifier without embeddings (probability of "Biased") and its marked-word branch alone
-  (top token probability of a BABE "biased word").
+  classifier without embeddings (probability of "Biased") and the run feature `marked_words`
+  (a token model of the words BABE's experts marked: highest token probability, and expected
+  marked words per 1000 tokens).
 - GVFC: the MFC frame lexicon's top frame vs the human primary frame (relevant headlines
   with a frame), via a fixed GVFC -> MFC category map, as an honest lexicon baseline.
 """
@@ -23,7 +24,13 @@ import pandas as pd
 from sklearn.metrics import accuracy_score, f1_score, recall_score, roc_auc_score
 
 from analysis.corpora import corpus_files, load_corpus
-from analysis.features import FrameShare, LoadedWords, TextBlobSentiment, VaderSentiment
+from analysis.features import (
+    FrameShare,
+    LoadedWords,
+    MarkedWords,
+    TextBlobSentiment,
+    VaderSentiment,
+)
 from analysis.features._text import split_sentences
 
 #: GVFC frame code -> the closest Media Frames Corpus category of our lexicon.
@@ -74,17 +81,19 @@ def babe() -> dict:
 
 def babe_bias_scores(texts: list[str]) -> dict[str, np.ndarray]:
     """Scores of ``texts`` by models trained on all of BABE: the ``bias`` classifier as it
-    runs without the embeddings extra, and its marked-word token model alone."""
+    runs without the embeddings extra, and the run feature ``MarkedWords`` (the same kind of
+    token model of BABE's marked words, trained on all of them)."""
     from analysis import classifiers as C
 
     cfg = C.compose_task("bias", ["classifier.embeddings.enabled=false"])
     data = C.load_task_data(cfg)
     pipe = C.train_task(cfg, data).pipeline
     biased = list(pipe.classes_).index("Biased")
-    words = C.AnnotatedWordScores().fit(data.texts).transform(texts)
+    marked = MarkedWords().set_output(transform="pandas").fit(texts).transform(texts)
     return {
         "babe_bias_probability": pipe.predict_proba(texts)[:, biased],
-        "babe_marked_word_top1": words[:, 0],
+        "marked_words_max": marked["marked_words_max"].fillna(0).to_numpy(),
+        "marked_words_per1000": marked["marked_words_per1000"].fillna(0).to_numpy(),
     }
 
 
@@ -121,7 +130,8 @@ def basil() -> dict:
         np.concatenate([groups[i] for i in rng.integers(0, len(groups), len(groups))])
         for _ in range(999)
     ]
-    for col in ("loaded_any", "subjectivity", "babe_bias_probability", "babe_marked_word_top1"):
+    cols = ("loaded_any", "subjectivity", "babe_bias_probability")
+    for col in (*cols, "marked_words_max", "marked_words_per1000"):
         out[f"pooled_auc_{col}"] = roc_auc_score(table["lex"], table[col])
         boot = [roc_auc_score(table["lex"].to_numpy()[d], table[col].to_numpy()[d]) for d in draws]
         lo, hi = np.percentile(boot, [2.5, 97.5])

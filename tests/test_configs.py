@@ -29,7 +29,9 @@ def test_default_config_composes():
 
 
 @pytest.mark.parametrize("path", GROUP_FILES, ids=lambda p: f"{p.parent.name}/{p.stem}")
-def test_group_file_composes_and_builds(path):
+def test_group_file_composes_and_builds(path, request):
+    if path.stem == "marked_words":  # its token model is trained on BABE when built
+        request.getfixturevalue("with_mirror")
     text = path.read_text()
     if path.parent.name == "experiment":
         assert text.startswith("# @package _global_\n"), "package line must come first"

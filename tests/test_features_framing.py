@@ -381,3 +381,31 @@ def test_arbitrary_unicode(all_fitted, texts):
         X = fitted.transform(texts)
         assert X.shape == (len(texts), len(fitted.get_feature_names_out()))
         assert not np.isinf(X).any()
+
+
+# -- MarkedWords -----------------------------------------------------------------------------
+
+
+@pytest.mark.corpora
+def test_marked_words_learned_loaded_wording(with_mirror):
+    """MarkedWords scores words like the ones BABE's experts marked; one token model per
+    process; NaN where there is no wording (empty text, a bare link)."""
+    from analysis.features import MarkedWords
+
+    mw = MarkedWords().fit([])
+    assert clone(mw).fit(["other"]).scorer_ is mw.scorer_  # trained once, shared
+    texts = [
+        "The radical left's bizarre, hysterical scheme would destroy the economy.",
+        "The committee will meet on Tuesday to discuss the budget.",
+        "",
+        "https://example.com/story",
+    ]
+    out = mw.set_output(transform="pandas").transform(texts)
+    assert list(out.columns) == ["marked_words_per1000", "marked_words_max"]
+    loaded, flat = out.iloc[0], out.iloc[1]
+    # measured 163 vs 18 per 1000 tokens, max 0.59 vs 0.05
+    assert loaded["marked_words_per1000"] > 4 * flat["marked_words_per1000"]
+    assert loaded["marked_words_max"] > 0.4 > 0.1 > flat["marked_words_max"]
+    assert out.iloc[2:].isna().all().all()
+    with pytest.raises(ValueError, match="per must be a positive number"):
+        MarkedWords(per=0).fit([])

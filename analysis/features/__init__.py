@@ -16,7 +16,7 @@ so aggregation can use NaN-aware means.
 """
 
 from ._text import bundled_lexicons, clear_cache, load_lexicon, set_cache_size
-from .framing import ActorLabels, FrameShare, HedgingAttribution, LoadedWords
+from .framing import ActorLabels, FrameShare, HedgingAttribution, LoadedWords, MarkedWords
 from .irony import IronyCues, IronyProbability, strip_irony_hashtags
 from .sentiment import TextBlobSentiment, VaderSentiment, ensure_vader_data
 from .style import StyleFeatures
@@ -44,6 +44,7 @@ __all__ = [
     "IronyCues",
     "IronyProbability",
     "LoadedWords",
+    "MarkedWords",
     "StyleFeatures",
     "TextBlobSentiment",
     "VaderSentiment",
