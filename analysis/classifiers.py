@@ -551,14 +551,15 @@ class AnnotatedWordScores(TransformerMixin, BaseEstimator):
             out[i] = [*top, float((q > 0.5).sum()), float(q.sum())]
         return out
 
-    def token_probabilities(self, X) -> list[np.ndarray]:
+    def token_probabilities(self, X, cache: bool = True) -> list[np.ndarray]:
         """Per text, the probability of each of its words (``_WORD_RE`` tokens, in order) to be
-        a marked one, from the fitted token model."""
+        a marked one, from the fitted token model. ``cache=False`` for texts seen once (a
+        run's segments), which would only fill the per-text cache that CV relies on."""
         if not hasattr(self, "model_"):
             from sklearn.exceptions import NotFittedError
 
             raise NotFittedError("AnnotatedWordScores is not fitted; call fit first")
-        return _token_probabilities(self.model_, _as_texts(X))
+        return _token_probabilities(self.model_, _as_texts(X), cache=cache)
 
     def fit(self, X, y=None):
         texts = _as_texts(X)
@@ -595,10 +596,11 @@ class AnnotatedWordScores(TransformerMixin, BaseEstimator):
         return text_tags(super().__sklearn_tags__())
 
 
-def _token_probabilities(model, texts: list[str]) -> list[np.ndarray]:
+def _token_probabilities(model, texts: list[str], cache: bool = True) -> list[np.ndarray]:
     from scipy import sparse
 
-    hashed = [_hashed_tokens(t) for t in texts]
+    hash_tokens = _hashed_tokens if cache else _hashed_tokens.__wrapped__
+    hashed = [hash_tokens(t) for t in texts]
     sizes = np.cumsum([0] + [h.shape[0] for h, _ in hashed])
     if not sizes[-1]:
         return [np.zeros(0) for _ in texts]

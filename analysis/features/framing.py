@@ -389,7 +389,7 @@ class MarkedWords(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "scorer_")
         texts = [_URL_RE.sub(" ", t) for t in as_texts(X)]  # a link is not wording
         out = np.full((len(texts), 2), np.nan)
-        for r, p in enumerate(self.scorer_.token_probabilities(texts)):
+        for r, p in enumerate(self.scorer_.token_probabilities(texts, cache=False)):
             if len(p):
                 out[r] = [p.sum() * self.per / len(p), p.max()]
         return out
