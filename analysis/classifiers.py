@@ -64,6 +64,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.model_selection import ParameterGrid, StratifiedKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.utils.validation import check_is_fitted
 
 from analysis.errors import ConfigError, FramelensError
 
@@ -311,10 +312,7 @@ class KeywordCounts(TransformerMixin, BaseEstimator):
         return _keyword_patterns(key)
 
     def transform(self, X) -> np.ndarray:
-        if not hasattr(self, "categories_"):
-            from sklearn.exceptions import NotFittedError
-
-            raise NotFittedError("KeywordCounts is not fitted; call fit first")
+        check_is_fitted(self, "categories_")
         texts = _as_texts(X)
         pats = self._patterns()
         out = np.zeros((len(texts), len(pats)))
@@ -384,10 +382,7 @@ class TopicScores(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X) -> np.ndarray:
-        if not hasattr(self, "model_"):
-            from sklearn.exceptions import NotFittedError
-
-            raise NotFittedError("TopicScores is not fitted; call fit first")
+        check_is_fitted(self, "model_")
         return self.model_.predict_proba(_as_texts(X))
 
     def get_feature_names_out(self, input_features=None):
@@ -555,10 +550,7 @@ class AnnotatedWordScores(TransformerMixin, BaseEstimator):
         """Per text, the probability of each of its words (``_WORD_RE`` tokens, in order) to be
         a marked one, from the fitted token model. ``cache=False`` for texts seen once (a
         run's segments), which would only fill the per-text cache that CV relies on."""
-        if not hasattr(self, "model_"):
-            from sklearn.exceptions import NotFittedError
-
-            raise NotFittedError("AnnotatedWordScores is not fitted; call fit first")
+        check_is_fitted(self, "model_")
         return _token_probabilities(self.model_, _as_texts(X), cache=cache)
 
     def fit(self, X, y=None):
@@ -580,10 +572,7 @@ class AnnotatedWordScores(TransformerMixin, BaseEstimator):
         return out
 
     def transform(self, X) -> np.ndarray:
-        if not hasattr(self, "model_"):
-            from sklearn.exceptions import NotFittedError
-
-            raise NotFittedError("AnnotatedWordScores is not fitted; call fit first")
+        check_is_fitted(self, "model_")
         return self._scores(self.model_, _as_texts(X))
 
     def get_feature_names_out(self, input_features=None):
