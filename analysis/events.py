@@ -1061,7 +1061,7 @@ def _experts(cfg, ccfg, out, av, articles, outlets, labels, event, seed, n_boot,
 
     # correlations: Spearman with bootstrap CI (articles resampled; events for the centred one)
     centred = per.assign(
-        **{c: per[c] - per.groupby("event")[c].transform("mean") for c in [score, "lex_per_1k"]}
+        **{c: per[c] - per.groupby("event")[c].transform("mean") for c in [*feats, "lex_per_1k"]}
     )
     plan = [
         (f"{score} (all voices)", "lexical spans per 1,000 tokens", per[score], per["lex_per_1k"], None, "articles"),
@@ -1072,6 +1072,7 @@ def _experts(cfg, ccfg, out, av, articles, outlets, labels, event, seed, n_boot,
     ]  # fmt: skip
     for f in feats[1:]:
         plan.append((f"{f} (all voices)", "lexical spans per 1,000 tokens", per[f], per["lex_per_1k"], None, "articles"))  # fmt: skip
+        plan.append((f"{f} (all voices), event-centred", "lexical spans per 1,000 tokens, event-centred", centred[f], centred["lex_per_1k"], per["event"], "events"))  # fmt: skip
     rows = []
     for k, (a, b, x, y, clusters, unit) in enumerate(plan):
         res = spearman_ci(x, y, n_boot, ci, seed + k, clusters)
@@ -1112,6 +1113,18 @@ def _experts(cfg, ccfg, out, av, articles, outlets, labels, event, seed, n_boot,
     not_located = int((spans["sentence"] < 0).sum())
     main = corr.iloc[0]
     centred_row = corr.iloc[3]
+    tail = corr.tail(2 * (len(feats) - 1)).to_dict("records")  # also_scores: the plan's end
+    others = [
+        f"`{f}` {a['rho']:.2f} [{a['ci_low']:.2f}, {a['ci_high']:.2f}], within events "
+        f"{c['rho']:.2f} [{c['ci_low']:.2f}, {c['ci_high']:.2f}]"
+        for f, a, c in zip(feats[1:], tail[::2], tail[1::2], strict=True)
+    ]
+    if others:
+        others = [
+            "- **Other package scores** against the same expert span density (all voices, "
+            "Spearman ρ with 95% bootstrap CI; within events: both centred on the event "
+            "mean, events resampled): " + "; ".join(others) + "."
+        ]
     lex_rate = rates.set_index("region").loc["lex"]
     out_rate = rates.set_index("region").loc["outside"]
     inf_rate = rates.set_index("region").loc["inf"]
@@ -1141,6 +1154,7 @@ def _experts(cfg, ccfg, out, av, articles, outlets, labels, event, seed, n_boot,
         f"articles, p = {main['p_value']:.2g}); within events (both centred on the event "
         f"mean): {centred_row['rho']:.2f} [{centred_row['ci_low']:.2f}, "
         f"{centred_row['ci_high']:.2f}]. All variants: `expert_correlations.csv`.",
+        *others,
         f"- **Recall.** {recall['share']:.0%} of the {n_lex} located lexical-bias spans "
         f"contain at least one loaded-lexicon term (95% CI "
         f"{rec.loc['lexical', 'ci_low']:.0%}-{rec.loc['lexical', 'ci_high']:.0%}, articles "

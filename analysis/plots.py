@@ -183,6 +183,8 @@ def plot_voice_shares(shares: pd.DataFrame, group: str, ax: plt.Axes | None = No
 #: cue in a tweet that is a fifth of an article's embedded-post text reads 0.2, which is
 #: not "a count". Change here if the aggregation changes.
 FEATURE_UNITS = {
+    "marked_words_rate": "expected per 1,000 tokens",
+    "marked_words_max": "highest token probability, 0-1",
     "suffix:_share": "share, 0-1",
     "suffix:_ratio": "share, 0-1",
     "suffix:_per_1k": "per 1,000 tokens",
@@ -214,6 +216,11 @@ CATEGORY_STYLES = tuple(
 )
 
 
+#: Feature families whose name holds an underscore (``marked_words_rate`` -> ``marked words:
+#: rate``); other columns are split at their first underscore.
+FEATURE_FAMILIES = ("marked_words",)
+
+
 def feature_label(name: str, unit: bool = True) -> str:
     """Readable axis label for a feature column: ``frame_economic`` -> ``frame: economic
     (hits per 1,000 tokens)``; ``actor_taliban__militants`` -> ``actor: taliban /
@@ -228,7 +235,11 @@ def feature_label(name: str, unit: bool = True) -> str:
         elif text.startswith(key):
             found = value
             break
-    head, sep, rest = text.partition("_")
+    family = next((f for f in FEATURE_FAMILIES if text.startswith(f + "_")), None)
+    if family:
+        head, sep, rest = family.replace("_", " "), "_", text[len(family) + 1 :]
+    else:
+        head, sep, rest = text.partition("_")
     pretty = f"{head}: {rest}" if sep and rest else head
     pretty = pretty.replace("__", " / ").replace("_", " ")
     return f"{pretty} ({found})" if unit and found else pretty

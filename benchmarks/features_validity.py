@@ -93,7 +93,7 @@ def babe_bias_scores(texts: list[str]) -> dict[str, np.ndarray]:
     return {
         "babe_bias_probability": pipe.predict_proba(texts)[:, biased],
         "marked_words_max": marked["marked_words_max"].fillna(0).to_numpy(),
-        "marked_words_per1000": marked["marked_words_per1000"].fillna(0).to_numpy(),
+        "marked_words_rate": marked["marked_words_rate"].fillna(0).to_numpy(),
     }
 
 
@@ -131,7 +131,7 @@ def basil() -> dict:
         for _ in range(999)
     ]
     cols = ("loaded_any", "subjectivity", "babe_bias_probability")
-    for col in (*cols, "marked_words_max", "marked_words_per1000"):
+    for col in (*cols, "marked_words_max", "marked_words_rate"):
         out[f"pooled_auc_{col}"] = roc_auc_score(table["lex"], table[col])
         boot = [roc_auc_score(table["lex"].to_numpy()[d], table[col].to_numpy()[d]) for d in draws]
         lo, hi = np.percentile(boot, [2.5, 97.5])

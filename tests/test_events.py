@@ -271,6 +271,11 @@ def test_basil_same_story_small_run(with_mirror, tmp_path):
     assert {"loaded_any", "vader_compound_mean", "hedging_distancing"} <= set(tests["feature"])
     corr = pd.read_csv(out / "expert_correlations.csv")
     assert corr["n"].iloc[0] == 30 and corr["rho"].between(-1, 1).all()
+    # also_scores in the run (loaded_subjective; textblob and marked_words were not run):
+    # one row over articles and one within events each, and a line in the report
+    also = corr[corr["package_score"].str.startswith("loaded_subjective")]
+    assert list(also["resampled"]) == ["articles", "events"]
+    assert not corr["package_score"].str.startswith("marked_words").any()
     rates = pd.read_csv(out / "expert_region_rates.csv").set_index("region")
     assert rates.loc["sentence", "hits"] >= rates.loc["lex", "hits"]
     for name in ("paired_differences", "event_slopes", "expert_agreement"):
@@ -279,4 +284,6 @@ def test_basil_same_story_small_run(with_mirror, tmp_path):
     report = (out / "report.md").read_text()
     assert "## Same event, different outlets" in report
     assert "## Loaded wording vs the experts' lexical-bias spans" in report
+    other = next(ln for ln in report.splitlines() if ln.startswith("- **Other package scores**"))
+    assert "`loaded_subjective`" in other and "within events" in other
     assert "framelens run experiment=basil_same_story" in report

@@ -401,10 +401,10 @@ def test_marked_words_learned_loaded_wording(with_mirror):
         "https://example.com/story",
     ]
     out = mw.set_output(transform="pandas").transform(texts)
-    assert list(out.columns) == ["marked_words_per1000", "marked_words_max"]
+    assert list(out.columns) == ["marked_words_rate", "marked_words_max"]
     loaded, flat = out.iloc[0], out.iloc[1]
     # measured 163 vs 18 per 1000 tokens, max 0.59 vs 0.05
-    assert loaded["marked_words_per1000"] > 4 * flat["marked_words_per1000"]
+    assert loaded["marked_words_rate"] > 4 * flat["marked_words_rate"]
     assert loaded["marked_words_max"] > 0.4 > 0.1 > flat["marked_words_max"]
     assert out.iloc[2:].isna().all().all()
     with pytest.raises(ValueError, match="per must be a positive number"):

@@ -365,6 +365,8 @@ def test_distinctive_words_panel_for_empty_group():
         ("actor_taliban__militants", "actor: taliban / militants (hits per segment)"),
         ("vader_positive_share", "vader: positive share (share, 0-1)"),
         ("mystery", "mystery"),
+        ("marked_words_rate", "marked words: rate (expected per 1,000 tokens)"),
+        ("marked_words_max", "marked words: max (highest token probability, 0-1)"),
     ],
 )
 def test_feature_label(name, expected):

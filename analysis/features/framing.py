@@ -336,7 +336,7 @@ class MarkedWords(TransformerMixin, BaseEstimator):
     sentences holding an expert lexical-bias span with ROC AUC 0.70 (95% CI 0.68-0.73),
     against 0.56 for ``loaded_any`` (``benchmarks/features_validity.py``).
 
-    Output columns: ``marked_words_per1000`` (the expected number of marked words per 1000
+    Output columns: ``marked_words_rate`` (the expected number of marked words per 1000
     tokens: the sum of token probabilities, scaled) and ``marked_words_max`` (the highest
     token probability). A text without word tokens gives a NaN row.
 
@@ -348,7 +348,7 @@ class MarkedWords(TransformerMixin, BaseEstimator):
     C : float, default 0.3
         Inverse regularisation of the token model.
     per : float, default 1000
-        Rate unit of ``marked_words_per1000``.
+        Rate unit of ``marked_words_rate``.
 
     Attributes
     ----------
@@ -395,7 +395,7 @@ class MarkedWords(TransformerMixin, BaseEstimator):
         return out
 
     def get_feature_names_out(self, input_features=None):
-        return np.asarray(["marked_words_per1000", "marked_words_max"], dtype=object)
+        return np.asarray(["marked_words_rate", "marked_words_max"], dtype=object)
 
 
 @lru_cache(maxsize=4)
