@@ -1004,9 +1004,6 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
     lines += figure_markdown(figs)
     lines += expert_lines
     lines += figure_markdown(expert_figs)
-    notes = list(ccfg.get("notes") or [])
-    if notes:
-        lines += ["## Reading the results", ""] + [f"- {n}" for n in notes] + [""]
     return files, lines
 
 

@@ -740,6 +740,10 @@ def write_report(
         if (out / "figures" / f"{name}.png").exists():
             lines += [f"![{name}](figures/{name}.png)", "", caption, ""]
     lines += sections or []
+    # the researcher's reading of the results, written in the experiment config
+    notes = list((cfg.get("compare") or {}).get("notes") or [])
+    if notes:
+        lines += ["## Reading the results", ""] + [f"- {n}" for n in notes] + [""]
     lines += [
         "## Tables",
         "",

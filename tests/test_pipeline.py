@@ -31,9 +31,13 @@ def sample_run(tmp_path_factory):
 
 
 def test_default_features_run_on_the_sample(tmp_path):
-    """The default composition (all default features) end to end, per voice."""
-    cfg = compose_config(["corpus=sample", "plot.formats=[png]"])
+    """The default composition (all default features) end to end, per voice; the
+    researcher's notes in the config close the report."""
+    note = "The mockery sits in the embedded posts."
+    cfg = compose_config(["corpus=sample", "plot.formats=[png]", f"compare.notes=['{note}']"])
     result = run_pipeline(cfg, out_dir=tmp_path)
+    report = (result.out_dir / "report.md").read_text()
+    assert f"## Reading the results\n\n- {note}\n\n## Tables" in report
     av = read_parts(result.work_dir, "article_voice")
     worked = av[av["article_id"] == "000_3cce98ca88fb24fd"].set_index("voice")
     # the mockery sits in the embedded posts, not in the outlet's prose
