@@ -743,7 +743,14 @@ def write_report(
     # the researcher's reading of the results, written in the experiment config
     notes = list((cfg.get("compare") or {}).get("notes") or [])
     if notes:
-        lines += ["## Reading the results", ""] + [f"- {n}" for n in notes] + [""]
+        lines += ["## Reading the results", ""]
+        if corpus.get("limit"):
+            lines += [
+                f"*Written for the whole corpus; this run read at most {corpus['limit']:,} "
+                "records, so its numbers differ.*",
+                "",
+            ]
+        lines += [f"- {n}" for n in notes] + [""]
     lines += [
         "## Tables",
         "",
