@@ -304,8 +304,9 @@ def verify(name: str, mirror: str | os.PathLike | None = None) -> VerifyResult:
 
 
 def _how_to_get(desc: Descriptor) -> str:
+    mirror = "" if mirror_dir() is not None else " and no mirror is configured"
     return (
-        f"corpus {desc.name!r} is not fetched and no mirror is configured. "
+        f"corpus {desc.name!r} is not fetched{mirror}. "
         f"Run `FRAMELENS_MIRROR=/path/to/mirror framelens corpora fetch {desc.name}` with a mirror "
         "directory holding one <name>/ folder per corpus (e.g. ../shared/corpora), "
         f"or `framelens corpora fetch {desc.name}` with network access to "

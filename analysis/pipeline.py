@@ -24,7 +24,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -540,6 +540,7 @@ def run_pipeline(
     names = "+".join(s.name for s in sources)
     report = LoadReport(names, "+".join(s.table.name for s in sources))
     chunks = _chain_chunks(sources, int(cfg.chunk_size), quarantine, report)
+    _check_feature_corpora(cfg)
     # a first streaming pass fits the segmenter on the whole corpus (lines recurring across
     # an outlet's articles); the run config carries the table to every worker and the hash
     from analysis.segment import fit_segment_config
@@ -569,6 +570,22 @@ def run_pipeline(
     result = RunResult(out, work, report, files, time.perf_counter() - t0)
     files.append(write_report(cfg, result, command, sections))
     return result
+
+
+def _check_feature_corpora(cfg: DictConfig) -> None:
+    """Fetch the corpora that feature extractors train on (``corpus:`` in their config,
+    e.g. ``marked_words`` reads BABE) before any work, so a missing one stops the run at
+    once with the fetch instructions instead of failing inside the first chunk."""
+    from analysis.corpora import ensure_available, get_descriptor
+
+    for name, spec in (cfg.get("features") or {}).items():
+        corpus = spec.get("corpus") if isinstance(spec, Mapping) else None
+        if not corpus:
+            continue
+        try:
+            ensure_available(get_descriptor(str(corpus)))
+        except FramelensError as exc:
+            raise FramelensError(f"feature {name!r} trains on corpus {corpus!r}: {exc}") from exc
 
 
 def _require_articles(report: LoadReport, corpus: dict) -> None:

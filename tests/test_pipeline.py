@@ -262,6 +262,17 @@ def test_dask_unreachable_scheduler_is_a_clear_error(tmp_path):
              "executor.timeout=2s")  # fmt: skip
 
 
+def test_feature_training_corpus_is_checked_before_any_chunk(tmp_path):
+    """A feature that trains on a corpus (marked_words reads BABE) stops the run up front,
+    naming the feature and the corpus, when that corpus cannot be had."""
+    from analysis.errors import FramelensError
+
+    with pytest.raises(FramelensError, match=r"feature 'marked_words' trains on corpus 'nope'"):
+        _run(tmp_path, "features.marked_words.corpus=nope",
+             features="features=[vader,marked_words]")  # fmt: skip
+    assert not list((tmp_path / "work").glob("*/part-*"))
+
+
 def test_filter_that_selects_nothing_is_a_clear_error(tmp_path):
     from analysis.errors import FramelensError
 
