@@ -102,9 +102,15 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
     lean_means = S.bootstrap_means(by_lean_table, ["lean", "voice"], features, n_boot, seed=seed)
     files.append(_write(outlet_means, out / "outlet_voice_means.csv"))
     files.append(_write(lean_means, out / "lean_voice_means.csv"))
+    min_articles = int(ccfg.get("min_articles", 20))
+    compared = (
+        f"Outlets compared: the {len(top)} largest with at least {min_articles} articles"
+        if top
+        else f"No outlet has {min_articles} articles or more, so the per-outlet tables are empty "
+        "and their figures left out (set compare.min_articles lower for smaller outlets)"
+    )
     lines += [
-        f"Outlets compared: the {len(top)} largest with at least {ccfg.get('min_articles', 20)} "
-        f"articles; leans: {', '.join(leans) or 'none'}. Means are character-weighted per "
+        f"{compared}; leans: {', '.join(leans) or 'none'}. Means are character-weighted per "
         f"article and voice, with {n_boot} seeded bootstrap resamples of articles "
         "(95% percentile intervals): `outlet_voice_means.csv`, `lean_voice_means.csv`.",
         "",

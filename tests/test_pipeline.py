@@ -66,6 +66,8 @@ def test_run_writes_outputs(sample_run):
             assert (out / "figures" / f"{name}.{ext}").stat().st_size > 0
     counts = pd.read_csv(out / "corpus_counts.csv")
     assert counts["articles"].sum() == 41
+    # no sample outlet reaches compare.min_articles: the report says so and how to change it
+    assert "No outlet has 20 articles or more" in (out / "report.md").read_text()
     summary = json.loads((out / "summary.json").read_text())
     assert summary["load"]["loaded"] == 41 and summary["load"]["quarantined"] == 0
     assert summary["segments"]["per_voice"]["social"] > 0
