@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from omegaconf import OmegaConf
 
 from analysis.pipeline import _fill_parts, read_parts, run_pipeline
 from analysis.run import compose_config
@@ -251,6 +252,32 @@ def test_dask_existing_cluster_by_address(sample_run, tmp_path):
             # and the run's own connection to it was closed: only this client is left
             names = client.run_on_scheduler(lambda dask_scheduler: list(dask_scheduler.clients))
             assert [n for n in names if n != "fire-and-forget"] == [client.id], names
+
+
+def _driver_marker():
+    import analysis.pipeline
+
+    return getattr(analysis.pipeline, "_test_driver_marker", None)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("method", "inherited"), [("fork", True), ("spawn", False)])
+def test_dask_local_cluster_start_method(monkeypatch, method, inherited):
+    """executor.start_method: forked workers start with the driver's state (its imported
+    modules); spawned ones import everything afresh."""
+    pytest.importorskip("distributed")
+    import analysis.pipeline
+    from analysis.pipeline import _dask_client
+
+    monkeypatch.setattr(analysis.pipeline, "_test_driver_marker", "driver", raising=False)
+    client, owned = _dask_client(OmegaConf.create({"n_workers": 1, "start_method": method}))
+    try:
+        seen = set(client.run(_driver_marker).values())
+    finally:
+        cluster = client.cluster
+        client.close()
+        cluster.close()
+    assert owned and seen == ({"driver"} if inherited else {None})
 
 
 def test_dask_unreachable_scheduler_is_a_clear_error(tmp_path):
