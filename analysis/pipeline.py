@@ -72,12 +72,34 @@ class Stages:
 _BUILT: dict[str, Stages] = {}
 
 
+#: The feature stage the running :func:`run_pipeline` built in the driver before any work,
+#: by features-config hash: the serial executor uses it, and forked workers (executor=local,
+#: a forked Dask LocalCluster) inherit it instead of loading lexicons and training models
+#: again. Emptied when the run ends, so a later run rebuilds (a lexicon file may change).
+_DRIVER_FEATURES: dict[str, Any] = {}
+
+
+def _features_key(features_cfg: Any) -> str:
+    if isinstance(features_cfg, DictConfig):
+        features_cfg = OmegaConf.to_container(features_cfg, resolve=True)
+    return hashlib.sha1(json.dumps(features_cfg, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _fitted_features(features_cfg: Any) -> Any:
+    features = build_features(features_cfg)
+    if features is not None:
+        features.fit([""])  # lexicons and analyzers load here, once per process
+    return features
+
+
 def build_stages(cfg: DictConfig | dict) -> Stages:
     cfg = OmegaConf.create(cfg) if isinstance(cfg, dict) else cfg
     segmenter = build(cfg.segment, "segment") if cfg.get("segment") else None
-    features = build_features(cfg.get("features"))
-    if features is not None:
-        features.fit([""])  # lexicons and analyzers load here, once per process
+    key = _features_key(cfg.get("features")) if _DRIVER_FEATURES else None
+    if key in _DRIVER_FEATURES:
+        features = _DRIVER_FEATURES[key]
+    else:
+        features = _fitted_features(cfg.get("features"))
     cache_cfg = cfg.get("cache") or {}
     cache = None
     if features is not None and cache_cfg.get("enabled", False):
@@ -552,13 +574,18 @@ def run_pipeline(
     # an outlet's articles); the run config carries the table to every worker and the hash
     from analysis.segment import fit_segment_config
 
-    run_cfg = fit_segment_config(
-        cfg, lambda: _chain_chunks(sources, int(cfg.chunk_size), None, LoadReport(names, ""))
-    )
-    stage_hash = _stage_hash(run_cfg)
-    # parts from a previous, different configuration must not be mixed in
-    _reset_work_if_stale(work, stage_hash)
-    counts = run_chunks(chunks, run_cfg, work, stage_hash)
+    _DRIVER_FEATURES.clear()
+    _DRIVER_FEATURES[_features_key(cfg.get("features"))] = _feature_stage(cfg)
+    try:
+        run_cfg = fit_segment_config(
+            cfg, lambda: _chain_chunks(sources, int(cfg.chunk_size), None, LoadReport(names, ""))
+        )
+        stage_hash = _stage_hash(run_cfg)
+        # parts from a previous, different configuration must not be mixed in
+        _reset_work_if_stale(work, stage_hash)
+        counts = run_chunks(chunks, run_cfg, work, stage_hash)
+    finally:
+        _DRIVER_FEATURES.clear()
     _drop_extra_parts(work, counts["chunks"])
     log.info(report.summary())
     _require_articles(report, corpus)
@@ -577,6 +604,19 @@ def run_pipeline(
     result = RunResult(out, work, report, files, time.perf_counter() - t0)
     files.append(write_report(cfg, result, command, sections))
     return result
+
+
+def _feature_stage(cfg: DictConfig) -> Any:
+    """Build the feature extractors once in the driver, before any work: a missing model
+    file or a bad lexicon stops the run at once with its message (not inside a chunk)."""
+    try:
+        return _fitted_features(cfg.get("features"))
+    except FramelensError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError, ImportError) as exc:
+        raise FramelensError(
+            f"the feature extractors could not be set up ({type(exc).__name__}: {exc})"
+        ) from exc
 
 
 def _check_feature_corpora(cfg: DictConfig) -> None:

@@ -302,6 +302,20 @@ def test_feature_training_corpus_is_checked_before_any_chunk(tmp_path):
     assert not list((tmp_path / "work").glob("*/part-*"))
 
 
+@pytest.mark.parametrize("executor", ["executor=serial", "executor=local"])
+def test_feature_stage_is_built_before_any_chunk(tmp_path, executor):
+    """The extractors are set up once in the driver before any work (forked workers inherit
+    them): a missing irony model stops the run with its message, not as a failed chunk."""
+    from analysis.errors import FramelensError
+
+    with pytest.raises(
+        FramelensError, match=r"could not be set up \(FileNotFoundError: No irony model"
+    ):
+        _run(tmp_path, executor, f"features.irony_probability.model={tmp_path / 'none.skops'}",
+             features="features=[vader,irony_probability]")  # fmt: skip
+    assert not list((tmp_path / "work").glob("*/part-*"))
+
+
 def test_filter_that_selects_nothing_is_a_clear_error(tmp_path):
     from analysis.errors import FramelensError
 
