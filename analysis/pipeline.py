@@ -79,10 +79,11 @@ _BUILT: dict[str, Stages] = {}
 _DRIVER_FEATURES: dict[str, Any] = {}
 
 
-def _features_key(features_cfg: Any) -> str:
-    if isinstance(features_cfg, DictConfig):
-        features_cfg = OmegaConf.to_container(features_cfg, resolve=True)
-    return hashlib.sha1(json.dumps(features_cfg, sort_keys=True, default=str).encode()).hexdigest()
+def _config_hash(node: Any) -> str:
+    """Hash of a config node (DictConfig or plain container), for the per-process caches."""
+    if isinstance(node, DictConfig):
+        node = OmegaConf.to_container(node, resolve=True)
+    return hashlib.sha1(json.dumps(node, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _fitted_features(features_cfg: Any) -> Any:
@@ -95,10 +96,8 @@ def _fitted_features(features_cfg: Any) -> Any:
 def build_stages(cfg: DictConfig | dict) -> Stages:
     cfg = OmegaConf.create(cfg) if isinstance(cfg, dict) else cfg
     segmenter = build(cfg.segment, "segment") if cfg.get("segment") else None
-    key = _features_key(cfg.get("features")) if _DRIVER_FEATURES else None
-    if key in _DRIVER_FEATURES:
-        features = _DRIVER_FEATURES[key]
-    else:
+    features = _DRIVER_FEATURES.get(_config_hash(cfg.get("features"))) if _DRIVER_FEATURES else None
+    if features is None:
         features = _fitted_features(cfg.get("features"))
     cache_cfg = cfg.get("cache") or {}
     cache = None
@@ -109,7 +108,7 @@ def build_stages(cfg: DictConfig | dict) -> Stages:
 
 def stages_for(cfg_container: dict) -> Stages:
     """The stages of a config, built at most once per process."""
-    key = hashlib.sha1(json.dumps(cfg_container, sort_keys=True, default=str).encode()).hexdigest()
+    key = _config_hash(cfg_container)
     if key not in _BUILT:
         _BUILT[key] = build_stages(cfg_container)
     return _BUILT[key]
@@ -575,7 +574,7 @@ def run_pipeline(
     from analysis.segment import fit_segment_config
 
     _DRIVER_FEATURES.clear()
-    _DRIVER_FEATURES[_features_key(cfg.get("features"))] = _feature_stage(cfg)
+    _DRIVER_FEATURES[_config_hash(cfg.get("features"))] = _feature_stage(cfg)
     try:
         run_cfg = fit_segment_config(
             cfg, lambda: _chain_chunks(sources, int(cfg.chunk_size), None, LoadReport(names, ""))
