@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import multiprocessing
 import os
 import shutil
 import sys
@@ -378,6 +379,11 @@ def _dask_client(ecfg: Any):
     # libraries before their first chunk; forking the driver, as the local executor does,
     # starts them with all of it loaded (~3 s less on 3,000 articles: benchmarks/pipeline.md)
     method = ecfg.get("start_method") or ("fork" if sys.platform.startswith("linux") else "spawn")
+    if method not in multiprocessing.get_all_start_methods():
+        raise FramelensError(
+            f"executor.start_method={method!r} is not available here; use one of "
+            f"{', '.join(multiprocessing.get_all_start_methods())} (or null for the default)"
+        )
     with dask.config.set({"distributed.worker.multiprocessing-method": str(method)}):
         cluster = LocalCluster(
             n_workers=int(ecfg.get("n_workers", 2)),

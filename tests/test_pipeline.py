@@ -280,6 +280,15 @@ def test_dask_local_cluster_start_method(monkeypatch, method, inherited):
     assert owned and seen == ({"driver"} if inherited else {None})
 
 
+def test_dask_unknown_start_method_is_a_clear_error():
+    pytest.importorskip("distributed")
+    from analysis.errors import FramelensError
+    from analysis.pipeline import _dask_client
+
+    with pytest.raises(FramelensError, match=r"executor.start_method='forks' is not available"):
+        _dask_client(OmegaConf.create({"start_method": "forks"}))
+
+
 def test_dask_unreachable_scheduler_is_a_clear_error(tmp_path):
     pytest.importorskip("distributed")
     from analysis.errors import FramelensError
