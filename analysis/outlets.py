@@ -12,6 +12,7 @@ import logging
 import re
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -40,6 +41,14 @@ def _write(table: pd.DataFrame, path: Path) -> Path:
     from analysis.pipeline import write_csv
 
     return write_csv(table, path)
+
+
+def _pick(features: list[str], which: Any) -> list[str]:
+    """The features a figure family is drawn for: the first ``which`` of ``features`` (an
+    int), or the names listed (those among ``features``)."""
+    if isinstance(which, (int, float, str)):
+        return features[: int(which)]
+    return [f for f in which if f in features]
 
 
 def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], list[str]]:
@@ -190,7 +199,7 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
                     ),
                 )
             )
-        for feat in features[: int(ccfg.get("forest_features", 4))]:
+        for feat in _pick(features, ccfg.get("forest_features", 3)):
             data = outlet_means[
                 (outlet_means["feature"] == feat) & (outlet_means["voice"] == "outlet")
             ]
@@ -204,13 +213,13 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
                         f"`{feat}` in the outlets' own prose: mean and 95% bootstrap CI per outlet.",
                     )
                 )
-        data = lean_means[lean_means["feature"].isin(features[:1])]
-        if len(data):
-            ax = plot_forest(data, group="lean", feature=features[0], color_by="lean", hue="voice")
-            files += save_figure(ax.figure, fig_dir, "forest_lean", data, formats, dpi)
-            figs.append(
-                ("forest_lean", f"`{features[0]}` by lean and voice: mean and 95% bootstrap CI.")
-            )
+        for feat in _pick(features, ccfg.get("lean_forest_features", 1)):
+            data = lean_means[lean_means["feature"] == feat]
+            if len(data):
+                ax = plot_forest(data, group="lean", feature=feat, color_by="lean", hue="voice")
+                name = f"forest_lean_{feat}"
+                files += save_figure(ax.figure, fig_dir, name, data, formats, dpi)
+                figs.append((name, f"`{feat}` by lean and voice: mean and 95% bootstrap CI."))
         if frames and in_top.any():
             # the frame shares are read here, for the rows drawn only: with every row of the
             # table they were most of its columns

@@ -58,6 +58,17 @@ def test_default_features_run_on_the_sample(tmp_path):
     assert {"vader_compound_mean", "frame_economic", "style_caps_ratio"} <= set(av.columns)
 
 
+def test_forest_features_by_count_or_by_name(tmp_path):
+    """compare.forest_features / lean_forest_features: the first N features, or a list."""
+    result = _run(tmp_path, "compare.min_articles=1", "compare.n_boot=50",
+                  "compare.forest_features=[irony_scare_quotes]",
+                  "compare.lean_forest_features=2")  # fmt: skip
+    figures = {p.stem for p in (result.out_dir / "figures").glob("forest_*.png")}
+    first_two = ["irony_sarcastic_gratitude", "irony_scare_quotes"]  # of the LIGHT features
+    lean = {f"forest_lean_{f}" for f in first_two}
+    assert figures == {"forest_outlet_irony_scare_quotes"} | lean
+
+
 def test_run_writes_outputs(sample_run):
     out = sample_run.out_dir
     for rel in ("config.yaml", "corpus_counts.csv", "summary.json", "report.md"):
