@@ -14,6 +14,8 @@ Inputs
 Functions
     :func:`bootstrap_means`         group means with seeded percentile-bootstrap intervals
     :func:`pairwise_tests`          Welch / Mann-Whitney between groups, BH-adjusted, effect sizes
+    :func:`omnibus_tests`           Kruskal-Wallis across many groups (outlets), BH-adjusted
+    :func:`posthoc_tests`           pairwise tests where the omnibus test found a difference
     :func:`cluster_means`           weighted means per outlet (the unit for tests of lean)
     :func:`lean_model`              feature ~ lean + topic, outlet as random intercept
     :func:`adjust_lean_effects`     BH adjustment of the lean effects of several fits
@@ -51,7 +53,9 @@ __all__ = [
     "feature_columns",
     "lean_model",
     "log_odds_dirichlet",
+    "omnibus_tests",
     "pairwise_tests",
+    "posthoc_tests",
     "tokenize_terms",
     "voice_decomposition",
 ]
@@ -701,6 +705,156 @@ def pairwise_tests(
     res["p_adj"], res["reject"] = _bh(res["p_value"].to_numpy(dtype=float), alpha)
     res["effect_name"] = effect_name
     res = res[out_cols]
+    return _sort_frame(res, [*by, "feature", "group_a", "group_b"])
+
+
+def omnibus_tests(
+    table: pd.DataFrame,
+    group: str,
+    features: Sequence[str] | None = None,
+    alpha: float = 0.05,
+    by: str | Sequence[str] | None = None,
+    min_n: int = 2,
+) -> pd.DataFrame:
+    """Do the groups differ at all? Kruskal-Wallis H per feature (and stratum), BH-adjusted.
+
+    The question before :func:`pairwise_tests` when there are many groups (twelve outlets
+    are 66 pairs): one rank test across all of them per feature and voice.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Article x voice table; pass ``by="voice"`` (rows of different voices are never
+        pooled) or filter it to one voice.
+    group : str
+        Column whose values are compared (``"outlet"``).
+    features : list of str, optional
+        Default :func:`feature_columns`.
+    alpha : float, default 0.05
+        False discovery rate for ``reject``.
+    by : str or list of str, optional
+        Strata tested separately; their columns lead the output.
+    min_n : int, default 2
+        Groups with fewer non-missing values are left out of that test; fewer than two
+        groups left, or every value equal, gives NaN ``statistic`` and ``p_value`` (the row
+        is kept, with its counts).
+
+    Returns
+    -------
+    DataFrame
+        ``[*by, feature, n_groups, n, statistic, df, p_value, p_adj, reject, effect_size,
+        effect_name, highest, highest_mean, lowest, lowest_mean]`` sorted by
+        ``[*by, feature]``: ``statistic`` is H (``scipy.stats.kruskal``, tie-corrected,
+        chi-squared with ``df = n_groups - 1``); ``effect_size`` is epsilon squared,
+        ``H / (n - 1)`` (0: the groups' rank distributions are alike, 1: they do not
+        overlap); ``highest`` / ``lowest`` are the groups with the highest / lowest mean.
+
+    References
+    ----------
+    .. [1] Kruskal, W. H. & Wallis, W. A. (1952). Use of ranks in one-criterion variance
+       analysis. J. Amer. Statist. Assoc. 47, 583-621.
+    .. [2] Tomczak, M. & Tomczak, E. (2014). The need to report effect size estimates
+       revisited. Trends in Sport Sciences 21(1), 19-25 (epsilon squared for H).
+    """
+    by = _as_list(by)
+    features = feature_columns(table) if features is None else list(features)
+    features = [f for f in features if f not in (group, *by)]
+    _check_columns(table, [group, *by, *features])
+    out_cols = [
+        *by,
+        "feature",
+        "n_groups",
+        "n",
+        "statistic",
+        "df",
+        "p_value",
+        "p_adj",
+        "reject",
+        "effect_size",
+        "effect_name",
+        "highest",
+        "highest_mean",
+        "lowest",
+        "lowest_mean",
+    ]
+    values = _Features(table, features)
+    codes, labels = pd.factorize(table[group])  # missing labels get code -1 and are left out
+    rows = []
+    for key, idx in _group_indices(table, by):
+        here = np.unique(codes[idx])
+        present = sorted(
+            ((labels[c], c) for c in here[here >= 0]), key=lambda t: (str(type(t[0])), t[0])
+        )
+        members = [idx[codes[idx] == c] for _, c in present]
+        for j, feat in enumerate(features):
+            column = values.columns[j]
+            vals = [(g, column[r]) for (g, _), r in zip(present, members, strict=True)]
+            vals = [(g, v[~np.isnan(v)]) for g, v in vals]
+            vals = [(g, v) for g, v in vals if len(v) >= max(min_n, 1)]
+            n = sum(len(v) for _, v in vals)
+            stat = p = np.nan
+            if len(vals) >= 2 and n > len(vals):
+                pooled = np.concatenate([v for _, v in vals])
+                if np.ptp(pooled) > 0:
+                    stat, p = stats.kruskal(*(v for _, v in vals))
+            means = [(v.mean(), g) for g, v in vals]
+            # ties broken by the group's name, so the row does not depend on input order
+            high = max(means, key=lambda t: (t[0], str(t[1])), default=(np.nan, None))
+            low = min(means, key=lambda t: (t[0], str(t[1])), default=(np.nan, None))
+            if high[0] == low[0]:  # every group's mean the same: neither is highest
+                high, low = (high[0], None), (low[0], None)
+            rows.append(
+                {
+                    **dict(zip(by, key, strict=True)),
+                    "feature": feat,
+                    "n_groups": len(vals),
+                    "n": n,
+                    "statistic": stat,
+                    "df": len(vals) - 1 if len(vals) >= 2 else np.nan,
+                    "p_value": p,
+                    "effect_size": stat / (n - 1) if n > 1 else np.nan,
+                    "highest": high[1],
+                    "highest_mean": high[0],
+                    "lowest": low[1],
+                    "lowest_mean": low[0],
+                }
+            )
+    if not rows:
+        return pd.DataFrame(columns=out_cols)
+    res = pd.DataFrame(rows)
+    res["p_adj"], res["reject"] = _bh(res["p_value"].to_numpy(dtype=float), alpha)
+    res["effect_name"] = "epsilon_squared"
+    return _sort_frame(res[out_cols], [*by, "feature"])
+
+
+def posthoc_tests(
+    table: pd.DataFrame, group: str, omnibus: pd.DataFrame, alpha: float = 0.05
+) -> pd.DataFrame:
+    """Mann-Whitney tests between every two groups, only where :func:`omnibus_tests` found a
+    difference (its ``reject``), BH-adjusted across them.
+
+    The protected procedure: a pair is tested for a feature (and stratum) only when the
+    groups differ there at all, so twelve outlets do not add 66 pairs to every feature's
+    family whether or not anything differs. Strata are the omnibus table's leading columns
+    (those before ``feature``). Same columns as :func:`pairwise_tests`.
+    """
+    by = list(omnibus.columns[: list(omnibus.columns).index("feature")])
+    sig = omnibus[omnibus["reject"].fillna(False).astype(bool)]
+    parts = []
+    for key, rows in sig.groupby(by, sort=True) if by else [((), sig)]:
+        key = _key_tuple(key, len(by))
+        mask = np.ones(len(table), dtype=bool)
+        for col, value in zip(by, key, strict=True):
+            mask &= (table[col] == value).to_numpy()
+        parts.append(
+            pairwise_tests(
+                table[mask], group, list(rows["feature"]), method="mannwhitney", by=by or None
+            )
+        )
+    if not parts:
+        return pairwise_tests(table.iloc[:0], group, [], method="mannwhitney", by=by or None)
+    res = pd.concat(parts, ignore_index=True)
+    res["p_adj"], res["reject"] = _bh(res["p_value"].to_numpy(dtype=float), alpha)
     return _sort_frame(res, [*by, "feature", "group_a", "group_b"])
 
 

@@ -140,8 +140,21 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
         files.append(_write(tests, out / "lean_pairwise_tests.csv"))
         lines += lean_tests_markdown(tests, min_units=min_units)
 
+    if ccfg.get("outlet_tests", True) and len(top) >= 2:
+        step("tests between outlets")
+        # 3. do the outlets compared differ? One rank test across them per voice and feature,
+        # then every pair of them where they do; each family BH-corrected on its own
+        cols = ["outlet", "voice", *features]
+        table = reference.loc[in_top, cols]
+        omnibus = S.omnibus_tests(table, "outlet", features, by="voice")
+        pairs = S.posthoc_tests(table, "outlet", omnibus)
+        del table
+        files.append(_write(omnibus, out / "outlet_tests.csv"))
+        files.append(_write(pairs, out / "outlet_pairwise_tests.csv"))
+        lines += outlet_tests_markdown(omnibus, pairs)
+
     step("lean models")
-    # 3. mixed-effects model of lean with outlet as grouping factor, topic as covariate
+    # 4. mixed-effects model of lean with outlet as grouping factor, topic as covariate
     model_rows = []
     model_features = [f for f in ccfg.get("model_features", []) if f in columns]
     model_columns = ["article_id", "outlet", "lean", "topic", *model_features]
@@ -174,7 +187,7 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
             ]
 
     step("figures")
-    # 4. figures
+    # 5. figures
     figs: list[tuple[str, str]] = []
     with paper_style():
         heat = outlet_means[outlet_means["voice"] == "outlet"]
@@ -393,6 +406,46 @@ def lean_tests_markdown(tests: pd.DataFrame, top: int = 8, min_units: int = 5) -
             p_out = f"{r.p_adj_outlets:.2g}" if pd.notna(r.p_adj_outlets) else "–"
             row += f" {n_out} | {p_out} |"
         lines.append(row)
+    return [*lines, ""]
+
+
+def outlet_tests_markdown(omnibus: pd.DataFrame, pairs: pd.DataFrame, top: int = 8) -> list[str]:
+    """The report's paragraph on the tests between outlets: how many of the Kruskal-Wallis
+    tests (:func:`analysis.compare.omnibus_tests`) and of the pairwise Mann-Whitney tests are
+    significant after Benjamini-Hochberg, and the ``top`` differences by effect size, each
+    with its highest and lowest outlet and how many of its pairs differ."""
+    n_outlets = int(omnibus["n_groups"].max()) if len(omnibus) else 0
+    sig = omnibus[omnibus["reject"].fillna(False).astype(bool)]
+    pair_sig = pairs[pairs["reject"].fillna(False).astype(bool)]
+    lines = [
+        f"Differences between the {n_outlets} outlets compared (Kruskal-Wallis H per voice "
+        f"and feature, Benjamini-Hochberg across {len(omnibus)} tests, epsilon squared as "
+        f"effect size): {len(sig)} significant at FDR 0.05 — `outlet_tests.csv`. Where "
+        "they differ, every two outlets (Mann-Whitney U, Benjamini-Hochberg across those "
+        f"{len(pairs):,} tests, Cliff's delta): {len(pair_sig):,} pairs significant — "
+        "`outlet_pairwise_tests.csv`. "
+        "Articles are the unit and every article of an outlet counts, whatever its topic: "
+        "an outlet that covers other stories differs for that reason too.",
+        "",
+    ]
+    if not len(sig):
+        return lines
+    counts = pair_sig.groupby(["voice", "feature"]).size()
+    totals = pairs[pairs["p_value"].notna()].groupby(["voice", "feature"]).size()
+    show = sig.reindex(sig["effect_size"].sort_values(ascending=False).index).head(top)
+    lines += [
+        "| voice | feature | outlets | articles | highest (mean per article) | lowest | "
+        "epsilon² | p (BH) | pairs that differ |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in show.itertuples():
+        key = (r.voice, r.feature)
+        lines.append(
+            f"| {r.voice} | {r.feature} | {int(r.n_groups)} | {int(r.n):,} | "
+            f"{r.highest} ({r.highest_mean:.3g}) | {r.lowest} ({r.lowest_mean:.3g}) | "
+            f"{r.effect_size:.3f} | {r.p_adj:.2g} | "
+            f"{int(counts.get(key, 0))} of {int(totals.get(key, 0))} |"
+        )
     return [*lines, ""]
 
 

@@ -21,7 +21,9 @@ from analysis.compare import (
     hedges_g,
     lean_model,
     log_odds_dirichlet,
+    omnibus_tests,
     pairwise_tests,
+    posthoc_tests,
     tokenize_terms,
     voice_decomposition,
 )
@@ -409,6 +411,80 @@ def test_lean_tests_table_shows_articles_per_side():
     none = lean_tests_markdown(tests.assign(reject=False))
     assert " 0 significant at FDR 0.05 with articles as the unit — " in none[0]
     assert len(none) == 2
+
+
+def many_outlets(seed: int = 2) -> pd.DataFrame:
+    """Five outlets, two voices: in prose outlet E is higher on x, in quotes nobody differs;
+    y is constant; outlet F has one article only."""
+    rng = np.random.default_rng(seed)
+    rows = [
+        {"outlet": o, "voice": v, "x": rng.normal(1.0 if (o == "E" and v == "outlet") else 0.0),
+         "y": 2.0}
+        for o in "ABCDE" for v in ("outlet", "quoted") for _ in range(60)
+    ]  # fmt: skip
+    rows.append({"outlet": "F", "voice": "outlet", "x": 9.0, "y": 2.0})
+    return pd.DataFrame(rows)
+
+
+def test_omnibus_matches_scipy_kruskal():
+    table = many_outlets()
+    out = omnibus_tests(table, "outlet", ["x", "y"], by="voice")
+    assert list(out[["voice", "feature"]].itertuples(index=False, name=None)) == [
+        ("outlet", "x"), ("outlet", "y"), ("quoted", "x"), ("quoted", "y")
+    ]  # fmt: skip
+    prose = table[(table["voice"] == "outlet") & (table["outlet"] != "F")]
+    h, p = stats.kruskal(*(g["x"].to_numpy() for _, g in prose.groupby("outlet")))
+    row = out.iloc[0]
+    # F (one article) is below min_n and left out of the test, not counted as a group
+    assert (row["n_groups"], row["n"], row["df"]) == (5, 300, 4)
+    assert row["statistic"] == pytest.approx(h) and row["p_value"] == pytest.approx(p)
+    assert row["effect_size"] == pytest.approx(h / 299)
+    assert row["highest"] == "E" and row["reject"]
+    assert row["lowest"] == prose.groupby("outlet")["x"].mean().idxmin()
+    # a constant feature cannot be tested: the row stays, without a p-value or a verdict
+    const = out[out["feature"] == "y"]
+    assert const["p_value"].isna().all() and not const["reject"].any()
+    assert const["highest"].isna().all()
+    reject, p_adj, _, _ = multipletests(out["p_value"].dropna(), method="fdr_bh")
+    assert out["p_adj"].dropna().to_numpy() == pytest.approx(p_adj)
+    assert omnibus_tests(table.iloc[:0], "outlet", ["x"], by="voice").empty
+
+
+def test_posthoc_tests_only_where_the_outlets_differ():
+    table = many_outlets()
+    omnibus = omnibus_tests(table, "outlet", ["x", "y"], by="voice")
+    assert omnibus["reject"].tolist() == [True, False, False, False]
+    pairs = posthoc_tests(table, "outlet", omnibus)
+    # prose x only: the pairs of the five outlets with enough articles, F's pairs untested
+    assert set(pairs["voice"]) == {"outlet"} and set(pairs["feature"]) == {"x"}
+    tested = pairs[pairs["p_value"].notna()]
+    assert len(tested) == 10
+    direct = pairwise_tests(table[table["voice"] == "outlet"], "outlet", ["x"],
+                            method="mannwhitney", by="voice")  # fmt: skip
+    assert tested["p_value"].to_numpy() == pytest.approx(
+        direct.loc[direct["p_value"].notna(), "p_value"].to_numpy()
+    )
+    sig = pairs[pairs["reject"]]
+    assert len(sig) and (sig["group_a"].eq("E") | sig["group_b"].eq("E")).all()
+    none = posthoc_tests(table, "outlet", omnibus.assign(reject=False))
+    assert none.empty and list(none.columns) == list(direct.columns)
+
+
+def test_outlet_tests_paragraph():
+    from analysis.outlets import outlet_tests_markdown
+
+    table = many_outlets()
+    omnibus = omnibus_tests(table, "outlet", ["x", "y"], by="voice")
+    lines = outlet_tests_markdown(omnibus, posthoc_tests(table, "outlet", omnibus))
+    assert lines[0].startswith(
+        "Differences between the 5 outlets compared (Kruskal-Wallis H per voice and feature, "
+        "Benjamini-Hochberg across 4 tests, epsilon squared as effect size): 1 significant"
+    )
+    row = lines[4]
+    assert row.startswith("| outlet | x | 5 | 300 | E (") and row.endswith(" of 10 |")
+    nothing = omnibus.assign(reject=False)
+    lines = outlet_tests_markdown(nothing, posthoc_tests(table, "outlet", nothing))
+    assert len(lines) == 2 and "0 pairs significant" in lines[0]
 
 
 def clustered_leans(seed: int = 5) -> pd.DataFrame:

@@ -154,6 +154,36 @@ def test_quarantine_file_from_a_custom_corpus(tmp_path):
     assert [json.loads(x)["reason"].split(":")[0] for x in lines] == ["empty text", "invalid JSON"]
 
 
+def test_outlets_of_a_corpus_without_leans_are_tested(tmp_path):
+    """A researcher's own corpus names outlets but no leans: the outlets are still compared
+    with tests (Kruskal-Wallis, then pairs where they differ), not only with intervals."""
+    src = tmp_path / "mine.csv"
+    loud = "What a disgraceful, shameful, outrageous fiasco! The reckless plan is a disaster!"
+    calm = "The committee met on Tuesday. It reviewed the budget and adjourned at noon."
+    rows = [
+        {"id": f"{o}{i}", "source": o, "body": (loud if o == "Loud" else calm) + f" Item {i}."}
+        for o in ("Loud", "Calm A", "Calm B") for i in range(25)
+    ]  # fmt: skip
+    pd.DataFrame(rows).to_csv(src, index=False)
+    base = ["corpus=custom", f"corpus.path={src}", "corpus.fields.outlet=source",
+            "corpus.fields.text=body", "plot.formats=[png]", "features=[vader]",
+            "compare.n_boot=50"]  # fmt: skip
+    out = run_pipeline(compose_config(base), out_dir=tmp_path / "out").out_dir
+    omnibus = pd.read_csv(out / "outlet_tests.csv").set_index("feature")
+    assert omnibus.loc["vader_compound_mean", "reject"]
+    assert omnibus.loc["vader_compound_mean", "lowest"] == "Loud"
+    pairs = pd.read_csv(out / "outlet_pairwise_tests.csv")
+    mean = pairs[pairs["feature"] == "vader_compound_mean"]
+    assert mean["reject"].tolist() == [False, True, True]  # Calm A vs Calm B: no difference
+    report = (out / "report.md").read_text()
+    assert "leans: none." in report and "Differences between the 3 outlets compared" in report
+    assert "| outlet | vader_compound_mean | 3 | 75 |" in report
+    off = run_pipeline(
+        compose_config([*base, "compare.outlet_tests=false"]), out_dir=tmp_path / "off"
+    )
+    assert not (off.out_dir / "outlet_tests.csv").exists()
+
+
 def _cli(
     *args: str, env: dict | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess:
