@@ -16,6 +16,7 @@ Functions
     :func:`pairwise_tests`          Welch / Mann-Whitney between groups, BH-adjusted, effect sizes
     :func:`omnibus_tests`           Kruskal-Wallis across many groups (outlets), BH-adjusted
     :func:`posthoc_tests`           pairwise tests where the omnibus test found a difference
+    :func:`adjusted_group_tests`    do groups differ with topic held fixed (OLS, Wald F)
     :func:`cluster_means`           weighted means per outlet (the unit for tests of lean)
     :func:`lean_model`              feature ~ lean + topic, outlet as random intercept
     :func:`adjust_lean_effects`     BH adjustment of the lean effects of several fits
@@ -47,6 +48,7 @@ __all__ = [
     "STOPWORDS",
     "actor_label_preferences",
     "adjust_lean_effects",
+    "adjusted_group_tests",
     "bootstrap_means",
     "cluster_means",
     "distinctive_words",
@@ -825,6 +827,94 @@ def omnibus_tests(
     res["p_adj"], res["reject"] = _bh(res["p_value"].to_numpy(dtype=float), alpha)
     res["effect_name"] = "epsilon_squared"
     return _sort_frame(res[out_cols], [*by, "feature"])
+
+
+def adjusted_group_tests(
+    table: pd.DataFrame,
+    group: str,
+    features: Sequence[str],
+    covariates: Sequence[str] = ("topic",),
+    by: str | Sequence[str] | None = None,
+    min_n: int = 2,
+    min_count: int = 30,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Do the groups differ with covariates held fixed? A Wald F test of ``group`` in
+    ``feature ~ C(group) + C(covariate)``, per feature (and stratum), BH-adjusted.
+
+    :func:`omnibus_tests` compares everything an outlet writes; outlets also differ in what
+    they cover, so a difference there may be one of topic mix. Here each feature is
+    regressed on the group and the (categorical) covariates by OLS (``statsmodels``) with
+    heteroskedasticity-robust (HC1) standard errors, and the group coefficients are tested
+    together against zero. Covariate levels seen fewer than ``min_count`` times are lumped
+    into ``"other"`` (as in :func:`lean_model`); a covariate left with one level is dropped,
+    and ``covariates`` in the output names those used. Groups with fewer than ``min_n``
+    values are left out; a constant feature, fewer than two groups, or a design where the
+    groups cannot be separated from the covariates gives NaN.
+
+    Returns
+    -------
+    DataFrame
+        ``[*by, feature, n_groups, n, statistic, df_num, df_denom, p_value, p_adj, reject,
+        covariates]`` sorted by ``[*by, feature]``.
+    """
+    import statsmodels.formula.api as smf
+
+    by = _as_list(by)
+    covariates = [c for c in covariates if c not in (group, *by)]
+    _check_columns(table, [group, *by, *features, *covariates])
+    out_cols = [*by, "feature", "n_groups", "n", "statistic", "df_num", "df_denom",
+                "p_value", "p_adj", "reject", "covariates"]  # fmt: skip
+    rows = []
+    for key, idx in _group_indices(table, by):
+        part = table.iloc[idx]
+        for feat in features:
+            d = pd.DataFrame({"y": _float_column(part[feat]), "g": part[group].to_numpy()})
+            for i, cov in enumerate(covariates):
+                d[f"c{i}"] = part[cov].to_numpy()
+            d = d[d["y"].notna() & d["g"].notna()]
+            sizes = d["g"].value_counts()
+            d = d[d["g"].isin(sizes.index[sizes >= max(min_n, 1)])].reset_index(drop=True)
+            d["g"] = d["g"].astype(str)
+            rhs, used = ["C(g)"], []
+            for i, cov in enumerate(covariates):
+                col = f"c{i}"
+                d[col] = _lump_rare(d[col], min_count)
+                if d[col].nunique() > 1:
+                    rhs.append(f"C({col}, Treatment(reference={_most_frequent(d[col])!r}))")
+                    used.append(cov)
+            n_groups, n = int(d["g"].nunique()), len(d)
+            stat = p = df_num = df_denom = np.nan
+            if n_groups >= 2 and n > n_groups and np.ptp(d["y"].to_numpy()) > 0:
+                res = smf.ols("y ~ " + " + ".join(rhs), d).fit(cov_type="HC3")
+                names = res.model.exog_names
+                cols = [j for j, name in enumerate(names) if name.startswith("C(g)")]
+                constraints = np.zeros((len(cols), len(names)))
+                constraints[np.arange(len(cols)), cols] = 1.0
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # rank warnings: the NaN check below
+                    test = res.wald_test(constraints, use_f=True, scalar=True)
+                if np.isfinite(test.statistic) and res.model.rank == len(names):
+                    stat, p = float(test.statistic), float(test.pvalue)
+                    df_num, df_denom = float(test.df_num), float(test.df_denom)
+            rows.append(
+                {
+                    **dict(zip(by, key, strict=True)),
+                    "feature": feat,
+                    "n_groups": n_groups,
+                    "n": n,
+                    "statistic": stat,
+                    "df_num": df_num,
+                    "df_denom": df_denom,
+                    "p_value": p,
+                    "covariates": " + ".join(used),
+                }
+            )
+    if not rows:
+        return pd.DataFrame(columns=out_cols)
+    res_table = pd.DataFrame(rows)
+    res_table["p_adj"], res_table["reject"] = _bh(res_table["p_value"].to_numpy(dtype=float), alpha)
+    return _sort_frame(res_table[out_cols], [*by, "feature"])
 
 
 def posthoc_tests(

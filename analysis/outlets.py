@@ -144,14 +144,16 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
         step("tests between outlets")
         # 3. do the outlets compared differ? One rank test across them per voice and feature,
         # then every pair of them where they do; each family BH-corrected on its own
-        cols = ["outlet", "voice", *features]
-        table = reference.loc[in_top, cols]
+        cols = ["article_id", "outlet", "voice", "topic", *features]
+        table = reference.loc[in_top, [c for c in dict.fromkeys(cols) if c in columns]]
         omnibus = S.omnibus_tests(table, "outlet", features, by="voice")
         pairs = S.posthoc_tests(table, "outlet", omnibus)
+        adjusted, sampled = topic_adjusted_tests(table, features, ccfg, seed)
         del table
+        omnibus = with_topic_tests(omnibus, adjusted)
         files.append(_write(omnibus, out / "outlet_tests.csv"))
         files.append(_write(pairs, out / "outlet_pairwise_tests.csv"))
-        lines += outlet_tests_markdown(omnibus, pairs)
+        lines += outlet_tests_markdown(omnibus, pairs, sampled=sampled)
 
     step("lean models")
     # 4. mixed-effects model of lean with outlet as grouping factor, topic as covariate
@@ -409,23 +411,89 @@ def lean_tests_markdown(tests: pd.DataFrame, top: int = 8, min_units: int = 5) -
     return [*lines, ""]
 
 
-def outlet_tests_markdown(omnibus: pd.DataFrame, pairs: pd.DataFrame, top: int = 8) -> list[str]:
+def topic_adjusted_tests(
+    table: pd.DataFrame, features: list[str], ccfg: dict, seed: int
+) -> tuple[pd.DataFrame | None, str | None]:
+    """The outlet tests with topic held fixed (:func:`analysis.compare.adjusted_group_tests`)
+    when the rows carry more than one topic, on at most ``compare.model_max_rows`` articles
+    per voice (the seeded sample of the lean models: the design matrix is dense); outlets
+    need ``compare.outlet_test_min_articles`` in the voice, as robust standard errors from
+    a handful of articles are not to be trusted. ``(None, None)`` without topics."""
+    if "topic" not in table.columns or table["topic"].nunique(dropna=True) < 2:
+        return None, None
+    parts, notes = [], []
+    for _, rows in table.groupby("voice", sort=True):
+        kept, note = model_sample(rows, "outlet", ccfg.get("model_max_rows"), seed)
+        parts.append(kept)
+        notes += [note] if note else []
+    adjusted = S.adjusted_group_tests(
+        pd.concat(parts), "outlet", features, ("topic",), by="voice",
+        min_n=int(ccfg.get("outlet_test_min_articles", 5)),
+    )  # fmt: skip
+    sampled = (
+        "The tests with topic held fixed ran on a seeded sample of each voice's articles "
+        "(every outlet kept, `compare.model_max_rows`)."
+        if notes
+        else None
+    )
+    return adjusted, sampled
+
+
+#: Columns of the topic-adjusted outlet tests joined to the Kruskal-Wallis table.
+TOPIC_TEST_COLUMNS = {
+    "statistic": "f_topic",
+    "df_num": "df_num_topic",
+    "df_denom": "df_denom_topic",
+    "p_value": "p_value_topic",
+    "p_adj": "p_adj_topic",
+    "reject": "reject_topic",
+}
+
+
+def with_topic_tests(omnibus: pd.DataFrame, adjusted: pd.DataFrame | None) -> pd.DataFrame:
+    """The Kruskal-Wallis table with the topic-adjusted F tests of the same voice and
+    feature as extra columns (none when there was no topic to hold fixed)."""
+    if adjusted is None:
+        return omnibus
+    right = adjusted[["voice", "feature", *TOPIC_TEST_COLUMNS]].rename(columns=TOPIC_TEST_COLUMNS)
+    merged = omnibus.merge(right, on=["voice", "feature"], how="left", validate="one_to_one")
+    merged["reject_topic"] = merged["reject_topic"].astype("boolean").fillna(False)
+    return merged
+
+
+def outlet_tests_markdown(
+    omnibus: pd.DataFrame, pairs: pd.DataFrame, top: int = 8, sampled: str | None = None
+) -> list[str]:
     """The report's paragraph on the tests between outlets: how many of the Kruskal-Wallis
-    tests (:func:`analysis.compare.omnibus_tests`) and of the pairwise Mann-Whitney tests are
-    significant after Benjamini-Hochberg, and the ``top`` differences by effect size, each
-    with its highest and lowest outlet and how many of its pairs differ."""
+    tests (:func:`analysis.compare.omnibus_tests`), of the pairwise Mann-Whitney tests and
+    (columns of :func:`with_topic_tests`) of the tests with topic held fixed are significant
+    after Benjamini-Hochberg, and the ``top`` differences by effect size, each with its
+    highest and lowest outlet and how many of its pairs differ."""
     n_outlets = int(omnibus["n_groups"].max()) if len(omnibus) else 0
     sig = omnibus[omnibus["reject"].fillna(False).astype(bool)]
     pair_sig = pairs[pairs["reject"].fillna(False).astype(bool)]
+    topic = "p_adj_topic" in omnibus.columns
+    if topic:
+        kept = int(sig["reject_topic"].fillna(False).astype(bool).sum())
+        caveat = (
+            f"With topic held fixed (OLS of each feature on outlet and topic, Wald F test of "
+            f"outlet with HC3 robust errors, Benjamini-Hochberg across {len(omnibus)} tests) "
+            f"{kept} of the {len(sig)} remain significant: column `p_adj_topic`."
+            + (f" {sampled}" if sampled else "")
+        )
+    else:
+        caveat = (
+            "Every article of an outlet counts, whatever its topic: the corpus gives no "
+            "topics to hold fixed, so an outlet that covers other stories differs for that "
+            "reason too."
+        )
     lines = [
         f"Differences between the {n_outlets} outlets compared (Kruskal-Wallis H per voice "
         f"and feature, Benjamini-Hochberg across {len(omnibus)} tests, epsilon squared as "
         f"effect size): {len(sig)} significant at FDR 0.05 — `outlet_tests.csv`. Where "
         "they differ, every two outlets (Mann-Whitney U, Benjamini-Hochberg across those "
         f"{len(pairs):,} tests, Cliff's delta): {len(pair_sig):,} pairs significant — "
-        "`outlet_pairwise_tests.csv`. "
-        "Articles are the unit and every article of an outlet counts, whatever its topic: "
-        "an outlet that covers other stories differs for that reason too.",
+        f"`outlet_pairwise_tests.csv`. {caveat}",
         "",
     ]
     if not len(sig):
@@ -433,19 +501,26 @@ def outlet_tests_markdown(omnibus: pd.DataFrame, pairs: pd.DataFrame, top: int =
     counts = pair_sig.groupby(["voice", "feature"]).size()
     totals = pairs[pairs["p_value"].notna()].groupby(["voice", "feature"]).size()
     show = sig.reindex(sig["effect_size"].sort_values(ascending=False).index).head(top)
-    lines += [
+    head = (
         "| voice | feature | outlets | articles | highest (mean per article) | lowest | "
-        "epsilon² | p (BH) | pairs that differ |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
+        "epsilon² | p (BH) | pairs that differ |"
+    )
+    rule = "|---|---|---|---|---|---|---|---|---|"
+    if topic:
+        head += " p (BH), topic held fixed |"
+        rule += "---|"
+    lines += [head, rule]
     for r in show.itertuples():
         key = (r.voice, r.feature)
-        lines.append(
+        row = (
             f"| {r.voice} | {r.feature} | {int(r.n_groups)} | {int(r.n):,} | "
             f"{r.highest} ({r.highest_mean:.3g}) | {r.lowest} ({r.lowest_mean:.3g}) | "
             f"{r.effect_size:.3f} | {r.p_adj:.2g} | "
             f"{int(counts.get(key, 0))} of {int(totals.get(key, 0))} |"
         )
+        if topic:
+            row += f" {r.p_adj_topic:.2g} |" if pd.notna(r.p_adj_topic) else " – |"
+        lines.append(row)
     return [*lines, ""]
 
 

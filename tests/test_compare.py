@@ -15,6 +15,7 @@ from statsmodels.stats.multitest import multipletests
 from analysis.compare import (
     actor_label_preferences,
     adjust_lean_effects,
+    adjusted_group_tests,
     bootstrap_means,
     distinctive_words,
     feature_columns,
@@ -470,6 +471,50 @@ def test_posthoc_tests_only_where_the_outlets_differ():
     assert none.empty and list(none.columns) == list(direct.columns)
 
 
+def topic_confounded(seed: int = 4) -> pd.DataFrame:
+    """Outlet A covers topic "war" 90% of the time, B 10%; "war" articles score 1 higher on x
+    whatever the outlet. On z, A is higher than B on every topic."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for outlet, share in (("A", 0.9), ("B", 0.1)):
+        for _ in range(200):
+            topic = "war" if rng.random() < share else "budget"
+            rows.append({"outlet": outlet, "voice": "outlet", "topic": topic,
+                         "x": rng.normal(1.0 if topic == "war" else 0.0),
+                         "z": rng.normal(0.5 if outlet == "A" else 0.0), "k": 1.0})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_topic_held_fixed_separates_coverage_from_style():
+    table = topic_confounded()
+    raw = omnibus_tests(table, "outlet", ["x", "z"], by="voice").set_index("feature")
+    fixed = adjusted_group_tests(table, "outlet", ["x", "z", "k"], ("topic",), by="voice")
+    fixed = fixed.set_index("feature")
+    # x differs between the outlets only through what they cover
+    assert raw.loc["x", "reject"] and not fixed.loc["x", "reject"]
+    assert raw.loc["z", "reject"] and fixed.loc["z", "reject"]
+    assert (fixed.loc["z", "df_num"], fixed.loc["z", "n"]) == (1, 400)
+    assert fixed.loc["z", "covariates"] == "topic"
+    # with two outlets the F test of the outlet term is the square of its robust t test
+    import statsmodels.formula.api as smf
+
+    res = smf.ols("z ~ C(outlet) + C(topic)", table).fit(cov_type="HC3")
+    assert fixed.loc["z", "statistic"] == pytest.approx(res.tvalues["C(outlet)[T.B]"] ** 2)
+    assert np.isnan(fixed.loc["k", "p_value"]) and not fixed.loc["k", "reject"]  # constant
+    # a covariate with one level (or too rare to keep) is dropped, and the output says so
+    one = adjusted_group_tests(table.assign(topic="war"), "outlet", ["z"], ("topic",))
+    assert one.loc[0, "covariates"] == "" and one.loc[0, "reject"]
+    # the report: how many outlet differences remain with topic held fixed
+    from analysis.outlets import outlet_tests_markdown, with_topic_tests
+
+    omnibus = with_topic_tests(omnibus_tests(table, "outlet", ["x", "z"], by="voice"),
+                               adjusted_group_tests(table, "outlet", ["x", "z"], by="voice"))  # fmt: skip
+    lines = outlet_tests_markdown(omnibus, posthoc_tests(table, "outlet", omnibus))
+    assert "With topic held fixed (OLS of each feature on outlet and topic" in lines[0]
+    assert "2 of the 2 remain" not in lines[0] and "1 of the 2 remain significant" in lines[0]
+    assert lines[2].endswith("| pairs that differ | p (BH), topic held fixed |")
+
+
 def test_outlet_tests_paragraph():
     from analysis.outlets import outlet_tests_markdown
 
@@ -480,6 +525,7 @@ def test_outlet_tests_paragraph():
         "Differences between the 5 outlets compared (Kruskal-Wallis H per voice and feature, "
         "Benjamini-Hochberg across 4 tests, epsilon squared as effect size): 1 significant"
     )
+    assert "the corpus gives no topics to hold fixed" in lines[0]
     row = lines[4]
     assert row.startswith("| outlet | x | 5 | 300 | E (") and row.endswith(" of 10 |")
     nothing = omnibus.assign(reject=False)
