@@ -936,10 +936,10 @@ def posthoc_tests(
         mask = np.ones(len(table), dtype=bool)
         for col, value in zip(by, key, strict=True):
             mask &= (table[col] == value).to_numpy()
+        # other strata drop out by a missing group label: no copy of the selected rows
+        here = table.assign(**{group: table[group].where(mask)})
         parts.append(
-            pairwise_tests(
-                table[mask], group, list(rows["feature"]), method="mannwhitney", by=by or None
-            )
+            pairwise_tests(here, group, list(rows["feature"]), method="mannwhitney", by=by or None)
         )
     if not parts:
         return pairwise_tests(table.iloc[:0], group, [], method="mannwhitney", by=by or None)

@@ -515,6 +515,26 @@ def test_topic_held_fixed_separates_coverage_from_style():
     assert lines[2].endswith("| pairs that differ | p (BH), topic held fixed |")
 
 
+def test_topic_tests_sample_a_large_voice_and_skip_outlets_not_compared():
+    from analysis.outlets import topic_adjusted_tests
+
+    table = topic_confounded()
+    cfg = {"model_max_rows": 100, "outlet_test_min_articles": 5}
+    adjusted, note = topic_adjusted_tests(table, ["z"], cfg, seed=1)
+    # 200 articles per outlet trimmed to 50 each: every outlet kept, the note says so
+    assert (adjusted.loc[0, "n"], adjusted.loc[0, "n_groups"]) == (100, 2)
+    assert note.startswith("The tests with topic held fixed ran on a seeded sample")
+    again, _ = topic_adjusted_tests(table, ["z"], cfg, seed=1)
+    assert again.equals(adjusted)
+    full, none = topic_adjusted_tests(table, ["z"], {"model_max_rows": None}, seed=1)
+    assert full.loc[0, "n"] == 400 and none is None
+    # an outlet outside the comparison has a missing label: its rows are not tested
+    one = table.assign(outlet=table["outlet"].where(table["outlet"] == "A"))
+    alone, _ = topic_adjusted_tests(one, ["z"], {"model_max_rows": None}, seed=1)
+    assert alone.loc[0, "n_groups"] == 1 and np.isnan(alone.loc[0, "p_value"])
+    assert topic_adjusted_tests(table.assign(topic=None), ["z"], cfg, seed=1) == (None, None)
+
+
 def test_outlet_tests_paragraph():
     from analysis.outlets import outlet_tests_markdown
 
