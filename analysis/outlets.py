@@ -140,6 +140,7 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
         files.append(_write(tests, out / "lean_pairwise_tests.csv"))
         lines += lean_tests_markdown(tests, min_units=min_units)
 
+    omnibus = None
     if ccfg.get("outlet_tests", True) and len(top) >= 2:
         step("tests between outlets")
         # 3. do the outlets compared differ? One rank test across them per voice and feature,
@@ -228,7 +229,8 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
                 figs.append(
                     (
                         name,
-                        f"`{feat}` in the outlets' own prose: mean and 95% bootstrap CI per outlet.",
+                        f"`{feat}` in the outlets' own prose: mean and 95% bootstrap CI per outlet."
+                        + outlet_test_caption(omnibus, "outlet", feat),
                     )
                 )
         for feat in _pick(features, ccfg.get("lean_forest_features", 1)):
@@ -470,6 +472,23 @@ def with_topic_tests(omnibus: pd.DataFrame, adjusted: pd.DataFrame | None) -> pd
     merged = omnibus.merge(right, on=["voice", "feature"], how="left", validate="one_to_one")
     merged["reject_topic"] = merged["reject_topic"].astype("boolean").fillna(False)
     return merged
+
+
+def outlet_test_caption(omnibus: pd.DataFrame | None, voice: str, feature: str) -> str:
+    """The outlet test of one voice and feature, for a figure's caption ("" without one)."""
+    if omnibus is None:
+        return ""
+    row = omnibus[(omnibus["voice"] == voice) & (omnibus["feature"] == feature)]
+    if row.empty or pd.isna(row["p_adj"].iloc[0]):
+        return ""
+    r = row.iloc[0]
+    text = (
+        f" Do the outlets differ? Kruskal-Wallis, epsilon² {r['effect_size']:.3f}, "
+        f"p (BH) {r['p_adj']:.2g}"
+    )
+    if pd.notna(r.get("p_adj_topic", np.nan)):
+        text += f"; with topic held fixed p (BH) {r['p_adj_topic']:.2g}"
+    return text + " (`outlet_tests.csv`)."
 
 
 def outlet_tests_markdown(

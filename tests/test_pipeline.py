@@ -178,6 +178,10 @@ def test_outlets_of_a_corpus_without_leans_are_tested(tmp_path):
     report = (out / "report.md").read_text()
     assert "leans: none." in report and "Differences between the 3 outlets compared" in report
     assert "| outlet | vader_compound_mean | 3 | 75 |" in report
+    # the forest plot's caption carries the test of the outlets it shows
+    caption = next(ln for ln in report.splitlines() if ln.startswith("`vader_compound_mean` in"))
+    assert "Do the outlets differ? Kruskal-Wallis, epsilon² " in caption
+    assert "topic held fixed" not in caption  # the corpus gives no topics
     off = run_pipeline(
         compose_config([*base, "compare.outlet_tests=false"]), out_dir=tmp_path / "off"
     )
