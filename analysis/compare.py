@@ -543,6 +543,18 @@ def _mannwhitney(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     return u1, p
 
 
+def _test_columns(
+    table: pd.DataFrame, group: str, features: Sequence[str] | None, by
+) -> tuple[list[str], list[str]]:
+    """The strata and the features a test function runs over (default: every feature column
+    but the group and strata), after checking the table has them all."""
+    by = _as_list(by)
+    features = feature_columns(table) if features is None else list(features)
+    features = [f for f in features if f not in (group, *by)]
+    _check_columns(table, [group, *by, *features])
+    return by, features
+
+
 def _bh(p: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
     from statsmodels.stats.multitest import multipletests
 
@@ -629,10 +641,7 @@ def pairwise_tests(
     """
     if method not in ("welch", "mannwhitney"):
         raise ValueError(f"method must be 'welch' or 'mannwhitney', got {method!r}")
-    by = _as_list(by)
-    features = feature_columns(table) if features is None else list(features)
-    features = [f for f in features if f not in (group, *by)]
-    _check_columns(table, [group, *by, *features])
+    by, features = _test_columns(table, group, features, by)
     out_cols = [
         *by,
         "feature",
@@ -758,10 +767,7 @@ def omnibus_tests(
     .. [2] Tomczak, M. & Tomczak, E. (2014). The need to report effect size estimates
        revisited. Trends in Sport Sciences 21(1), 19-25 (epsilon squared for H).
     """
-    by = _as_list(by)
-    features = feature_columns(table) if features is None else list(features)
-    features = [f for f in features if f not in (group, *by)]
-    _check_columns(table, [group, *by, *features])
+    by, features = _test_columns(table, group, features, by)
     out_cols = [
         *by,
         "feature",
