@@ -143,11 +143,11 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
     omnibus = None
     if ccfg.get("outlet_tests", True) and len(top) >= 2:
         step("tests between outlets")
-        # 3. do the outlets compared differ? One rank test across them per voice and feature,
-        # then every pair of them where they do; each family BH-corrected on its own
-        # the other outlets' rows are left out by a missing outlet label rather than by
-        # selecting rows: a selection copies them (a million-article corpus: +300 MB), while
-        # pandas' copy-on-write shares the unchanged columns with `reference`
+        # 3. do the outlets compared differ? One rank test across them per voice and feature
+        # (also with topic held fixed), then every pair of them where they do; each family
+        # BH-corrected on its own. The other outlets' rows are left out by a missing outlet
+        # label, not by selecting rows: a selection copies them (+300 MB at a million
+        # articles), while pandas' copy-on-write shares the unchanged columns with `reference`
         cols = [c for c in dict.fromkeys(["voice", "topic", *features]) if c in columns]
         table = reference[cols].assign(outlet=reference["outlet"].where(in_top))
         omnibus = S.omnibus_tests(table, "outlet", features, by="voice")
@@ -421,7 +421,7 @@ def topic_adjusted_tests(
 ) -> tuple[pd.DataFrame | None, str | None]:
     """The outlet tests with topic held fixed (:func:`analysis.compare.adjusted_group_tests`)
     when the rows carry more than one topic, on at most ``compare.model_max_rows`` articles
-    per voice (the seeded sample of the lean models: the design matrix is dense); outlets
+    per voice (a seeded sample drawn like the lean models': the design matrix is dense); outlets
     need ``compare.outlet_test_min_articles`` in the voice, as robust standard errors from
     a handful of articles are not to be trusted. ``(None, None)`` without topics."""
     if "topic" not in table.columns or table["topic"].nunique(dropna=True) < 2:
@@ -502,12 +502,15 @@ def outlet_tests_markdown(
     n_outlets = int(omnibus["n_groups"].max()) if len(omnibus) else 0
     sig = omnibus[omnibus["reject"].fillna(False).astype(bool)]
     pair_sig = pairs[pairs["reject"].fillna(False).astype(bool)]
+    # the families BH ran over: tests without a p-value (too few articles) are not in them
+    n_tests, n_pairs = int(omnibus["p_value"].notna().sum()), int(pairs["p_value"].notna().sum())
     topic = "p_adj_topic" in omnibus.columns
     if topic:
         kept = int(sig["reject_topic"].fillna(False).astype(bool).sum())
+        n_topic = int(omnibus["p_value_topic"].notna().sum())
         caveat = (
             f"With topic held fixed (OLS of each feature on outlet and topic, Wald F test of "
-            f"outlet with HC3 robust errors, Benjamini-Hochberg across {len(omnibus)} tests) "
+            f"outlet with HC3 robust errors, Benjamini-Hochberg across {n_topic} tests) "
             f"{kept} of the {len(sig)} remain significant: column `p_adj_topic`."
             + (f" {sampled}" if sampled else "")
         )
@@ -519,10 +522,10 @@ def outlet_tests_markdown(
         )
     lines = [
         f"Differences between the {n_outlets} outlets compared (Kruskal-Wallis H per voice "
-        f"and feature, Benjamini-Hochberg across {len(omnibus)} tests, epsilon squared as "
+        f"and feature, Benjamini-Hochberg across {n_tests} tests, epsilon squared as "
         f"effect size): {len(sig)} significant at FDR 0.05 — `outlet_tests.csv`. Where "
         "they differ, every two outlets (Mann-Whitney U, Benjamini-Hochberg across those "
-        f"{len(pairs):,} tests, Cliff's delta): {len(pair_sig):,} pairs significant — "
+        f"{n_pairs:,} tests, Cliff's delta): {len(pair_sig):,} pairs significant — "
         f"`outlet_pairwise_tests.csv`. {caveat}",
         "",
     ]
