@@ -211,9 +211,15 @@ def rank_biserial(d: np.ndarray) -> float:
     return float((plus - minus) / (plus + minus))
 
 
-def _wide(values: pd.DataFrame, voice: str, feature: str) -> pd.DataFrame:
-    sub = values[values["voice"] == voice]
-    return sub.pivot(index="event", columns="outlet", values=feature)
+def _wide(
+    values: pd.DataFrame,
+    voice: str,
+    feature: str,
+    columns: tuple[str, str, str] = ("event", "outlet", "voice"),
+) -> pd.DataFrame:
+    unit, side, stratum = columns
+    sub = values[values[stratum] == voice]
+    return sub.pivot(index=unit, columns=side, values=feature)
 
 
 def paired_tests(
@@ -225,6 +231,7 @@ def paired_tests(
     ci: float = 0.95,
     seed: int = 13,
     alpha: float = 0.05,
+    columns: tuple[str, str, str] = ("event", "outlet", "voice"),
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Within-event differences between outlets, with intervals and signed-rank tests.
 
@@ -236,6 +243,11 @@ def paired_tests(
     null distribution up to 50 events, normal approximation above) and the matched-pairs
     rank-biserial correlation (:func:`rank_biserial`). Benjamini-Hochberg runs once over
     every test of the call (all voices, features and pairs).
+
+    ``columns`` names the pairing unit, the two sides and the strata in ``values``; the
+    default is events x outlets per voice, and ``("article_id", "voice", "lean")`` pairs
+    the voices of one article per lean (the output keeps its column names: ``voice`` is
+    then the stratum, ``outlet_a``/``outlet_b`` the voices, ``n_events`` the articles).
 
     Returns
     -------
@@ -249,10 +261,11 @@ def paired_tests(
         ``voice, pair, event`` and one column per feature: the per-event differences.
     """
     features = list(features)
-    voices = list(voices) if voices is not None else list(pd.unique(values["voice"]))
+    stratum = columns[2]
+    voices = list(voices) if voices is not None else list(pd.unique(values[stratum]))
     rows, diff_parts = [], []
     for voice in voices:
-        wide = {f: _wide(values, voice, f) for f in features}
+        wide = {f: _wide(values, voice, f, columns) for f in features}
         for a, b in pairs:
             name = f"{a}-{b}"
             events = sorted(set().union(*(w.index for w in wide.values())))

@@ -159,8 +159,18 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
         files.append(_write(pairs, out / "outlet_pairwise_tests.csv"))
         lines += outlet_tests_markdown(omnibus, pairs, sampled=sampled)
 
+    voice_spec = dict(ccfg.get("voice_tests") or {})
+    if voice_spec.get("enabled", True):
+        step("voices of the same articles")
+        # 4. where does it sit: the quoted people against the outlet's own prose, article by
+        # article (each article is its own control: topic, outlet and story held fixed)
+        voices, sampled = voice_tests(reference, features, leans, voice_spec, seed, n_boot)
+        if len(voices):
+            files.append(_write(voices, out / "voice_tests.csv"))
+            lines += voice_tests_markdown(voices, sampled=sampled)
+
     step("lean models")
-    # 4. mixed-effects model of lean with outlet as grouping factor, topic as covariate
+    # 5. mixed-effects model of lean with outlet as grouping factor, topic as covariate
     model_rows = []
     model_features = [f for f in ccfg.get("model_features", []) if f in columns]
     model_columns = ["article_id", "outlet", "lean", "topic", *model_features]
@@ -193,7 +203,7 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
             ]
 
     step("figures")
-    # 5. figures
+    # 6. figures
     figs: list[tuple[str, str]] = []
     with paper_style():
         heat = outlet_means[outlet_means["voice"] == "outlet"]
@@ -554,6 +564,106 @@ def outlet_tests_markdown(
         if topic:
             row += f" {r.p_adj_topic:.2g} |" if pd.notna(r.p_adj_topic) else " – |"
         lines.append(row)
+    return [*lines, ""]
+
+
+#: Output columns of :func:`analysis.events.paired_tests` renamed for voices of one article.
+VOICE_TEST_COLUMNS = {
+    "voice": "lean",
+    "outlet_a": "voice_a",
+    "outlet_b": "voice_b",
+    "n_events": "n_articles",
+}
+
+
+def voice_tests(
+    reference: pd.DataFrame,
+    features: list[str],
+    leans: list[str],
+    spec: dict,
+    seed: int,
+    n_boot: int,
+) -> tuple[pd.DataFrame, str | None]:
+    """Two voices of the same articles against each other (``spec["pair"]``, default the
+    quoted people minus the outlet's own prose), per lean (all articles when the corpus
+    gives no leans): :func:`analysis.events.paired_tests` with the article as the pair,
+    i.e. the per-article difference with a bootstrap interval over articles, the Wilcoxon
+    signed-rank test and the matched-pairs rank-biserial correlation, BH across all.
+
+    Articles need both voices. Above ``spec["max_articles"]`` such articles in a lean, a
+    seeded random sample of that many (the second return value says so): the bootstrap
+    over articles costs time in proportion to them, and the rows are chosen before any
+    copy of the table is made.
+    """
+    from analysis.events import paired_tests
+
+    a, b = list(spec.get("pair", ["quoted", "outlet"]))
+    limit = spec.get("max_articles")
+    articles = S.value_codes(reference["article_id"])
+    in_a = (reference["voice"] == a).to_numpy()
+    in_b = (reference["voice"] == b).to_numpy()
+    both = np.intersect1d(articles[in_a], articles[in_b])
+    strata = [(lean, (reference["lean"] == lean).to_numpy()) for lean in leans]
+    strata = strata or [("all", np.ones(len(reference), dtype=bool))]
+    rng = np.random.default_rng(seed)
+    chosen, sampled = [], False
+    for _, rows in strata:
+        ids = np.intersect1d(both, articles[rows & in_a])
+        if limit and len(ids) > int(limit):
+            ids, sampled = np.sort(rng.choice(ids, int(limit), replace=False)), True
+        chosen.append(ids)
+    keep = np.isin(articles, np.concatenate(chosen)) & (in_a | in_b)
+    cols = ["article_id", "voice", *features]
+    values = reference.loc[keep, cols]
+    values["stratum"] = "all"
+    for lean, rows in strata if leans else []:
+        values.loc[rows[keep], "stratum"] = lean
+    tests, _ = paired_tests(
+        values, features, [(a, b)], [s for s, _ in strata], n_boot=n_boot, seed=seed,
+        columns=("article_id", "voice", "stratum"),
+    )  # fmt: skip
+    tests = tests.rename(columns=VOICE_TEST_COLUMNS)
+    note = (
+        f"Leans with more than {int(limit):,} articles that have both voices are tested on "
+        "a seeded random sample of that many (`compare.voice_tests.max_articles`)."
+        if sampled
+        else None
+    )
+    return tests, note
+
+
+def voice_tests_markdown(
+    tests: pd.DataFrame, top: int = 8, sampled: str | None = None
+) -> list[str]:
+    """The report's paragraph on :func:`voice_tests`: how many differences between the two
+    voices of the same articles are significant after Benjamini-Hochberg, and the ``top``
+    of them by rank-biserial correlation."""
+    from analysis.events import _fmt_ci
+
+    a, b = tests["voice_a"].iloc[0], tests["voice_b"].iloc[0]
+    sig = tests[tests["reject"].fillna(False).astype(bool)]
+    lines = [
+        f"The same articles' voices, {a} against {b} (each article's {a} minus its {b} "
+        f"value, articles with both; Wilcoxon signed-rank test per lean, Benjamini-Hochberg "
+        f"across {int(tests['p_value'].notna().sum())} tests, matched-pairs rank-biserial "
+        f"r as effect size, 95% bootstrap intervals over articles): {len(sig)} significant "
+        "at FDR 0.05 — `voice_tests.csv`. Each article is its own control here: outlet, "
+        "topic and story are the same on both sides." + (f" {sampled}" if sampled else ""),
+        "",
+    ]
+    if not len(sig):
+        return lines
+    show = sig.reindex(sig["rank_biserial"].abs().sort_values(ascending=False).index).head(top)
+    lines += [
+        f"| lean | feature | articles | {a} | {b} | difference (95% CI) | r | p (BH) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in show.itertuples():
+        lines.append(
+            f"| {r.lean} | {r.feature} | {int(r.n_articles):,} | {r.mean_a:.3g} | "
+            f"{r.mean_b:.3g} | {_fmt_ci(r.mean_diff, r.ci_low, r.ci_high)} | "
+            f"{r.rank_biserial:+.2f} | {r.p_adj:.2g} |"
+        )
     return [*lines, ""]
 
 

@@ -538,6 +538,55 @@ def test_topic_tests_sample_a_large_voice_and_skip_outlets_not_compared():
     assert topic_adjusted_tests(table.assign(topic=None), ["z"], cfg, seed=1) == (None, None)
 
 
+def voiced_articles(seed: int = 6, n: int = 80) -> pd.DataFrame:
+    """Articles with prose and quotes: quotes score 1 higher on x than their own article's
+    prose (whose level varies a lot between articles); y does not differ. Two articles
+    have prose only."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n):
+        level = rng.normal(0, 3)
+        lean = "left" if i % 2 else "right"
+        for voice in ("outlet", "quoted") if i >= 2 else ("outlet",):
+            rows.append({"article_id": f"a{i:03d}", "lean": lean, "voice": voice,
+                         "x": level + (1.0 if voice == "quoted" else 0.0) + rng.normal(0, 0.3),
+                         "y": rng.normal()})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_voice_tests_pair_the_voices_of_each_article():
+    from analysis.events import rank_biserial
+    from analysis.outlets import voice_tests, voice_tests_markdown
+
+    table = voiced_articles()
+    spec = {"pair": ["quoted", "outlet"], "max_articles": None}
+    tests, note = voice_tests(table, ["x", "y"], ["left", "right"], spec, seed=1, n_boot=200)
+    assert note is None
+    t = tests.set_index(["lean", "feature"])
+    assert t.loc[("left", "x"), "n_articles"] == 39 and t.loc[("right", "x"), "n_articles"] == 39
+    assert t.loc[("left", "x"), "reject"] and t.loc[("right", "x"), "reject"]
+    assert not t.xs("y", level="feature")["reject"].any()
+    # the mean of the per-article differences, and scipy's signed-rank test on them
+    wide = table[table["lean"] == "left"].pivot(index="article_id", columns="voice", values="x")
+    d = (wide["quoted"] - wide["outlet"]).dropna()
+    row = t.loc[("left", "x")]
+    assert row["mean_diff"] == pytest.approx(d.mean()) and row["ci_low"] < d.mean() < row["ci_high"]
+    assert t.loc[("left", "x"), "p_value"] == pytest.approx(stats.wilcoxon(d).pvalue)
+    assert t.loc[("left", "x"), "rank_biserial"] == pytest.approx(rank_biserial(d.to_numpy()))
+    # a large lean is sampled (and the report says so); no leans: one stratum, "all"
+    capped, note = voice_tests(table, ["x"], ["left", "right"], {"max_articles": 20}, 1, 100)
+    assert capped["n_articles"].tolist() == [20, 20] and "seeded random sample" in note
+    pooled, _ = voice_tests(table, ["x"], [], spec, seed=1, n_boot=100)
+    assert pooled["lean"].tolist() == ["all"] and pooled["n_articles"].tolist() == [78]
+    lines = voice_tests_markdown(tests)
+    assert lines[0].startswith("The same articles' voices, quoted against outlet")
+    assert "Benjamini-Hochberg across 4 tests" in lines[0] and ": 2 significant" in lines[0]
+    assert (
+        lines[2]
+        == "| lean | feature | articles | quoted | outlet | difference (95% CI) | r | p (BH) |"
+    )
+
+
 def test_outlet_tests_paragraph():
     from analysis.outlets import outlet_tests_markdown
 
