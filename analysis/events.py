@@ -661,12 +661,21 @@ def plot_paired_differences(
     voices: Sequence[str],
     labels: Mapping[str, str],
     ncols: int = 2,
+    *,
+    row_labels: Mapping[str, str] | None = None,
+    styles: Mapping[str, tuple[str, str]] | None = None,
+    xlabel: str = "mean within-event difference (first outlet minus second, in the feature's "
+    "unit), 95% bootstrap CI over events",
 ) -> Any:
     """Small multiples: per feature, the mean within-event difference of each pair, with CI.
 
     One panel per feature (its own unit), one row per pair, one marker per voice; filled
-    markers are significant after Benjamini-Hochberg.
+    markers are significant after Benjamini-Hochberg. ``row_labels`` (row value -> label)
+    replaces the "outlet a − outlet b" labels, ``styles`` (voice -> colour, legend label)
+    :data:`VOICE_STYLE`, and ``xlabel`` the axis label, for other pairings (the voices of
+    one article per lean, :func:`analysis.outlets.voice_tests`).
     """
+    styles = VOICE_STYLE if styles is None else styles
     import matplotlib.lines as mlines
     import matplotlib.pyplot as plt
 
@@ -687,22 +696,26 @@ def plot_paired_differences(
                     continue
                 r = r.iloc[0]
                 y = len(pairs) - 1 - i + (len(voices) - 1) / 2 * step - j * step
-                color = VOICE_STYLE.get(voice, ("#000000", voice))[0]
+                color = styles.get(voice, ("#000000", voice))[0]
                 ax.plot([r["ci_low"], r["ci_high"]], [y, y], color=color, linewidth=1.1)
                 ax.plot(
                     [r["mean_diff"]], [y], "o", markersize=3.6, color=color,
                     markerfacecolor=color if bool(r["reject"]) else "white", markeredgewidth=0.9,
                 )  # fmt: skip
         ax.axvline(0, color="#555555", linewidth=0.6, linestyle=":")
-        ax.set_yticks(range(len(pairs)), [_pair_label(p, labels) for p in reversed(pairs)])
+        ticks = [
+            row_labels.get(p, p) if row_labels is not None else _pair_label(p, labels)
+            for p in reversed(pairs)
+        ]
+        ax.set_yticks(range(len(pairs)), ticks)
         ax.set_ylim(-0.6, len(pairs) - 0.4)
         ax.set_title(feature_label(feat), fontsize=7, loc="left")
         ax.tick_params(axis="x", labelsize=6.5)
         ax.grid(axis="x", color="#E5E5E5", linewidth=0.5)
         ax.set_axisbelow(True)
     handles = [
-        mlines.Line2D([], [], color=VOICE_STYLE.get(v, ("#000", v))[0], marker="o",
-                      markersize=3.6, label=VOICE_STYLE.get(v, ("", v))[1])
+        mlines.Line2D([], [], color=styles.get(v, ("#000", v))[0], marker="o",
+                      markersize=3.6, label=styles.get(v, ("", v))[1])
         for v in voices
     ]  # fmt: skip
     handles += [
@@ -714,11 +727,7 @@ def plot_paired_differences(
     fig.legend(
         handles=handles, loc="upper center", ncols=4, frameon=False, bbox_to_anchor=(0.5, 1.0)
     )
-    fig.supxlabel(
-        "mean within-event difference (first outlet minus second, in the feature's unit), "
-        "95% bootstrap CI over events",
-        fontsize=7,
-    )
+    fig.supxlabel(xlabel, fontsize=7)
     fig.tight_layout(rect=(0, 0, 1, 1 - 0.25 / (0.55 + 1.0 * nrows)))
     return fig
 

@@ -160,14 +160,15 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
         lines += outlet_tests_markdown(omnibus, pairs, sampled=sampled)
 
     voice_spec = dict(ccfg.get("voice_tests") or {})
+    paired = None
     if voice_spec.get("enabled", True):
         step("voices of the same articles")
         # 4. where does it sit: the quoted people against the outlet's own prose, article by
         # article (each article is its own control: topic, outlet and story held fixed)
-        voices, sampled = voice_tests(reference, features, leans, voice_spec, seed, n_boot)
-        if len(voices):
-            files.append(_write(voices, out / "voice_tests.csv"))
-            lines += voice_tests_markdown(voices, sampled=sampled)
+        paired, sampled = voice_tests(reference, features, leans, voice_spec, seed, n_boot)
+        if len(paired):
+            files.append(_write(paired, out / "voice_tests.csv"))
+            lines += voice_tests_markdown(paired, sampled=sampled)
 
     step("lean models")
     # 5. mixed-effects model of lean with outlet as grouping factor, topic as covariate
@@ -250,6 +251,19 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
                 name = f"forest_lean_{feat}"
                 files += save_figure(ax.figure, fig_dir, name, data, formats, dpi)
                 figs.append((name, f"`{feat}` by lean and voice: mean and 95% bootstrap CI."))
+        plotted = _pick(features, voice_spec.get("plot_features", 6))
+        if paired is not None and paired["feature"].isin(plotted).any():
+            fig, data = plot_voice_differences(paired, plotted)
+            files += save_figure(fig, fig_dir, "voice_differences", data, formats, dpi)
+            a, b = paired["voice_a"].iloc[0], paired["voice_b"].iloc[0]
+            figs.append(
+                (
+                    "voice_differences",
+                    f"Where it sits: each article's {a} voice minus its {b} voice, mean over "
+                    "the articles with both and 95% bootstrap CI, per lean; filled markers "
+                    "are significant (Wilcoxon signed-rank, BH). Data: `voice_tests.csv`.",
+                )
+            )
         if frames and in_top.any():
             # the frame shares are read here, for the rows drawn only: with every row of the
             # table they were most of its columns
@@ -630,6 +644,26 @@ def voice_tests(
         else None
     )
     return tests, note
+
+
+def plot_voice_differences(paired: pd.DataFrame, features: list[str]) -> tuple[Any, pd.DataFrame]:
+    """The figure of :func:`voice_tests`: per feature, one row per lean, the mean difference
+    between the two voices with its CI (:func:`analysis.events.plot_paired_differences`)."""
+    from analysis.events import plot_paired_differences
+    from analysis.plots import VOICE_COLORS
+
+    a, b = paired["voice_a"].iloc[0], paired["voice_b"].iloc[0]
+    data = paired[paired["feature"].isin(features)].reset_index(drop=True)
+    rows = list(dict.fromkeys(data["lean"]))
+    key = f"{a}-{b}"
+    tests = data.rename(columns={"pair": "_pair"}).assign(pair=data["lean"], voice=key)
+    fig = plot_paired_differences(
+        tests, features, rows, [key], {}, row_labels={r: r for r in rows},
+        styles={key: (VOICE_COLORS.get(a, "#000000"), f"{a} minus {b} (same articles)")},
+        xlabel=f"mean difference within articles ({a} minus {b}, in the feature's unit), "
+        "95% bootstrap CI over articles",
+    )  # fmt: skip
+    return fig, data
 
 
 def voice_tests_markdown(

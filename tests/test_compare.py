@@ -578,6 +578,17 @@ def test_voice_tests_pair_the_voices_of_each_article():
     assert capped["n_articles"].tolist() == [20, 20] and "seeded random sample" in note
     pooled, _ = voice_tests(table, ["x"], [], spec, seed=1, n_boot=100)
     assert pooled["lean"].tolist() == ["all"] and pooled["n_articles"].tolist() == [78]
+    # its figure: one panel per feature asked for, one row per lean
+    import matplotlib.pyplot as plt
+
+    from analysis.outlets import plot_voice_differences
+
+    fig, data = plot_voice_differences(tests, ["x"])
+    assert set(data["feature"]) == {"x"} and len(data) == 2
+    panel = fig.axes[0]
+    assert [t.get_text() for t in panel.get_yticklabels()] == ["right", "left"]
+    assert "quoted minus outlet" in fig.get_supxlabel()
+    plt.close(fig)
     lines = voice_tests_markdown(tests)
     assert lines[0].startswith("The same articles' voices, quoted against outlet")
     assert "Benjamini-Hochberg across 4 tests" in lines[0] and ": 2 significant" in lines[0]
