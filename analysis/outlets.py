@@ -261,7 +261,7 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
                     "voice_differences",
                     f"Where it sits: each article's {a} voice minus its {b} voice, mean over "
                     "the articles with both and 95% bootstrap CI, per lean; filled markers "
-                    "are significant (Wilcoxon signed-rank, BH). Data: `voice_tests.csv`.",
+                    "are significant (Wilcoxon signed-rank, BH; every test in `voice_tests.csv`).",
                 )
             )
         if frames and in_top.any():
