@@ -140,38 +140,8 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
         files.append(_write(tests, out / "lean_pairwise_tests.csv"))
         lines += lean_tests_markdown(tests, min_units=min_units)
 
-    omnibus = None
-    if ccfg.get("outlet_tests", True) and len(top) >= 2:
-        step("tests between outlets")
-        # 3. do the outlets compared differ? One rank test across them per voice and feature
-        # (also with topic held fixed), then every pair of them where they do; each family
-        # BH-corrected on its own. The other outlets' rows are left out by a missing outlet
-        # label, not by selecting rows: a selection copies them (+300 MB at a million
-        # articles), while pandas' copy-on-write shares the unchanged columns with `reference`
-        cols = [c for c in dict.fromkeys(["voice", "topic", *features]) if c in columns]
-        table = reference[cols].assign(outlet=reference["outlet"].where(in_top))
-        omnibus = S.omnibus_tests(table, "outlet", features, by="voice")
-        pairs = S.posthoc_tests(table, "outlet", omnibus)
-        adjusted, sampled = topic_adjusted_tests(table, features, ccfg, seed)
-        del table
-        omnibus = with_topic_tests(omnibus, adjusted)
-        files.append(_write(omnibus, out / "outlet_tests.csv"))
-        files.append(_write(pairs, out / "outlet_pairwise_tests.csv"))
-        lines += outlet_tests_markdown(omnibus, pairs, sampled=sampled)
-
-    voice_spec = dict(ccfg.get("voice_tests") or {})
-    paired = None
-    if voice_spec.get("enabled", True):
-        step("voices of the same articles")
-        # 4. where does it sit: the quoted people against the outlet's own prose, article by
-        # article (each article is its own control: topic, outlet and story held fixed)
-        paired, sampled = voice_tests(reference, features, leans, voice_spec, seed, n_boot)
-        if len(paired):
-            files.append(_write(paired, out / "voice_tests.csv"))
-            lines += voice_tests_markdown(paired, sampled=sampled)
-
     step("lean models")
-    # 5. mixed-effects model of lean with outlet as grouping factor, topic as covariate
+    # 3. mixed-effects model of lean with outlet as grouping factor, topic as covariate
     model_rows = []
     model_features = [f for f in ccfg.get("model_features", []) if f in columns]
     model_columns = ["article_id", "outlet", "lean", "topic", *model_features]
@@ -202,6 +172,36 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
                 "",
                 *lean_effects_markdown(models),
             ]
+
+    omnibus = None
+    if ccfg.get("outlet_tests", True) and len(top) >= 2:
+        step("tests between outlets")
+        # 4. do the outlets compared differ? One rank test across them per voice and feature
+        # (also with topic held fixed), then every pair of them where they do; each family
+        # BH-corrected on its own. The other outlets' rows are left out by a missing outlet
+        # label, not by selecting rows: a selection copies them (+300 MB at a million
+        # articles), while pandas' copy-on-write shares the unchanged columns with `reference`
+        cols = [c for c in dict.fromkeys(["voice", "topic", *features]) if c in columns]
+        table = reference[cols].assign(outlet=reference["outlet"].where(in_top))
+        omnibus = S.omnibus_tests(table, "outlet", features, by="voice")
+        pairs = S.posthoc_tests(table, "outlet", omnibus)
+        adjusted, sampled = topic_adjusted_tests(table, features, ccfg, seed)
+        del table
+        omnibus = with_topic_tests(omnibus, adjusted)
+        files.append(_write(omnibus, out / "outlet_tests.csv"))
+        files.append(_write(pairs, out / "outlet_pairwise_tests.csv"))
+        lines += outlet_tests_markdown(omnibus, pairs, sampled=sampled)
+
+    voice_spec = dict(ccfg.get("voice_tests") or {})
+    paired = None
+    if voice_spec.get("enabled", True):
+        step("voices of the same articles")
+        # 5. where does it sit: the quoted people against the outlet's own prose, article by
+        # article (each article is its own control: topic, outlet and story held fixed)
+        paired, sampled = voice_tests(reference, features, leans, voice_spec, seed, n_boot)
+        if len(paired):
+            files.append(_write(paired, out / "voice_tests.csv"))
+            lines += voice_tests_markdown(paired, sampled=sampled)
 
     step("figures")
     # 6. figures
