@@ -555,6 +555,13 @@ def _test_columns(
     return by, features
 
 
+def _present_groups(codes: np.ndarray, labels: Any, idx: np.ndarray) -> list[tuple[Any, int]]:
+    """``(label, code)`` of the groups with rows at ``idx`` (missing labels, code -1, left
+    out), in the order of their labels: the order every test function lists groups in."""
+    here = np.unique(codes[idx])
+    return sorted(((labels[c], c) for c in here[here >= 0]), key=lambda t: (str(type(t[0])), t[0]))
+
+
 def _bh(p: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
     from statsmodels.stats.multitest import multipletests
 
@@ -665,10 +672,7 @@ def pairwise_tests(
     need = max(min_n, 1)
     frames = []
     for key, idx in _group_indices(table, by):
-        here = np.unique(codes[idx])
-        present = sorted(
-            ((labels[c], c) for c in here[here >= 0]), key=lambda t: (str(type(t[0])), t[0])
-        )
+        present = _present_groups(codes, labels, idx)
         todo = _pairs([g for g, _ in present], pairs, reference)
         if not todo:
             continue
@@ -789,10 +793,7 @@ def omnibus_tests(
     codes, labels = pd.factorize(table[group])  # missing labels get code -1 and are left out
     rows = []
     for key, idx in _group_indices(table, by):
-        here = np.unique(codes[idx])
-        present = sorted(
-            ((labels[c], c) for c in here[here >= 0]), key=lambda t: (str(type(t[0])), t[0])
-        )
+        present = _present_groups(codes, labels, idx)
         if not present:  # a stratum without any group (every label missing): no test
             continue
         members = [idx[codes[idx] == c] for _, c in present]
@@ -853,7 +854,7 @@ def adjusted_group_tests(
     :func:`omnibus_tests` compares everything an outlet writes; outlets also differ in what
     they cover, so a difference there may be one of topic mix. Here each feature is
     regressed on the group and the (categorical) covariates by OLS (``statsmodels``) with
-    heteroskedasticity-robust (HC1) standard errors, and the group coefficients are tested
+    heteroskedasticity-robust (HC3) standard errors, and the group coefficients are tested
     together against zero. Covariate levels seen fewer than ``min_count`` times are lumped
     into ``"other"`` (as in :func:`lean_model`); a covariate left with one level is dropped,
     and ``covariates`` in the output names those used. Groups with fewer than ``min_n``
@@ -868,9 +869,9 @@ def adjusted_group_tests(
     """
     import statsmodels.formula.api as smf
 
-    by = _as_list(by)
+    by, features = _test_columns(table, group, features, by)
     covariates = [c for c in covariates if c not in (group, *by)]
-    _check_columns(table, [group, *by, *features, *covariates])
+    _check_columns(table, covariates)
     out_cols = [*by, "feature", "n_groups", "n", "statistic", "df_num", "df_denom",
                 "p_value", "p_adj", "reject", "covariates"]  # fmt: skip
     rows = []
