@@ -867,7 +867,7 @@ def adjusted_group_tests(
         ``[*by, feature, n_groups, n, statistic, df_num, df_denom, p_value, p_adj, reject,
         covariates]`` sorted by ``[*by, feature]``.
     """
-    import statsmodels.formula.api as smf
+    import statsmodels.api as sm
 
     by, features = _test_columns(table, group, features, by)
     covariates = [c for c in covariates if c not in (group, *by)]
@@ -877,33 +877,31 @@ def adjusted_group_tests(
     rows = []
     for key, idx in _group_indices(table, by):
         part = table.iloc[idx]
+        groups = part[group].to_numpy()
+        # kept rows -> their design: the features with the same rows share one
+        designs: dict[bytes, tuple] = {}
         for feat in features:
-            d = pd.DataFrame({"y": _float_column(part[feat]), "g": part[group].to_numpy()})
-            for i, cov in enumerate(covariates):
-                d[f"c{i}"] = part[cov].to_numpy()
-            d = d[d["y"].notna() & d["g"].notna()]
-            sizes = d["g"].value_counts()
-            d = d[d["g"].isin(sizes.index[sizes >= max(min_n, 1)])].reset_index(drop=True)
-            d["g"] = d["g"].astype(str)
-            rhs, used = ["C(g)"], []
-            for i, cov in enumerate(covariates):
-                col = f"c{i}"
-                d[col] = _lump_rare(d[col], min_count)
-                if d[col].nunique() > 1:
-                    rhs.append(f"C({col}, Treatment(reference={_most_frequent(d[col])!r}))")
-                    used.append(cov)
-            n_groups, n = int(d["g"].nunique()), len(d)
+            y = _float_column(part[feat])
+            keep = ~np.isnan(y) & pd.notna(groups)
+            sizes = pd.Series(groups[keep]).value_counts()
+            keep &= pd.Series(groups).isin(sizes.index[sizes >= max(min_n, 1)]).to_numpy()
+            mask_key = np.packbits(keep).tobytes()
+            if mask_key not in designs:
+                designs[mask_key] = _group_design(
+                    part.iloc[np.flatnonzero(keep)], group, covariates, min_count
+                )
+            exog, cols, n_groups, used = designs[mask_key]
+            y = y[keep]
+            n = len(y)
             stat = p = df_num = df_denom = np.nan
-            if n_groups >= 2 and n > n_groups and np.ptp(d["y"].to_numpy()) > 0:
-                res = smf.ols("y ~ " + " + ".join(rhs), d).fit(cov_type="HC3")
-                names = res.model.exog_names
-                cols = [j for j, name in enumerate(names) if name.startswith("C(g)")]
-                constraints = np.zeros((len(cols), len(names)))
+            if n_groups >= 2 and n > n_groups and np.ptp(y) > 0:
+                res = sm.OLS(y, exog).fit(cov_type="HC3")
+                constraints = np.zeros((len(cols), exog.shape[1]))
                 constraints[np.arange(len(cols)), cols] = 1.0
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")  # rank warnings: the NaN check below
                     test = res.wald_test(constraints, use_f=True, scalar=True)
-                if np.isfinite(test.statistic) and res.model.rank == len(names):
+                if np.isfinite(test.statistic) and res.model.rank == exog.shape[1]:
                     stat, p = float(test.statistic), float(test.pvalue)
                     df_num, df_denom = float(test.df_num), float(test.df_denom)
             rows.append(
@@ -924,6 +922,31 @@ def adjusted_group_tests(
     res_table = pd.DataFrame(rows)
     res_table["p_adj"], res_table["reject"] = _bh(res_table["p_value"].to_numpy(dtype=float), alpha)
     return _sort_frame(res_table[out_cols], [*by, "feature"])
+
+
+def _group_design(
+    rows: pd.DataFrame, group: str, covariates: Sequence[str], min_count: int
+) -> tuple[np.ndarray, list[int], int, list[str]]:
+    """The design of :func:`adjusted_group_tests` for the given rows: ``(exog, positions of
+    the group terms, number of groups, covariates used)``; an intercept, the group with its
+    first level as reference, each covariate (rare levels lumped, the most frequent level as
+    reference) unless it has one level only."""
+    import statsmodels.formula.api as smf
+
+    d = pd.DataFrame({"y": 0.0, "g": rows[group].astype(str).to_numpy()})
+    rhs, used = ["C(g)"], []
+    for i, cov in enumerate(covariates):
+        col = f"c{i}"
+        d[col] = _lump_rare(rows[cov].reset_index(drop=True), min_count)
+        if d[col].nunique() > 1:
+            rhs.append(f"C({col}, Treatment(reference={_most_frequent(d[col])!r}))")
+            used.append(cov)
+    n_groups = int(d["g"].nunique())
+    if n_groups < 2 or len(d) <= n_groups:
+        return np.empty((len(d), 0)), [], n_groups, used
+    model = smf.ols("y ~ " + " + ".join(rhs), d)  # statsmodels' formula engine; y unused
+    cols = [j for j, name in enumerate(model.exog_names) if name.startswith("C(g)")]
+    return model.exog, cols, n_groups, used
 
 
 def posthoc_tests(

@@ -518,6 +518,26 @@ def test_topic_held_fixed_separates_coverage_from_style():
     assert lines[2].endswith("| pairs that differ | p (BH), topic held fixed |")
 
 
+def test_topic_held_fixed_fits_each_feature_on_its_own_rows():
+    """Features with the same rows share one design; a feature missing in some rows (or
+    leaving an outlet too small) is fitted on its rows only, as if tested alone."""
+    table = topic_confounded()
+    rng = np.random.default_rng(5)
+    table["w"] = table["z"].where(rng.random(len(table)) > 0.3)  # 30% missing
+    table["v"] = table["z"].where(table["outlet"].eq("A") | (np.arange(len(table)) % 100 == 0))
+    together = adjusted_group_tests(table, "outlet", ["x", "z", "w", "v"], ("topic",), min_n=5)
+    for feat in ("x", "z", "w", "v"):
+        alone = adjusted_group_tests(table, "outlet", [feat], ("topic",), min_n=5)
+        got = together.set_index("feature").loc[feat]
+        assert got["covariates"] == alone.loc[0, "covariates"]
+        for col in ("n_groups", "n", "df_denom", "statistic", "p_value"):
+            assert got[col] == pytest.approx(alone.loc[0, col], nan_ok=True), (feat, col)
+    got = together.set_index("feature")
+    assert got.loc["w", "n"] < 400 and got.loc["w", "reject"]
+    # B keeps under 5 articles on v: one outlet left, no test
+    assert got.loc["v", "n_groups"] == 1 and np.isnan(got.loc["v", "p_value"])
+
+
 def test_topic_tests_sample_a_large_voice_and_skip_outlets_not_compared():
     from analysis.outlets import topic_adjusted_tests
 
