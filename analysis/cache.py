@@ -2,8 +2,10 @@
 
 A rerun, or a second experiment over the same texts, reads the values instead of
 recomputing them. Each extractor configuration gets its own SQLite table whose name is a
-hash of the extractor's class, parameters, ``feature_version`` and the content of the
-lexicon files it may read, so values from different versions are never mixed. SQLite
+hash of the extractor's class, parameters, ``feature_version``, the content of the
+lexicon files it may read and of files named in its parameters, and a fitted
+``fingerprint_`` when it has one (the trained model an extractor loaded), so values from
+different versions are never mixed. SQLite
 handles concurrent writers (local worker processes, Dask workers on one machine).
 """
 
@@ -54,6 +56,9 @@ def extractor_key(name: str, estimator: Any) -> str:
         "lexicons": _lexicon_fingerprint(),
         "files": files,
     }
+    fitted = getattr(estimator, "fingerprint_", None)
+    if fitted:  # what a fitted extractor read (a trained model's file), when it says
+        spec["fitted"] = str(fitted)
     return hashlib.sha1(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:20]
 
 

@@ -1886,6 +1886,62 @@ def load_model(
     return model
 
 
+def model_cache_key(cfg: Mapping[str, Any]) -> str:
+    """What determines a trained model: the task config (as :func:`train_task`'s card
+    hashes it), the checksums of its corpus's files, and the framelens and scikit-learn
+    versions."""
+    import sklearn
+
+    from analysis import __version__
+    from analysis.corpora import get_descriptor
+
+    corpus = dict(cfg.get("corpus") or {})
+    if corpus.get("path"):  # a file of one's own (name: custom): its content
+        import glob
+
+        paths = sorted(glob.glob(str(Path(str(corpus["path"])).expanduser())))
+        files = {p: _sha256(Path(p)) for p in paths if Path(p).is_file()}
+    else:
+        files = get_descriptor(str(corpus.get("name"))).files
+    spec = {
+        "config_sha256": _config_hash(cfg),
+        "corpus_files": files,
+        "framelens": __version__,
+        "sklearn": sklearn.__version__,
+    }
+    return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
+
+
+def cached_model(
+    task: str, overrides: Sequence[str] = (), directory: str | os.PathLike | None = None
+) -> Path:
+    """The model file of a task config, trained on first use and kept for the next.
+
+    What ``framelens classify train TASK [overrides]`` would write, under
+    ``<cache>/models/TASK-KEY/TASK.skops`` (``$FRAMELENS_CACHE`` by default) with its model
+    card beside it; ``KEY`` is :func:`model_cache_key`, so a changed config, corpus file or
+    library version trains a new model instead of reusing an old one. This is how a
+    feature that needs a trained classifier (``irony_probability``) runs from an
+    experiment config alone. Returns the path; load it with :func:`load_model`.
+    """
+    from analysis.cache import default_cache_dir
+
+    cfg = compose_task(task, overrides)
+    key = model_cache_key(cfg)[:16]
+    path = Path(directory or default_cache_dir()) / "models" / f"{task}-{key}" / f"{task}.skops"
+    if path.is_file():
+        return path
+    say = logging.getLogger("framelens")
+    say.info(
+        "training the %s classifier (configs/classifier/%s.yaml) once, for %s", task, task, path
+    )
+    start = time.perf_counter()
+    result = train_task(cfg)
+    saved = save_model(result.pipeline, path, result.card)
+    say.info("trained the %s classifier in %.0f s", task, time.perf_counter() - start)
+    return saved
+
+
 def model_info(pipe: Pipeline) -> dict[str, Any]:
     """The framelens metadata of a trained pipeline (task, labels, positive class...)."""
     meta = getattr(pipe, "framelens_", None)

@@ -626,12 +626,22 @@ def _feature_stage(cfg: DictConfig) -> Any:
 
 def _check_feature_corpora(cfg: DictConfig) -> None:
     """Fetch the corpora that feature extractors train on (``corpus:`` in their config,
-    e.g. ``marked_words`` reads BABE) before any work, so a missing one stops the run at
-    once with the fetch instructions instead of failing inside the first chunk."""
+    e.g. ``marked_words`` reads BABE, or the corpus of the classifier task they ``train``,
+    e.g. ``irony_probability``) before any work, so a missing one stops the run at once
+    with the fetch instructions instead of failing inside the first chunk."""
+    from analysis.classifiers import compose_task
     from analysis.corpora import ensure_available, get_descriptor
 
     for name, spec in (cfg.get("features") or {}).items():
-        corpus = spec.get("corpus") if isinstance(spec, Mapping) else None
+        if not isinstance(spec, Mapping):
+            continue
+        corpus = spec.get("corpus")
+        if not corpus and spec.get("train") and not spec.get("model"):
+            task = compose_task(
+                str(spec["train"]), [str(o) for o in spec.get("train_overrides") or ()]
+            )
+            source = dict(task.get("corpus") or {})
+            corpus = None if source.get("path") else source.get("name")
         if not corpus:
             continue
         try:

@@ -23,9 +23,15 @@ CONFIG_DIR = str(Path(__file__).resolve().parent.parent / "configs")
 
 
 def compose_config(overrides: list[str] | None = None) -> DictConfig:
-    """Compose ``configs/config.yaml`` with overrides, as the command line would."""
-    from hydra import compose, initialize_config_dir
+    """Compose ``configs/config.yaml`` with overrides, as the command line would.
 
+    Inside ``framelens run`` (a Hydra app on the same config folder, e.g. when a feature
+    composes the classifier task it trains) Hydra is already set up: compose with it."""
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    if GlobalHydra.instance().is_initialized():
+        return compose(config_name="config", overrides=list(overrides or []))
     with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
         return compose(config_name="config", overrides=list(overrides or []))
 

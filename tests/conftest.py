@@ -47,6 +47,33 @@ def with_mirror(mirror, monkeypatch) -> Path:
     return mirror
 
 
+# --------------------------------------------------------------------------- small classifiers
+
+TINY_TRAIN = ROOT / "tests" / "data" / "classifiers" / "tiny_train.csv"
+
+
+def irony_overrides(train_csv: Path = TINY_TRAIN) -> list[str]:
+    """Hydra overrides of the irony task that train on a small labelled CSV (the 48-row
+    fixture by default) in a few seconds."""
+    return [
+        "classifier.corpus.name=custom",
+        f"+classifier.corpus.path='{train_csv}'",
+        "+classifier.corpus.fields={id:id,outlet:outlet,text:text}",
+        "+classifier.corpus.extra={label:label}",
+        "classifier.grid.C=[1.0]",
+        "classifier.grid.class_weight=[balanced]",
+        "classifier.cv.folds=3",
+        "classifier.calibration.folds=3",
+        "classifier.n_jobs=1",
+    ]
+
+
+@pytest.fixture(scope="session")
+def tiny_irony_overrides():
+    """:func:`irony_overrides`, for tests (a function: give it another CSV if needed)."""
+    return irony_overrides
+
+
 # --------------------------------------------------------------------------- bad-input counts
 
 #: Generated bad inputs tried per component (tests/test_bad_input.py): examples, records

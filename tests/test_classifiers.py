@@ -417,6 +417,30 @@ def test_compact_vectorizer_keeps_behaviour(saved_model, tiny_model):
     assert type(original).__name__ == "TfidfVectorizer"
 
 
+def test_cached_model_trains_once_per_config_and_data(tmp_path, monkeypatch, tiny_irony_overrides):
+    trained = []
+    real = C.train_task
+    monkeypatch.setattr(C, "train_task", lambda cfg, *a, **k: trained.append(1) or real(cfg))
+    data = tmp_path / "train.csv"
+    data.write_bytes((DATA / "tiny_train.csv").read_bytes())
+    first = C.cached_model("irony", tiny_irony_overrides(data), directory=tmp_path / "cache")
+    assert first.is_file() and (first.parent / "model_card.md").is_file() and trained == [1]
+    assert first.parent.parent == tmp_path / "cache" / "models"
+    assert C.model_info(C.load_model(first, task="irony"))["task"] == "irony"
+    # the same config and data: the file is reused, nothing is trained
+    assert (
+        C.cached_model("irony", tiny_irony_overrides(data), directory=tmp_path / "cache") == first
+    )
+    assert trained == [1]
+    # another config, or changed training data: a new model, the old one stays
+    other = [*tiny_irony_overrides(data), "classifier.grid.C=[10.0]"]
+    assert C.cached_model("irony", other, directory=tmp_path / "cache") != first
+    with open(data, "a", encoding="utf-8") as fh:
+        fh.write('t999,x,"oh great, another delay",1\n')
+    changed = C.cached_model("irony", tiny_irony_overrides(data), directory=tmp_path / "cache")
+    assert changed not in (first,) and first.is_file() and trained == [1, 1, 1]
+
+
 # --------------------------------------------------------------------------- CLI
 
 

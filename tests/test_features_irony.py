@@ -196,6 +196,32 @@ def test_missing_model_explains_how_to_train_one(tmp_path):
         IronyProbability(model=tmp_path / "irony.skops").fit([])
 
 
+def test_train_mode_trains_once_and_keys_the_cache_by_the_model(
+    tmp_path, monkeypatch, tiny_irony_overrides
+):
+    """model=None, train=irony: the package's classifier, trained on first use and cached
+    (here on the classifier tests' 48-row fixture); the feature cache keys the scores by
+    the model file, so a retrained model never reads another model's scores."""
+    from analysis.cache import extractor_key
+
+    monkeypatch.setenv("FRAMELENS_CACHE", str(tmp_path))
+    tr = IronyProbability(train="irony", train_overrides=tiny_irony_overrides()).fit([])
+    assert tr.model_file_.is_relative_to(tmp_path / "models") and len(tr.fingerprint_) == 64
+    X = tr.transform(["Oh great, another delay. Just what I needed.", "", "The budget passed."])
+    assert 0 <= X[0, 0] <= 1 and np.isnan(X[1, 0]) and 0 <= X[2, 0] <= 1
+    again = IronyProbability(train="irony", train_overrides=tiny_irony_overrides()).fit([])
+    assert again.model_file_ == tr.model_file_
+    assert extractor_key("irony_probability", again) == extractor_key("irony_probability", tr)
+    other = IronyProbability(
+        train="irony", train_overrides=[*tiny_irony_overrides(), "seed=7"]
+    ).fit([])
+    assert other.model_file_ != tr.model_file_
+    # same parameters, another model file behind them (retrained): another cache table
+    twin = clone(tr).fit([])
+    twin.fingerprint_ = "0" * 64
+    assert extractor_key("irony_probability", twin) != extractor_key("irony_probability", tr)
+
+
 def test_unfitted_or_wrong_model_is_explained():
     with pytest.raises(ValueError, match="FrozenEstimator"):
         IronyProbability(model=LogisticRegression()).fit([])

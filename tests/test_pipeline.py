@@ -345,6 +345,26 @@ def test_dask_unreachable_scheduler_is_a_clear_error(tmp_path):
              "executor.timeout=2s")  # fmt: skip
 
 
+def test_irony_probability_runs_from_the_config_alone(tmp_path, monkeypatch, tiny_irony_overrides):
+    """irony_probability with no model file: the driver trains the irony classifier once
+    (here on the 48-row fixture), forked workers inherit it, a second run reuses the file."""
+    monkeypatch.setenv("FRAMELENS_CACHE", str(tmp_path / "cache"))
+    cfg = compose_config(["corpus=sample", "plot.formats=[png]", "executor=local",
+                          "features=[irony_cues,irony_probability]"])  # fmt: skip
+    cfg.features.irony_probability.train_overrides = tiny_irony_overrides()
+    result = run_pipeline(cfg, out_dir=tmp_path / "a")
+    models = list((tmp_path / "cache" / "models").glob("irony-*/irony.skops"))
+    assert len(models) == 1
+    av = read_parts(result.work_dir, "article_voice")
+    scored = av["irony_probability"].dropna()
+    assert len(scored) >= 40 and scored.between(0, 1).all() and scored.nunique() > 10
+    stamp = models[0].stat().st_mtime_ns
+    again = run_pipeline(cfg, out_dir=tmp_path / "b")
+    assert list((tmp_path / "cache" / "models").glob("irony-*/irony.skops")) == models
+    assert models[0].stat().st_mtime_ns == stamp
+    pd.testing.assert_frame_equal(read_parts(again.work_dir, "article_voice"), av)
+
+
 def test_feature_training_corpus_is_checked_before_any_chunk(tmp_path):
     """A feature that trains on a corpus (marked_words reads BABE) stops the run up front,
     naming the feature and the corpus, when that corpus cannot be had."""

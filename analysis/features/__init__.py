@@ -21,9 +21,9 @@ from .irony import IronyCues, IronyProbability, strip_irony_hashtags
 from .sentiment import TextBlobSentiment, VaderSentiment, ensure_vader_data
 from .style import StyleFeatures
 
-#: Config names (``configs/features/<name>.yaml``) selected by default. IronyProbability has
-#: no config yet: it needs the model ``framelens classify train irony`` writes (a config
-#: whose ``model`` file is missing would fail to fit, by design).
+#: Config names (``configs/features/<name>.yaml``) selected by default. Optional ones:
+#: ``marked_words`` (trains on BABE) and ``irony_probability`` (trains the irony classifier
+#: on SemEval-2018 on first use and caches it).
 DEFAULT_FEATURES = [
     "vader",
     "textblob",

@@ -346,14 +346,21 @@ class IronyProbability(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    model : str, path or estimator
+    model : str, path, estimator or None
         Path to the ``.skops`` file written by ``framelens classify train irony`` (loaded
         with :func:`analysis.classifiers.load_model`, which refuses untrusted types and
         models of other tasks), or a
         fitted estimator (usually a Pipeline from raw text) with ``predict_proba``. To keep
         a fitted estimator fitted through :func:`sklearn.base.clone` (which refits-from-
         scratch copies estimator parameters), wrap it in
-        :class:`sklearn.frozen.FrozenEstimator`.
+        :class:`sklearn.frozen.FrozenEstimator`. None: train the task ``train`` names.
+    train : str or None, default None
+        With ``model=None``: the classifier task (``configs/classifier/TRAIN.yaml``) whose
+        model to use, trained on first use and cached by its config, corpus and versions
+        (:func:`analysis.classifiers.cached_model`), so an experiment config alone
+        reproduces its scores. The feature config sets ``irony``.
+    train_overrides : list of str, default ()
+        Hydra overrides of that task config (``classifier.grid.C=[1.0]``).
     positive_class : label or None, default None
         The class meaning "ironic"; None takes the last of a binary model's ``classes_``.
     strip_hashtags : bool, default True
@@ -369,13 +376,27 @@ class IronyProbability(TransformerMixin, BaseEstimator):
         The loaded (or given) fitted classifier.
     positive_index_ : int
         Column of ``predict_proba`` holding the ironic class.
+    model_file_ : Path or None
+        The model file read (None for an estimator passed in).
+    fingerprint_ : str or None
+        sha256 of that file: the feature cache keys the scores by it.
     """
 
     feature_version = "1"
     _names = ("irony_probability",)
 
-    def __init__(self, model=None, positive_class=None, strip_hashtags=True, trusted=None):
+    def __init__(
+        self,
+        model=None,
+        positive_class=None,
+        strip_hashtags=True,
+        trusted=None,
+        train=None,
+        train_overrides=(),
+    ):
         self.model = model
+        self.train = train
+        self.train_overrides = train_overrides
         self.positive_class = positive_class
         self.strip_hashtags = strip_hashtags
         self.trusted = trusted
@@ -388,20 +409,28 @@ class IronyProbability(TransformerMixin, BaseEstimator):
         as_texts(X)
         how = (
             "Train one with `framelens classify train irony` (it writes a .skops file) and "
-            "pass its path, or pass a fitted estimator with predict_proba."
+            "pass its path, pass a fitted estimator with predict_proba, or set train=irony "
+            "to have the package train and cache it."
         )
+        path, task = None, "irony"
         if self.model is None:
-            raise ValueError(f"IronyProbability needs model=... . {how}")
-        if isinstance(self.model, (str, os.PathLike)):
+            if not self.train:
+                raise ValueError(f"IronyProbability needs model=... . {how}")
+            from analysis.classifiers import cached_model
+
+            task = str(self.train)
+            path = cached_model(task, [str(o) for o in self.train_overrides or ()])
+        elif isinstance(self.model, (str, os.PathLike)):
             path = Path(self.model).expanduser()
             if not path.is_file():
                 raise FileNotFoundError(f"No irony model at {str(path)!r}. {how}")
+        if path is not None:
             try:  # the classifier module's loader: its allow-list, task and format checks
                 from analysis.classifiers import load_model
             except ImportError:
                 est = _load_skops(path, self.trusted)
             else:
-                est = load_model(path, task="irony", trusted=self.trusted or ())
+                est = load_model(path, task=task, trusted=self.trusted or ())
         else:
             est = self.model
         if not hasattr(est, "predict_proba"):
@@ -429,6 +458,12 @@ class IronyProbability(TransformerMixin, BaseEstimator):
             raise ValueError(f"positive_class {self.positive_class!r} not in {classes}")
         self.estimator_ = est
         self.positive_index_ = idx
+        self.model_file_ = path
+        self.fingerprint_ = None
+        if path is not None:
+            from analysis.classifiers import _sha256
+
+            self.fingerprint_ = _sha256(path)
         self.hashtags_ = _bundled_hashtags() if self.strip_hashtags else []
         return self
 
