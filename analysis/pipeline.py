@@ -183,6 +183,23 @@ def aggregate_article_voice(features: pd.DataFrame, articles: pd.DataFrame) -> p
     return table.sort_values(keys, kind="stable").reset_index(drop=True)
 
 
+def feature_matrix(
+    features: Any, texts: list[str], cache: FeatureCache | None = None
+) -> np.ndarray:
+    """The feature union's values for ``texts`` as a float array, one row per text in
+    order (through the cache when given).
+
+    A plain array on purpose: the union's pandas output carries its own row index, and a
+    DataFrame built from it with another index would be realigned by label, not by row."""
+    n_out = len(features.get_feature_names_out())
+    if not texts:
+        return np.empty((0, n_out))
+    if cache is not None:
+        blocks = [cache.transform(name, est, texts) for name, est in features.transformer_list]
+        return np.hstack(blocks) if blocks else np.empty((len(texts), 0))
+    return np.asarray(features.transform(texts), dtype=float)
+
+
 def score_segments(
     segments: pd.DataFrame, features: Any, cache: FeatureCache | None = None
 ) -> pd.DataFrame:
@@ -196,15 +213,8 @@ def score_segments(
     english = segments["lang"].fillna("en").eq("en")
     todo = segments[measured & english]
     names = list(features.get_feature_names_out())
-    if len(todo) and cache is not None:
-        texts = todo["text"].tolist()
-        blocks = [cache.transform(name, est, texts) for name, est in features.transformer_list]
-        values = pd.DataFrame(np.hstack(blocks), columns=names, index=todo.index)
-    elif len(todo):
-        values = features.transform(todo["text"].tolist())
-        values = pd.DataFrame(values, columns=names, index=todo.index)
-    else:
-        values = pd.DataFrame(columns=names, index=todo.index, dtype=float)
+    matrix = feature_matrix(features, todo["text"].tolist(), cache)
+    values = pd.DataFrame(matrix, columns=names, index=todo.index)
     table = segments.loc[measured, keys].join(values)
     table["n_chars"] = segments.loc[measured, "end"] - segments.loc[measured, "start"]
     return table.reset_index(drop=True)

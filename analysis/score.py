@@ -9,22 +9,34 @@ Rows that cannot be scored get a ``reason`` and empty feature values, never a cr
 
 from __future__ import annotations
 
+import csv
 import os
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
+from tqdm.auto import tqdm
 
 from analysis.corpora import FramelensError, TableSpec, infer_format, read_raw
-from analysis.io import atomic_write, write_csv
-from analysis.pipeline import MEASURED_VOICES, Stages, aggregate_article_voice, score_segments
+from analysis.io import atomic_write, has_carriage_return
+from analysis.pipeline import (
+    MEASURED_VOICES,
+    Stages,
+    aggregate_article_voice,
+    feature_matrix,
+    score_segments,
+)
 
 
-def read_rows(
-    path: str | os.PathLike, text_field: str, id_field: str | None = "id"
-) -> pd.DataFrame:
-    """Every input row in order: ``row, id, text, reason`` (reason set when unusable)."""
+def iter_rows(
+    path: str | os.PathLike,
+    text_field: str,
+    id_field: str | None = "id",
+    chunk_size: int = 5000,
+) -> Iterator[pd.DataFrame]:
+    """Every input row in order, ``chunk_size`` at a time (at least one frame, maybe empty):
+    ``row, id, text, reason`` (reason set when unusable)."""
     path = Path(path)
     if not path.is_file():
         raise FramelensError(f"--input {path} does not exist")
@@ -32,7 +44,8 @@ def read_rows(
     if fmt not in ("jsonl", "csv", "tsv", "parquet"):
         raise FramelensError(f"--input must be CSV, TSV, JSONL or Parquet, not {path.name}")
     spec = TableSpec(name="input", format=fmt, path=str(path), fields={"text": text_field})
-    rows = []
+    rows: list[dict[str, Any]] = []
+    yielded = False
     for n, raw in enumerate(read_raw(path, spec), 1):
         rec = raw.record or {}
         rid = rec.get(id_field) if id_field else None
@@ -52,7 +65,23 @@ def read_rows(
         rows.append(
             {"row": n, "id": rid, "text": text if reason is None else None, "reason": reason}
         )
-    return pd.DataFrame(rows, columns=["row", "id", "text", "reason"])
+        if len(rows) >= chunk_size:
+            yield pd.DataFrame(rows, columns=ROW_COLUMNS)
+            rows, yielded = [], True
+    if rows or not yielded:
+        yield pd.DataFrame(rows, columns=ROW_COLUMNS)
+
+
+#: Columns of :func:`iter_rows`' frames.
+ROW_COLUMNS = ["row", "id", "text", "reason"]
+
+
+def read_rows(
+    path: str | os.PathLike, text_field: str, id_field: str | None = "id"
+) -> pd.DataFrame:
+    """Every input row in order: ``row, id, text, reason`` (reason set when unusable)."""
+    parts = list(iter_rows(path, text_field, id_field))
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
 
 
 def score_rows(rows: pd.DataFrame, stages: Stages, segment: bool = True) -> pd.DataFrame:
@@ -85,12 +114,7 @@ def score_rows(rows: pd.DataFrame, stages: Stages, segment: bool = True) -> pd.D
         shares = shares.fillna(0.0).add_prefix("share_")
         values = values.join(shares, how="outer")
     else:
-        texts = ok["text"].tolist()
-        if stages.cache is not None:
-            blocks = [stages.cache.transform(n, e, texts) for n, e in features.transformer_list]
-            matrix = np.hstack(blocks) if blocks else np.empty((len(texts), 0))
-        else:
-            matrix = np.asarray(features.transform(texts), dtype=float)
+        matrix = feature_matrix(features, ok["text"].tolist(), stages.cache)
         values = pd.DataFrame(matrix, columns=names, index=keys)
     values.index = values.index.astype(str)
     out = rows[["id"]].copy()
@@ -104,18 +128,44 @@ def score_rows(rows: pd.DataFrame, stages: Stages, segment: bool = True) -> pd.D
     return out.reset_index(drop=True)
 
 
+def _output_format(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in (".parquet", ".csv", ".tsv"):
+        return suffix[1:]
+    raise FramelensError(f"--output must end in .csv, .tsv or .parquet, not {path.name}")
+
+
 def write_table(table: pd.DataFrame, path: str | os.PathLike) -> Path:
     """CSV or Parquet by suffix, written atomically."""
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix == ".parquet":
-        atomic_write(path, lambda tmp: table.to_parquet(tmp, index=False))
-    elif suffix in (".csv", ".tsv"):
-        sep = "\t" if suffix == ".tsv" else ","
-        write_csv(table, path, sep=sep, float_format="%.6g")
-    else:
-        raise FramelensError(f"--output must end in .csv, .tsv or .parquet, not {path.name}")
-    return path
+    return atomic_write(path, lambda tmp: _write_chunks([table], tmp, _output_format(path)))
+
+
+def _write_chunks(tables: Iterable[pd.DataFrame], tmp: str, fmt: str) -> None:
+    """Write tables one after another into one CSV/TSV (one header) or Parquet file (one
+    schema: ``id`` and ``reason`` strings, every other column float)."""
+    writer = None
+    try:
+        for i, table in enumerate(tables):
+            if fmt == "parquet":
+                import pyarrow as pa
+                import pyarrow.parquet as pq
+
+                schema = pa.schema(
+                    [(c, pa.string() if c in ("id", "reason") else pa.float64()) for c in table]
+                )
+                if writer is None:
+                    writer = pq.ParquetWriter(tmp, schema)
+                writer.write_table(pa.Table.from_pandas(table, schema=schema, preserve_index=False))
+            else:
+                # a carriage return in a cell: quote every field of this chunk (io.write_csv)
+                quoting = csv.QUOTE_ALL if has_carriage_return(table) else csv.QUOTE_MINIMAL
+                table.to_csv(tmp, mode="w" if i == 0 else "a", header=i == 0, index=False,
+                             sep="\t" if fmt == "tsv" else ",", float_format="%.6g",
+                             quoting=quoting)  # fmt: skip
+    finally:
+        if writer is not None:
+            writer.close()
 
 
 def score_file(
@@ -125,8 +175,26 @@ def score_file(
     text_field: str = "text",
     id_field: str | None = "id",
     segment: bool = True,
+    chunk_size: int = 5000,
 ) -> dict[str, Any]:
-    rows = read_rows(input, text_field, id_field)
-    table = score_rows(rows, stages, segment=segment)
-    write_table(table, output)
-    return {"rows": len(table), "scored": int(table["reason"].isna().sum()), "output": str(output)}
+    """Score every row of ``input`` into ``output``, ``chunk_size`` rows at a time, so memory
+    stays bounded whatever the file's size; the output is written atomically (complete or
+    absent). Returns ``rows``, ``scored`` and ``output``."""
+    output = Path(output)
+    fmt = _output_format(output)  # a wrong suffix stops before any work
+    counts = {"rows": 0, "scored": 0}
+    progress = tqdm(unit="row", desc="framelens features", disable=None, leave=False)
+
+    def scored() -> Iterator[pd.DataFrame]:
+        for rows in iter_rows(input, text_field, id_field, chunk_size):
+            table = score_rows(rows, stages, segment=segment)
+            counts["rows"] += len(table)
+            counts["scored"] += int(table["reason"].isna().sum())
+            progress.update(len(table))
+            yield table
+
+    try:
+        atomic_write(output, lambda tmp: _write_chunks(scored(), tmp, fmt))
+    finally:
+        progress.close()
+    return {**counts, "output": str(output)}

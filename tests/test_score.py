@@ -71,6 +71,52 @@ def test_no_segment_scores_whole_texts_and_parquet_output(tmp_path, stages):
     assert "share_social" not in table.columns
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".tsv", ".parquet"])
+def test_chunks_give_the_same_table_as_one_pass(tmp_path, stages, suffix):
+    """Rows are read and scored a chunk at a time (bounded memory for a file of any size):
+    the output is the one-pass table, one header, one schema, rows in input order."""
+    src = tmp_path / "in.csv"
+    texts = [TWEET, PROSE, "", 'He said: "what a gift".', "Ok.", None, PROSE + " More."] * 3
+    pd.DataFrame({"id": [f"r{i}" for i in range(len(texts))], "text": texts}).to_csv(
+        src, index=False
+    )
+    read = pd.read_parquet if suffix == ".parquet" else pd.read_csv
+    kw = {} if suffix == ".parquet" else {"sep": "\t" if suffix == ".tsv" else ","}
+    whole = tmp_path / f"whole{suffix}"
+    score_file(src, whole, stages, chunk_size=1000)
+    for size in (1, 4):
+        out = tmp_path / f"chunks{size}{suffix}"
+        info = score_file(src, out, stages, chunk_size=size)
+        assert info["rows"] == len(texts) and info["scored"] == 15
+        assert out.read_bytes() == whole.read_bytes() or suffix == ".parquet"
+        pd.testing.assert_frame_equal(read(out, **kw), read(whole, **kw))
+    if suffix == ".parquet":  # a chunk whose rows all score (no reason) keeps the schema
+        import pyarrow.parquet as pq
+
+        schema = pq.read_schema(tmp_path / f"chunks1{suffix}")
+        assert str(schema.field("reason").type) == "string"
+        assert str(schema.field("id").type) == "string"
+
+
+def test_empty_input_gives_a_header(tmp_path, stages):
+    src = tmp_path / "in.csv"
+    src.write_text("id,text\n")
+    out = tmp_path / "out.csv"
+    assert score_file(src, out, stages, chunk_size=2)["rows"] == 0
+    table = pd.read_csv(out)
+    assert table.empty and list(table.columns[:2]) == ["id", "irony_sarcastic_gratitude"]
+
+
+def test_wrong_output_suffix_stops_before_scoring(tmp_path, stages):
+    from analysis.errors import FramelensError
+
+    src = tmp_path / "in.csv"
+    src.write_text("id,text\nx,hello there\n")
+    with pytest.raises(FramelensError, match=r"--output must end in \.csv, \.tsv or \.parquet"):
+        score_file(src, tmp_path / "out.xlsx", stages)
+    assert not list(tmp_path.glob("*out*"))
+
+
 def test_missing_text_column_is_a_reason_not_a_crash(tmp_path):
     src = tmp_path / "in.csv"
     pd.DataFrame({"body": ["x"]}).to_csv(src, index=False)
