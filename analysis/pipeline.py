@@ -49,6 +49,7 @@ from analysis.plots import (
     plot_voice_shares,
     save_figure,
 )
+from analysis.provenance import write_manifest
 
 log = logging.getLogger("framelens")
 
@@ -618,6 +619,9 @@ def run_pipeline(
         files += more
     result = RunResult(out, work, report, files, time.perf_counter() - t0)
     files.append(write_report(cfg, result, command, sections))
+    # last: what the outputs were made from, and a checksum of each
+    outputs = [*files, quarantine] if quarantine.is_file() else files
+    files.append(write_manifest(out, outputs, sources, feature_corpora(cfg), command))
     return result
 
 
@@ -634,28 +638,35 @@ def _feature_stage(cfg: DictConfig) -> Any:
         ) from exc
 
 
-def _check_feature_corpora(cfg: DictConfig) -> None:
-    """Fetch the corpora that feature extractors train on (``corpus:`` in their config,
-    e.g. ``marked_words`` reads BABE, or the corpus of the classifier task they ``train``,
-    e.g. ``irony_probability``) before any work, so a missing one stops the run at once
-    with the fetch instructions instead of failing inside the first chunk."""
+def feature_corpora(cfg: DictConfig) -> dict[str, str]:
+    """The corpora the selected feature extractors train on, by feature name: ``corpus:``
+    in their config (``marked_words`` reads BABE), or the corpus of the classifier task they
+    ``train`` (``irony_probability``: SemEval-2018), when it is a descriptor corpus."""
     from analysis.classifiers import compose_task
-    from analysis.corpora import ensure_available, get_descriptor
 
+    out = {}
     for name, spec in (cfg.get("features") or {}).items():
         if not isinstance(spec, Mapping):
             continue
         corpus = spec.get("corpus")
         if not corpus and spec.get("train") and not spec.get("model"):
-            task = compose_task(
-                str(spec["train"]), [str(o) for o in spec.get("train_overrides") or ()]
-            )
-            source = dict(task.get("corpus") or {})
+            overrides = [str(o) for o in spec.get("train_overrides") or ()]
+            source = dict(compose_task(str(spec["train"]), overrides).get("corpus") or {})
             corpus = None if source.get("path") else source.get("name")
-        if not corpus:
-            continue
+        if corpus:
+            out[str(name)] = str(corpus)
+    return out
+
+
+def _check_feature_corpora(cfg: DictConfig) -> None:
+    """Fetch the corpora that feature extractors train on (:func:`feature_corpora`) before
+    any work, so a missing one stops the run at once with the fetch instructions instead of
+    failing inside the first chunk."""
+    from analysis.corpora import ensure_available, get_descriptor
+
+    for name, corpus in feature_corpora(cfg).items():
         try:
-            ensure_available(get_descriptor(str(corpus)))
+            ensure_available(get_descriptor(corpus))
         except FramelensError as exc:
             raise FramelensError(f"feature {name!r} trains on corpus {corpus!r}: {exc}") from exc
 
@@ -858,7 +869,8 @@ def write_report(
         command or f"framelens run experiment={cfg.name}",
         "```",
         "",
-        f"framelens {__version__}; composed config in `config.yaml`.",
+        f"framelens {__version__}; composed config in `config.yaml`; library versions, data "
+        "checksums and a checksum of every output in `manifest.json`.",
         "",
     ]
     return write_text(out / "report.md", "\n".join(lines))

@@ -7,6 +7,7 @@ byte for byte. For CSV tables that moved, the cells that changed are listed.
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from pathlib import Path
@@ -15,6 +16,7 @@ import pandas as pd
 
 from analysis.errors import FramelensError
 from analysis.pipeline import run_pipeline
+from analysis.provenance import MANIFEST, diff_manifests
 from analysis.run import compose_config
 
 IGNORED_PARTS = {"work"}
@@ -47,6 +49,13 @@ def diff_csv(old: Path, new: Path, limit: int = 10) -> list[str]:
     return out
 
 
+def _manifest_diff(old: Path, new: Path) -> list[str]:
+    try:
+        return diff_manifests(json.loads(old.read_text()), json.loads(new.read_text()))
+    except (OSError, ValueError) as exc:
+        return [f"cannot read: {exc}"]
+
+
 def compare_dirs(committed: Path, rerun: Path) -> list[str]:
     """Differences between two output folders (empty list: identical)."""
     old, new = _files(committed), _files(rerun)
@@ -58,6 +67,9 @@ def compare_dirs(committed: Path, rerun: Path) -> list[str]:
         if rel.suffix == ".csv":
             cells = diff_csv(committed / rel, rerun / rel)
             problems.append(f"changed: {rel}" + "".join(f"\n    {c}" for c in cells))
+        elif rel.name == MANIFEST:  # which input moved: a library, a corpus file, a lexicon
+            moved = _manifest_diff(committed / rel, rerun / rel)
+            problems.append(f"changed: {rel}" + "".join(f"\n    {c}" for c in moved))
         else:
             problems.append(f"changed: {rel}")
     return problems

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -107,9 +108,50 @@ def test_rerun_is_byte_identical(sample_run, tmp_path):
     differ = [
         str(rel)
         for rel in files
-        if rel.name != "config.yaml" and (first / rel).read_bytes() != (second / rel).read_bytes()
+        if rel.name not in ("config.yaml", "manifest.json")
+        and (first / rel).read_bytes() != (second / rel).read_bytes()
     ]
     assert differ == []
+    # the manifests differ only in the config's checksum (it names the output folder)
+    a, b = (json.loads((d / "manifest.json").read_text()) for d in (first, second))
+    assert a.pop("outputs").keys() == b.pop("outputs").keys() and a == b
+
+
+def test_manifest_says_what_the_outputs_were_made_from(sample_run):
+    import hashlib
+    from importlib import metadata
+
+    from analysis.corpora import get_descriptor
+    from analysis.provenance import diff_manifests
+    from analysis.reproduce import compare_dirs
+
+    out = sample_run.out_dir
+    manifest = json.loads((out / "manifest.json").read_text())
+    written = sorted(
+        p.relative_to(out).as_posix()
+        for p in out.rglob("*")
+        if p.is_file() and "work" not in p.relative_to(out).parts and p.name != "manifest.json"
+    )
+    assert sorted(manifest["outputs"]) == written
+    for rel, entry in manifest["outputs"].items():
+        data = (out / rel).read_bytes()
+        assert entry == {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+    assert manifest["libraries"]["pandas"] == pd.__version__
+    assert manifest["libraries"]["scikit-learn"] == metadata.version("scikit-learn")
+    assert "pytest" not in manifest["libraries"]  # dependencies only, not the dev extra
+    assert manifest["data"]["sample/articles"]["files"] == get_descriptor("sample").files
+    assert set(manifest["lexicons"]) >= {"irony_cues.yaml", "issue_frames.yaml"}
+    # what reproduce says when an input moved
+    moved = json.loads(json.dumps(manifest))
+    moved["libraries"]["pandas"] = "0.0.1"
+    moved["outputs"]["report.md"]["sha256"] = "0" * 64
+    assert diff_manifests(manifest, moved) == [f"libraries.pandas: {pd.__version__} -> 0.0.1"]
+    moved_dir = out.parent / "moved"
+    shutil.copytree(out, moved_dir, ignore=shutil.ignore_patterns("work"))
+    (moved_dir / "manifest.json").write_text(json.dumps(moved))
+    assert compare_dirs(out, moved_dir) == [
+        f"changed: manifest.json\n    libraries.pandas: {pd.__version__} -> 0.0.1"
+    ]
 
 
 def test_resume_skips_finished_chunks(tmp_path):
