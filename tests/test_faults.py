@@ -20,9 +20,11 @@ import textwrap
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from sklearn.base import BaseEstimator, TransformerMixin
 
 from analysis import cli
 from analysis.cache import FeatureCache
@@ -90,6 +92,12 @@ def _normalized(path: Path) -> bytes:
     if path.name == "report.md":
         lines = path.read_text().splitlines()
         return "\n".join(x for x in lines if not x.startswith("framelens run ")).encode()
+    if path.name == "manifest.json":  # those two files are compared normalized, above
+        manifest = json.loads(path.read_text())
+        manifest.pop("command", None)
+        for name in ("config.yaml", "report.md"):
+            manifest["outputs"].pop(name, None)
+        return json.dumps(manifest, sort_keys=True).encode()
     return path.read_bytes()
 
 
@@ -266,6 +274,38 @@ def test_cache_counts_hits_and_keeps_versions_apart(tmp_path):
     est.feature_version = "2"  # a new extractor version never reads the old values
     cache.transform("issue_frames", est, texts[:1])
     assert cache.misses == 3
+    cache.close()
+
+
+def test_cache_rows_round_trip_exactly_and_old_format_tables_go(tmp_path):
+    """Rows are stored compressed and come back bit for bit (NaN, infinities, -0.0, tiny
+    and huge values); tables of the first, uncompressed format are dropped on open."""
+    import sqlite3
+
+    class Values(TransformerMixin, BaseEstimator):
+        def fit(self, X, y=None):
+            return self
+
+        def transform(self, X):
+            base = np.array([np.nan, np.inf, -np.inf, -0.0, 5e-324, 1.7e308, 1 / 3, 0.0])
+            return np.vstack([np.roll(base, i) for i in range(len(X))])
+
+        def get_feature_names_out(self, input_features=None):
+            return np.array([f"v{i}" for i in range(8)], dtype=object)
+
+    with sqlite3.connect(tmp_path / "features.sqlite") as con:  # a cache of the first format
+        con.execute("CREATE TABLE f_0123 (h TEXT PRIMARY KEY, v BLOB NOT NULL)")
+        con.execute("INSERT INTO f_0123 VALUES ('ab', x'00')")
+    cache = FeatureCache(tmp_path)
+    texts = ["a", "b", "a", "c"]
+    computed = cache.transform("values", Values(), texts)
+    cache.close()
+    cache = FeatureCache(tmp_path)
+    read = cache.transform("values", Values(), texts)
+    assert (cache.hits, cache.misses) == (4, 0)
+    assert computed.tobytes() == read.tobytes()
+    names = {n for (n,) in cache.con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert not any(n.startswith("f_") for n in names) and len(names) == 1
     cache.close()
 
 
