@@ -66,6 +66,7 @@ from sklearn.model_selection import ParameterGrid, StratifiedKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.utils.validation import check_is_fitted
 
+from analysis.corpora import sha256_file
 from analysis.errors import ConfigError, FramelensError
 
 log = logging.getLogger(__name__)
@@ -1784,7 +1785,7 @@ def save_model(
         card = dict(card)
         card["model_file"] = {
             "path": str(path),
-            "sha256": _sha256(path),
+            "sha256": sha256_file(path),
             "bytes": path.stat().st_size,
         }
         text = json.dumps(_jsonable(card), indent=2, sort_keys=True, ensure_ascii=False)
@@ -1813,14 +1814,6 @@ def attach_nested_cv(card: dict[str, Any], metrics_json: str | os.PathLike) -> b
     card["nested_cv"] = report["metrics"]
     card["nested_cv_source"] = str(path)
     return True
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def load_model(
@@ -1900,7 +1893,7 @@ def model_cache_key(cfg: Mapping[str, Any]) -> str:
         import glob
 
         paths = sorted(glob.glob(str(Path(str(corpus["path"])).expanduser())))
-        files = {p: _sha256(Path(p)) for p in paths if Path(p).is_file()}
+        files = {p: sha256_file(Path(p)) for p in paths if Path(p).is_file()}
     else:
         files = get_descriptor(str(corpus.get("name"))).files
     spec = {

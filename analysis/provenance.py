@@ -22,20 +22,12 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from analysis.corpora import CorpusSource, get_descriptor, table_files
+from analysis.corpora import CorpusSource, get_descriptor, sha256_file, table_files
 from analysis.errors import FramelensError
 from analysis.io import write_text
 
 MANIFEST = "manifest.json"
 LEXICON_DIR = Path(__file__).resolve().parent / "lexicons"
-
-
-def file_sha256(path: str | os.PathLike) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def library_versions(distribution: str = "framelens") -> dict[str, str]:
@@ -68,7 +60,7 @@ def source_files(source: CorpusSource) -> dict[str, str]:
     if desc is not None and desc.files and source.root.resolve() == desc.data_dir.resolve():
         return dict(desc.files)
     return {
-        os.path.relpath(p, source.root): file_sha256(p)
+        os.path.relpath(p, source.root): sha256_file(p)
         for p in table_files(source.table, source.root)
     }
 
@@ -112,14 +104,14 @@ def write_manifest(
         if path.name == MANIFEST or not path.is_file():
             continue
         rel = path.relative_to(out) if path.is_relative_to(out) else path
-        files[rel.as_posix()] = {"sha256": file_sha256(path), "bytes": path.stat().st_size}
+        files[rel.as_posix()] = {"sha256": sha256_file(path), "bytes": path.stat().st_size}
     manifest = {
         "framelens": __version__,
         "command": command,
         "python": platform.python_version(),
         "libraries": library_versions(),
         "data": data,
-        "lexicons": {p.name: file_sha256(p) for p in sorted(LEXICON_DIR.glob("*.yaml"))},
+        "lexicons": {p.name: sha256_file(p) for p in sorted(LEXICON_DIR.glob("*.yaml"))},
         "outputs": dict(sorted(files.items())),
     }
     return write_text(out / MANIFEST, json.dumps(manifest, indent=2, sort_keys=False) + "\n")

@@ -461,9 +461,9 @@ class IronyProbability(TransformerMixin, BaseEstimator):
         self.model_file_ = path
         self.fingerprint_ = None
         if path is not None:
-            from analysis.classifiers import _sha256
+            from analysis.corpora import sha256_file
 
-            self.fingerprint_ = _sha256(path)
+            self.fingerprint_ = sha256_file(path)
         self.hashtags_ = _bundled_hashtags() if self.strip_hashtags else []
         return self
 
