@@ -28,6 +28,9 @@ from analysis.pipeline import (
     score_segments,
 )
 
+#: Columns of :func:`iter_rows`' frames.
+ROW_COLUMNS = ["row", "id", "text", "reason"]
+
 
 def iter_rows(
     path: str | os.PathLike,
@@ -70,10 +73,6 @@ def iter_rows(
             rows, yielded = [], True
     if rows or not yielded:
         yield pd.DataFrame(rows, columns=ROW_COLUMNS)
-
-
-#: Columns of :func:`iter_rows`' frames.
-ROW_COLUMNS = ["row", "id", "text", "reason"]
 
 
 def read_rows(
