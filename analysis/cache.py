@@ -90,6 +90,7 @@ class FeatureCache:
         self.directory.mkdir(parents=True, exist_ok=True)
         self.path = self.directory / "features.sqlite"
         self._con: sqlite3.Connection | None = None
+        self._tables: set[str] = set()  # tables this object has created or seen
         self.hits = 0
         self.misses = 0
 
@@ -103,26 +104,91 @@ class FeatureCache:
         return self._con
 
     def _drop_old_tables(self) -> None:
+        """Drop the tables of the first row format, and vacuum a file that is mostly free
+        pages (what such drops leave)."""
         names = [
             name
             for (name,) in self._con.execute("SELECT name FROM sqlite_master WHERE type='table'")
             if name.startswith(_OLD_PREFIXES) and not name.startswith(TABLE_PREFIX)
         ]
-        with self._con:
-            for name in names:
-                self._con.execute(f"DROP TABLE IF EXISTS {name}")
+        if names:
+            with self._con:
+                for name in names:
+                    self._con.execute(f"DROP TABLE IF EXISTS {name}")
+        # give the space of dropped tables back to the disk (once: then the free list is empty)
+        free = self._con.execute("PRAGMA freelist_count").fetchone()[0]
+        pages = self._con.execute("PRAGMA page_count").fetchone()[0]
+        if free > max(pages // 2, 1000):
+            self._con.execute("VACUUM")
 
-    def _table(self, key: str, width: int) -> str:
+    def _table(self, key: str, name: str, estimator: Any) -> str:
         table = f"{TABLE_PREFIX}{key}"
-        self.con.execute(
-            f"CREATE TABLE IF NOT EXISTS {table} (h BLOB PRIMARY KEY, v BLOB NOT NULL) WITHOUT ROWID"
-        )
+        if table in self._tables:
+            return table
+        with self.con:
+            self.con.execute(
+                f"CREATE TABLE IF NOT EXISTS {table} "
+                "(h BLOB PRIMARY KEY, v BLOB NOT NULL) WITHOUT ROWID"
+            )
+            # which extractor a table holds, for `framelens cache info`
+            self.con.execute(
+                "CREATE TABLE IF NOT EXISTS extractors "
+                "(tbl TEXT PRIMARY KEY, name TEXT, class TEXT, version TEXT, columns INTEGER)"
+            )
+            self.con.execute(
+                "INSERT OR IGNORE INTO extractors VALUES (?, ?, ?, ?, ?)",
+                (
+                    table,
+                    name,
+                    f"{type(estimator).__module__}.{type(estimator).__qualname__}",
+                    str(getattr(estimator, "feature_version", "")),
+                    len(estimator.get_feature_names_out()),
+                ),
+            )
+        self._tables.add(table)
         return table
+
+    def info(self) -> list[dict[str, Any]]:
+        """One entry per extractor table: ``table, name, class, version, columns, rows``."""
+        if not self.path.is_file():
+            return []
+        con = self.con
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the log's pages into the file
+        known = {}
+        if con.execute("SELECT 1 FROM sqlite_master WHERE name='extractors'").fetchone():
+            for row in con.execute("SELECT tbl, name, class, version, columns FROM extractors"):
+                known[row[0]] = dict(
+                    zip(("name", "class", "version", "columns"), row[1:], strict=True)
+                )
+        out = []
+        for (table,) in con.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name LIKE ? ORDER BY name",
+            (TABLE_PREFIX + "%",),
+        ):
+            rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            meta = known.get(table, {"name": "?", "class": "?", "version": "?", "columns": None})
+            out.append({"table": table, **meta, "rows": rows})
+        return out
+
+    def files(self) -> list[Path]:
+        """The cache file and SQLite's write-ahead log and index beside it, when present."""
+        names = [self.path, Path(f"{self.path}-wal"), Path(f"{self.path}-shm")]
+        return [p for p in names if p.is_file()]
+
+    def clear(self) -> int:
+        """Delete the cache file (every extractor's rows); returns the bytes freed."""
+        self.close()
+        freed = 0
+        for path in self.files():
+            freed += path.stat().st_size
+            path.unlink()
+        self._tables.clear()
+        return freed
 
     def transform(self, name: str, estimator: Any, texts: Sequence[str]) -> np.ndarray:
         """``estimator.transform(texts)``, reading cached rows and computing only the rest."""
         n_out = len(estimator.get_feature_names_out())
-        table = self._table(extractor_key(name, estimator), n_out)
+        table = self._table(extractor_key(name, estimator), name, estimator)
         keys = [text_key(t) for t in texts]
         found: dict[bytes, np.ndarray] = {}
         unique = list(dict.fromkeys(keys))

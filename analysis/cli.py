@@ -158,6 +158,42 @@ def cmd_features(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- cache
+
+
+def _mb(n: float) -> str:
+    return f"{n / 1e6:,.1f} MB"
+
+
+def cmd_cache(args: argparse.Namespace) -> int:
+    import shutil
+
+    from analysis.cache import FeatureCache, default_cache_dir
+
+    directory = Path(args.dir) if args.dir else default_cache_dir()
+    cache = FeatureCache(directory)
+    models = sorted(p for p in (directory / "models").glob("*") if p.is_dir())
+    if args.action == "info":
+        tables = cache.info()  # opening the cache may give free space back first
+        size = sum(p.stat().st_size for p in cache.files())
+        _out(f"feature cache: {cache.path} ({_mb(size)})")
+        for t in tables:
+            _out(f"  {t['name']:<20} {t['rows']:>12,} texts  {t['columns'] or '?':>3} columns  "
+                 f"{t['class']} v{t['version']}  [{t['table']}]")  # fmt: skip
+        for folder in models:
+            used = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+            _out(f"trained model: {folder} ({_mb(used)})")
+        return 0
+    freed = cache.clear()
+    _out(f"removed the feature cache {cache.path} ({_mb(freed)})")
+    if args.models:
+        for folder in models:
+            freed = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+            shutil.rmtree(folder)
+            _out(f"removed trained model {folder} ({_mb(freed)})")
+    return 0
+
+
 # --------------------------------------------------------------------------- reproduce
 
 
@@ -288,6 +324,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("overrides", nargs="*", help="Hydra overrides, e.g. features=[vader,framing]")
     p.set_defaults(func=cmd_features)
+
+    p = sub.add_parser("cache", help="size of the feature cache and trained models; clear them")
+    p.add_argument("action", choices=["info", "clear"])
+    p.add_argument("--dir", help="cache folder (default: $FRAMELENS_CACHE or ~/.cache/framelens)")
+    p.add_argument(
+        "--models", action="store_true", help="clear: also the classifiers trained for features"
+    )
+    p.set_defaults(func=cmd_cache)
 
     p = sub.add_parser("reproduce", help="rerun an experiment; report identical or what moved")
     p.add_argument("name", help="experiment name (configs/experiment/NAME.yaml)")
