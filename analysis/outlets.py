@@ -261,7 +261,8 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
                     "voice_differences",
                     f"Where it sits: each article's {a} voice minus its {b} voice, mean over "
                     "the articles with both and 95% bootstrap CI, per lean; filled markers "
-                    "are significant (Wilcoxon signed-rank, BH; every test in `voice_tests.csv`).",
+                    "are significant (Wilcoxon signed-rank, BH; every test in `voice_tests.csv`)."
+                    + rank_mean_disagreements(paired, plotted),
                 )
             )
         if frames and in_top.any():
@@ -664,6 +665,42 @@ def plot_voice_differences(paired: pd.DataFrame, features: list[str]) -> tuple[A
         "95% bootstrap CI over articles",
     )  # fmt: skip
     return fig, data
+
+
+def rank_mean_disagreements(paired: pd.DataFrame, features: list[str] | None = None) -> str:
+    """A sentence on the rows of :func:`voice_tests` (of ``features``) where the Wilcoxon
+    test and the mean difference's bootstrap interval disagree ("" when none do).
+
+    The test follows the typical article, the interval the mean: a skewed difference (most
+    articles a little lower, a few far higher) can be significant with an interval across
+    zero, or the reverse. A reader of the figure sees the interval; this says why a marker
+    is filled (or hollow) anyway."""
+    rows = paired if features is None else paired[paired["feature"].isin(features)]
+    reject = rows["reject"].fillna(False).astype(bool)
+    covers = (rows["ci_low"] <= 0) & (rows["ci_high"] >= 0)
+    shift = rows[reject & covers]
+    mean_only = rows[~reject & ~covers & rows["p_value"].notna()]
+    if not len(shift) and not len(mean_only):
+        return ""
+    a, b = paired["voice_a"].iloc[0], paired["voice_b"].iloc[0]
+    parts = []
+    if len(shift):
+        r = shift.iloc[0]
+        parts.append(
+            f"{len(shift)} of the {len(rows)} rows shown {'is' if len(shift) == 1 else 'are'} "
+            f"significant with an interval across 0 (e.g. {r['lean']}, `{r['feature']}`: the "
+            f"{b} voice is higher in {int(r['n_b_higher']):,} articles, the {a} voice in "
+            f"{int(r['n_a_higher']):,}, mean difference {r['mean_diff']:+.3g}): the rank test "
+            "weighs each article's difference by its rank, the mean by its size, so a few "
+            "large differences move the mean and not the test"
+        )
+    if len(mean_only):
+        parts.append(
+            f"{len(mean_only)} {'has' if len(mean_only) == 1 else 'have'} an interval clear of "
+            "0 without a significant rank test (large differences in a few articles)"
+        )
+    text = "; ".join(parts)
+    return f" {text[0].upper()}{text[1:]}."
 
 
 def voice_tests_markdown(

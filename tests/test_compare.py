@@ -618,6 +618,34 @@ def test_voice_tests_pair_the_voices_of_each_article():
     )
 
 
+def test_caption_explains_a_rank_test_the_mean_interval_does_not_show():
+    """Most articles' quotes a little lower than their prose, a few far higher: the
+    signed-rank test rejects, the mean's interval covers 0; the caption says which and why."""
+    from analysis.outlets import rank_mean_disagreements, voice_tests
+
+    rng = np.random.default_rng(2)
+    rows = []
+    for i in range(300):
+        prose = rng.normal(5.0, 0.5)
+        diff = 30.0 if i % 10 == 0 else -1.0 + rng.normal(0.0, 0.3)
+        for voice, value in (("outlet", prose), ("quoted", prose + diff)):
+            rows.append({"article_id": f"a{i}", "voice": voice, "lean": "left", "x": value,
+                         "outlet": "O", "n_chars": 100})  # fmt: skip
+    tests, _ = voice_tests(pd.DataFrame(rows), ["x"], ["left"],
+                           {"pair": ["quoted", "outlet"], "max_articles": None}, 1, 300)  # fmt: skip
+    row = tests.iloc[0]
+    assert row["reject"] and row["mean_diff"] > 0 > row["median_diff"]
+    sentence = rank_mean_disagreements(tests.assign(ci_low=-0.1))  # an interval across 0
+    assert sentence.startswith(" 1 of the 1 rows shown is significant with an interval across 0")
+    assert "the outlet voice is higher in 270 articles, the quoted voice in 30" in sentence
+    assert rank_mean_disagreements(tests) == ""  # both agree: nothing to say
+    unclear = tests.assign(reject=False, p_value=0.2)
+    assert rank_mean_disagreements(unclear) == (
+        " 1 has an interval clear of 0 without a significant rank test "
+        "(large differences in a few articles)."
+    )
+
+
 def test_outlet_tests_paragraph():
     from analysis.outlets import outlet_tests_markdown
 
