@@ -419,7 +419,7 @@ def plot_heatmap(
     ax.set_xticks(
         range(len(cols)),
         [
-            labels.get(c, feature_label(c, unit=False)) + (f"\n{notes[c]}" if c in notes else "")
+            labels.get(c, feature_label(c, unit=False)) + (f" {notes[c]}" if c in notes else "")
             for c in cols
         ],
     )

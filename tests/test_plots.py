@@ -278,8 +278,8 @@ def test_heatmap_labels_sparse_features_with_how_few_articles_carry_them():
         ax = plot_heatmap(means, zscore=True, col_notes=notes)
     labels = sorted(t.get_text() for t in ax.get_xticklabels())
     assert labels == [
-        "hedging: hedge\n(5 of 200 articles)",
-        "irony: sarcastic gratitude\n(1 of 200 articles)",
+        "hedging: hedge (5 of 200 articles)",
+        "irony: sarcastic gratitude (1 of 200 articles)",
         "loaded: any",
     ]
     assert "irony sarcastic gratitude" in " ".join(ax.get_xlabel().split())  # units note
