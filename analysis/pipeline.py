@@ -622,7 +622,33 @@ def run_pipeline(
     # last: what the outputs were made from, and a checksum of each
     outputs = [*files, quarantine] if quarantine.is_file() else files
     files.append(write_manifest(out, outputs, sources, feature_corpora(cfg), command))
+    _warn_stale_files(out, work, files)
     return result
+
+
+def _warn_stale_files(out: Path, work: Path, written: list[Path]) -> None:
+    """Say which files in the output folder this run did not write (left by an earlier run
+    with another config, e.g. a figure no longer drawn): they would read as its results."""
+    mine = {Path(p).resolve() for p in written}
+    work = work.resolve()
+    stale = sorted(
+        p.relative_to(out).as_posix()
+        for p in out.rglob("*")
+        if p.is_file()
+        and p.resolve() not in mine
+        and not p.resolve().is_relative_to(work)
+        and p.name != "quarantine.jsonl"
+    )
+    if stale:
+        shown = ", ".join(stale[:10]) + (f" and {len(stale) - 10} more" if len(stale) > 10 else "")
+        log.warning(
+            "%d file(s) in %s were not written by this run (left from an earlier one; "
+            "manifest.json lists this run's outputs): %s. Delete them, or run into a fresh "
+            "output_dir.",
+            len(stale),
+            out,
+            shown,
+        )
 
 
 def _feature_stage(cfg: DictConfig) -> Any:

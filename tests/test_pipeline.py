@@ -464,3 +464,26 @@ def test_read_parts_equals_concatenating_the_parts(tmp_path):
     got = read_parts(tmp_path, "article_voice")
     pd.testing.assert_frame_equal(got, pd.concat([a, b], ignore_index=True))
     assert got["n"].tolist() == [1, 2, 3] and got["x"].tolist()[2] == "2.5"
+
+
+def test_files_left_from_an_earlier_run_are_named(tmp_path, caplog):
+    """A figure an earlier config drew stays in the folder (nothing is deleted), but the
+    run says it did not write it."""
+    import logging
+
+    _run(tmp_path)
+    (tmp_path / "figures" / "forest_outlet_old_feature.png").write_bytes(b"png")
+    logger = logging.getLogger("framelens")
+    propagate, logger.propagate = logger.propagate, True
+    try:
+        with caplog.at_level(logging.WARNING, logger="framelens"):
+            _run(tmp_path)
+    finally:
+        logger.propagate = propagate
+    stale = [r.getMessage() for r in caplog.records if "not written by this run" in r.getMessage()]
+    assert len(stale) == 1 and stale[0].endswith(
+        "figures/forest_outlet_old_feature.png. Delete them, or run into a fresh output_dir."
+    )
+    assert (tmp_path / "figures" / "forest_outlet_old_feature.png").is_file()
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert "figures/forest_outlet_old_feature.png" not in manifest["outputs"]
