@@ -466,21 +466,23 @@ def test_read_parts_equals_concatenating_the_parts(tmp_path):
     assert got["n"].tolist() == [1, 2, 3] and got["x"].tolist()[2] == "2.5"
 
 
-def test_files_left_from_an_earlier_run_are_named(tmp_path, caplog):
+def test_files_left_from_an_earlier_run_are_named(tmp_path):
     """A figure an earlier config drew stays in the folder (nothing is deleted), but the
     run says it did not write it."""
     import logging
 
     _run(tmp_path)
     (tmp_path / "figures" / "forest_outlet_old_feature.png").write_bytes(b"png")
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = records.append  # the framelens logger may or may not propagate
     logger = logging.getLogger("framelens")
-    propagate, logger.propagate = logger.propagate, True
+    logger.addHandler(handler)
     try:
-        with caplog.at_level(logging.WARNING, logger="framelens"):
-            _run(tmp_path)
+        _run(tmp_path)
     finally:
-        logger.propagate = propagate
-    stale = [r.getMessage() for r in caplog.records if "not written by this run" in r.getMessage()]
+        logger.removeHandler(handler)
+    stale = [r.getMessage() for r in records if "not written by this run" in r.getMessage()]
     assert len(stale) == 1 and stale[0].endswith(
         "figures/forest_outlet_old_feature.png. Delete them, or run into a fresh output_dir."
     )
