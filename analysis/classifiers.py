@@ -1886,19 +1886,14 @@ def model_cache_key(cfg: Mapping[str, Any]) -> str:
     import sklearn
 
     from analysis import __version__
-    from analysis.corpora import get_descriptor
+    from analysis.corpora import resolve_source
+    from analysis.provenance import source_files
 
-    corpus = dict(cfg.get("corpus") or {})
-    if corpus.get("path"):  # a file of one's own (name: custom): its content
-        import glob
-
-        paths = sorted(glob.glob(str(Path(str(corpus["path"])).expanduser())))
-        files = {p: sha256_file(Path(p)) for p in paths if Path(p).is_file()}
-    else:
-        files = get_descriptor(str(corpus.get("name"))).files
+    corpus = {k: v for k, v in dict(cfg.get("corpus") or {}).items() if v is not None}
     spec = {
         "config_sha256": _config_hash(cfg),
-        "corpus_files": files,
+        # the files the task reads, as the run manifest lists them
+        "corpus_files": source_files(resolve_source(corpus)),
         "framelens": __version__,
         "sklearn": sklearn.__version__,
     }

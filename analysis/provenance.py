@@ -22,12 +22,12 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from analysis.cache import LEXICON_DIR
 from analysis.corpora import CorpusSource, get_descriptor, sha256_file, table_files
 from analysis.errors import FramelensError
 from analysis.io import write_text
 
 MANIFEST = "manifest.json"
-LEXICON_DIR = Path(__file__).resolve().parent / "lexicons"
 
 
 def library_versions(distribution: str = "framelens") -> dict[str, str]:
