@@ -149,19 +149,34 @@ def process_chunk(articles: pd.DataFrame, stages: Stages | dict) -> dict[str, pd
 def char_weighted_means(table: pd.DataFrame, keys: list[str], columns: list[str]) -> pd.DataFrame:
     """Per group of ``keys``: each column's mean weighted by ``n_chars``, and the summed
     ``n_chars`` (after the keys). Missing values are left out of numerator and denominator;
-    a group without any value gets NaN."""
-    w = table["n_chars"].astype(float).to_numpy()[:, None]
-    x = table[columns].to_numpy(dtype=float)
+    a group without any value gets NaN.
+
+    Each group's sums add its own rows in table order (``np.add.reduceat`` over the rows
+    sorted stably by group), so a group's mean does not depend on which other groups share
+    the table: scoring a corpus in chunks of any size gives the same bits. (pandas' grouped
+    sum does not promise that; chunks of 100 and of 1,000 articles differed in the last
+    digits of about one value in twenty.)"""
+    grouped = table.groupby(keys, sort=True)
+    chars = grouped["n_chars"].sum()
+    ids = grouped.ngroup().to_numpy()
+    keep = np.flatnonzero(ids >= 0)  # rows with a missing key belong to no group
+    order = keep[np.argsort(ids[keep], kind="stable")]
+    x = table[columns].to_numpy(dtype=float, copy=True)
+    w = table["n_chars"].to_numpy(dtype=float)
+    if len(order) < len(x) or np.any(order[1:] < order[:-1]):
+        x, w = x[order], w[order]
     valid = ~np.isnan(x)
-    num = pd.DataFrame(np.where(valid, x * w, 0.0), columns=columns)
-    den = pd.DataFrame(np.where(valid, w, 0.0), columns=columns)
-    groups = [table[k].to_numpy() for k in keys]
-    num_g = num.groupby(groups).sum()
-    den_g = den.groupby(groups).sum()
-    means = num_g / den_g.where(den_g > 0)
-    chars = table.groupby(keys)["n_chars"].sum()
-    means.index = chars.index
-    out = means.reset_index()
+    np.multiply(x, w[:, None], out=x)
+    x[~valid] = 0.0
+    if len(order):
+        starts = np.flatnonzero(np.r_[True, np.diff(ids[order]) != 0])
+        num = np.add.reduceat(x, starts, axis=0)
+        den = np.add.reduceat(valid * w[:, None], starts, axis=0)
+    else:
+        num = den = np.zeros((0, len(columns)))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+    out = pd.DataFrame(means, columns=columns, index=chars.index).reset_index()
     out.insert(len(keys), "n_chars", chars.to_numpy())
     return out
 
