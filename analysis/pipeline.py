@@ -146,13 +146,36 @@ def process_chunk(articles: pd.DataFrame, stages: Stages | dict) -> dict[str, pd
     return out
 
 
+#: Columns that are not averaged when segments are combined into an article's voice (or a
+#: whole text, ``framelens features``): an extreme stays the extreme of all its sentences,
+#: a size is summed. Matched by exact name or by ``suffix:``; every other column is a
+#: character-weighted mean.
+COMBINE_RULES = {
+    "suffix:_min": "min",
+    "suffix:_max": "max",
+    "style_n_tokens": "sum",
+    "style_n_sentences": "sum",
+}
+
+
+def combine_rule(column: str) -> str:
+    """How :func:`char_weighted_means` combines ``column``: mean, sum, min or max."""
+    for key, rule in COMBINE_RULES.items():
+        if key == column or (key.startswith("suffix:") and column.endswith(key[7:])):
+            return rule
+    return "mean"
+
+
 def char_weighted_means(table: pd.DataFrame, keys: list[str], columns: list[str]) -> pd.DataFrame:
     """Per group of ``keys``: each column's mean weighted by ``n_chars``, and the summed
     ``n_chars`` (after the keys). Missing values are left out of numerator and denominator;
-    a group without any value gets NaN.
+    a group without any value gets NaN. Columns named in :data:`COMBINE_RULES` are combined
+    by their rule instead (the lowest ``*_min``, the highest ``*_max``, summed sizes): a
+    text's most negative sentence is its most negative sentence, not a length-weighted
+    average of its paragraphs' most negative ones.
 
     Each group's sums add its own rows in table order (``np.add.reduceat`` over the rows
-    sorted stably by group), so a group's mean does not depend on which other groups share
+    sorted stably by group), so a group's values do not depend on which other groups share
     the table: scoring a corpus in chunks of any size gives the same bits. (pandas' grouped
     sum does not promise that; chunks of 100 and of 1,000 articles differed in the last
     digits of about one value in twenty.)"""
@@ -165,24 +188,36 @@ def char_weighted_means(table: pd.DataFrame, keys: list[str], columns: list[str]
     w = table["n_chars"].to_numpy(dtype=float)
     if len(order) < len(x) or np.any(order[1:] < order[:-1]):
         x, w = x[order], w[order]
-    valid = ~np.isnan(x)
-    np.multiply(x, w[:, None], out=x)
-    x[~valid] = 0.0
+    rules = np.array([combine_rule(c) for c in columns])
+    values = np.full((len(chars), len(columns)), np.nan)
     if len(order):
         starts = np.flatnonzero(np.r_[True, np.diff(ids[order]) != 0])
-        num = np.add.reduceat(x, starts, axis=0)
-        den = np.add.reduceat(valid * w[:, None], starts, axis=0)
-    else:
-        num = den = np.zeros((0, len(columns)))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        means = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
-    out = pd.DataFrame(means, columns=columns, index=chars.index).reset_index()
+        valid = ~np.isnan(x)
+        seen = np.add.reduceat(valid, starts, axis=0) > 0
+        for rule, reduce in (("min", np.fmin), ("max", np.fmax)):
+            cols = np.flatnonzero(rules == rule)
+            if len(cols):
+                values[:, cols] = reduce.reduceat(x[:, cols], starts, axis=0)  # NaN skipped
+        x[~valid] = 0.0
+        cols = np.flatnonzero(rules == "sum")
+        if len(cols):
+            values[:, cols] = np.where(
+                seen[:, cols], np.add.reduceat(x[:, cols], starts, axis=0), np.nan
+            )
+        cols = np.flatnonzero(rules == "mean")
+        if len(cols):
+            num = np.add.reduceat(x[:, cols] * w[:, None], starts, axis=0)
+            den = np.add.reduceat(valid[:, cols] * w[:, None], starts, axis=0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                values[:, cols] = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+    out = pd.DataFrame(values, columns=columns, index=chars.index).reset_index()
     out.insert(len(keys), "n_chars", chars.to_numpy())
     return out
 
 
 def aggregate_article_voice(features: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:
-    """One row per article and measured voice: character-weighted means of segment features.
+    """One row per article and measured voice: character-weighted means of segment features
+    (extremes and sizes by their rules, :func:`char_weighted_means`).
 
     Weights are segment lengths, so a long paragraph counts more than a two-word quote;
     missing values (non-English segments) are left out of both numerator and denominator.

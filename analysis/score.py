@@ -49,8 +49,13 @@ def iter_rows(
     spec = TableSpec(name="input", format=fmt, path=str(path), fields={"text": text_field})
     rows: list[dict[str, Any]] = []
     yielded = False
+    columns: dict[str, None] = {}  # the fields seen until a record has the text field
+    found = False
     for n, raw in enumerate(read_raw(path, spec), 1):
         rec = raw.record or {}
+        if not found:
+            found = text_field in rec
+            columns.update(dict.fromkeys(k for k in rec if not str(k).startswith("@")))
         rid = rec.get(id_field) if id_field else None
         rid = (
             str(n)
@@ -69,10 +74,24 @@ def iter_rows(
             {"row": n, "id": rid, "text": text if reason is None else None, "reason": reason}
         )
         if len(rows) >= chunk_size:
+            _check_text_field(path, text_field, found, columns)
             yield pd.DataFrame(rows, columns=ROW_COLUMNS)
             rows, yielded = [], True
+    _check_text_field(path, text_field, found, columns)
     if rows or not yielded:
         yield pd.DataFrame(rows, columns=ROW_COLUMNS)
+
+
+def _check_text_field(path: Path, text_field: str, found: bool, columns: dict) -> None:
+    """Stop when no record so far has the text field (a wrong --text-field, not bad rows);
+    records that lack it among others that have it get a reason each instead."""
+    if found or not columns:
+        return
+    names = ", ".join(repr(c) for c in list(columns)[:20])
+    raise FramelensError(
+        f"--input {path.name} has no column {text_field!r} (its columns: {names}); "
+        "name the column holding the text with --text-field"
+    )
 
 
 def read_rows(
@@ -113,8 +132,17 @@ def score_rows(rows: pd.DataFrame, stages: Stages, segment: bool = True) -> pd.D
         shares = shares.fillna(0.0).add_prefix("share_")
         values = values.join(shares, how="outer")
     else:
-        matrix = feature_matrix(features, ok["text"].tolist(), stages.cache)
+        other = _other_languages(ok["text"], stages)
+        keys = [k for k, lang in zip(keys, other, strict=True) if lang is None]
+        texts = [t for t, lang in zip(ok["text"], other, strict=True) if lang is None]
+        matrix = feature_matrix(features, texts, stages.cache)
         values = pd.DataFrame(matrix, columns=names, index=keys)
+        rows = rows.copy()
+        langs = pd.Series(other, index=ok.index).dropna()
+        rows.loc[langs.index, "reason"] = (
+            "not English (language detected: " + langs + "); the lexicons are English, so it "
+            "is not scored"
+        )
     values.index = values.index.astype(str)
     out = rows[["id"]].copy()
     out.index = rows["row"].astype(str)
@@ -125,6 +153,21 @@ def score_rows(rows: pd.DataFrame, stages: Stages, segment: bool = True) -> pd.D
         ~no_measured, "no measurable English text (all segments debris or non-English)"
     )
     return out.reset_index(drop=True)
+
+
+def _other_languages(texts: pd.Series, stages: Stages) -> list[str | None]:
+    """Per text scored whole: the detected language when it is decidedly not English, else
+    None (English, or too short to tell: a tweet of a few words is scored). Off when the
+    segmenter's ``detect_language`` is off."""
+    from analysis.segment import detect_language
+
+    if not getattr(stages.segmenter, "detect_language", True):
+        return [None] * len(texts)
+    out: list[str | None] = []
+    for text in texts:
+        lang, decided = detect_language(text)
+        out.append(lang if decided and lang not in (None, "en") else None)
+    return out
 
 
 def _output_format(path: Path) -> str:

@@ -534,3 +534,33 @@ def test_weighted_means_of_a_group_do_not_depend_on_the_other_groups():
         "n_chars",
         "v",
     ]
+
+
+def test_extremes_and_sizes_are_combined_by_their_rules():
+    """A voice's most negative sentence is the lowest of its segments' minima, its size
+    the sum of theirs; means stay character-weighted; a missing value is skipped."""
+    import numpy as np
+
+    from analysis.pipeline import char_weighted_means, combine_rule
+
+    table = pd.DataFrame(
+        {
+            "article_id": ["a", "a", "a", "b"],
+            "voice": "outlet",
+            "n_chars": [100, 300, 50, 10],
+            "vader_compound_mean": [0.5, -0.1, np.nan, 0.2],
+            "vader_compound_min": [0.1, -0.6, np.nan, np.nan],
+            "vader_compound_max": [0.9, 0.0, np.nan, np.nan],
+            "style_n_tokens": [20.0, 55.0, np.nan, np.nan],
+        }
+    )
+    cols = ["vader_compound_mean", "vader_compound_min", "vader_compound_max", "style_n_tokens"]
+    assert [combine_rule(c) for c in cols] == ["mean", "min", "max", "sum"]
+    out = char_weighted_means(table, ["article_id", "voice"], cols).set_index("article_id")
+    assert out.loc["a", "vader_compound_mean"] == pytest.approx((0.5 * 100 - 0.1 * 300) / 400)
+    assert out.loc["a", "vader_compound_min"] == -0.6
+    assert out.loc["a", "vader_compound_max"] == 0.9
+    assert out.loc["a", "style_n_tokens"] == 75.0
+    assert out.loc["a", "n_chars"] == 450
+    assert out.loc["b", "vader_compound_mean"] == 0.2
+    assert out.loc["b", cols[1:]].isna().all()  # nothing measured: missing, not 0

@@ -117,11 +117,51 @@ def test_wrong_output_suffix_stops_before_scoring(tmp_path, stages):
     assert not list(tmp_path.glob("*out*"))
 
 
-def test_missing_text_column_is_a_reason_not_a_crash(tmp_path):
+def test_missing_text_column_stops_with_the_file_columns(tmp_path, stages):
+    """A wrong --text-field is one clear error naming the columns there are, before any
+    output is written; a record that lacks the field among others that have it (JSONL)
+    gets a reason of its own."""
+    from analysis.errors import FramelensError
+
     src = tmp_path / "in.csv"
-    pd.DataFrame({"body": ["x"]}).to_csv(src, index=False)
-    rows = read_rows(src, "text")
-    assert rows.loc[0, "reason"].startswith("no column 'text'")
+    pd.DataFrame({"id": ["a"], "body": ["x"]}).to_csv(src, index=False)
+    with pytest.raises(FramelensError, match=r"no column 'text' \(its columns: 'id', 'body'\)"):
+        read_rows(src, "text")
+    with pytest.raises(FramelensError, match="--text-field"):
+        score_file(src, tmp_path / "out.csv", stages)
+    assert not (tmp_path / "out.csv").exists()
+    mixed = tmp_path / "in.jsonl"
+    mixed.write_text(json.dumps({"text": PROSE}) + "\n" + json.dumps({"body": "x"}) + "\n")
+    rows = read_rows(mixed, "text")
+    assert rows["reason"].isna().tolist() == [True, False]
+    assert rows.loc[1, "reason"].startswith("no column 'text'")
+
+
+def test_non_english_text_scored_whole_gets_a_reason(tmp_path, stages):
+    """--no-segment scores each text whole, still only English ones: the lexicons are
+    English. A short text (a tweet of a few words) cannot be told and is scored."""
+    src = tmp_path / "in.csv"
+    german = "Die Regierung hat heute angekündigt, dass die Steuern im nächsten Jahr steigen."
+    pd.DataFrame({"text": [PROSE, german, "lol ok"]}).to_csv(src, index=False)
+    out = tmp_path / "out.csv"
+    info = score_file(src, out, stages, segment=False)
+    table = pd.read_csv(out)
+    assert info["rows"] == 3 and info["scored"] == 2
+    assert table.loc[1, "reason"].startswith("not English (language detected: de)")
+    assert table.loc[1, "style_n_tokens"] != table.loc[1, "style_n_tokens"]  # NaN
+    assert table["reason"].isna().tolist() == [True, False, True]
+
+
+def test_a_text_combines_its_voices_extremes_and_size(tmp_path, stages):
+    """Segmented, a text's size is the sum of its segments' and not their average."""
+    src = tmp_path / "in.csv"
+    text = 'The senator said the plan was "a disaster" and warned that taxpayers would pay.'
+    pd.DataFrame({"text": [text]}).to_csv(src, index=False)
+    score_file(src, tmp_path / "seg.csv", stages)
+    score_file(src, tmp_path / "whole.csv", stages, segment=False)
+    seg, whole = pd.read_csv(tmp_path / "seg.csv"), pd.read_csv(tmp_path / "whole.csv")
+    assert seg.loc[0, "share_quoted"] > 0  # the quote is its own voice
+    assert seg.loc[0, "style_n_tokens"] == whole.loc[0, "style_n_tokens"]
 
 
 def test_cli_features(tmp_path):
