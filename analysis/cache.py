@@ -87,7 +87,7 @@ class FeatureCache:
 
     def __init__(self, directory: str | os.PathLike | None = None):
         self.directory = Path(directory) if directory else default_cache_dir()
-        self.directory.mkdir(parents=True, exist_ok=True)
+        # the folder is made on first use: `framelens cache info/clear --dir TYPO` must not
         self.path = self.directory / "features.sqlite"
         self._con: sqlite3.Connection | None = None
         self._tables: set[str] = set()  # tables this object has created or seen
@@ -97,6 +97,7 @@ class FeatureCache:
     @property
     def con(self) -> sqlite3.Connection:
         if self._con is None:
+            self.directory.mkdir(parents=True, exist_ok=True)
             self._con = sqlite3.connect(self.path, timeout=120)
             self._con.execute("PRAGMA journal_mode=WAL")
             self._con.execute("PRAGMA synchronous=NORMAL")

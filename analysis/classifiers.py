@@ -847,12 +847,33 @@ def load_task_data(cfg: Mapping[str, Any], sample: int | None = None) -> TaskDat
 
 
 def _stratified_sample(df: pd.DataFrame, col: str, n: int, seed: int) -> pd.DataFrame:
+    """Exactly ``n`` rows (all of them when ``n >= len(df)``), each label in proportion and
+    at least twice (cross-validation needs two per label): largest remainders fill up."""
     rng = np.random.default_rng(seed)
-    frac = n / len(df)
+    groups = [group for _, group in df.groupby(col, sort=True)]
+    sizes = np.array([len(g) for g in groups])
+    if n >= sizes.sum():
+        return df
+    floor = np.minimum(sizes, 2)
+    if n < floor.sum():
+        raise ConfigError(
+            f"a sample of {n} rows cannot hold two rows of each of the {len(groups)} labels of "
+            f"{col!r}: ask for at least {int(floor.sum())} (--sample)"
+        )
+    quota = sizes * (n / sizes.sum())
+    k = np.clip(np.floor(quota).astype(int), floor, sizes)
+    order = np.argsort(-(quota - np.floor(quota)), kind="stable")  # largest remainder first
+    while k.sum() < n:
+        for i in order:
+            if k.sum() < n and k[i] < sizes[i]:
+                k[i] += 1
+    while k.sum() > n:  # the two-per-label floor took more: trim the largest shares
+        for i in np.argsort(-(k - quota), kind="stable"):
+            if k.sum() > n and k[i] > floor[i]:
+                k[i] -= 1
     parts = []
-    for _, group in df.groupby(col, sort=True):
-        k = max(2, round(len(group) * frac))
-        idx = rng.choice(len(group), size=min(k, len(group)), replace=False)
+    for group, size in zip(groups, k, strict=True):
+        idx = rng.choice(len(group), size=int(size), replace=False)
         parts.append(group.iloc[np.sort(idx)])
     return pd.concat(parts).sort_index()
 

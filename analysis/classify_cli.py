@@ -46,9 +46,21 @@ def _note_fine_tuning(cfg: dict, fits: int) -> None:
 
 
 def _task_config(args: argparse.Namespace) -> dict:
-    from analysis.classifiers import compose_task
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
 
-    cfg = compose_task(args.task, args.overrides)
+    from analysis.classifiers import compose_task
+    from analysis.errors import ConfigError
+    from analysis.run import explain_compose_error
+
+    try:
+        cfg = compose_task(args.task, args.overrides)
+    except ConfigError as exc:  # a bad override: said as `framelens run` says it
+        cause = exc.__cause__
+        if not isinstance(cause, (HydraException, OmegaConfBaseException)):
+            raise
+        overrides = [f"classifier={args.task}", *args.overrides]
+        raise ConfigError(f"bad override: {explain_compose_error(cause, overrides)}") from exc
     if getattr(args, "jobs", None):
         cfg["n_jobs"] = int(args.jobs)
     return cfg
@@ -221,7 +233,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv = ["classify", *argv]
     logging.basicConfig(level=logging.WARNING, format="[%(name)s] %(message)s")
     try:
-        args = parser.parse_args(argv)
+        from analysis.cli import parse_args
+
+        args = parse_args(parser, argv)  # overrides before or after the options
         return args.func(args)
     except FramelensError as exc:
         if os.environ.get("FRAMELENS_DEBUG") == "1":

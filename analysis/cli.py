@@ -6,11 +6,12 @@
     framelens corpora fetch NAME [--mirror DIR]
     framelens corpora verify [NAME ...]     checksums of fetched copies (or the mirror's)
     framelens segment FILE_OR_ID [--corpus NAME] [--format text|json]
-    framelens reproduce NAME                rerun an experiment: "identical" or what moved
+    framelens reproduce NAME [--keep]       rerun an experiment: "identical" or what moved
     framelens classify train|evaluate|predict TASK ...   irony, irony_type, frames, bias
     framelens features --input FILE --output OUT.csv [--text-field text] [--no-segment] [overrides]
 
-User errors print one line and exit non-zero; ``--debug`` (or FRAMELENS_DEBUG=1) shows the
+Hydra overrides (key=value) may stand before or after a subcommand's options. User errors
+print one line and exit non-zero; ``--debug`` (or FRAMELENS_DEBUG=1) shows the
 traceback.
 """
 
@@ -134,13 +135,13 @@ def cmd_segment(args: argparse.Namespace) -> int:
 def cmd_features(args: argparse.Namespace) -> int:
     from analysis.features import DEFAULT_FEATURES
     from analysis.pipeline import build_stages
-    from analysis.run import compose_config
+    from analysis.run import compose_checked
     from analysis.score import score_file
 
     overrides = list(args.overrides)
     if not any(o.startswith("features=") for o in overrides):
         overrides.append("features=[" + ",".join(DEFAULT_FEATURES) + "]")
-    cfg = compose_config(overrides)
+    cfg = compose_checked(overrides)  # a bad override: one line naming what there is
     stages = build_stages(cfg)
     info = score_file(
         args.input,
@@ -171,8 +172,13 @@ def cmd_cache(args: argparse.Namespace) -> int:
     from analysis.cache import FeatureCache, default_cache_dir
 
     directory = Path(args.dir) if args.dir else default_cache_dir()
-    cache = FeatureCache(directory)
+    cache = FeatureCache(directory)  # creates no folder until something is written
     models = sorted(p for p in (directory / "models").glob("*") if p.is_dir())
+    if not cache.files() and not models:
+        where = str(directory) + ("" if directory.is_dir() else " (no such folder)")
+        done = "nothing removed" if args.action == "clear" else "nothing cached there yet"
+        _out(f"no feature cache and no trained models in {where}: {done}")
+        return 0
     if args.action == "info":
         tables = cache.info()  # opening the cache may give free space back first
         size = sum(p.stat().st_size for p in cache.files())
@@ -184,8 +190,11 @@ def cmd_cache(args: argparse.Namespace) -> int:
             used = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
             _out(f"trained model: {folder} ({_mb(used)})")
         return 0
-    freed = cache.clear()
-    _out(f"removed the feature cache {cache.path} ({_mb(freed)})")
+    if cache.files():
+        freed = cache.clear()
+        _out(f"removed the feature cache {cache.path} ({_mb(freed)})")
+    else:
+        _out(f"no feature cache in {directory}")
     if args.models:
         for folder in models:
             freed = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
@@ -200,14 +209,22 @@ def cmd_cache(args: argparse.Namespace) -> int:
 def cmd_reproduce(args: argparse.Namespace) -> int:
     from analysis.reproduce import reproduce
 
-    problems = reproduce(args.name, args.overrides, keep=args.keep)
+    kept: list[Path] = []
+    try:
+        problems = reproduce(args.name, args.overrides, keep=args.keep, kept=kept)
+    except BaseException:
+        if kept:  # the rerun failed: what it wrote is there to look at
+            sys.stderr.write(f"[framelens] the rerun is kept in {kept[0]}\n")
+        raise
     if not problems:
         _out(f"{args.name}: identical")
-        return 0
-    _out(f"{args.name}: {len(problems)} difference(s)")
-    for line in problems:
-        _out(f"  {line}")
-    return 1
+    else:
+        _out(f"{args.name}: {len(problems)} difference(s)")
+        for line in problems:
+            _out(f"  {line}")
+    if kept:
+        _out(f"rerun kept in {kept[0]}")
+    return 1 if problems else 0
 
 
 # --------------------------------------------------------------------------- run
@@ -226,72 +243,35 @@ def cmd_run(argv: Sequence[str]) -> int:
     return 0
 
 
-#: Settings that must be whole numbers (None allowed where the config allows it).
-_INT_SETTINGS = {
-    "chunk_size": (1, False),
-    "seed": (None, False),
-    "executor.n_jobs": (1, True),
-    "executor.n_workers": (1, True),
-    "corpus.limit": (0, True),
-}
-
-
 def check_run_overrides(overrides: Sequence[str]):
     """Compose the run's config; raise :class:`ConfigError` (one line) if it cannot be."""
-    from hydra.errors import HydraException
-    from omegaconf.errors import OmegaConfBaseException
+    from analysis.run import compose_checked
 
-    from analysis.errors import ConfigError
-    from analysis.run import compose_config
-
-    try:
-        cfg = compose_config(list(overrides))
-    except (HydraException, OmegaConfBaseException) as exc:
-        raise ConfigError(f"bad override: {_hydra_message(exc)}") from exc
-    for key, (low, optional) in _INT_SETTINGS.items():
-        try:
-            value = _select(cfg, key)
-        except OmegaConfBaseException as exc:
-            raise ConfigError(f"bad value for {key}: {_hydra_message(exc)}") from exc
-        if value is None and optional:
-            continue
-        ok = isinstance(value, int) and not isinstance(value, bool)
-        if not ok or (low is not None and value < low):
-            need = "a whole number" + (f" >= {low}" if low is not None else "")
-            raise ConfigError(f"{key}={value!r} is not valid: {key} must be {need}")
-    return cfg
-
-
-def _select(cfg, key: str):
-    from omegaconf import OmegaConf
-
-    return OmegaConf.select(cfg, key, default=None)
-
-
-def _hydra_message(exc: BaseException) -> str:
-    """Hydra's multi-line message (and its cause) as one line."""
-    noise = ("full_key:", "object_type=", "reference_type=", "provider=", "See https://")
-    lines, options = [], []
-    text = str(exc)
-    if exc.__cause__ is not None and str(exc.__cause__) not in text:
-        text += "\n(" + str(exc.__cause__).splitlines()[0] + ")"
-    in_options = False
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line or line.startswith(noise) or line.startswith("Config search path"):
-            in_options = False if line.startswith("Config search path") else in_options
-            continue
-        if line.startswith("Available options"):
-            in_options = True
-            continue
-        (options if in_options else lines).append(line)
-    msg = " ".join(lines).removeprefix("In 'config': ")
-    if getattr(exc, "override", None):
-        msg = f"{exc.override!r}: {msg}"
-    return msg + (f" (available: {', '.join(options)})" if options else "")
+    return compose_checked(overrides)
 
 
 # --------------------------------------------------------------------------- main
+
+
+def _is_override(arg: str) -> bool:
+    """A Hydra override (``key=value``, ``+key=value``, ``~key``), not an option."""
+    return not arg.startswith("-") and ("=" in arg or arg.startswith("~"))
+
+
+def parse_args(parser: argparse.ArgumentParser, argv: Sequence[str]) -> argparse.Namespace:
+    """``parser.parse_args``, with Hydra overrides allowed before or after the options.
+
+    argparse fills a positional ``overrides`` list once, where the first override stands;
+    overrides after an option (``classify evaluate frames --sample 300 key=value``) come
+    back unrecognized and join the list here, in the order given."""
+    args, extra = parser.parse_known_args(list(argv))
+    extra = [a for a in extra if a != "--debug"]  # main() reads it wherever it stands
+    if extra:
+        if hasattr(args, "overrides") and all(_is_override(a) for a in extra):
+            args.overrides = [*(args.overrides or []), *extra]
+        else:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -318,7 +298,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--input", required=True, help="CSV, TSV, JSONL(.gz) or Parquet file")
     p.add_argument("--output", required=True, help="OUT.csv or OUT.parquet")
     p.add_argument("--text-field", default="text", help="column holding the text")
-    p.add_argument("--id-field", default="id", help="column holding ids (else row numbers)")
+    p.add_argument(
+        "--id-field",
+        default="id",
+        help="column holding ids (default: id; rows without one get their row number)",
+    )
     p.add_argument(
         "--no-segment", action="store_true", help="score each text whole (tweets, sentences)"
     )
@@ -366,7 +350,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args_wo_debug = [a for a in argv if a != "--debug"]
         if args_wo_debug and args_wo_debug[0] == "run":
             return cmd_run(args_wo_debug[1:])
-        args = build_parser().parse_args(argv)
+        args = parse_args(build_parser(), argv)
         return args.func(args)
     except FramelensError as exc:
         if debug:

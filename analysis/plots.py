@@ -43,12 +43,15 @@ OKABE_ITO = (
     "#F0E442",  # yellow
     "#000000",
 )
-#: Lean colours follow the US convention (left blue, right red) within the palette.
+#: Lean colours follow the US convention (left blue, right red) within the palette; center
+#: is the palette's reddish purple (between the two), never a grey: grey is for no lean.
 LEAN_COLORS = {
     "left": "#0072B2",
-    "center": "#999999",
+    "center": "#CC79A7",
     "right": "#D55E00",
 }
+#: Outlets whose lean the corpus does not give.
+NO_LEAN_COLOR = "#7F7F7F"
 VOICE_COLORS = {"outlet": "#0072B2", "quoted": "#E69F00", "social": "#CC79A7", "page": "#BBBBBB"}
 #: One column of a two-column paper is about 3.5 in; full width about 7 in.
 COLUMN_WIDTH = 3.5
@@ -130,25 +133,41 @@ def figure_markdown(figs: Iterable[tuple[str, str]]) -> list[str]:
     return lines
 
 
-def plot_outlet_counts(counts: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Axes:
-    """Horizontal bars: articles per outlet, coloured by lean.
+def plot_outlet_counts(
+    counts: pd.DataFrame, ax: plt.Axes | None = None, lean_source: str | None = None
+) -> plt.Axes:
+    """Horizontal bars: articles per outlet, coloured by lean (grey: the corpus gives none).
 
     ``counts`` has columns ``outlet``, ``lean``, ``articles`` (one row per outlet).
+    ``lean_source`` names where the leans come from (``"AllSides"``) in the legend title;
+    without it the title says only that they are the corpus's. The legend stands right of
+    the bars, never over them.
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(COLUMN_WIDTH, 0.18 * len(counts) + 0.8))
     data = counts.sort_values(["articles", "outlet"], ascending=[True, False])
-    colors = [LEAN_COLORS.get(str(lean), "#7F7F7F") for lean in data["lean"]]
+    leans = [str(lean) for lean in data["lean"]]
+    colors = [LEAN_COLORS.get(lean, NO_LEAN_COLOR) for lean in leans]
     ax.barh(data["outlet"], data["articles"], color=colors)
     ax.set_xlabel("articles")
     ax.set_ylabel("")
     handles = [
         plt.Rectangle((0, 0), 1, 1, color=c, label=lean)
         for lean, c in LEAN_COLORS.items()
-        if lean in set(data["lean"])
+        if lean in set(leans)
     ]
+    if handles and any(lean not in LEAN_COLORS for lean in leans):
+        handles.append(plt.Rectangle((0, 0), 1, 1, color=NO_LEAN_COLOR, label="not given"))
     if handles:
-        ax.legend(handles=handles, title="lean (AllSides)", frameon=False, loc="lower right")
+        title = f"lean ({lean_source})" if lean_source else "lean (as the corpus\ngives it)"
+        ax.legend(
+            handles=handles,
+            title=title,
+            frameon=False,
+            loc="upper left",
+            bbox_to_anchor=(1.02, 1.0),
+            alignment="left",
+        )
     return ax
 
 

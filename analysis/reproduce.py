@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.errors import FramelensError
+from analysis.errors import ConfigError, FramelensError
 from analysis.pipeline import run_pipeline
 from analysis.provenance import MANIFEST, diff_manifests
-from analysis.run import compose_config
+from analysis.run import CONFIG_DIR, compose_checked, unknown_option
 
 IGNORED_PARTS = {"work"}
 
@@ -75,15 +75,27 @@ def compare_dirs(committed: Path, rerun: Path) -> list[str]:
     return problems
 
 
-def reproduce(name: str, overrides: list[str] | None = None, keep: bool = False) -> list[str]:
-    """Rerun experiment ``name``; return the differences (empty when identical)."""
-    cfg = compose_config([f"experiment={name}", *(overrides or [])])
+def reproduce(
+    name: str,
+    overrides: list[str] | None = None,
+    keep: bool = False,
+    kept: list[Path] | None = None,
+) -> list[str]:
+    """Rerun experiment ``name``; return the differences (empty when identical).
+
+    With ``keep`` the rerun's folder is not deleted; its path is appended to ``kept`` (as
+    soon as it exists, so a caller can name it even when the rerun fails)."""
+    if not (Path(CONFIG_DIR) / "experiment" / f"{name}.yaml").is_file():
+        raise ConfigError(unknown_option("experiment", name))
+    cfg = compose_checked([f"experiment={name}", *(overrides or [])])
     committed = Path(cfg.output_dir)
     if not committed.is_dir():
         raise FramelensError(
             f"{committed} does not exist: run `framelens run experiment={name}` first"
         )
     tmp = Path(tempfile.mkdtemp(prefix=f"reproduce-{name}-"))
+    if keep and kept is not None:
+        kept.append(tmp)
     try:
         run_pipeline(cfg, out_dir=tmp, command=f"framelens run experiment={name}")
         return compare_dirs(committed, tmp)

@@ -6,9 +6,12 @@ with a config composed by :func:`compose_config`.
 
 from __future__ import annotations
 
+import difflib
 import os
 import shlex
 import sys
+import weakref
+from collections.abc import Sequence
 from pathlib import Path
 
 import hydra
@@ -16,7 +19,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from analysis.errors import FramelensError
+from analysis.errors import ConfigError, FramelensError
 from analysis.pipeline import configure_logging, log, run_pipeline
 
 CONFIG_DIR = str(Path(__file__).resolve().parent.parent / "configs")
@@ -30,10 +33,170 @@ def compose_config(overrides: list[str] | None = None) -> DictConfig:
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 
+    overrides = [str(o) for o in overrides or []]
     if GlobalHydra.instance().is_initialized():
-        return compose(config_name="config", overrides=list(overrides or []))
-    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-        return compose(config_name="config", overrides=list(overrides or []))
+        cfg = compose(config_name="config", overrides=overrides)
+    else:
+        with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+            cfg = compose(config_name="config", overrides=overrides)
+    # the overrides, for the report's "Reproduce" line (kept beside the config, not in it:
+    # config.yaml and everything hashed from the config stay as they were)
+    _COMPOSED[id(cfg)] = (weakref.ref(cfg), tuple(overrides))
+    return cfg
+
+
+#: id(config) -> (weak reference to it, the overrides it was composed with).
+_COMPOSED: dict[int, tuple[weakref.ref, tuple[str, ...]]] = {}
+
+
+def composed_overrides(cfg: DictConfig) -> list[str] | None:
+    """The overrides :func:`compose_config` composed ``cfg`` with (None: not composed there)."""
+    for key in [k for k, (ref, _) in _COMPOSED.items() if ref() is None]:
+        _COMPOSED.pop(key, None)  # configs that are gone
+    entry = _COMPOSED.get(id(cfg))
+    if entry is None or entry[0]() is not cfg:
+        return None
+    return list(entry[1])
+
+
+def command_line(cfg: DictConfig) -> str:
+    """``framelens run`` with the overrides ``cfg`` was composed with, to rerun it.
+
+    A config not made by :func:`compose_config` gives ``framelens run experiment=NAME``."""
+    overrides = composed_overrides(cfg)
+    if overrides is None:
+        return f"framelens run experiment={cfg.get('name')}"
+    return " ".join(["framelens run", *(shlex.quote(o) for o in overrides)])
+
+
+# --------------------------------------------------------------------------- checked compose
+
+#: Settings that must be whole numbers: (lowest value or None, None allowed).
+INT_SETTINGS = {
+    "chunk_size": (1, False),
+    "seed": (None, False),
+    "executor.n_jobs": (1, True),
+    "executor.n_workers": (1, True),
+    "corpus.limit": (0, True),
+}
+
+
+def compose_checked(overrides: Sequence[str] = ()) -> DictConfig:
+    """:func:`compose_config`, with any config error raised as a one-line :class:`ConfigError`
+    that says what is wrong and how to fix it (an unknown key: the close existing keys; an
+    unknown option: the options there are). ``framelens run``, ``features`` and
+    ``reproduce`` all compose through here."""
+    from hydra.errors import HydraException
+    from omegaconf import OmegaConf
+    from omegaconf.errors import OmegaConfBaseException
+
+    overrides = [str(o) for o in overrides]
+    try:
+        cfg = compose_config(overrides)
+    except (HydraException, OmegaConfBaseException, ValueError) as exc:
+        raise ConfigError(f"bad override: {explain_compose_error(exc, overrides)}") from exc
+    for key, (low, optional) in INT_SETTINGS.items():
+        try:
+            value = OmegaConf.select(cfg, key, default=None)
+        except OmegaConfBaseException as exc:
+            raise ConfigError(f"bad value for {key}: {hydra_message(exc)}") from exc
+        if value is None and optional:
+            continue
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        if not ok or (low is not None and value < low):
+            need = "a whole number" + (f" >= {low}" if low is not None else "")
+            raise ConfigError(f"{key}={value!r} is not valid: {key} must be {need}")
+    return cfg
+
+
+def explain_compose_error(exc: BaseException, overrides: Sequence[str]) -> str:
+    """One line for a composition error: close keys or options when a name is unknown."""
+    import re
+
+    text = str(exc)
+    found = re.search(r"Could not override '([^']+)'", text)
+    if found and "not in struct" in str(exc.__cause__ or ""):
+        return _unknown_key(found[1], overrides)
+    found = re.search(r"Could not (?:load|find) '([^']+)/([^'/]+)'", text)
+    if found:
+        return unknown_option(found[1], found[2], hydra_message(exc))
+    return hydra_message(exc)
+
+
+def _override_for(key: str, overrides: Sequence[str]) -> tuple[str | None, str]:
+    """The override that sets ``key`` and the value it gives."""
+    for o in reversed(list(overrides)):
+        name, sep, value = o.partition("=")
+        if sep and name.lstrip("+~") == key:
+            return o, value
+    return None, "..."
+
+
+def _unknown_key(key: str, overrides: Sequence[str]) -> str:
+    """``compare has no key min_article; did you mean compare.min_articles=5? ...``
+
+    Hydra's own hint (``use +compare.min_article=5``) adds a key nothing reads: the run
+    then goes on with the setting silently ignored."""
+    from omegaconf import DictConfig as Node
+
+    bad, value = _override_for(key, overrides)
+    rest = [o for o in overrides if o != bad]
+    try:  # the config the other overrides give (an experiment changes the groups)
+        cfg = compose_config(rest)
+    except Exception:  # noqa: BLE001  (another bad override: the defaults still tell the keys)
+        cfg = compose_config([])
+    parts = key.split(".")
+    node, depth = cfg, 0
+    while depth < len(parts) - 1 and isinstance(node, Node) and parts[depth] in node:
+        node, depth = node[parts[depth]], depth + 1
+    where = ".".join(parts[:depth])
+    missing = parts[depth]
+    keys = sorted(str(k) for k in node) if isinstance(node, Node) else []
+    prefix = f"{where}." if where else ""
+    tail = ".".join(parts[depth + 1 :])
+    close = difflib.get_close_matches(missing, keys, n=2, cutoff=0.75)
+    head = f"{where or 'the config'} has no key {missing}"
+    add = f"only to add a new key that some code reads: +{key}={value}"
+    if close:
+        guesses = " or ".join(f"{prefix}{c}{'.' + tail if tail else ''}={value}" for c in close)
+        return f"{head}; did you mean {guesses}? ({add})"
+    listed = ", ".join(keys) if keys else "none"
+    return f"{head} (its keys: {listed}; {add})"
+
+
+def unknown_option(group: str, name: str, fallback: str = "") -> str:
+    """``there is no experiment 'security_coverge' ...; did you mean security_coverage?``"""
+    folder = Path(CONFIG_DIR) / group
+    options = sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
+    missing = f"there is no {group} {name!r} (configs/{group}/{name}.yaml)"
+    if not options:
+        return fallback or missing
+    close = difflib.get_close_matches(name, options, n=2, cutoff=0.6)
+    guess = f"; did you mean {' or '.join(close)}?" if close else ""
+    return f"{missing}{guess} (available: {', '.join(options)})"
+
+
+def hydra_message(exc: BaseException) -> str:
+    """Hydra's multi-line message (and its cause) as one line."""
+    noise = ("full_key:", "object_type=", "reference_type=", "provider=", "See https://")
+    lines, options = [], []
+    text = str(exc)
+    if exc.__cause__ is not None and str(exc.__cause__) not in text:
+        text += "\n(" + str(exc.__cause__).splitlines()[0] + ")"
+    in_options = False
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith(noise) or line.startswith("Config search path"):
+            in_options = False if line.startswith("Config search path") else in_options
+            continue
+        if line.startswith("Available options"):
+            in_options = True
+            continue
+        (options if in_options else lines).append(line)
+    msg = " ".join(lines).removeprefix("In 'config': ")
+    if getattr(exc, "override", None):
+        msg = f"{exc.override!r}: {msg}"
+    return msg + (f" (available: {', '.join(options)})" if options else "")
 
 
 @hydra.main(config_path=CONFIG_DIR, config_name="config", version_base="1.3")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import pytest
@@ -84,3 +85,157 @@ def test_misspelt_parameter_fails_at_build():
     node = {"_target_": "sklearn.feature_extraction.text.TfidfVectorizer", "ngram_rnge": [1, 2]}
     with pytest.raises(ConfigError, match="ngram_rnge"):
         build(node)
+
+
+# --------------------------------------------------------------------------- checked compose
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        (
+            ["corpus=sample", "compare.min_article=5"],
+            "compare has no key min_article; did you mean compare.min_articles=5? "
+            "(only to add a new key that some code reads: +compare.min_article=5)",
+        ),
+        (
+            ["compare.words.topp=3"],
+            "compare.words has no key topp; did you mean compare.words.top=3?",
+        ),
+        (
+            ["compar.min_articles=3"],
+            "the config has no key compar; did you mean compare.min_articles=3?",
+        ),
+        (["compare.xyzzy=1"], "compare has no key xyzzy (its keys: ci, features,"),
+        (["experiment=security_coverge"], "there is no experiment 'security_coverge'"),
+        (["features=[vader,nosuch]"], "(available: actors, framing, hedging,"),
+    ],
+)
+def test_unknown_keys_and_options_name_what_exists(overrides, expected):
+    from analysis.run import compose_checked
+
+    with pytest.raises(ConfigError) as info:
+        compose_checked(overrides)
+    message = str(info.value)
+    assert expected in message and "\n" not in message
+
+
+def test_unknown_key_hint_reads_the_experiments_groups():
+    """The keys suggested are those of the config the other overrides give."""
+    from analysis.run import compose_checked
+
+    with pytest.raises(ConfigError, match=r"did you mean compare\.pairs=1\?"):
+        compose_checked(["experiment=basil_same_story", "compare.pair=1"])
+    with pytest.raises(ConfigError, match=r"compare has no key pair \(its keys: ci,"):
+        compose_checked(["compare.pair=1"])  # outlet_means has no pairs
+
+
+def test_command_line_keeps_the_overrides_given_to_compose_config():
+    from analysis.run import command_line, composed_overrides
+
+    cfg = compose_config(["experiment=security_coverage", "corpus.limit=100"])
+    assert composed_overrides(cfg) == ["experiment=security_coverage", "corpus.limit=100"]
+    assert command_line(cfg) == "framelens run experiment=security_coverage corpus.limit=100"
+    given = ["corpus=sample", "compare.notes=['a b']"]
+    assert shlex.split(command_line(compose_config(given))) == ["framelens", "run", *given]
+    assert command_line(OmegaConf.create({"name": "x"})) == "framelens run experiment=x"
+
+
+# --------------------------------------------------------------------------- command line
+
+
+@pytest.mark.parametrize(
+    ("argv", "overrides"),
+    [
+        (
+            [
+                "classify",
+                "evaluate",
+                "frames",
+                "--sample",
+                "300",
+                "classifier.embeddings.enabled=false",
+            ],
+            ["classifier.embeddings.enabled=false"],
+        ),
+        (
+            ["classify", "train", "irony", "seed=1", "--sample", "300", "classifier.cv.folds=3"],
+            ["seed=1", "classifier.cv.folds=3"],
+        ),
+        (
+            [
+                "features",
+                "a=1",
+                "--input",
+                "x.csv",
+                "b=2",
+                "--output",
+                "o.csv",
+                "~c",
+                "--no-segment",
+            ],
+            ["a=1", "b=2", "~c"],
+        ),
+        (["reproduce", "--keep", "basil_same_story", "executor=local"], ["executor=local"]),
+        (["reproduce", "basil_same_story", "--keep", "executor=local"], ["executor=local"]),
+    ],
+)
+def test_overrides_go_before_or_after_the_options(argv, overrides):
+    from analysis.cli import build_parser, parse_args
+
+    args = parse_args(build_parser(), argv)
+    assert args.overrides == overrides
+    if "--sample" in argv:
+        assert args.sample == 300
+
+
+def test_options_that_do_not_exist_are_still_refused(capsys):
+    from analysis.cli import build_parser, parse_args
+
+    parser = build_parser()
+    with pytest.raises(SystemExit):
+        parse_args(parser, ["classify", "evaluate", "frames", "--nosuch", "1"])
+    with pytest.raises(SystemExit):  # predict takes no overrides
+        parse_args(parser, ["classify", "predict", "irony", "--input", "x", "--output", "y", "a=b"])
+    assert "unrecognized arguments: a=b" in capsys.readouterr().err
+
+
+def test_features_help_says_an_id_column_is_used_by_default(capsys):
+    from analysis.cli import build_parser
+
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["features", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "default: id; rows without one get their row number" in text
+
+
+# --------------------------------------------------------------------------- --sample
+
+
+@pytest.mark.parametrize("n", [8, 10, 50, 299, 300, 301, 777])
+@pytest.mark.parametrize("sizes", [(500, 300, 97), (1000, 3), (400, 400, 90, 7)])
+def test_stratified_sample_has_exactly_n_rows(n, sizes):
+    import pandas as pd
+
+    from analysis.classifiers import _stratified_sample
+
+    labels = [f"l{i}" for i, size in enumerate(sizes) for _ in range(size)]
+    df = pd.DataFrame({"label": labels, "text": [str(i) for i in range(len(labels))]})
+    out = _stratified_sample(df, "label", n, seed=13)
+    assert len(out) == n and out.index.is_unique and out.index.is_monotonic_increasing
+    counts = out["label"].value_counts()
+    assert (counts >= 2).all() and len(counts) == len(sizes)  # every label, twice at least
+    for i, size in enumerate(sizes):  # in proportion, give or take the two-per-label floor
+        assert abs(counts[f"l{i}"] - n * size / len(df)) < 1 + 2 * len(sizes)
+    again = _stratified_sample(df, "label", n, seed=13)
+    assert out.index.equals(again.index)
+
+
+def test_stratified_sample_too_small_for_two_per_label_says_so():
+    import pandas as pd
+
+    from analysis.classifiers import _stratified_sample
+
+    df = pd.DataFrame({"label": list("aabbccdd") * 3})
+    with pytest.raises(ConfigError, match="at least 8"):
+        _stratified_sample(df, "label", 7, seed=13)

@@ -564,12 +564,15 @@ def test_cli_read_only_output_dir_for_real(tmp_path):
 @pytest.mark.parametrize(
     ("overrides", "expected"),
     [
-        (["corpus=nosuch"], "Could not find 'corpus/nosuch' (available: allsides"),
-        (["corpus=sample", "nosuchkey=1"], "Could not override 'nosuchkey'"),
+        (["corpus=nosuch"], "there is no corpus 'nosuch' (configs/corpus/nosuch.yaml)"),
+        (["corpus=nosuch"], "(available: allsides, babe"),
+        (["corpus=sample", "nosuchkey=1"], "the config has no key nosuchkey (its keys: cache,"),
         (["corpus=sample", "chunk_size=abc"], "chunk_size='abc' is not valid"),
         (["corpus=sample", "chunk_size=0"], "chunk_size must be a whole number >= 1"),
         (["corpus=sample", "executor=local", "executor.n_jobs=two"], "executor.n_jobs='two'"),
-        (["corpus=sample", "features=[vader,nosuch]"], "Could not load 'features/nosuch'"),
+        (["corpus=sample", "features=[vader,nosuch]"], "there is no features 'nosuch'"),
+        (["corpus=sample", "features=[vader,nosuch]"], "(available: actors, framing,"),
+        (["experiment=security_coverge"], "did you mean security_coverage?"),
         (["corpus.limit=[1"], "'corpus.limit=[1'"),
     ],
 )
@@ -578,6 +581,73 @@ def test_cli_bad_overrides_are_one_line(overrides, expected, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("framelens: error: ")
     assert expected in err
+
+
+def _one_line(err: str) -> str:
+    assert err.count("\n") == 1 and err.startswith("framelens: error: "), err
+    return err
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["features=[vader,nosuch]"], "there is no features 'nosuch'"),
+        (["foo=bar"], "the config has no key foo"),
+        (["compare.min_article=5"], "did you mean compare.min_articles=5?"),
+    ],
+)
+def test_cli_features_bad_overrides_are_one_line(args, expected, tmp_path, capsys):
+    """``framelens features`` turns config errors into messages as ``framelens run`` does."""
+    src = tmp_path / "mine.csv"
+    src.write_text("id,text\n1,Taxpayers foot the bill.\n")
+    cmd = ["features", "--input", str(src), "--output", str(tmp_path / "o.csv"), *args]
+    assert cli.main(cmd) == 2
+    assert expected in _one_line(capsys.readouterr().err)
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_cli_reproduce_misspelt_experiment_is_one_line(capsys):
+    assert cli.main(["reproduce", "security_coverge"]) == 2
+    err = _one_line(capsys.readouterr().err)
+    assert "there is no experiment 'security_coverge'" in err
+    assert "did you mean security_coverage?" in err and "available: basil_same_story" in err
+
+
+def test_cli_reproduce_keep_prints_the_folder(monkeypatch, capsys):
+    import analysis.reproduce as R
+
+    def fake_run(cfg, out_dir, command):  # a rerun that writes one file of its own
+        (Path(out_dir) / "only_in_rerun.txt").write_text("x")
+
+    monkeypatch.setattr(R, "run_pipeline", fake_run)
+    kept = None
+    try:
+        assert cli.main(["reproduce", "--keep", "basil_same_story"]) == 1
+        out = capsys.readouterr().out
+        line = next(x for x in out.splitlines() if x.startswith("rerun kept in "))
+        kept = Path(line.removeprefix("rerun kept in "))
+        assert (kept / "only_in_rerun.txt").is_file()
+        assert "new in rerun: only_in_rerun.txt" in out
+    finally:
+        if kept is not None:
+            shutil.rmtree(kept, ignore_errors=True)
+    assert cli.main(["reproduce", "basil_same_story"]) == 1  # without --keep: nothing named
+    assert "rerun kept" not in capsys.readouterr().out
+
+
+def test_cli_cache_clear_of_a_missing_folder_creates_nothing(tmp_path, capsys):
+    missing = tmp_path / "typo"
+    for action in ("clear", "info"):
+        assert cli.main(["cache", action, "--dir", str(missing)]) == 0
+        out = capsys.readouterr().out
+        assert f"no feature cache and no trained models in {missing} (no such folder)" in out
+        assert "removed" not in out.replace("nothing removed", "")
+    assert not missing.exists()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert cli.main(["cache", "clear", "--models", "--dir", str(empty)]) == 0
+    assert "nothing removed" in capsys.readouterr().out
+    assert list(empty.iterdir()) == []
 
 
 def _descriptor_copy(tmp_path: Path, name: str = "gvfc") -> Path:

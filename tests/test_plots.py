@@ -200,6 +200,50 @@ def test_existing_figures_still_work(tmp_path):
     assert (tmp_path / "c.png").exists() and (tmp_path / "v.png").exists()
 
 
+def test_outlet_counts_legend_names_no_source_and_stays_off_the_bars():
+    """The leans are the corpus's (BASIL, a custom corpus: not AllSides); center is not the
+    grey of "no lean"; the legend stands beside the bars."""
+    from matplotlib.colors import to_hex
+
+    from analysis.plots import LEAN_COLORS, NO_LEAN_COLOR
+
+    counts = pd.DataFrame(
+        {
+            "outlet": [f"outlet {i}" for i in range(8)],
+            "lean": ["left", "center", "right", "unknown", "center", "left", "right", "left"],
+            "articles": [40, 38, 36, 35, 34, 33, 32, 31],  # long bars everywhere
+        }
+    )
+    with paper_style():
+        ax = plot_outlet_counts(counts)
+        fig = ax.figure
+        legend = ax.get_legend()
+        title = legend.get_title().get_text()
+        assert "AllSides" not in title and title.startswith("lean")
+        labels = [t.get_text() for t in legend.get_texts()]
+        assert labels == ["left", "center", "right", "not given"]
+        fig.canvas.draw()
+        box = legend.get_window_extent()
+        for bar in ax.patches:
+            assert not box.overlaps(bar.get_window_extent()), "the legend covers a bar"
+        by_outlet = {
+            t.get_text(): to_hex(b.get_facecolor())
+            for t, b in zip(ax.get_yticklabels(), ax.patches, strict=True)
+        }
+        assert by_outlet["outlet 3"] == NO_LEAN_COLOR.lower()
+        assert by_outlet["outlet 1"] == LEAN_COLORS["center"].lower()
+        named = plot_outlet_counts(counts.head(3), lean_source="AllSides")
+        assert named.get_legend().get_title().get_text() == "lean (AllSides)"
+        plt.close("all")
+    # center is far from the no-lean grey (it was #999999 against #7F7F7F)
+    rgb = [int(LEAN_COLORS["center"][i : i + 2], 16) for i in (1, 3, 5)]
+    grey = [int(NO_LEAN_COLOR[i : i + 2], 16) for i in (1, 3, 5)]
+    assert (
+        max(rgb) - min(rgb) > 60 and sum(abs(a - b) for a, b in zip(rgb, grey, strict=True)) > 100
+    )
+    assert (LEAN_COLORS["left"], LEAN_COLORS["right"]) == ("#0072B2", "#D55E00")
+
+
 def test_forest_is_sorted_by_mean_and_shows_n(table):
     means = compare.bootstrap_means(table[table["voice"] == "outlet"], "outlet", n_boot=50)
     with paper_style():
