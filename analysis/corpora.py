@@ -19,24 +19,28 @@ Every record read becomes an article row or a quarantine entry with a reason; th
 
 from __future__ import annotations
 
+import bisect
 import csv
+import dataclasses
 import datetime as dt
 import fnmatch
 import glob
 import gzip
 import hashlib
 import io
+import itertools
 import json
 import logging
 import os
+import re
 import shutil
 import sys
 import tempfile
 import urllib.error
 import urllib.request
 import zlib
-from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,7 +109,7 @@ class TableSpec:
     fields: dict[str, Any]
     extra: dict[str, Any] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
-    date_policy: str = "quarantine"  # or "null": keep the article, set date to None, count it
+    date_policy: str = "quarantine"  # or "keep": keep the article, set date to None, count it
     max_chars: int = 10_000_000
     description: str = ""
 
@@ -162,18 +166,38 @@ def _table_from_dict(name: str, raw: Mapping[str, Any]) -> TableSpec:
         fields=dict(raw.get("fields") or {}),
         extra=dict(raw.get("extra") or {}),
         options=dict(raw.get("options") or {}),
-        date_policy=str(raw.get("date_policy") or "quarantine"),
+        date_policy=_date_policy(name, raw),
         max_chars=int(raw.get("max_chars") or 10_000_000),
         description=str(raw.get("description") or ""),
     )
-    if spec.date_policy not in ("quarantine", "null"):
-        raise FramelensError(f"table {name!r}: date_policy must be 'quarantine' or 'null'")
     for required in ("outlet", "text"):
         if required not in spec.fields:
             raise FramelensError(
                 f"table {name!r}: fields must map {required!r} (e.g. fields.{required}=<column>)"
             )
     return spec
+
+
+def _date_policy(name: str, raw: Mapping[str, Any]) -> str:
+    """``quarantine`` (the default, also for an absent key) or ``keep``.
+
+    ``keep`` sets an unparseable or implausible date to None and keeps the article. Its
+    older spelling ``"null"`` is accepted, and so is an explicit null (YAML ``null``, Hydra
+    ``corpus.date_policy=null``): the key is always present in configs/corpus/custom.yaml,
+    so a null there is a user asking for the "null" policy, never a missing setting.
+    """
+    if "date_policy" not in raw:
+        return "quarantine"
+    value = raw["date_policy"]
+    policy = "keep" if value is None else str(value).strip().lower()
+    if policy in ("keep", "null", "none"):
+        return "keep"
+    if policy == "quarantine":
+        return policy
+    raise FramelensError(
+        f"table {name!r}: date_policy {value!r} not understood: use quarantine (set articles "
+        "with an unparseable or implausible date aside) or keep (keep them without a date)"
+    )
 
 
 def infer_format(path: str | os.PathLike) -> str:
@@ -422,11 +446,16 @@ def _open_binary(path: Path):
     return open(path, "rb")
 
 
-def _decode(data: bytes, locator: str) -> tuple[str | None, str | None]:
+def _decode(data: bytes, where: str) -> tuple[str | None, str | None]:
+    """``(text, None)``, or ``(None, reason)``; ``where`` is ``on line N`` or ``in FILE``."""
     try:
         return data.decode("utf-8"), None
     except UnicodeDecodeError as exc:
-        return None, f"undecodable: invalid UTF-8 at byte {exc.start} ({locator})"
+        part = "of the line" if where.startswith("on line") else "of the file"
+        return None, (
+            f"undecodable: invalid UTF-8 {where} (byte {exc.start + 1} {part}); "
+            "save the file as UTF-8"
+        )
 
 
 def _read_jsonl(path: Path, spec: TableSpec) -> Iterator[RawRecord]:
@@ -441,17 +470,17 @@ def _read_jsonl(path: Path, spec: TableSpec) -> Iterator[RawRecord]:
                 try:
                     obj = orjson.loads(line)
                 except orjson.JSONDecodeError as exc:
-                    text, err = _decode(line, loc)
-                    yield RawRecord(
-                        loc, None, err or f"invalid JSON: {exc}", text or repr(line[:2000])
-                    )
+                    text, err = _decode(line, f"on line {lineno}")
+                    # each line is parsed alone: json's own "line 1" would be the wrong line
+                    err = err or f"invalid JSON: {exc.msg} (line {lineno}, column {exc.colno})"
+                    yield RawRecord(loc, None, err, text or line.decode("utf-8", "replace"))
                     continue
                 if not isinstance(obj, dict):
                     yield RawRecord(
                         loc,
                         None,
                         f"JSON line is a {type(obj).__name__}, not an object",
-                        line.decode("utf-8", "replace")[:2000],
+                        line.decode("utf-8", "replace"),
                     )
                     continue
                 yield RawRecord(loc, obj)
@@ -461,52 +490,216 @@ def _read_jsonl(path: Path, spec: TableSpec) -> Iterator[RawRecord]:
         )
 
 
-def _read_csv(path: Path, spec: TableSpec, delimiter: str) -> Iterator[RawRecord]:
-    name = path.name
+#: Fed to the csv module after a file's last line. It ends up inside a field only when a
+#: quote opened in that field is never closed: the csv module then reads everything up to
+#: the end of the file into that one field (and, not being strict, raises nothing).
+_END_MARK = "\ufdd0framelens: end of file\ufdd0"
+
+
+class _CsvLines:
+    """The lines of a CSV text for the csv module, numbered, with lines pushed back to be
+    read again (after a record that took in lines of its own neighbours)."""
+
+    def __init__(self, lines: Iterable[str]):
+        self.base = iter(lines)
+        self.back: deque[str] = deque()
+        self.next_line = 1  # file line number of the next line handed out
+        self.taken: list[str] = []  # lines handed out for the current record
+
+    def feed(self) -> Iterator[str]:
+        while True:
+            if self.back:
+                line = self.back.popleft()
+            else:
+                line = next(self.base, None)
+                if line is None:
+                    yield _END_MARK
+                    return
+            self.taken.append(line)
+            self.next_line += 1
+            yield line
+
+    def push_back(self, lines: list[str]) -> None:
+        self.back.extendleft(reversed(lines))
+        self.next_line -= len(lines)
+
+
+def _offending_quote(lines: list[str], delimiter: str, quotechar: str = '"') -> tuple[int, bool]:
+    """``(index of the line, still open)`` of the quoted field that breaks ``lines``: the
+    last one opened before a closing quote is followed by other text (the csv module's
+    strict error), else the one still open at the end."""
+    text = "".join(lines)
+    ends = list(itertools.accumulate(len(line) for line in lines))
+    start, plain, quoted, closed = range(4)
+    state, opened, prev = start, 0, 0
+    for m in re.finditer(f"[{re.escape(quotechar + delimiter)}\r\n]", text):
+        pos, char = m.start(), m.group()
+        if pos > prev:  # ordinary characters before this one
+            if state == closed:
+                state = plain  # the csv module's strict error: ',' expected after '"'
+                break
+            if state == start:
+                state = plain
+        if state == start:
+            if char == quotechar:
+                state, opened = quoted, pos
+        elif state == plain:
+            if char != quotechar:
+                state = start
+        elif state == quoted:
+            if char == quotechar:
+                state = closed
+        else:  # closed: "" is a quote inside the field; a delimiter or line break ends it
+            state = quoted if char == quotechar else start
+        prev = pos + 1
+    return min(bisect.bisect_right(ends, opened), len(lines) - 1), state == quoted
+
+
+def _csv_records(
+    lines: Iterable[str], delimiter: str, quoting: int
+) -> Iterator[tuple[int, list[str] | None, str | None, list[str]]]:
+    """``(first line, fields or None, error, the record's lines)`` for each CSV record.
+
+    Line numbers are 1-based physical lines of the file. A quote that is opened and never
+    closed would take later lines into its field: up to the end of the file, or up to a
+    later quote that the csv module (not strict) takes for its closing one. Such a record
+    comes back with an error naming the line where the quote opened, and the lines after
+    that one are read again as records of their own: nothing is silently swallowed.
+    """
+    src = _CsvLines(lines)
+    while True:
+        reader = csv.reader(src.feed(), delimiter=delimiter, quoting=quoting)
+        while True:
+            start = src.next_line
+            src.taken = []
+            row = next(reader, None)
+            taken = src.taken
+            if row is None or row == [_END_MARK]:
+                return
+            # the last field ran to the end of the file, or (checked only for records of
+            # several lines: one line cannot take in another record) a quote closed a field
+            # and text went on after it, which only a misplaced quote does
+            to_the_end = bool(row) and row[-1].endswith(_END_MARK)
+            if not to_the_end and (
+                len(taken) < 2 or quoting == csv.QUOTE_NONE or _strict_ok(taken, delimiter)
+            ):
+                yield start, row, None, taken
+                continue
+            opened, still_open = _offending_quote(taken, delimiter)
+            closing = (
+                "is never closed, so it would take in the rest of the file"
+                if still_open
+                else "is not closed where it should be, so it took in the lines after it up "
+                "to a later quote"
+            )
+            rest = taken[opened + 1 :]
+            reason = (
+                f"unterminated quote: the quoted field opened on line {start + opened} "
+                f"{closing}; close the quote (a quote inside a quoted field is written "
+                'twice: "")'
+            )
+            if rest:
+                after, last = start + opened + 1, start + len(taken) - 1
+                reason += (
+                    f". Line {after} was read again as a record of its own"
+                    if after == last
+                    else f". Lines {after}-{last} were read again as records of their own"
+                )
+            yield start, None, reason, taken[: opened + 1]
+            src.push_back(rest)
+            break
+
+
+def _strict_ok(lines: list[str], delimiter: str) -> bool:
+    """True when ``lines`` parse as CSV with the csv module's strict quoting rules."""
+    try:
+        for _ in csv.reader(lines, delimiter=delimiter, strict=True):
+            pass
+    except csv.Error:
+        return False
+    return True
+
+
+def _csv_dialect(spec: TableSpec, delimiter: str) -> tuple[str, int]:
     opts = spec.options
     quoting = csv.QUOTE_NONE if opts.get("quoting") == "none" else csv.QUOTE_MINIMAL
+    return opts.get("delimiter", delimiter), quoting
+
+
+def _csv_header(row: list[str]) -> list[str]:
+    # column names are text too: undecodable bytes become U+FFFD, not a crash later
+    return [_replace_undecodable(h).lstrip("\ufeff") for h in row]
+
+
+def _read_csv(path: Path, spec: TableSpec, delimiter: str) -> Iterator[RawRecord]:
+    name = path.name
+    delimiter, quoting = _csv_dialect(spec, delimiter)
     # the csv module stops at fields over 131,072 characters, losing every later row; long
     # texts are max_chars' business (quarantined with a reason), not the reader's
     csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
+    line = 0
     try:
         with _open_binary(path) as raw:
             # surrogateescape keeps undecodable bytes so the row can be quarantined, not lost
             text = io.TextIOWrapper(raw, encoding="utf-8", errors="surrogateescape", newline="")
-            reader = csv.reader(text, delimiter=opts.get("delimiter", delimiter), quoting=quoting)
-            header = next(reader, None)
-            if header is None:
+            records = _csv_records(text, delimiter, quoting)
+            first = next(records, None)
+            if first is None:
                 return
-            # column names are text too: undecodable bytes become U+FFFD, not a crash later
-            header = [_replace_undecodable(h).lstrip("\ufeff") for h in header]
+            line, header, header_error, lines = first
+            if header is None:
+                yield RawRecord(f"{name}:{line}", None, header_error, _joined(lines))
+                for line, row, error, lines in records:
+                    if row is not None and not row:
+                        continue
+                    yield RawRecord(
+                        f"{name}:{line}",
+                        None,
+                        error or "no header: the header could not be read (see its entry)",
+                        _joined(lines),
+                    )
+                return
+            header = _csv_header(header)
             width = len(header)
             row_no = 0
-            for row in reader:
-                if not row:  # a truly empty line; whitespace-only values are records
+            for line, row, error, lines in records:
+                if row is not None and not row:  # a truly empty line; whitespace is a record
                     continue
                 row_no += 1
-                loc = f"{name}:{reader.line_num}"
-                if any(_has_surrogates(v) for v in row):
-                    bad = next(v for v in row if _has_surrogates(v))
+                loc = f"{name}:{line}"
+                if error:
+                    yield RawRecord(loc, None, error, _joined(lines))
+                    continue
+                bad = next((i for i, v in enumerate(row) if _has_surrogates(v)), None)
+                if bad is not None:
+                    column = header[bad] if bad < width else f"field {bad + 1}"
                     yield RawRecord(
                         loc,
                         None,
-                        f"undecodable: invalid UTF-8 in row {row_no}",
-                        bad.encode("utf-8", "surrogateescape").decode("utf-8", "replace"),
+                        f"undecodable: invalid UTF-8 in column {column!r} of the record on "
+                        f"line {line}; save the file as UTF-8",
+                        _joined(lines),
                     )
                     continue
                 if len(row) != width:
                     yield RawRecord(
                         loc,
                         None,
-                        f"row has {len(row)} fields, header has {width}",
-                        opts.get("delimiter", delimiter).join(row)[:2000],
+                        f"row has {len(row)} fields, header has {width} (line {line}): quote "
+                        f"a field that holds the delimiter {delimiter!r}",
+                        _joined(lines),
                     )
                     continue
                 rec = dict(zip(header, row, strict=True))
                 rec["@row"] = row_no
                 yield RawRecord(loc, rec)
     except (EOFError, gzip.BadGzipFile, zlib.error, csv.Error, OSError) as exc:
-        yield RawRecord(f"{name}", None, f"truncated or corrupt file: {exc}")
+        after = f"reading stopped after the record on line {line}: " if line else ""
+        yield RawRecord(f"{name}:{line + 1}", None, f"truncated or corrupt file: {after}{exc}")
+
+
+def _joined(lines: list[str]) -> str:
+    return _replace_undecodable("".join(lines))
 
 
 def _replace_undecodable(value: str) -> str:
@@ -539,9 +732,9 @@ def _read_parquet(path: Path, spec: TableSpec) -> Iterator[RawRecord]:
 
 def _read_whole_file(path: Path, spec: TableSpec) -> Iterator[RawRecord]:
     data = path.read_bytes()
-    text, err = _decode(data, path.name)
+    text, err = _decode(data, f"in {path.name}")
     if err:
-        yield RawRecord(path.name, None, err, data.decode("utf-8", "replace")[:2000])
+        yield RawRecord(path.name, None, err, data.decode("utf-8", "replace"))
         return
     if spec.format == "txt":
         yield RawRecord(path.name, {"text": text, "@stem": path.stem})
@@ -549,7 +742,7 @@ def _read_whole_file(path: Path, spec: TableSpec) -> Iterator[RawRecord]:
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as exc:
-        yield RawRecord(path.name, None, f"invalid JSON: {exc}", text[:2000])
+        yield RawRecord(path.name, None, f"invalid JSON: {exc}", text)
         return
     if not isinstance(obj, dict):
         yield RawRecord(path.name, None, f"JSON file holds a {type(obj).__name__}, not an object")
@@ -577,7 +770,7 @@ def _read_lines(path: Path, spec: TableSpec) -> Iterator[RawRecord]:
             )
     for i, line in enumerate(texts):
         loc = f"{path.name}:{i + 1}"
-        text, err = _decode(line, loc)
+        text, err = _decode(line, f"on line {i + 1}")
         if err:
             yield RawRecord(loc, None, err, line.decode("utf-8", "replace"))
             continue
@@ -618,6 +811,74 @@ def table_files(spec: TableSpec, root: Path) -> list[Path]:
             f"no input file matches {pattern}: check corpus.path (and that the corpus is fetched)"
         )
     return files
+
+
+def table_columns(path: Path, spec: TableSpec) -> list[str] | None:
+    """Column names of a CSV/TSV header or a Parquet schema; None when the format has no
+    header (JSONL: each record has its own keys) or the header cannot be read (the reader
+    then quarantines what it can, with a reason)."""
+    try:
+        if spec.format in ("csv", "tsv"):
+            delimiter, quoting = _csv_dialect(spec, "\t" if spec.format == "tsv" else ",")
+            with _open_binary(path) as raw:
+                text = io.TextIOWrapper(raw, encoding="utf-8", errors="surrogateescape", newline="")
+                first = next(_csv_records(text, delimiter, quoting), None)
+            return None if first is None or first[1] is None else _csv_header(first[1])
+        if spec.format == "parquet":
+            import pyarrow.parquet as pq
+
+            return list(pq.read_schema(path).names)
+    except Exception:  # noqa: BLE001 (an unreadable file is the reader's to report)
+        return None
+    return None
+
+
+def _mapped_column(how: Any) -> str | None:
+    """The source column a field mapping reads (None for ``@row``, ``{value}``...)."""
+    if isinstance(how, str):
+        return None if how.startswith("@") else how
+    if isinstance(how, Mapping) and "value" not in how:
+        return how.get("column") or None
+    return None
+
+
+#: What the required fields hold, for messages; and columns that often hold them.
+_REQUIRED = {
+    "text": ("article text", ("body", "content", "article", "full_text", "sentence", "tweet")),
+    "outlet": ("outlet", ("source", "publisher", "media", "site", "domain")),
+}
+
+
+def _how_to_map(field_name: str, source: CorpusSource) -> str:
+    if source.custom:
+        return f"corpus.fields.{field_name}=COLUMN"
+    return f"fields.{field_name} of table {source.table.name} in corpora/{source.name}/corpus.yaml"
+
+
+def check_columns(path: Path, source: CorpusSource) -> None:
+    """Stop before reading when the header lacks the column a required field maps to.
+
+    Every row would otherwise be quarantined with the same reason; this names the column,
+    lists those the file has, and the setting that chooses another.
+    """
+    columns = table_columns(path, source.table)
+    if columns is None:
+        return
+    for name, (what, likely) in _REQUIRED.items():
+        column = _mapped_column(source.table.fields.get(name))
+        if column is None or column in columns:
+            continue
+        shown = ", ".join(repr(c[:40]) for c in columns[:30])
+        if len(columns) > 30:
+            shown += f" and {len(columns) - 30} more"
+        guess = next((c for c in columns if c.strip().lower() in likely), None)
+        hint = _how_to_map(name, source)
+        if guess is not None:
+            hint = hint.replace("=COLUMN", f"={guess}")
+        raise FramelensError(
+            f"{path.name} has no column {column!r} (the column mapped to the {what}); its "
+            f"columns are: {shown or '(none)'}. Map the {what} to its column with {hint}"
+        )
 
 
 # --------------------------------------------------------------------------- mapping + validation
@@ -778,7 +1039,7 @@ class FieldMapper:
         for name, g in self.extra_getters.items():
             row[name] = g(rec)
         for name, value in row.items():
-            if value is MISSING and name != "id":
+            if value is MISSING and name not in ("id", "text", "outlet"):
                 row[name] = None
         return row
 
@@ -799,17 +1060,43 @@ def _content_id(outlet: str, title: str, text: str) -> str:
 
 
 class Validator:
-    """Validates mapped rows; remembers ids across chunks to catch duplicates."""
+    """Validates mapped rows; remembers ids across chunks to catch duplicates.
 
-    def __init__(self, spec: TableSpec):
+    ``source`` (when given) lets the reasons name the setting that fixes them: the command
+    line override for a user's own file, the descriptor for a named corpus.
+    """
+
+    def __init__(self, spec: TableSpec, source: CorpusSource | None = None):
         self.spec = spec
+        self.source = source
         self.seen: dict[str, str] = {}
+        custom = source is None or source.custom
+        self.keep_dates = "corpus.date_policy=keep" if custom else "++corpus.date_policy=keep"
+
+    def _no_field(self, name: str, record: Mapping[str, Any] | None) -> str:
+        column = _mapped_column(self.spec.fields.get(name))
+        has = sorted(str(k) for k in (record or {}) if not str(k).startswith("@"))
+        shown = ", ".join(repr(k[:40]) for k in has[:30]) or "none"
+        how = (
+            _how_to_map(name, self.source)
+            if self.source is not None
+            else f"corpus.fields.{name}=COLUMN"
+        )
+        return (
+            f"missing {name}: the record has no {column!r} field (its fields: {shown}); "
+            f"name the field that holds the {_REQUIRED[name][0]} with {how}"
+        )
 
     def check(
-        self, row: dict[str, Any], locator: str
+        self, row: dict[str, Any], locator: str, record: Mapping[str, Any] | None = None
     ) -> tuple[dict[str, Any] | None, str | None, list[str]]:
-        """Return ``(article_row, reason, warnings)``; ``article_row`` is None when quarantined."""
+        """Return ``(article_row, reason, warnings)``; ``article_row`` is None when quarantined.
+
+        ``record`` is the raw record ``row`` was mapped from (its keys name what it has).
+        """
         warnings: list[str] = []
+        if row.get("text") is MISSING:
+            return None, self._no_field("text", record), warnings
         text, problem = _as_text(row.get("text"))
         if problem:
             return (
@@ -828,6 +1115,8 @@ class Validator:
                 f"text too long: {len(text):,} characters > max_chars {self.spec.max_chars:,}",
                 warnings,
             )
+        if row.get("outlet") is MISSING:
+            return None, self._no_field("outlet", record), warnings
         outlet, problem = _as_text(row.get("outlet"))
         if problem or not outlet.strip():
             return (
@@ -845,7 +1134,7 @@ class Validator:
             if self.spec.date_policy == "quarantine":
                 return (
                     None,
-                    problem + " (set corpus.date_policy=null to keep such articles without a date)",
+                    f"{problem} (to keep such articles without a date: {self.keep_dates})",
                     warnings,
                 )
             warnings.append(_reason_kind(problem) + " set to null")
@@ -939,6 +1228,7 @@ class CorpusSource:
     root: Path
     filters: dict[str, Any] = field(default_factory=dict)
     limit: int | None = None
+    custom: bool = False  # a user's own file (corpus.path), not a descriptor table
 
 
 def resolve_source(cfg: Mapping[str, Any] | str) -> CorpusSource:
@@ -954,12 +1244,22 @@ def resolve_source(cfg: Mapping[str, Any] | str) -> CorpusSource:
     name = cfg.get("name") or "custom"
     filters = {k: v for k, v in dict(cfg.get("filters") or {}).items() if v not in (None, [], "")}
     limit = cfg.get("limit")
-    if cfg.get("path"):
+    path = cfg.get("path")
+    if path in (None, "", "???") and (name == "custom" or path == "???"):
+        # "???" is OmegaConf's unset mandatory value (configs/corpus/custom.yaml)
+        raise CorpusNotFound(
+            "no corpus.path given: corpus=custom reads your own file, so name it with "
+            "corpus.path=FILE (JSONL, CSV, TSV or Parquet), e.g. "
+            "framelens run corpus=custom corpus.path=mydata.csv"
+        )
+    if path:
         raw = {
             k: cfg[k]
-            for k in ("path", "format", "fields", "extra", "options", "date_policy", "max_chars")
+            for k in ("path", "format", "fields", "extra", "options", "max_chars")
             if cfg.get(k) is not None
         }
+        if "date_policy" in cfg:  # an explicit null is a choice (see _date_policy)
+            raw["date_policy"] = cfg["date_policy"]
         # same defaults as configs/corpus/custom.yaml: columns named like Article fields
         given = dict(raw.get("fields") or {})
         raw["fields"] = {
@@ -971,9 +1271,11 @@ def resolve_source(cfg: Mapping[str, Any] | str) -> CorpusSource:
                 f"corpus.path {path} does not exist: give the path of your JSONL/CSV/Parquet file"
             )
         spec = _table_from_dict(cfg.get("table") or "custom", raw)
-        return CorpusSource(name, spec, Path.cwd(), filters, limit)
+        return CorpusSource(name, spec, Path.cwd(), filters, limit, custom=True)
     desc = get_descriptor(name)
     spec = desc.table(cfg.get("table"))
+    if "date_policy" in cfg:  # ++corpus.date_policy=keep overrides the descriptor's
+        spec = dataclasses.replace(spec, date_policy=_date_policy(spec.name, cfg))
     root = ensure_available(desc)
     return CorpusSource(desc.name, spec, root, filters, limit)
 
@@ -997,12 +1299,13 @@ def iter_articles(
     qwriter = QuarantineWriter(Path(quarantine) if quarantine else None)
     report.quarantine_path = qwriter.path
     mapper = FieldMapper(spec, source.name)
-    validator = Validator(spec)
+    validator = Validator(spec, source)
     columns = list(ARTICLE_COLUMNS) + [c for c in spec.extra if c not in ARTICLE_COLUMNS]
     rows: list[dict[str, Any]] = []
     try:
         for path in table_files(spec, source.root):
             mapper.file_stem = path.name
+            check_columns(path, source)
             for raw in read_raw(path, spec):
                 if source.limit is not None and report.loaded >= source.limit:
                     break
@@ -1013,7 +1316,9 @@ def iter_articles(
                     report.reasons[_reason_kind(reason)] += 1
                     qwriter.write(source.name, spec.name, raw.locator, reason, raw.raw)
                     continue
-                row, reason, warns = validator.check(mapper.map(raw.record), raw.locator)
+                row, reason, warns = validator.check(
+                    mapper.map(raw.record), raw.locator, raw.record
+                )
                 for w in warns:
                     report.warnings[w] += 1
                 if row is None:

@@ -27,6 +27,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from analysis import corpora as C
+from analysis.errors import FramelensError
 from analysis.records import Article
 from analysis.segment import Segmenter
 
@@ -127,14 +128,67 @@ def test_csv_with_embedded_newlines_quotes_and_ragged_rows(tmp_path, bad_input_c
 def test_csv_with_a_junk_header_and_junk_bytes(tmp_path, bad_input_counts, header, body):
     path = tmp_path / "in.csv"
     path.write_bytes(b"\n".join([header, *body]) + b"\n")
+    columns = C.table_columns(path, C.TableSpec("t", "csv", str(path), {}))
+    if columns is not None and not {"outlet", "text"} <= set(columns):
+        # a header without the mapped columns stops the load at once, naming them
+        with pytest.raises(FramelensError, match="has no column '(outlet|text)'.*corpus.fields"):
+            _load(path, tmp_path)
+        return
     _load(path, tmp_path, bad_input_counts, "loader.csv_bytes")
+
+
+@SETTINGS
+@given(body=st.lists(st.binary(max_size=60), max_size=8))
+def test_csv_with_junk_bytes_under_a_good_header(tmp_path, bad_input_counts, body):
+    path = tmp_path / "in.csv"
+    path.write_bytes(b"\n".join([b"id,outlet,text", *body]) + b"\n")
+    _load(path, tmp_path, bad_input_counts, "loader.csv_junk_body")
+
+
+csv_texts = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\x00"),
+    min_size=1,
+    max_size=40,
+).filter(lambda t: t.strip() and t[0] not in ',\n"')
+
+
+@SETTINGS
+@given(texts=st.lists(csv_texts, min_size=1, max_size=8), data=st.data())
+def test_csv_unterminated_quote_loses_no_later_row(tmp_path, bad_input_counts, texts, data):
+    """A quote never closed would read the rest of the file into one field, or the lines up
+    to a later quote: the record is quarantined naming the line, and every later row loads.
+
+    Not generated: a later field that opens with a quote followed by a delimiter or line
+    break (text starting with ``,`` or a newline), or by ``""``. Then the stray quote and
+    that one pair into valid CSV, which no reader can tell from a multi-line field.
+    """
+    bad = data.draw(st.integers(min_value=0, max_value=len(texts) - 1), label="bad row")
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["id", "outlet", "text"])
+    opened_on = None
+    for i, text in enumerate(texts):
+        if i == bad:
+            opened_on = buf.getvalue().count("\n") + 1
+            buf.write(f'{i},A,"never closed {text.replace(chr(34), "").replace(chr(10), " ")}\n')
+        else:
+            writer.writerow([i, "A", text])
+    path = tmp_path / "in.csv"
+    path.write_text(buf.getvalue(), encoding="utf-8")
+    articles, report, entries = _load(path, tmp_path, bad_input_counts, "loader.csv_unterminated")
+    assert articles["id"].tolist() == [str(i) for i in range(len(texts)) if i != bad]
+    assert [e["where"] for e in entries] == [f"in.csv:{opened_on}"]
+    assert entries[0]["reason"].startswith(
+        f"unterminated quote: the quoted field opened on line {opened_on} "
+    )
+    assert "never closed" in entries[0]["record"]
 
 
 def test_csv_with_an_undecodable_header(tmp_path):
     path = tmp_path / "in.csv"
     path.write_bytes(b"\x80\n\x00\n")  # found by test_csv_with_a_junk_header_and_junk_bytes
-    _, report, entries = _load(path, tmp_path)
-    assert report.read == report.quarantined == 1
+    with pytest.raises(FramelensError, match="its columns are: '\ufffd'"):
+        _load(path, tmp_path)
 
 
 def test_csv_field_longer_than_the_csv_module_limit(tmp_path):
@@ -187,6 +241,10 @@ def typed_tables(draw):
 def test_parquet_with_wrong_column_types(tmp_path, bad_input_counts, table):
     path = tmp_path / "in.parquet"
     table.to_parquet(path, index=False)
+    if not {"outlet", "text"} <= set(table.columns):
+        with pytest.raises(FramelensError, match="in.parquet has no column"):
+            _load(path, tmp_path)
+        return
     articles, report, _ = _load(path, tmp_path, bad_input_counts, "loader.parquet_types")
     assert report.read == len(table)
     assert articles["text"].map(lambda t: isinstance(t, str) and t.strip() != "").all()
@@ -319,6 +377,13 @@ def test_features_command_gives_one_row_per_input_row(
         for x in lines
     )
     src.write_bytes(data + b"\n")
+    spec = C.TableSpec("t", "jsonl", str(src), {"text": "text"})
+    records = [r.record for r in C.read_raw(src, spec) if r.record]
+    if records and not any("text" in r for r in records):
+        # no record has the text field: a wrong --text-field, refused with the columns
+        with pytest.raises(FramelensError, match="has no column 'text'"):
+            score_file(src, out, light_stages)
+        return
     info = score_file(src, out, light_stages)
     table = pd.read_csv(out, dtype={"id": str, "reason": str}, keep_default_na=False)
     assert info["rows"] == len(table) == sum(1 for x in data.split(b"\n") if x.strip())

@@ -274,7 +274,7 @@ def test_missing_user_file_is_a_clear_error(tmp_path):
 BAD_JSONL_LINES = [
     (b'{"id": "ok1", "outlet": "A", "text": "good one", "date": "2020-01-01"}', None),
     (b'{"id": "e1", "outlet": "A", "text": "   "}', "empty text"),
-    (b'{"id": "e2", "outlet": "A"}', "empty text"),
+    (b'{"id": "e2", "outlet": "A"}', "missing text: the record has no 'text' field"),
     (b'{"id": "m1", "outlet": "", "text": "no outlet"}', "missing outlet"),
     (b'{"id": "m2", "text": "no outlet key"}', "missing outlet"),
     (b'{"id": "ok1", "outlet": "B", "text": "same id again"}', "duplicate id"),
@@ -313,12 +313,130 @@ def test_mixed_file_good_lines_load_bad_lines_are_quarantined_with_reasons(tmp_p
     assert "loaded 2, quarantined 11" in report.summary()
 
 
-def test_date_policy_null_keeps_the_article(tmp_path):
+@pytest.mark.parametrize("policy", ["keep", "null", "KEEP", None])
+def test_date_policy_keep_keeps_the_article(tmp_path, policy):
+    # "keep" is the spelling to use; "null" (the older one) and an explicit null (YAML null,
+    # Hydra corpus.date_policy=null) mean the same; a missing key still quarantines
     path = tmp_path / "dates.jsonl"
     path.write_text('{"id": "a", "outlet": "A", "text": "t", "date": "soon"}\n')
-    articles, report = C.load_corpus(_custom(path, date_policy="null"))
+    articles, report = C.load_corpus(_custom(path, date_policy=policy))
     assert report.loaded == 1 and articles["date"].isna().all()
     assert report.warnings["unparseable date set to null"] == 1
+    _, report = C.load_corpus(_custom(path))
+    assert report.quarantined == 1
+
+
+def test_unknown_date_policy_is_refused(tmp_path):
+    path = tmp_path / "dates.jsonl"
+    path.write_text('{"id": "a", "outlet": "A", "text": "t"}\n')
+    with pytest.raises(FramelensError, match="date_policy 'drop' not understood: use quarantine"):
+        C.load_corpus(_custom(path, date_policy="drop"))
+
+
+def _compose_corpus(overrides):
+    from omegaconf import OmegaConf
+
+    from analysis.run import compose_config
+
+    return OmegaConf.to_container(compose_config(overrides).corpus, resolve=True)
+
+
+def _suggested_override(reason):
+    import re
+
+    found = re.findall(r"(\+*corpus\.[\w.]+=\S+?)\)?(?:$|[\s;,])", reason)
+    assert len(found) == 1, reason
+    return found[0]
+
+
+def test_the_override_a_bad_date_reason_suggests_works(tmp_path):
+    path = tmp_path / "custom.csv"
+    path.write_text("id,outlet,text,date\n1,A,hello,2020-01-01\n2,A,bad date,soonish\n")
+    base = ["corpus=custom", f"corpus.path={path}"]
+    q = tmp_path / "q.jsonl"
+    _, report = C.load_corpus(_compose_corpus(base), quarantine=q)
+    assert report.quarantined == 1
+    reason = json.loads(q.read_text())["reason"]
+    override = _suggested_override(reason)
+    assert override == "corpus.date_policy=keep"
+    articles, report = C.load_corpus(_compose_corpus([*base, override]))
+    assert report.loaded == 2 and articles["date"].iloc[0] == "2020-01-01"
+    assert pd.isna(articles["date"].iloc[1])
+    # the spelling the older message gave (Hydra turns it into None) keeps them too
+    _, report = C.load_corpus(_compose_corpus([*base, "corpus.date_policy=null"]))
+    assert report.loaded == 2
+
+
+def test_the_date_override_works_for_a_descriptor_corpus(tmp_path, monkeypatch):
+    folder = tmp_path / "corpora" / "mine"
+    folder.mkdir(parents=True)
+    (folder / "articles.jsonl").write_text(
+        '{"id": "a", "outlet": "A", "text": "t", "date": "soonish"}\n'
+    )
+    (folder / "corpus.yaml").write_text(
+        "name: mine\nbundled: true\ntables:\n  articles:\n    format: jsonl\n"
+        "    path: articles.jsonl\n    fields: {id: id, outlet: outlet, text: text, date: date}\n"
+    )
+    monkeypatch.setenv("FRAMELENS_CORPORA", str(tmp_path / "corpora"))
+    base = ["corpus=babe", "corpus.name=mine"]
+    q = tmp_path / "q.jsonl"
+    _, report = C.load_corpus(_compose_corpus(base), quarantine=q)
+    override = _suggested_override(json.loads(q.read_text())["reason"])
+    assert override == "++corpus.date_policy=keep"
+    _, report = C.load_corpus(_compose_corpus([*base, override]))
+    assert report.loaded == 1
+
+
+def test_custom_corpus_without_a_path_says_how_to_give_it():
+    with pytest.raises(CorpusNotFound, match=r"no corpus.path given.*corpus.path=FILE"):
+        C.resolve_source(_compose_corpus(["corpus=custom"]))
+    with pytest.raises(CorpusNotFound, match="corpus.path=FILE"):
+        C.load_corpus({"name": "custom"})
+
+
+@pytest.mark.parametrize(
+    ("header", "missing", "fix"),
+    [
+        ("id,outlet,body", "text", "corpus.fields.text=body"),
+        ("id,publisher,text", "outlet", "corpus.fields.outlet=publisher"),
+        ("id,who,text", "outlet", "corpus.fields.outlet=COLUMN"),
+    ],
+)
+def test_header_without_a_mapped_column_stops_with_its_columns(tmp_path, header, missing, fix):
+    path = tmp_path / "nocol.csv"
+    path.write_text(f"{header}\n1,A,hello\n2,B,world\n")
+    q = tmp_path / "q.jsonl"
+    with pytest.raises(FramelensError) as err:
+        C.load_corpus(_custom(path), quarantine=q)
+    message = str(err.value)
+    assert f"nocol.csv has no column {missing!r}" in message
+    assert f"its columns are: {', '.join(repr(c) for c in header.split(','))}" in message
+    assert message.endswith(fix)
+    assert not q.exists()  # stopped before any row was read
+    if "COLUMN" not in fix:  # the suggested override loads every row
+        field, column = fix.removeprefix("corpus.fields.").split("=")
+        _, report = C.load_corpus(_custom(path, fields={field: column}))
+        assert report.loaded == 2
+
+
+def test_parquet_without_the_text_column_stops_with_its_columns(tmp_path):
+    path = tmp_path / "mine.parquet"
+    pd.DataFrame({"id": ["x"], "outlet": ["A"], "content": ["one"]}).to_parquet(path)
+    with pytest.raises(FramelensError, match=r"'id', 'outlet', 'content'.*fields.text=content"):
+        C.load_corpus(_custom(path))
+
+
+def test_jsonl_record_without_the_text_field_names_its_fields(tmp_path):
+    path = tmp_path / "mine.jsonl"
+    path.write_text(
+        '{"id": "a", "outlet": "A", "body": "x"}\n{"id": "b", "outlet": "A", "text": "y"}\n'
+    )
+    q = tmp_path / "q.jsonl"
+    _, report = C.load_corpus(_custom(path), quarantine=q)
+    assert report.loaded == 1 and report.reasons == {"missing text": 1}
+    reason = json.loads(q.read_text())["reason"]
+    assert "no 'text' field (its fields: 'body', 'id', 'outlet')" in reason
+    assert reason.endswith("corpus.fields.text=COLUMN")
 
 
 def test_csv_bad_rows_are_quarantined(tmp_path):
@@ -339,6 +457,77 @@ def test_csv_bad_rows_are_quarantined(tmp_path):
     assert any("fields, header has 3" in r for r in reasons)
     assert any(r.startswith("undecodable") for r in reasons)
     assert any(r.startswith("missing outlet") for r in reasons)
+
+
+def test_unterminated_quote_is_quarantined_and_later_rows_are_read(tmp_path):
+    path = tmp_path / "custom.csv"
+    path.write_text(
+        'id,outlet,text\n1,A,hello there\n2,A,"unterminated quote\n3,B,fine text\n4,B,more text\n'
+    )
+    q = tmp_path / "q.jsonl"
+    articles, report = C.load_corpus(_custom(path), quarantine=q)
+    assert articles["id"].tolist() == ["1", "3", "4"]
+    assert articles["text"].tolist() == ["hello there", "fine text", "more text"]
+    assert "read 4 records: loaded 3, quarantined 1 (unterminated quote: 1)" in report.summary()
+    (entry,) = [json.loads(line) for line in q.read_text().splitlines()]
+    assert entry["where"] == "custom.csv:3"
+    assert entry["record"] == '2,A,"unterminated quote\n'
+    assert entry["reason"].startswith("unterminated quote: the quoted field opened on line 3 ")
+    assert 'close the quote (a quote inside a quoted field is written twice: "")' in entry["reason"]
+    assert "Lines 4-5 were read again as records of their own" in entry["reason"]
+
+
+def test_stray_quote_paired_with_a_later_one_is_caught(tmp_path):
+    # the csv module closes the stray quote at the next row's quoted field: row 3 would
+    # vanish into row 2's text without a word
+    path = tmp_path / "custom.csv"
+    path.write_text(
+        'id,outlet,text\n1,A,hello\n2,A,"stray quote\n3,B,"He said ""hi"", then left"\n'
+        '4,B,"two\nlines"\n'
+    )
+    q = tmp_path / "q.jsonl"
+    articles, report = C.load_corpus(_custom(path), quarantine=q)
+    assert articles["id"].tolist() == ["1", "3", "4"]
+    assert articles["text"].tolist() == ["hello", 'He said "hi", then left', "two\nlines"]
+    (entry,) = [json.loads(line) for line in q.read_text().splitlines()]
+    assert entry["where"] == "custom.csv:3" and entry["record"] == '2,A,"stray quote\n'
+    assert "opened on line 3 is not closed where it should be" in entry["reason"]
+
+
+def test_features_reader_reports_an_unterminated_quote(tmp_path):
+    from analysis.score import read_rows
+
+    path = tmp_path / "in.csv"
+    path.write_text('id,text\n1,hello\n2,"unterminated\n3,fine\n')
+    rows = read_rows(path, "text")
+    assert rows["id"].tolist() == ["1", "2", "3"]
+    assert (
+        rows["reason"].iloc[1].startswith("unterminated quote: the quoted field opened on line 3")
+    )
+    assert rows["text"].iloc[0] == "hello" and rows["text"].iloc[2] == "fine"
+    assert pd.isna(rows["text"].iloc[1])
+
+
+def test_reasons_name_the_same_file_line_as_where(tmp_path):
+    path = tmp_path / "custom.csv"
+    path.write_bytes(
+        b'id,outlet,text\n1,A,"two\nlines"\n2,A,caf\xe9\n3,A,a,b\n4,A,"multi\nline",x\n'
+    )
+    q = tmp_path / "q.jsonl"
+    C.load_corpus(_custom(path), quarantine=q)
+    entries = [json.loads(line) for line in q.read_text().splitlines()]
+    assert [e["where"] for e in entries] == ["custom.csv:4", "custom.csv:5", "custom.csv:6"]
+    assert "invalid UTF-8 in column 'text' of the record on line 4" in entries[0]["reason"]
+    assert "(line 5)" in entries[1]["reason"] and "(line 6)" in entries[2]["reason"]
+    jsonl = tmp_path / "custom.jsonl"
+    jsonl.write_bytes(
+        b'{"id": "1", "outlet": "A", "text": "ok"}\n{"id": "2", "outlet": "A", "text": tru}\n'
+    )
+    q.unlink()
+    C.load_corpus(_custom(jsonl), quarantine=q)
+    (entry,) = [json.loads(line) for line in q.read_text().splitlines()]
+    assert entry["where"] == "custom.jsonl:2"
+    assert entry["reason"] == "invalid JSON: invalid literal, expected 'true' (line 2, column 36)"
 
 
 def test_truncated_gzip_is_reported_not_lost(tmp_path):
