@@ -623,6 +623,10 @@ def run_pipeline(
     sits inside it unless ``cfg.work_dir`` is absolute.
     """
     t0 = time.perf_counter()
+    if command is None:  # a notebook's compose_config(overrides): those overrides rerun it
+        from analysis.run import command_line
+
+        command = command_line(cfg)
     out = Path(out_dir if out_dir is not None else cfg.output_dir)
     work = out / "work" if out_dir is not None else Path(cfg.work_dir)
     _check_writable(out)
@@ -909,7 +913,7 @@ def write_report(
         )
     lines += ["", "## Figures", ""]
     captions = {
-        "outlet_counts": "Articles per outlet (largest outlets), coloured by the outlet's political lean as the corpus gives it (AllSides ratings; grey: the corpus gives none). Data: `figures/outlet_counts.csv`.",
+        "outlet_counts": "Articles per outlet (largest outlets), coloured by the outlet's political lean as the corpus gives it (blue: left, purple: center, vermillion: right; grey: the corpus gives none). Data: `figures/outlet_counts.csv`.",
         "voice_shares": "Mean share of each article's characters spoken by the outlet, by quoted people, by embedded social posts, and page debris, per outlet. Data: `figures/voice_shares.csv`.",
     }
     for name, caption in captions.items():

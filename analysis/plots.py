@@ -198,9 +198,11 @@ def plot_voice_shares(shares: pd.DataFrame, group: str, ax: plt.Axes | None = No
 #: matched by prefix (or suffix for ``*_share``); :func:`feature_label` appends them.
 #: The pipeline aggregates segments to article x voice by character-weighted means
 #: (:func:`analysis.pipeline.char_weighted_means`), so a count per segment (irony cues,
-#: actor labels, segment size) stays a count per segment, averaged with length weights: one
-#: cue in a tweet that is a fifth of an article's embedded-post text reads 0.2, which is
-#: not "a count". Change here if the aggregation changes.
+#: actor labels) stays a count per segment, averaged with length weights: one cue in a
+#: tweet that is a fifth of an article's embedded-post text reads 0.2, which is not "a
+#: count". Extremes and sizes have their own rules (``analysis.pipeline.COMBINE_RULES``:
+#: the lowest ``*_min``, the highest ``*_max``, summed ``style_n_*``). Change here if the
+#: aggregation changes.
 FEATURE_UNITS = {
     "marked_words_rate": "expected per 1,000 tokens",
     "marked_words_max": "highest token probability, 0-1",
@@ -220,7 +222,8 @@ FEATURE_UNITS = {
     "hedging_": "hits per 1,000 tokens",
     "loaded_": "hits per 1,000 tokens",
     "style_flesch": "0-100",
-    "style_n_": "per segment",
+    "style_n_tokens": "tokens in the voice",
+    "style_n_sentences": "sentences in the voice",
     "style_mean_sentence_length": "tokens",
     "n_chars": "characters",
 }
