@@ -103,6 +103,7 @@ def save_figure(
     """
     out = Path(out_dir)
     written = []
+    thin_crowded_ticks(fig)
     csv_path = out / f"{name}.csv"
     atomic_write(csv_path, lambda tmp: data.to_csv(tmp, index=False, float_format="%.6g"))
     written.append(csv_path)
@@ -117,6 +118,50 @@ def save_figure(
         written.append(path)
     plt.close(fig)
     return written
+
+
+def _ticks_overlap(axis, renderer, pad: float) -> bool:
+    boxes = sorted(
+        (t.get_window_extent(renderer) for t in axis.get_ticklabels() if t.get_text()),
+        key=lambda b: b.x0,
+    )
+    return any(a.x1 + pad > b.x0 for a, b in zip(boxes, boxes[1:], strict=False))
+
+
+def thin_crowded_ticks(fig: plt.Figure, pad_points: float = 4.0) -> None:
+    """Fewer ticks on every linear x axis whose tick labels touch or overlap.
+
+    Matplotlib's automatic locator picks the tick count from the axis length, not from the
+    labels' width, so long labels (``-0.175``, ``-0.150`` ...) on a column-wide axis run
+    into each other. Such an axis gets the next wider round tick step (1, 2, 2.5 or 5 times
+    a power of ten) until ``pad_points`` separate neighbouring labels; axes with their own
+    locator (categorical, percent, log) are left alone."""
+    from matplotlib.ticker import AutoLocator, MultipleLocator
+
+    renderer = None
+    for ax in fig.axes:
+        axis = ax.xaxis
+        if type(axis.get_major_locator()) is not AutoLocator or axis.get_scale() != "linear":
+            continue
+        if renderer is None:
+            if not hasattr(fig.canvas, "get_renderer"):  # a closed or pyplot-free figure
+                from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+                FigureCanvasAgg(fig)
+            fig.canvas.draw()
+            renderer = fig.canvas.get_renderer()
+        pad = pad_points * fig.dpi / 72
+        ticks = np.diff(axis.get_majorticklocs())
+        if not len(ticks) or not _ticks_overlap(axis, renderer, pad):
+            continue
+        step = float(ticks[0])
+        power = 10.0 ** np.floor(np.log10(step))
+        wider = [m * power * 10**k for k in (0, 1) for m in (1, 2, 2.5, 5)]
+        for candidate in [w for w in wider if w > step * 1.001][:4]:
+            axis.set_major_locator(MultipleLocator(candidate))
+            fig.canvas.draw()  # the labels and their extents follow the new ticks
+            if not _ticks_overlap(axis, renderer, pad):
+                break
 
 
 def figure_markdown(figs: Iterable[tuple[str, str]]) -> list[str]:
@@ -1065,9 +1110,10 @@ def plot_article_vs_distribution(
             shown = f"{value:.3g}"
         else:
             shown = "n/a"
-        ax.set_title(
-            f"{feature_label(feat, unit=False)}\n{article_label}: {shown}", fontsize=7, loc="left"
-        )
+        # the legend says what the dashed line is ("worked example (outlet voice)"); the
+        # title keeps its head, so three panels' titles do not run into each other
+        short = article_label.split(" (")[0]
+        ax.set_title(f"{feature_label(feat, unit=False)}\n{short}: {shown}", fontsize=7, loc="left")
         unit = feature_label(feat)
         ax.set_xlabel(unit[unit.find("(") + 1 : -1] if unit.endswith(")") else "value", fontsize=7)
         ax.grid(axis="x", color="#DDDDDD", linewidth=0.5)

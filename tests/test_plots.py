@@ -415,3 +415,24 @@ def test_distinctive_words_panel_for_empty_group():
 )
 def test_feature_label(name, expected):
     assert feature_label(name) == expected
+
+
+def test_crowded_tick_labels_are_thinned(tmp_path):
+    """A narrow axis with long tick labels (-0.175, -0.150, ...) gets fewer ticks, so no two
+    labels touch; a categorical axis keeps its own ticks."""
+    import matplotlib.pyplot as plt
+
+    from analysis.plots import _ticks_overlap, paper_style, save_figure
+
+    with paper_style():
+        fig, (ax, bar) = plt.subplots(1, 2, figsize=(3.5, 1.5))
+        ax.plot([-0.1875, -0.0125], [0, 1])
+        bar.bar(["a", "b", "c"], [1, 2, 3])
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        assert _ticks_overlap(ax.xaxis, renderer, 4 * fig.dpi / 72)  # the default crowds
+        paths = save_figure(fig, tmp_path, "crowded", pd.DataFrame({"x": [1]}), formats=["png"])
+        assert not _ticks_overlap(ax.xaxis, renderer, 4 * fig.dpi / 72)
+        assert len([t for t in ax.get_xticklabels() if t.get_text()]) >= 3
+        assert [t.get_text() for t in bar.get_xticklabels()] == ["a", "b", "c"]
+    assert {p.suffix for p in paths} == {".csv", ".png"}
