@@ -155,6 +155,11 @@ def cmd_features(args: argparse.Namespace) -> int:
     sys.stderr.write(
         f"[framelens] {info['rows']:,} rows: {info['scored']:,} scored, {bad:,} with a reason\n"
     )
+    if not info["rows"]:
+        sys.stderr.write(
+            f"[framelens] warning: --input {args.input} holds no rows; the output is a "
+            "header only\n"
+        )
     _out(info["output"])
     return 0
 

@@ -177,3 +177,17 @@ def test_cli_features(tmp_path):
     assert proc.stdout.strip() == str(out)
     table = pd.read_csv(out)
     assert table["id"].tolist() == ["x"] and "vader_compound_mean" in table.columns
+
+
+def test_cli_features_warns_about_an_input_without_rows(tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_text("id,text\n")
+    out = tmp_path / "out.csv"
+    proc = subprocess.run(
+        [sys.executable, "-m", "analysis.cli", "features", "--input", str(src), "--output",
+         str(out), "features=[style]", f"cache.dir={tmp_path / 'cache'}"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "holds no rows; the output is a header only" in proc.stderr
+    assert pd.read_csv(out).empty
