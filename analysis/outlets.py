@@ -119,8 +119,9 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
         "and their figures left out (set compare.min_articles lower for smaller outlets)"
     )
     lines += [
-        f"{compared}; leans: {', '.join(leans) or 'none'}. Means are character-weighted per "
-        f"article and voice, with {n_boot} seeded bootstrap resamples of articles "
+        f"{compared}; leans: {', '.join(leans) or 'none'}. Each article's value in a voice "
+        "is the character-weighted mean of its segments; outlet and lean means are plain "
+        f"means over articles, with {n_boot} seeded bootstrap resamples of articles "
         "(95% percentile intervals): `outlet_voice_means.csv`, `lean_voice_means.csv`.",
         "",
     ]
@@ -197,7 +198,7 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
     if voice_spec.get("enabled", True):
         step("voices of the same articles")
         # 5. where does it sit: the quoted people against the outlet's own prose, article by
-        # article (each article is its own control: topic, outlet and story held fixed)
+        # article (topic, outlet and story held fixed), then outlet by outlet (the unit)
         paired, sampled = voice_tests(reference, features, leans, voice_spec, seed, n_boot)
         if len(paired):
             files.append(_write(paired, out / "voice_tests.csv"))
@@ -259,9 +260,10 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
             figs.append(
                 (
                     "voice_differences",
-                    f"Where it sits: each article's {a} voice minus its {b} voice, mean over "
-                    "the articles with both and 95% bootstrap CI, per lean; filled markers "
-                    "are significant (Wilcoxon signed-rank, BH; every test in `voice_tests.csv`)."
+                    f"Where it sits: each article's {a} voice minus its {b} voice, averaged per "
+                    "outlet over its articles with both; mean over the outlets and 95% "
+                    "bootstrap CI over outlets, per lean; filled markers are significant "
+                    "(Wilcoxon signed-rank over outlets, BH; every test in `voice_tests.csv`)."
                     + rank_mean_disagreements(paired, plotted),
                 )
             )
@@ -587,7 +589,7 @@ VOICE_TEST_COLUMNS = {
     "voice": "lean",
     "outlet_a": "voice_a",
     "outlet_b": "voice_b",
-    "n_events": "n_articles",
+    "n_events": "n_outlets",
 }
 
 
@@ -601,47 +603,66 @@ def voice_tests(
 ) -> tuple[pd.DataFrame, str | None]:
     """Two voices of the same articles against each other (``spec["pair"]``, default the
     quoted people minus the outlet's own prose), per lean (all articles when the corpus
-    gives no leans): :func:`analysis.events.paired_tests` with the article as the pair,
-    i.e. the per-article difference with a bootstrap interval over articles, the Wilcoxon
-    signed-rank test and the matched-pairs rank-biserial correlation, BH across all.
+    gives no leans), with the **outlet** as the unit.
 
-    Articles need both voices. Above ``spec["max_articles"]`` such articles in a lean, a
-    seeded random sample of that many (the second return value says so): the bootstrap
-    over articles costs time in proportion to them, and the rows are chosen before any
-    copy of the table is made.
+    Each article with both voices gives a difference (its ``a`` value minus its ``b``
+    value: outlet, topic and story are the same on both sides); each outlet with at least
+    ``spec["min_articles"]`` (default 5) such articles gives the mean of its articles'
+    differences; the test is over those outlet means (:func:`analysis.events.paired_tests`
+    with the outlet as the pair: the Wilcoxon signed-rank test, the mean with a bootstrap
+    interval over outlets and the matched-pairs rank-biserial correlation, BH across all).
+    Articles of one outlet share its editing and its sources, so they are not independent
+    draws: treating a thousand articles of forty outlets as a thousand units made the
+    intervals too narrow and some tests significant that no majority of outlets supports.
+
+    ``n_articles`` counts the articles with both voices in the outlets tested, ``n_outlets``
+    the outlets. The second return value names the outlets left out for having too few
+    articles, or None.
     """
     from analysis.events import paired_tests
 
     a, b = list(spec.get("pair", ["quoted", "outlet"]))
-    limit = spec.get("max_articles")
-    articles = S.value_codes(reference["article_id"])
-    in_a = (reference["voice"] == a).to_numpy()
-    in_b = (reference["voice"] == b).to_numpy()
-    both = np.intersect1d(articles[in_a], articles[in_b])
-    strata = [(lean, (reference["lean"] == lean).to_numpy()) for lean in leans]
-    strata = strata or [("all", np.ones(len(reference), dtype=bool))]
-    rng = np.random.default_rng(seed)
-    chosen, sampled = [], False
-    for _, rows in strata:
-        ids = np.intersect1d(both, articles[rows & in_a])
-        if limit and len(ids) > int(limit):
-            ids, sampled = np.sort(rng.choice(ids, int(limit), replace=False)), True
-        chosen.append(ids)
-    keep = np.isin(articles, np.concatenate(chosen)) & (in_a | in_b)
-    cols = ["article_id", "voice", *features]
-    values = reference.loc[keep, cols]
-    values["stratum"] = "all"
-    for lean, rows in strata if leans else []:
-        values.loc[rows[keep], "stratum"] = lean
+    least = max(1, int(spec.get("min_articles", 5)))
+    keep = reference["voice"].isin([a, b]).to_numpy()
+    cols = ["article_id", "outlet", "voice", *features]
+    cols += ["lean"] if leans else []
+    rows = reference.loc[keep, cols]
+    side_a = rows[rows["voice"] == a].drop_duplicates("article_id").set_index("article_id")
+    side_b = rows[rows["voice"] == b].drop_duplicates("article_id").set_index("article_id")
+    both = side_a.index.intersection(side_b.index)
+    side_a, side_b = side_a.loc[both], side_b.loc[both]
+    strata = side_a["lean"].astype(object) if leans else pd.Series("all", index=both)
+    keys = [strata.rename("stratum"), side_a["outlet"].rename("unit")]
+    va, vb = side_a[features].astype(float), side_b[features].astype(float)
+    paired = va.notna() & vb.notna()  # per feature, the articles measured in both voices
+    n = paired.groupby(keys).sum()
+    mean_a = va.where(paired).groupby(keys).mean().where(n >= least)
+    mean_b = vb.where(paired).groupby(keys).mean().where(n >= least)
+    wanted = leans or ["all"]
+    levels = mean_a.index.get_level_values("stratum")
+    mean_a, mean_b, n = (x[levels.isin(wanted)] for x in (mean_a, mean_b, n))
+    values = pd.concat(
+        [mean_a.assign(side=a).reset_index(), mean_b.assign(side=b).reset_index()],
+        ignore_index=True,
+    )
+    strata_present = [s for s in wanted if s in set(values["stratum"])]
     tests, _ = paired_tests(
-        values, features, [(a, b)], [s for s, _ in strata], n_boot=n_boot, seed=seed,
-        columns=("article_id", "voice", "stratum"),
+        values, features, [(a, b)], strata_present, n_boot=n_boot, seed=seed,
+        columns=("unit", "side", "stratum"),
     )  # fmt: skip
     tests = tests.rename(columns=VOICE_TEST_COLUMNS)
+    # articles behind each row: those of the outlets tested for that feature
+    counted = n.where(n >= least, 0).groupby(level="stratum").sum()
+    tests.insert(
+        tests.columns.get_loc("n_outlets") + 1,
+        "n_articles",
+        [int(counted.at[r.lean, r.feature]) for r in tests.itertuples()],
+    )
+    few = (n < least).all(axis=1).groupby(level="stratum").sum()
     note = (
-        f"Leans with more than {int(limit):,} articles that have both voices are tested on "
-        "a seeded random sample of that many (`compare.voice_tests.max_articles`)."
-        if sampled
+        f"{int(few.sum()):,} outlets with fewer than {least} articles that have both voices are "
+        "left out (`compare.voice_tests.min_articles`)."
+        if few.sum()
         else None
     )
     return tests, note
@@ -661,8 +682,8 @@ def plot_voice_differences(paired: pd.DataFrame, features: list[str]) -> tuple[A
     fig = plot_paired_differences(
         tests, features, rows, [key], {}, row_labels={r: r for r in rows},
         styles={key: (VOICE_COLORS.get(a, "#000000"), f"{a} minus {b} (same articles)")},
-        xlabel=f"mean difference within articles ({a} minus {b}, in the feature's unit), "
-        "95% bootstrap CI over articles",
+        xlabel=f"mean over outlets of their articles' {a} minus {b} difference (in the "
+        "feature's unit), 95% bootstrap CI over outlets",
     )  # fmt: skip
     return fig, data
 
@@ -689,15 +710,15 @@ def rank_mean_disagreements(paired: pd.DataFrame, features: list[str] | None = N
         parts.append(
             f"{len(shift)} of the {len(rows)} rows shown {'is' if len(shift) == 1 else 'are'} "
             f"significant with an interval across 0 (e.g. {r['lean']}, `{r['feature']}`: the "
-            f"{b} voice is higher in {int(r['n_b_higher']):,} articles, the {a} voice in "
+            f"{b} voice is higher in {int(r['n_b_higher']):,} outlets, the {a} voice in "
             f"{int(r['n_a_higher']):,}, mean difference {r['mean_diff']:+.3g}): the rank test "
-            "weighs each article's difference by its rank, the mean by its size, so a few "
+            "weighs each outlet's difference by its rank, the mean by its size, so a few "
             "large differences move the mean and not the test"
         )
     if len(mean_only):
         parts.append(
             f"{len(mean_only)} {'has' if len(mean_only) == 1 else 'have'} an interval clear of "
-            "0 without a significant rank test (large differences in a few articles)"
+            "0 without a significant rank test (large differences in a few outlets)"
         )
     text = "; ".join(parts)
     return f" {text[0].upper()}{text[1:]}."
@@ -714,24 +735,27 @@ def voice_tests_markdown(
     a, b = tests["voice_a"].iloc[0], tests["voice_b"].iloc[0]
     sig = tests[tests["reject"].fillna(False).astype(bool)]
     lines = [
-        f"The same articles' voices, {a} against {b} (each article's {a} minus its {b} "
-        f"value, articles with both; Wilcoxon signed-rank test per lean, Benjamini-Hochberg "
-        f"across {int(tests['p_value'].notna().sum())} tests, matched-pairs rank-biserial "
-        f"r as effect size, 95% bootstrap intervals over articles): {len(sig)} significant "
-        "at FDR 0.05 — `voice_tests.csv`. Each article is its own control here: outlet, "
-        "topic and story are the same on both sides." + (f" {sampled}" if sampled else ""),
+        f"The same articles' voices, {a} against {b}: each article's {a} minus its {b} value "
+        "(outlet, topic and story are the same on both sides), averaged per outlet over its "
+        "articles with both, and the outlets tested per lean (Wilcoxon signed-rank over "
+        "outlets, matched-pairs rank-biserial r, 95% bootstrap intervals over outlets; "
+        f"Benjamini-Hochberg across {int(tests['p_value'].notna().sum())} tests): "
+        f"{len(sig)} significant at FDR 0.05 — `voice_tests.csv`. The outlet is the unit "
+        "because an outlet's articles share its editing and sources: they are not "
+        "independent draws." + (f" {sampled}" if sampled else ""),
         "",
     ]
     if not len(sig):
         return lines
     show = sig.reindex(sig["rank_biserial"].abs().sort_values(ascending=False).index).head(top)
     lines += [
-        f"| lean | feature | articles | {a} | {b} | difference (95% CI) | r | p (BH) |",
+        f"| lean | feature | outlets (articles) | {a} | {b} | difference (95% CI) | r | p (BH) |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for r in show.itertuples():
         lines.append(
-            f"| {r.lean} | {r.feature} | {int(r.n_articles):,} | {r.mean_a:.3g} | "
+            f"| {r.lean} | {r.feature} | {int(r.n_outlets)} ({int(r.n_articles):,}) | "
+            f"{r.mean_a:.3g} | "
             f"{r.mean_b:.3g} | {_fmt_ci(r.mean_diff, r.ci_low, r.ci_high)} | "
             f"{r.rank_biserial:+.2f} | {r.p_adj:.2g} |"
         )

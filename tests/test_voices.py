@@ -1,0 +1,123 @@
+"""Voices of the same articles against each other, with the outlet as the unit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+
+def voiced_outlets(seed: int = 6, outlets: int = 24, per_outlet: int = 8) -> pd.DataFrame:
+    """Articles with prose and quotes in outlets of two leans: quotes score about 1 higher on
+    x than their own article's prose (whose level varies a lot between articles and
+    outlets); y does not differ. Each outlet's first article has prose only, and one
+    outlet per lean has too few articles with both voices to be tested."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for o in range(outlets):
+        lean = "left" if o % 2 else "right"
+        gap = 1.0 + rng.normal(0, 0.2)
+        n = 4 if o < 2 else per_outlet  # outlets 0 and 1: 3 articles with both voices
+        for i in range(n):
+            level = rng.normal(0, 3)
+            for voice in ("outlet", "quoted") if i else ("outlet",):
+                rows.append({"article_id": f"o{o}a{i}", "outlet": f"O{o}", "lean": lean,
+                             "voice": voice, "y": rng.normal(),
+                             "x": level + (gap if voice == "quoted" else 0.0) + rng.normal(0, 0.3)})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def _outlet_means(table: pd.DataFrame, lean: str, feature: str, least: int = 5) -> pd.Series:
+    sub = table[table["lean"] == lean]
+    wide = sub.pivot(index="article_id", columns="voice", values=feature).dropna()
+    outlet = sub.drop_duplicates("article_id").set_index("article_id")["outlet"]
+    d = (wide["quoted"] - wide["outlet"]).groupby(outlet.loc[wide.index]).agg(["mean", "size"])
+    return d.loc[d["size"] >= least, "mean"]
+
+
+def test_voice_tests_take_the_outlet_as_the_unit():
+    from analysis.events import rank_biserial
+    from analysis.outlets import voice_tests, voice_tests_markdown
+
+    table = voiced_outlets()
+    spec = {"pair": ["quoted", "outlet"], "min_articles": 5}
+    tests, note = voice_tests(table, ["x", "y"], ["left", "right"], spec, seed=1, n_boot=300)
+    assert note.startswith("2 outlets with fewer than 5 articles that have both voices")
+    t = tests.set_index(["lean", "feature"])
+    row = t.loc[("left", "x")]
+    assert row["n_outlets"] == 11 and row["n_articles"] == 77  # 11 outlets x 7 articles
+    assert t.loc[("left", "x"), "reject"] and t.loc[("right", "x"), "reject"]
+    assert not t.xs("y", level="feature")["reject"].any()
+    # the mean over outlets of each outlet's mean difference, scipy's signed-rank test on them
+    means = _outlet_means(table, "left", "x")
+    assert row["mean_diff"] == pytest.approx(means.mean())
+    assert row["ci_low"] < means.mean() < row["ci_high"]
+    assert row["p_value"] == pytest.approx(stats.wilcoxon(means.to_numpy()).pvalue)
+    assert row["rank_biserial"] == pytest.approx(rank_biserial(means.to_numpy()))
+    # no leans: one stratum, "all"; every outlet counts with min_articles 1
+    pooled, note = voice_tests(table, ["x"], [], {"min_articles": 1}, seed=1, n_boot=100)
+    assert pooled["lean"].tolist() == ["all"] and note is None
+    assert pooled["n_outlets"].tolist() == [24] and pooled["n_articles"].tolist() == [160]
+    lines = voice_tests_markdown(tests)
+    assert lines[0].startswith("The same articles' voices, quoted against outlet")
+    assert "Benjamini-Hochberg across 4 tests): 2 significant" in lines[0]
+    assert lines[2].startswith("| lean | feature | outlets (articles) | quoted | outlet |")
+    assert "| 11 (77) |" in lines[4]
+
+
+def test_one_large_outlet_does_not_make_a_lean_significant():
+    """Forty articles of one outlet whose quotes run far above its prose, and ten outlets
+    whose quotes do not: as a thousand-article test this was significant; over outlets the
+    one outlet is one unit of eleven."""
+    from analysis.outlets import voice_tests
+
+    rng = np.random.default_rng(3)
+    rows = []
+    for o in range(11):
+        for i in range(40 if o == 0 else 6):
+            prose = rng.normal(0, 1)
+            gap = 2.0 if o == 0 else rng.normal(0, 0.5)
+            for voice, value in (("outlet", prose), ("quoted", prose + gap)):
+                rows.append({"article_id": f"{o}-{i}", "outlet": f"O{o}", "lean": "left",
+                             "voice": voice, "x": value})  # fmt: skip
+    table = pd.DataFrame(rows)
+    wide = table.pivot(index="article_id", columns="voice", values="x")
+    assert stats.wilcoxon(wide["quoted"] - wide["outlet"]).pvalue < 0.001  # article level
+    tests, _ = voice_tests(table, ["x"], ["left"], {"min_articles": 5}, seed=1, n_boot=300)
+    assert tests.loc[0, "n_outlets"] == 11 and not tests.loc[0, "reject"]
+
+
+def test_voice_differences_figure_and_caption():
+    import matplotlib.pyplot as plt
+
+    from analysis.outlets import plot_voice_differences, rank_mean_disagreements, voice_tests
+
+    tests, _ = voice_tests(voiced_outlets(), ["x"], ["left", "right"], {}, seed=1, n_boot=100)
+    fig, data = plot_voice_differences(tests, ["x"])
+    assert set(data["feature"]) == {"x"} and len(data) == 2
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["right", "left"]
+    assert "95% bootstrap CI over outlets" in fig.get_supxlabel()
+    plt.close(fig)
+    # most outlets' quotes a little below their prose, a few far above: the rank test
+    # rejects, the mean's interval covers 0; the caption says which and why
+    rng = np.random.default_rng(2)
+    rows = []
+    for o in range(60):
+        diff = 30.0 if o % 10 == 0 else -1.0 + rng.normal(0.0, 0.3)
+        for i in range(5):
+            prose = rng.normal(5.0, 0.5)
+            for voice, value in (("outlet", prose), ("quoted", prose + diff)):
+                rows.append({"article_id": f"{o}-{i}", "outlet": f"O{o}", "voice": voice,
+                             "lean": "left", "x": value})  # fmt: skip
+    skewed, _ = voice_tests(pd.DataFrame(rows), ["x"], ["left"], {}, 1, 300)
+    row = skewed.iloc[0]
+    assert row["reject"] and row["mean_diff"] > 0 > row["median_diff"]
+    sentence = rank_mean_disagreements(skewed.assign(ci_low=-0.1))  # an interval across 0
+    assert sentence.startswith(" 1 of the 1 rows shown is significant with an interval across 0")
+    assert "the outlet voice is higher in 54 outlets, the quoted voice in 6" in sentence
+    assert rank_mean_disagreements(skewed) == ""  # both agree: nothing to say
+    assert rank_mean_disagreements(skewed.assign(reject=False, p_value=0.2)) == (
+        " 1 has an interval clear of 0 without a significant rank test "
+        "(large differences in a few outlets)."
+    )
