@@ -34,7 +34,7 @@ import warnings
 import zlib
 from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -855,17 +855,31 @@ def adjusted_group_tests(
     they cover, so a difference there may be one of topic mix. Here each feature is
     regressed on the group and the (categorical) covariates by OLS (``statsmodels``) with
     heteroskedasticity-robust (HC3) standard errors, and the group coefficients are tested
-    together against zero. Covariate levels seen fewer than ``min_count`` times are lumped
-    into ``"other"`` (as in :func:`lean_model`); a covariate left with one level is dropped,
-    and ``covariates`` in the output names those used. Groups with fewer than ``min_n``
-    values are left out; a constant feature, fewer than two groups, or a design where the
-    groups cannot be separated from the covariates gives NaN.
+    together against zero. Groups with fewer than ``min_n`` values are left out. Covariate
+    levels seen fewer than ``min_count`` times are lumped into ``"other"`` (as in
+    :func:`lean_model`).
+
+    A p-value is given only for a test that is what it says; otherwise the row has NaN
+    statistic and p, stays out of the BH family, and ``note`` says why:
+
+    - a covariate whose rows hold several values (or missing ones) but that is left with
+      one level after lumping: nothing of it is held fixed. (A covariate with one known
+      value in every row is constant: the test is within it, and ``note`` says so.)
+    - the robust covariance of the group contrasts has lower rank than their number (e.g.
+      groups whose values are all 0): statsmodels would cut the F test's numerator degrees
+      of freedom to that rank and test fewer contrasts than there are groups;
+    - a constant feature, fewer than two groups, a design where the groups cannot be
+      separated from the covariates, a robust covariance that is not finite.
+
+    ``note`` also says when groups were left out for having fewer than ``min_n`` values
+    (another test of the same rows, with its own ``min_n``, may count more groups).
 
     Returns
     -------
     DataFrame
         ``[*by, feature, n_groups, n, statistic, df_num, df_denom, p_value, p_adj, reject,
-        covariates]`` sorted by ``[*by, feature]``.
+        covariates, note]`` sorted by ``[*by, feature]``. ``covariates`` names the
+        covariates in the model; ``p_adj`` is BH across the rows with a p-value.
     """
     import statsmodels.api as sm
 
@@ -873,13 +887,13 @@ def adjusted_group_tests(
     covariates = [c for c in covariates if c not in (group, *by)]
     _check_columns(table, covariates)
     out_cols = [*by, "feature", "n_groups", "n", "statistic", "df_num", "df_denom",
-                "p_value", "p_adj", "reject", "covariates"]  # fmt: skip
+                "p_value", "p_adj", "reject", "covariates", "note"]  # fmt: skip
     rows = []
     for key, idx in _group_indices(table, by):
         part = table.iloc[idx]
         groups = part[group].to_numpy()
         # kept rows -> their design: the features with the same rows share one
-        designs: dict[bytes, tuple] = {}
+        designs: dict[bytes, _Design] = {}
         for feat in features:
             y = _float_column(part[feat])
             keep = ~np.isnan(y) & pd.notna(groups)
@@ -890,31 +904,28 @@ def adjusted_group_tests(
                 designs[mask_key] = _group_design(
                     part.iloc[np.flatnonzero(keep)], group, covariates, min_count
                 )
-            exog, cols, n_groups, used = designs[mask_key]
+            design = designs[mask_key]
             y = y[keep]
             n = len(y)
-            stat = p = df_num = df_denom = np.nan
-            if n_groups >= 2 and n > n_groups and np.ptp(y) > 0:
-                res = sm.OLS(y, exog).fit(cov_type="HC3")
-                constraints = np.zeros((len(cols), exog.shape[1]))
-                constraints[np.arange(len(cols)), cols] = 1.0
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")  # rank warnings: the NaN check below
-                    test = res.wald_test(constraints, use_f=True, scalar=True)
-                if np.isfinite(test.statistic) and res.model.rank == exog.shape[1]:
-                    stat, p = float(test.statistic), float(test.pvalue)
-                    df_num, df_denom = float(test.df_num), float(test.df_denom)
+            notes = []
+            if len(sizes) > design.n_groups:
+                notes.append(
+                    f"{design.n_groups} of {len(sizes)} {group} groups (those with >= "
+                    f"{max(min_n, 1)} values)"
+                )
+            notes += design.notes
+            result, why = _wald_group_test(sm, y, design, group)
+            if why:
+                notes.append(why)
             rows.append(
                 {
                     **dict(zip(by, key, strict=True)),
                     "feature": feat,
-                    "n_groups": n_groups,
+                    "n_groups": design.n_groups,
                     "n": n,
-                    "statistic": stat,
-                    "df_num": df_num,
-                    "df_denom": df_denom,
-                    "p_value": p,
-                    "covariates": " + ".join(used),
+                    **result,
+                    "covariates": " + ".join(design.used),
+                    "note": "; ".join(notes),
                 }
             )
     if not rows:
@@ -924,29 +935,104 @@ def adjusted_group_tests(
     return _sort_frame(res_table[out_cols], [*by, "feature"])
 
 
+class _Design(NamedTuple):
+    """The design of :func:`adjusted_group_tests` for some rows: ``exog`` (empty when there
+    is nothing to fit), the positions of the group terms, the number of groups, the
+    covariates in the model, notes on the covariates, and why the rows cannot be tested
+    ("" when they can)."""
+
+    exog: np.ndarray
+    cols: list[int]
+    n_groups: int
+    used: list[str]
+    notes: list[str]
+    reason: str
+
+
 def _group_design(
     rows: pd.DataFrame, group: str, covariates: Sequence[str], min_count: int
-) -> tuple[np.ndarray, list[int], int, list[str]]:
-    """The design of :func:`adjusted_group_tests` for the given rows: ``(exog, positions of
-    the group terms, number of groups, covariates used)``; an intercept, the group with its
-    first level as reference, each covariate (rare levels lumped, the most frequent level as
-    reference) unless it has one level only."""
+) -> _Design:
+    """The design of :func:`adjusted_group_tests` for the given rows: an intercept, the
+    group with its first level as reference, each covariate (rare levels lumped, the most
+    frequent level as reference). A covariate left with one level is not in the model: fine
+    when it is constant (one known value in every row), a reason not to test otherwise."""
     import statsmodels.formula.api as smf
 
     d = pd.DataFrame({"y": 0.0, "g": rows[group].astype(str).to_numpy()})
-    rhs, used = ["C(g)"], []
+    rhs, used, notes, unfixed = ["C(g)"], [], [], []
+    n_groups = int(d["g"].nunique())
     for i, cov in enumerate(covariates):
         col = f"c{i}"
-        d[col] = _lump_rare(rows[cov].reset_index(drop=True), min_count)
+        raw = rows[cov].reset_index(drop=True)
+        d[col] = _lump_rare(raw, min_count)
         if d[col].nunique() > 1:
             rhs.append(f"C({col}, Treatment(reference={_most_frequent(d[col])!r}))")
             used.append(cov)
-    n_groups = int(d["g"].nunique())
-    if n_groups < 2 or len(d) <= n_groups:
-        return np.empty((len(d), 0)), [], n_groups, used
+            continue
+        values = raw.dropna().unique()
+        if len(d) == 0:
+            continue
+        if len(values) == 1 and not raw.isna().any():
+            notes.append(f"{cov}: one value ({values[0]}) in every row, constant")
+        elif len(values) == 0:
+            unfixed.append(f"{cov}: missing in every row; nothing held fixed")
+        else:
+            unfixed.append(
+                f"{cov}: one level ({len(values)} values"
+                + (" and missing ones" if raw.isna().any() else "")
+                + f", each seen fewer than {min_count} times, lumped together); "
+                "nothing held fixed"
+            )
+    empty = np.empty((len(d), 0))
+    if n_groups < 2:
+        return _Design(empty, [], n_groups, used, notes, f"fewer than two {group} groups")
+    if len(d) <= n_groups:
+        return _Design(empty, [], n_groups, used, notes, "too few values")
+    if unfixed:
+        return _Design(empty, [], n_groups, used, notes, "; ".join(unfixed))
     model = smf.ols("y ~ " + " + ".join(rhs), d)  # statsmodels' formula engine; y unused
     cols = [j for j, name in enumerate(model.exog_names) if name.startswith("C(g)")]
-    return model.exog, cols, n_groups, used
+    rank = int(np.linalg.matrix_rank(model.exog))
+    if rank < model.exog.shape[1]:
+        reason = (
+            f"{group} not separable from {' + '.join(used)} (design of rank {rank} for "
+            f"{model.exog.shape[1]} terms)"
+        )
+        return _Design(empty, [], n_groups, used, notes, reason)
+    return _Design(model.exog, cols, n_groups, used, notes, "")
+
+
+def _wald_group_test(sm, y: np.ndarray, design: _Design, group: str) -> tuple[dict, str]:
+    """The robust Wald F test of the group terms of ``design`` for outcome ``y``: its
+    ``statistic, df_num, df_denom, p_value`` (NaN when not testable) and why not ("")."""
+    nan = {"statistic": np.nan, "df_num": np.nan, "df_denom": np.nan, "p_value": np.nan}
+    if design.reason:
+        return nan, design.reason
+    if not np.ptp(y) > 0:
+        return nan, "constant feature"
+    k = len(design.cols)
+    res = sm.OLS(y, design.exog).fit(cov_type="HC3")
+    constraints = np.zeros((k, design.exog.shape[1]))
+    constraints[np.arange(k), design.cols] = 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the rank warning: checked below
+        try:
+            test = res.wald_test(constraints, use_f=True, scalar=True)
+        except ValueError:  # a NaN in the robust covariance (an article of leverage 1)
+            return nan, "robust covariance not finite"
+    if not np.isfinite(test.statistic):
+        return nan, "robust covariance not finite"
+    if int(test.df_num) < k:
+        return nan, (
+            f"robust covariance of the {k} {group} contrasts has rank {int(test.df_num)} "
+            f"(groups without variation); not testable"
+        )
+    return {
+        "statistic": float(test.statistic),
+        "df_num": float(test.df_num),
+        "df_denom": float(test.df_denom),
+        "p_value": float(test.pvalue),
+    }, ""
 
 
 def posthoc_tests(
@@ -1055,14 +1141,20 @@ def lean_model(
     DataFrame
         ``[term, coef, se, z, p_value, ci_low, ci_high, model, n, n_groups, feature,
         note]``. Terms: ``Intercept``, ``lean[<level>]``, ``<covariate>[<level>]``,
-        numeric covariates by name, and for the mixed model ``var(<group_col>)`` (the
-        random-intercept variance; its z and p are NaN, a variance at its boundary has no
-        normal test). ``model`` is ``mixedlm``, ``ols_cluster`` (OLS with cluster-robust
-        SEs by outlet, used when the mixed model fails to converge, gives non-finite SEs,
-        or there are fewer than ``min_groups`` outlets) or ``ols_hc1`` (fewer than two
-        outlets); ``note`` says why a fallback was used. An outlet variance estimated at
-        its boundary (0) is a valid fit, not a failure: the mixed model is kept and the
-        note says so.
+        numeric covariates by name, and for the mixed model three variance rows in the
+        outcome's units: ``var(<group_col>)``, the random-intercept variance (statsmodels'
+        ``cov_re``, not its ``params`` entry, which is that divided by the residual
+        variance) with a Wald SE and interval; ``var(residual)``, the residual variance
+        (``scale``); ``icc(<group_col>)``, the intraclass correlation ``var(<group_col>) /
+        (var(<group_col>) + var(residual))``. The variance rows have NaN z and p (a
+        variance at its boundary has no normal test), the last two NaN SE and interval.
+        ``model`` is ``mixedlm``, ``ols_cluster`` (OLS with cluster-robust SEs by outlet,
+        used when the mixed model fails to converge, gives non-finite SEs, or there are
+        fewer than ``min_groups`` outlets) or ``ols_hc1`` (fewer than two outlets);
+        ``note`` says why a fallback was used. An outlet variance estimated at its boundary
+        (0: an ICC below :data:`BOUNDARY_ICC`) is a valid fit, not a failure: the mixed
+        model is kept and the note says so. statsmodels' own boundary warning is not used:
+        it fires for any variance below 0.01 in the outcome's units.
 
     Notes
     -----
@@ -1151,7 +1243,11 @@ def lean_model(
             "ci_high": conf.iloc[:, 1].to_numpy(dtype=float),
         }
     )
-    is_var = out["term"].str.startswith("var(")
+    if model == "mixedlm":
+        out, boundary = _variance_rows(out, res, group_col, alpha)
+        if boundary:
+            note = f"{group_col} variance estimated at the boundary (0; the fit reduces to OLS)"
+    is_var = out["term"].str.startswith(("var(", "icc("))
     out.loc[is_var, ["z", "p_value"]] = np.nan
     out["model"] = model
     out["n"] = n
@@ -1196,16 +1292,51 @@ def _fit_mixed(smf, formula: str, d: pd.DataFrame):
             return None, f"mixed model failed ({type(exc).__name__}: {exc})"
     fixed = res.bse.iloc[: len(res.fe_params)]
     problems = [str(w.message) for w in caught if issubclass(w.category, ConvergenceWarning)]
-    # a group variance estimated at 0 is a legitimate fit (the model reduces to OLS), not a
-    # failure: keep it and say so
-    boundary = [p for p in problems if "boundary" in p]
+    # statsmodels' "MLE may be on the boundary" fires whenever the group variance is below
+    # 0.01 in the outcome's own units (any variance of a sentiment score in [-1, 1]): not a
+    # failure, and not evidence of a variance at 0 either; lean_model judges that from the fit
     problems = [p for p in problems if "boundary" not in p]
     if not res.converged or problems:
         detail = f" ({problems[0].splitlines()[0]})" if problems else ""
         return None, f"mixed model did not converge{detail}"
     if not np.all(np.isfinite(fixed.to_numpy(dtype=float))):
         return None, "mixed model gave non-finite standard errors"
-    return res, "group variance estimated at the boundary (0)" if boundary else ""
+    return res, ""
+
+
+#: A group variance below this share of the total (ICC) is reported as at its boundary (0).
+BOUNDARY_ICC = 1e-6
+
+
+def _variance_rows(
+    out: pd.DataFrame, res, group_col: str, alpha: float
+) -> tuple[pd.DataFrame, bool]:
+    """The variance rows of a mixed-model fit in the outcome's units, and whether the group
+    variance sits at its boundary.
+
+    statsmodels' ``params`` (and ``bse``) hold the group variance divided by the residual
+    variance (``cov_re / scale``). ``var(<group>)`` is ``cov_re`` itself, its standard
+    error ``scale`` times that of the ratio (the residual variance taken as known; the
+    summary's ``bse_re`` multiplies by its square root instead, which overstates it many
+    times over for a small-scale outcome) and a Wald interval; ``var(residual)`` is
+    ``scale`` and ``icc(<group>)`` the share of the group variance in the total, ``cov_re
+    / (cov_re + scale)``, both without standard errors. The boundary: an ICC below
+    :data:`BOUNDARY_ICC`.
+    """
+    scale = float(res.scale)
+    var = float(np.asarray(res.cov_re, dtype=float)[0, 0])
+    icc = var / (var + scale) if var + scale > 0 else np.nan
+    q = stats.norm.ppf(1 - alpha / 2)
+    row = out.index[out["term"] == f"var({group_col})"]
+    if len(row):
+        i = row[0]
+        se = scale * float(out.at[i, "se"])
+        out.loc[i, ["coef", "se", "ci_low", "ci_high"]] = [var, se, var - q * se, var + q * se]
+    extra = pd.DataFrame(
+        {"term": ["var(residual)", f"icc({group_col})"], "coef": [scale, icc]}
+    ).reindex(columns=out.columns)
+    out = pd.concat([out, extra], ignore_index=True)
+    return out, bool(icc < BOUNDARY_ICC) if np.isfinite(icc) else False
 
 
 def _tidy_term(term: str, names: Mapping[str, str], group_col: str) -> str:

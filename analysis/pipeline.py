@@ -551,14 +551,37 @@ def corpus_counts(articles: pd.DataFrame) -> pd.DataFrame:
 
 
 def kind_counts(segments: pd.DataFrame) -> pd.DataFrame:
-    """Segments and articles per kind, voice and language class (summable across chunks)."""
-    english = segments["lang"].fillna("en").eq("en").map({True: "en", False: "other"})
-    return (
-        segments.assign(lang_class=english)
-        .groupby(["kind", "voice", "lang_class"])
-        .agg(segments=("article_id", "size"), articles=("article_id", "nunique"))
-        .reset_index()
+    """Segments and articles per kind, voice and language class (summable across chunks).
+
+    ``segments`` counts the segments of each language class; ``articles`` counts each
+    article once per kind and voice, under ``en`` when any of its segments of that kind and
+    voice is English and under ``other`` when none is. An article never spans two chunks, so
+    the sum over chunks and language classes (:func:`segments_by_kind`) is the number of
+    distinct articles with that kind of segment.
+    """
+    seg = pd.DataFrame(
+        {
+            "kind": segments["kind"].to_numpy(),
+            "voice": segments["voice"].to_numpy(),
+            "article_id": segments["article_id"].to_numpy(),
+            "lang_class": np.where(segments["lang"].fillna("en").eq("en"), "en", "other"),
+        }
     )
+    keys = ["kind", "voice", "lang_class"]
+    counts = seg.groupby(keys).size().rename("segments")
+    # "en" sorts first: an article with an English segment of a kind is counted there
+    first = seg.sort_values("lang_class", kind="stable").drop_duplicates(
+        ["kind", "voice", "article_id"]
+    )
+    articles = first.groupby(keys).size().rename("articles")
+    out = pd.concat([counts, articles], axis=1).fillna(0).astype("int64")
+    return out.rename_axis(keys).reset_index()
+
+
+def segments_by_kind(kinds: pd.DataFrame) -> pd.DataFrame:
+    """Segments and distinct articles per kind and voice: the per-chunk
+    :func:`kind_counts` summed over chunks and language classes."""
+    return kinds.groupby(["kind", "voice"])[["segments", "articles"]].sum().reset_index()
 
 
 def voice_shares(articles: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
@@ -847,8 +870,7 @@ def summarize(cfg: DictConfig, out: Path, work: Path, report: LoadReport) -> lis
     # small per-chunk aggregates only: memory does not grow with the corpus
     kinds = read_parts(work, "kind_counts")
     if len(kinds):
-        per_kind = kinds.groupby(["kind", "voice"])[["segments", "articles"]].sum().reset_index()
-        files.append(write_csv(per_kind, out / "segments_by_kind.csv"))
+        files.append(write_csv(segments_by_kind(kinds), out / "segments_by_kind.csv"))
         summary["segments"] = {
             "total": int(kinds["segments"].sum()),
             "per_voice": {k: int(v) for k, v in kinds.groupby("voice")["segments"].sum().items()},

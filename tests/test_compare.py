@@ -390,6 +390,75 @@ def test_lean_effects_are_adjusted_as_one_family():
     assert adjust_lean_effects(failed)["p_adj"].isna().all()
 
 
+def small_scale(group_sd: float, seed: int, n_outlets: int = 30, per: int = 40) -> pd.DataFrame:
+    """An outcome on the scale of a mean sentiment score (values ~0.01, residual SD 0.01),
+    with a random outlet intercept of SD ``group_sd``."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for o in range(n_outlets):
+        u = rng.normal(0, group_sd)
+        lean = ["left", "center", "right"][o % 3]
+        for _ in range(per):
+            y = 0.01 + u + rng.normal(0, 0.01)
+            rows.append({"outlet": f"o{o:02d}", "lean": lean, "y": y})
+    return pd.DataFrame(rows)
+
+
+def test_lean_model_reports_the_outlet_variance_in_the_outcomes_units():
+    """var(outlet) is statsmodels' cov_re (its params hold cov_re / scale), with the residual
+    variance and the ICC beside it; statsmodels' boundary warning (any variance below 0.01)
+    does not make a real outlet variance of a small-scale outcome "at the boundary"."""
+    import warnings
+
+    data = small_scale(0.005, seed=2)  # outlet variance 2.5e-5, residual 1e-4: ICC ~0.2
+    out = lean_model(data, "y", covariates=()).set_index("term")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ref = smf.mixedlm("y ~ C(lean, Treatment('center'))", data, groups=data["outlet"]).fit(
+            reml=True
+        )
+    assert any("boundary" in str(w.message) for w in caught)  # statsmodels' rule fires
+    cov_re, scale = float(ref.cov_re.iloc[0, 0]), float(ref.scale)
+    assert set(out["model"]) == {"mixedlm"} and out["note"].iloc[0] == ""
+    assert out.loc["var(outlet)", "coef"] == pytest.approx(cov_re, rel=1e-4)
+    assert out.loc["var(outlet)", "coef"] != pytest.approx(ref.params["Group Var"], rel=0.5)
+    assert 1e-5 < out.loc["var(outlet)", "coef"] < 6e-5
+    assert out.loc["var(outlet)", "se"] == pytest.approx(scale * ref.bse["Group Var"], rel=1e-3)
+    low, high = out.loc["var(outlet)", ["ci_low", "ci_high"]]
+    assert low < cov_re < high
+    assert out.loc["var(residual)", "coef"] == pytest.approx(scale, rel=1e-4)
+    icc = out.loc["icc(outlet)", "coef"]
+    assert icc == pytest.approx(cov_re / (cov_re + scale), rel=1e-4) and 0.1 < icc < 0.4
+    variance_rows = out.loc[["var(outlet)", "var(residual)", "icc(outlet)"]]
+    assert variance_rows[["z", "p_value"]].isna().all().all()
+    assert out.loc[["var(residual)", "icc(outlet)"], ["se", "ci_low", "ci_high"]].isna().all().all()
+    # the lean terms are untouched, and the variance rows stay out of the BH family
+    adjusted = adjust_lean_effects(out.reset_index()).set_index("term")
+    assert adjusted.loc[["var(outlet)", "var(residual)", "icc(outlet)"], "p_adj"].isna().all()
+    assert out.loc["lean[left]", "coef"] == pytest.approx(
+        ref.params["C(lean, Treatment('center'))[T.left]"], abs=1e-8
+    )
+
+
+def test_lean_model_boundary_note_only_for_a_variance_at_zero():
+    """Outlet means that vary less than chance allows: REML puts the outlet variance at 0,
+    and the note says so."""
+    data = small_scale(0.0, seed=0)
+    outlet_mean = data.groupby("outlet")["y"].transform("mean")
+    lean_mean = data.groupby("lean")["y"].transform("mean")
+    data["y"] = data["y"] - outlet_mean + lean_mean + 0.8 * (outlet_mean - lean_mean)
+    out = lean_model(data, "y", covariates=()).set_index("term")
+    assert set(out["model"]) == {"mixedlm"}
+    assert out.loc["icc(outlet)", "coef"] < 1e-6
+    assert (
+        out["note"].iloc[0]
+        == "outlet variance estimated at the boundary (0; the fit reduces to OLS)"
+    )
+    # a fallback fit has no variance rows
+    few = lean_model(lean_data(n_outlets=3, per=40), "y", covariates=())
+    assert not few["term"].str.contains(r"^(?:var|icc)\(").any()
+
+
 def test_lean_tests_table_shows_articles_per_side():
     from analysis.outlets import lean_tests_markdown
 
@@ -536,6 +605,77 @@ def test_topic_held_fixed_fits_each_feature_on_its_own_rows():
     assert got.loc["w", "n"] < 400 and got.loc["w", "reject"]
     # B keeps under 5 articles on v: one outlet left, no test
     assert got.loc["v", "n_groups"] == 1 and np.isnan(got.loc["v", "p_value"])
+
+
+def test_topic_tests_give_no_p_value_where_nothing_is_held_fixed():
+    """Topics that are all too rare to keep (or all missing) leave nothing held fixed: no
+    p-value, a note, and the row is not in the BH family. One topic in every row is a test
+    within that topic."""
+    table = topic_confounded()
+    table["other_z"] = table["z"] * 2
+    many = table.assign(topic=[f"t{i % 20}" for i in range(len(table))])  # 20 each: lumped
+    out = adjusted_group_tests(many, "outlet", ["z"], ("topic",))
+    assert np.isnan(out.loc[0, "p_value"]) and np.isnan(out.loc[0, "statistic"])
+    assert np.isnan(out.loc[0, "p_adj"]) and not out.loc[0, "reject"]
+    assert out.loc[0, "covariates"] == ""
+    assert out.loc[0, "note"] == (
+        "topic: one level (20 values, each seen fewer than 30 times, lumped together); "
+        "nothing held fixed"
+    )
+    missing = adjusted_group_tests(table.assign(topic=None), "outlet", ["z"], ("topic",))
+    assert np.isnan(missing.loc[0, "p_value"])
+    assert missing.loc[0, "note"] == "topic: missing in every row; nothing held fixed"
+    one = adjusted_group_tests(table.assign(topic="war"), "outlet", ["z"], ("topic",))
+    assert (
+        one.loc[0, "p_value"] < 0.05
+        and one.loc[0, "note"] == "topic: one value (war) in every row, constant"
+    )
+    # the same topics kept for one stratum and lumped for another: BH over the tested rows only
+    both = pd.concat([table, many.assign(voice="social")], ignore_index=True)
+    res = adjusted_group_tests(both, "outlet", ["x", "z"], ("topic",), by="voice")
+    tested = res["p_value"].notna()
+    assert tested.tolist() == [True, True, False, False]
+    _, p_adj, _, _ = multipletests(res.loc[tested, "p_value"], method="fdr_bh")
+    assert res.loc[tested, "p_adj"].to_numpy() == pytest.approx(p_adj)
+    assert res.loc[~tested, "p_adj"].isna().all() and not res.loc[~tested, "reject"].any()
+    # the report counts the family BH ran over
+    from analysis.outlets import outlet_tests_markdown, with_topic_tests
+
+    omnibus = with_topic_tests(omnibus_tests(both, "outlet", ["x", "z"], by="voice"), res)
+    lines = outlet_tests_markdown(omnibus, posthoc_tests(both, "outlet", omnibus))
+    assert "Benjamini-Hochberg across 2 tests)" in lines[0]
+
+
+def test_topic_tests_give_no_p_value_when_the_robust_covariance_loses_contrasts():
+    """A feature that is 0 in every article but one outlet's: the HC3 covariance of the
+    three outlet contrasts has rank 1, where statsmodels would test one contrast and call it
+    the outlet test. No p-value instead; outlets left out for size are named."""
+    rng = np.random.default_rng(0)
+    values = rng.exponential(1.0, 40)
+    rows = [
+        {"outlet": o, "topic": t, "x": v if o == "B" else 0.0, "z": rng.normal()}
+        for o in "ABCD"
+        for t in ("war", "budget")
+        for v in values
+    ]
+    table = pd.DataFrame(rows)
+    out = adjusted_group_tests(table, "outlet", ["x", "z"], ("topic",)).set_index("feature")
+    assert np.isnan(out.loc["x", ["statistic", "df_num", "p_value", "p_adj"]].astype(float)).all()
+    assert out.loc["x", "note"] == (
+        "robust covariance of the 3 outlet contrasts has rank 1 (groups without variation); "
+        "not testable"
+    )
+    assert out.loc["z", "df_num"] == 3 and out.loc["z", "note"] == ""
+    assert out.loc["z", "p_adj"] == pytest.approx(out.loc["z", "p_value"])  # a family of one
+    res = smf.ols("z ~ C(outlet) + C(topic)", table).fit(cov_type="HC3")
+    test = res.wald_test("C(outlet)[T.B] = 0, C(outlet)[T.C] = 0, C(outlet)[T.D] = 0",
+                         use_f=True, scalar=True)  # fmt: skip
+    assert out.loc["z", "statistic"] == pytest.approx(float(test.statistic))
+    # outlets with fewer than min_n values: left out, and the note says how many are tested
+    small = table[(table["outlet"] != "C") | (np.arange(len(table)) % 40 < 3)]
+    got = adjusted_group_tests(small, "outlet", ["z"], ("topic",), min_n=10)
+    assert got.loc[0, "n_groups"] == 3 and got.loc[0, "p_value"] > 0
+    assert got.loc[0, "note"] == "3 of 4 outlet groups (those with >= 10 values)"
 
 
 def test_topic_tests_sample_a_large_voice_and_skip_outlets_not_compared():

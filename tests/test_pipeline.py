@@ -564,3 +564,57 @@ def test_extremes_and_sizes_are_combined_by_their_rules():
     assert out.loc["a", "n_chars"] == 450
     assert out.loc["b", "vader_compound_mean"] == 0.2
     assert out.loc["b", cols[1:]].isna().all()  # nothing measured: missing, not 0
+
+
+def test_articles_per_kind_are_distinct_across_languages_and_chunks():
+    """An article with English and non-English segments of one kind is one article of that
+    kind, however its corpus was chunked; the segments keep their language classes."""
+    import numpy as np
+
+    from analysis.pipeline import kind_counts, segments_by_kind
+
+    rng = np.random.default_rng(2)
+    rows = []
+    for a in range(60):
+        for kind, voice in (("body", "outlet"), ("quote", "quoted"), ("embedded_post", "social")):
+            if kind != "body" and rng.random() < 0.4:
+                continue
+            for _ in range(int(rng.integers(1, 6))):
+                lang = rng.choice(["en", "de", None], p=[0.6, 0.3, 0.1])
+                rows.append({"article_id": f"a{a:02d}", "kind": kind, "voice": voice, "lang": lang})
+    segments = pd.DataFrame(rows)
+    distinct = segments.groupby(["kind", "voice"])["article_id"].nunique()
+    sizes = segments.groupby(["kind", "voice"]).size()
+    mixed = (
+        segments[segments["kind"] == "body"]
+        .groupby("article_id")["lang"]
+        .agg(lambda s: s.fillna("en").nunique())
+    )
+    assert (mixed > 1).sum() > 5  # articles with both language classes in their body
+    ids = segments["article_id"]
+    for chunks in (
+        [ids < "a30", ids >= "a30"],
+        [ids == ids],
+        [ids.str.endswith(str(d)) for d in range(10)],
+    ):
+        kinds = pd.concat([kind_counts(segments[m]) for m in chunks], ignore_index=True)
+        per_kind = segments_by_kind(kinds).set_index(["kind", "voice"])
+        assert per_kind["articles"].to_dict() == distinct.to_dict()
+        assert per_kind["segments"].to_dict() == sizes.to_dict()
+        other = segments["lang"].fillna("en").ne("en").sum()
+        assert kinds.loc[kinds["lang_class"] == "other", "segments"].sum() == other
+    # an article is counted under "other" only when none of its segments of the kind is English
+    one = kind_counts(
+        pd.DataFrame(
+            {
+                "article_id": ["x", "x", "y"],
+                "kind": "body",
+                "voice": "outlet",
+                "lang": ["de", "en", "de"],
+            }
+        )  # fmt: skip
+    ).set_index("lang_class")
+    assert one.loc["en", ["segments", "articles"]].tolist() == [1, 1]
+    assert one.loc["other", ["segments", "articles"]].tolist() == [2, 1]
+    empty = kind_counts(pd.DataFrame(columns=["article_id", "kind", "voice", "lang"]))
+    assert empty.empty and {"segments", "articles", "lang_class"} <= set(empty.columns)
