@@ -22,6 +22,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from analysis import compare as S
 from analysis.plots import (
+    feature_unit,
     figure_markdown,
     paper_style,
     plot_article_vs_distribution,
@@ -293,7 +294,21 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
                 # the worked example on its own row, above the outlets it is compared with
                 pinned = [f"{own['outlet'].iloc[0]}: worked example"]
                 table = pd.concat([own[used].assign(outlet=pinned[0]), table], ignore_index=True)
-            decomp = S.voice_decomposition(table, "outlet", ["n_chars", *decomp_feats])
+            counts = [f for f in decomp_feats if feature_unit(f) == "hits per segment"]
+            rates = [f for f in decomp_feats if f not in counts]
+            decomp = S.voice_decomposition(table, "outlet", ["n_chars", *rates])
+            if counts:
+                hits = voice_hit_counts(work, table[["article_id", "outlet"]], counts)
+                decomp = pd.concat(
+                    [decomp, S.voice_decomposition(hits, "outlet", counts, weight=None)],
+                    ignore_index=True,
+                )
+                rank = {f: i for i, f in enumerate(["n_chars", *decomp_feats])}
+                decomp = decomp.sort_values(
+                    ["outlet", "feature"],
+                    key=lambda c: c.map(rank) if c.name == "feature" else c,
+                    kind="stable",
+                ).reset_index(drop=True)
             fig = plot_voice_decomposition(
                 table, group="outlet", features=decomp_feats, pin_first=pinned,
                 decomposition=decomp,
@@ -302,7 +317,7 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
             figs.append(
                 (
                     "voice_decomposition",
-                    "Where each measure lives: share of its total (weighted by text length) in the outlet's prose, in quotes and in embedded posts, per outlet; the small number right of a bar counts the articles with any of that measure, i.e. how many the shares rest on.",
+                    "Where each measure lives: share of its total in the outlet's prose, in quotes and in embedded posts, per outlet (a rate per 1,000 tokens times the voice's length; a count per segment summed over the voice's segments); the small number right of a bar counts the articles with any of that measure, i.e. how many the shares rest on.",
                 )
             )
         if len(own):
@@ -889,6 +904,34 @@ def model_sample(
         f"{len(table):,} articles: every {group} kept, none with more than {limit:,} "
         "(`compare.model_max_rows`)."
     )
+
+
+def voice_hit_counts(work: Path, articles: pd.DataFrame, features: list[str]) -> pd.DataFrame:
+    """Per article and measured voice, the segments' hits of count features summed (a
+    count per segment has no length to weight by: the article x voice table holds its
+    length-weighted mean, so mean x length would give long voices' hits more weight).
+
+    ``articles`` maps ``article_id`` to ``outlet`` (the group the figure shows); the
+    segment table is read part by part, only those articles' rows and ``features``.
+    Returns ``article_id, voice, outlet, *features``.
+    """
+    from analysis.pipeline import MEASURED_VOICES
+
+    outlet_of = articles.drop_duplicates("article_id").set_index("article_id")["outlet"]
+    ids = pa.array(outlet_of.index.astype(str).tolist())
+    sums = []
+    for part in sorted((work / "features").glob("part-*.parquet")):
+        seg = pd.read_parquet(
+            part, columns=["article_id", "voice", *features],
+            filters=[("article_id", "in", ids), ("voice", "in", list(MEASURED_VOICES))],
+        )  # fmt: skip
+        if len(seg):
+            sums.append(seg.groupby(["article_id", "voice"])[features].sum(min_count=1))
+    if not sums:
+        return pd.DataFrame(columns=["article_id", "voice", "outlet", *features])
+    out = pd.concat(sums).reset_index()
+    out["outlet"] = out["article_id"].map(outlet_of)
+    return out
 
 
 def frame_composition(table: pd.DataFrame, frames: list[str]) -> pd.DataFrame:

@@ -288,20 +288,23 @@ CATEGORY_STYLES = tuple(
 FEATURE_FAMILIES = ("marked_words",)
 
 
+def feature_unit(name: str) -> str | None:
+    """The unit of a feature column from :data:`FEATURE_UNITS` (``"hits per segment"``),
+    None when unknown."""
+    for key, value in FEATURE_UNITS.items():
+        if key.startswith("suffix:") and name.endswith(key[7:]):
+            return value
+        if not key.startswith("suffix:") and name.startswith(key):
+            return value
+    return None
+
+
 def feature_label(name: str, unit: bool = True) -> str:
     """Readable axis label for a feature column: ``frame_economic`` -> ``frame: economic
     (hits per 1,000 tokens)``; ``actor_taliban__militants`` -> ``actor: taliban /
     militants (hits per segment)``. Units come from :data:`FEATURE_UNITS` (none when unknown)."""
     text = str(name)
-    found = None
-    for key, value in FEATURE_UNITS.items():
-        if key.startswith("suffix:"):
-            if text.endswith(key[7:]):
-                found = value
-                break
-        elif text.startswith(key):
-            found = value
-            break
+    found = feature_unit(text)
     family = next((f for f in FEATURE_FAMILIES if text.startswith(f + "_")), None)
     if family:
         head, sep, rest = family.replace("_", " "), "_", text[len(family) + 1 :]

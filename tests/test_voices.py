@@ -121,3 +121,38 @@ def test_voice_differences_figure_and_caption():
         " 1 has an interval clear of 0 without a significant rank test "
         "(large differences in a few outlets)."
     )
+
+
+def test_count_features_are_summed_over_segments_for_the_decomposition(tmp_path):
+    """A count per segment is summed over the voice's segments, read part by part: one hit
+    in a long quote and one in a short prose paragraph are one hit each (the article x
+    voice table's length-weighted mean times the length would weigh the quote's more)."""
+    from analysis.compare import voice_decomposition
+    from analysis.outlets import voice_hit_counts
+
+    parts = tmp_path / "features"
+    parts.mkdir()
+    pd.DataFrame(
+        {
+            "article_id": ["a", "a", "a", "b"],
+            "voice": ["outlet", "quoted", "page", "outlet"],
+            "n_chars": [50, 500, 10, 80],
+            "hits": [1.0, 1.0, 7.0, np.nan],
+        }  # fmt: skip
+    ).to_parquet(parts / "part-00000.parquet")
+    pd.DataFrame(
+        {
+            "article_id": ["c", "c", "z"],
+            "voice": ["outlet", "outlet", "quoted"],
+            "n_chars": [10, 10, 10],
+            "hits": [2.0, 0.0, 5.0],
+        }  # fmt: skip
+    ).to_parquet(parts / "part-00001.parquet")
+    articles = pd.DataFrame({"article_id": ["a", "b", "c"], "outlet": ["X", "X", "Y"]})
+    hits = voice_hit_counts(tmp_path, articles, ["hits"])
+    got = hits.set_index(["article_id", "voice"])["hits"]
+    assert got[("a", "outlet")] == 1 and got[("a", "quoted")] == 1 and got[("c", "outlet")] == 2
+    assert ("a", "page") not in got.index and "z" not in hits["article_id"].tolist()
+    assert np.isnan(got[("b", "outlet")])  # not measured: missing, not 0
+    dec = voice_decomposition(hits, "outlet", ["hits"], weight=None).set_index(["outlet", "voice"])
+    assert dec.loc[("X", "quoted"), "share"] == 0.5 and dec.loc[("Y", "outlet"), "share"] == 1
