@@ -169,7 +169,10 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
                 "Regression of each model feature on lean (reference: center) in the outlet's own "
                 "prose, outlet as random intercept, topic as covariate (statsmodels MixedLM; "
                 "OLS with outlet-clustered errors when it cannot be fitted) — `lean_models.csv`. "
-                "p (BH): Benjamini-Hochberg across all lean effects in the table."
+                "p (BH): Benjamini-Hochberg across all lean effects in the table. "
+                "`var(outlet)` is the between-outlet variance in the feature's units, "
+                "`icc(outlet)` its share of the total variance; a note says 'at the boundary "
+                "(0)' only when that share is below one in a million."
                 + (f" {sampled}" if sampled else ""),
                 "",
                 *lean_effects_markdown(models),
@@ -502,6 +505,9 @@ TOPIC_TEST_COLUMNS = {
     "p_value": "p_value_topic",
     "p_adj": "p_adj_topic",
     "reject": "reject_topic",
+    "n_groups": "n_groups_topic",
+    "n": "n_topic",
+    "note": "note_topic",
 }
 
 
@@ -550,10 +556,19 @@ def outlet_tests_markdown(
     if topic:
         kept = int(sig["reject_topic"].fillna(False).astype(bool).sum())
         n_topic = int(omnibus["p_value_topic"].notna().sum())
+        untested = int((sig["p_value_topic"].isna()).sum()) if "note_topic" in sig else 0
         caveat = (
             f"With topic held fixed (OLS of each feature on outlet and topic, Wald F test of "
-            f"outlet with HC3 robust errors, Benjamini-Hochberg across {n_topic} tests) "
-            f"{kept} of the {len(sig)} remain significant: column `p_adj_topic`."
+            f"outlet with HC3 robust errors, Benjamini-Hochberg across the {n_topic} tests "
+            f"that could be run) {kept} of the {len(sig)} remain significant: column "
+            "`p_adj_topic`."
+            + (
+                f" {untested} of them have no topic-adjusted test: their topics lumped into "
+                "one level, or the robust errors could not separate the outlets "
+                "(`note_topic`)."
+                if untested
+                else ""
+            )
             + (f" {sampled}" if sampled else "")
         )
     else:
