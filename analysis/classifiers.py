@@ -38,7 +38,6 @@ selection, BMC Bioinformatics 7:91 (why the reported scores come from nested CV)
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import json
@@ -47,12 +46,11 @@ import math
 import os
 import platform
 import re
-import tempfile
 import time
 import unicodedata
 import warnings
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -836,6 +834,7 @@ def load_task_data(cfg: Mapping[str, Any], sample: int | None = None) -> TaskDat
                 "add them or drop those rows with classifier.rows.drop"
             )
     if sample and sample < len(df):
+        info["rows_before_sample"] = len(df)  # the full model's rows, for the card
         df = _stratified_sample(df, label_col, int(sample), int(cfg.get("seed", 13)))
         info["subsample"] = int(sample)
     if df[label_col].nunique() < 2:
@@ -1530,31 +1529,82 @@ def _config_hash(cfg: Mapping[str, Any]) -> str:
 
 
 def _describe_pipeline(pipe: Pipeline, cfg: Mapping[str, Any]) -> list[str]:
-    """One line per feature branch and one for the classifier, for the model card."""
+    """One line per feature branch and one for the classifier, for the model card: each
+    step with the parameters the config gives it or that differ from the class's defaults
+    (``SimpleImputer(fill_value=0.0, strategy='constant', ...)``, not ``SimpleImputer()``)."""
+    pcfg = dict(cfg.get("pipeline") or {})
+    nodes = dict(pcfg.get("features") or {})
+    emb = dict(cfg.get("embeddings") or {})
+    if emb.get("enabled") and "embeddings" not in nodes:  # the branch build_pipeline adds
+        tuning = dict(emb.get("fine_tune") or {})
+        tuning = (
+            {k: v for k, v in tuning.items() if k != "enabled"} if tuning.get("enabled") else {}
+        )
+        nodes["embeddings"] = {"model": emb.get("model"), **tuning}
     union = pipe.named_steps["features"]
     weights = union.transformer_weights or {}
     lines = []
     for name, est in union.transformer_list:
-        steps = est.steps if isinstance(est, Pipeline) else [(name, est)]
-        parts = []
-        for _, step in steps:
-            p = step.get_params(deep=False)
-            keys = ("analyzer", "ngram_range", "min_df", "model", "pair_rounds", "epochs")
-            keys += ("corpus", "label", "min_count", "words")
-            shown = ", ".join(f"{k}={p[k]}" for k in keys if k in p and p[k] not in (None, ""))
-            parts.append(f"{type(step).__name__}({shown})")
+        steps = [s for _, s in est.steps] if isinstance(est, Pipeline) else [est]
+        node = nodes.get(name)
+        given = node if isinstance(node, list) else [node]
+        parts = [
+            _describe_step(step, given[i] if i < len(given) else None)
+            for i, step in enumerate(steps)
+        ]
         lines.append(f"{name} (weight {weights.get(name, 1.0)}): " + " -> ".join(parts))
     clf = pipe.named_steps["clf"]
     calib = dict(cfg.get("calibration") or {})
     inner = getattr(clf, "estimator", None) if calib.get("enabled") else None
     base = inner if inner is not None else clf
-    chosen = {
-        k: base.get_params()[k] for k in ("C", "alpha", "class_weight") if k in base.get_params()
-    }
-    text = f"classifier: {type(base).__name__}({', '.join(f'{k}={v}' for k, v in chosen.items())})"
+    model_node = {**dict(pcfg.get("model") or {}), **dict(cfg.get("grid") or {})}
+    text = f"classifier: {_describe_step(base, model_node)}"
     if inner is not None:
         text += f", probabilities calibrated ({calib.get('method', 'sigmoid')}, {calib.get('folds', 5)} folds)"
     return [*lines, text]
+
+
+def _describe_step(step: Any, node: Any = None) -> str:
+    """``Class(param=value, ...)`` with the parameters named in the step's config ``node``
+    and those that differ from the defaults of the class's ``__init__``."""
+    import inspect
+
+    given = set(node) if isinstance(node, Mapping) else set()
+    try:
+        params = step.get_params(deep=False)
+        signature = inspect.signature(type(step).__init__).parameters
+    except (AttributeError, TypeError, ValueError):
+        return type(step).__name__
+    shown = []
+    for key, value in sorted(params.items()):
+        if isinstance(value, BaseEstimator):
+            continue  # a wrapped estimator is described on its own
+        default = signature[key].default if key in signature else inspect.Parameter.empty
+        if key in given or default is inspect.Parameter.empty or not _same_value(value, default):
+            shown.append(f"{key}={_short_value(value)}")
+    return f"{type(step).__name__}({', '.join(shown)})"
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    if a is b:
+        return True
+    try:
+        return type(a) is type(b) and bool(a == b)
+    except (TypeError, ValueError):  # arrays compare element-wise
+        return False
+
+
+def _short_value(value: Any) -> str:
+    """A parameter value for the card: a long lexicon or list is summarised, not printed."""
+    if isinstance(value, Mapping):
+        sizes = [len(v) for v in value.values() if isinstance(v, (list, tuple, set))]
+        if len(sizes) == len(value) and value:
+            return f"<{len(value)} lists, {sum(sizes):,} entries>"
+        return f"<{len(value)} entries>" if len(value) > 4 else repr(dict(value))
+    if isinstance(value, (list, tuple)) and len(value) > 6:
+        return f"<{len(value)} items>"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _preprocessing_notes(cfg: Mapping[str, Any]) -> list[str]:
@@ -1587,7 +1637,6 @@ def _preprocessing_notes(cfg: Mapping[str, Any]) -> list[str]:
             "(selection_cv) was searched over the frozen vectors, the chosen parameters were "
             "then fitted with the fine-tuned encoder"
         )
-    notes.extend(str(n) for n in cfg.get("notes") or [])
     return notes
 
 
@@ -1631,6 +1680,8 @@ def _card(
             **{k: v for k, v in data.info.items()},
             "preprocessing": _preprocessing_notes(cfg),
         },
+        # the config's notes describe the model (its features), not how texts are cleaned
+        "notes": [str(n) for n in cfg.get("notes") or []],
         "labels": labels,
         "positive": positive,
         "selection": {
@@ -1855,6 +1906,12 @@ def load_model(
     if not path.is_file():
         raise ModelError(f"no model file at {path}: train one with `framelens classify train TASK`")
     extra = set(trusted or ())
+    not_skops = _not_a_skops_file(path)
+    if not_skops:
+        raise ModelError(
+            f"cannot read model file {path}: {not_skops}; give the .skops file that "
+            "`framelens classify train TASK` wrote, or train one"
+        )
     try:
         untrusted = sio.get_untrusted_types(file=path)
     except Exception as exc:
@@ -1869,10 +1926,17 @@ def load_model(
             f"refusing to load {path}: it contains types outside the allow-list: "
             + ", ".join(refused)
             + ". Load only model files from sources you trust; if you have checked them, pass "
-            "trusted=[...] with these names"
+            + " ".join(f"--trust {t}" for t in refused)
+            + " (in Python: load_model(..., trusted=[...]) with these names)"
         )
     try:
         model = sio.load(path, trusted=list(untrusted))
+    except ModuleNotFoundError as exc:
+        raise ModelError(
+            f"cannot load model file {path}: it needs the Python module {exc.name!r}, which is "
+            f"not installed here (ModuleNotFoundError: {exc}); install the package that "
+            "provides it, or retrain the model with `framelens classify train TASK`"
+        ) from None
     except Exception as exc:
         raise ModelError(
             f"cannot load model file {path} ({type(exc).__name__}: {str(exc)[:200]}); it may be "
@@ -1898,6 +1962,31 @@ def load_model(
             sklearn.__version__,
         )
     return model
+
+
+def _not_a_skops_file(path: Path) -> str | None:
+    """Why ``path`` is plainly not a skops file (a skops file is a zip archive), or None.
+
+    A zip that is cut short still starts like one: that case is left to skops, whose
+    error then reads as a truncated file."""
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+    if head.startswith(b"PK"):
+        return None
+    if not head:
+        return "the file is empty"
+    # pickle protocols 2-5 start with PROTO (0x80) and the protocol number; .pkl/.joblib
+    # files are pickles whatever their first bytes (joblib may compress them)
+    if (head[0] == 0x80 and 2 <= head[1] <= 5) or path.suffix.lower() in (
+        ".pkl",
+        ".pickle",
+        ".joblib",
+    ):
+        return (
+            "this is not a skops model file (a pickle? framelens does not load pickles: "
+            "loading one can run any code it holds)"
+        )
+    return "this is not a skops model file (a skops file is a zip archive; this one is not)"
 
 
 def model_cache_key(cfg: Mapping[str, Any]) -> str:
@@ -1992,6 +2081,17 @@ def fmt_repeated(r: Mapping[str, Any]) -> str:
     )
 
 
+def _sample_note(data: Mapping[str, Any]) -> str | None:
+    """``Stratified subsample of 400 of the 3,832 rows left after the row rules``, or None
+    for a model trained on all rows."""
+    if not data.get("subsample"):
+        return None
+    n, full = data["subsample"], data.get("rows_before_sample")
+    if not full:  # a card written before the full count was kept
+        return f"Stratified subsample of {n:,} rows"
+    return f"Stratified subsample of {n:,} of the {full:,} rows left after the row rules"
+
+
 def render_card(card: Mapping[str, Any]) -> str:
     """The Markdown model card."""
     d = card["data"]
@@ -2016,21 +2116,21 @@ def render_card(card: Mapping[str, Any]) -> str:
     ]
     for ex in d.get("excluded") or []:
         lines.append(f"- Excluded {ex['rows']:,} rows by rule `{ex['rule']}`: {ex['why']}")
-    if d.get("subsample"):
-        lines.append(
-            f"- Stratified subsample of {d['subsample']} rows (small setting, not a full model)"
-        )
+    sampled = _sample_note(d)
+    if sampled:
+        lines.append(f"- {sampled} (small setting, not a full model)")
     for note in d.get("preprocessing") or []:
         lines.append(f"- Preprocessing: {note}")
+    if card.get("pipeline") or card.get("notes"):
+        lines += ["", "## Pipeline", ""]
     if card.get("pipeline"):
         lines += [
-            "",
-            "## Pipeline",
-            "",
-            "Raw text -> TextCleaner (above) -> union of feature branches -> classifier:",
+            "Raw text -> TextCleaner (above) -> union of feature branches -> classifier "
+            "(each step with the parameters it is given):",
             "",
         ]
         lines += [f"- {line}" for line in card["pipeline"]]
+    lines += [f"- Note: {note}" for note in card.get("notes") or []]
     sel = card["selection"]
     lines += [
         "",
@@ -2074,10 +2174,16 @@ def render_card(card: Mapping[str, Any]) -> str:
             f"Not run for this file: `framelens classify evaluate {card['task']}` (or `train --evaluate`) "
             "writes nested-CV metrics with intervals, a confusion matrix and PR curves."
         )
+    lines += ["", "## Intended use and limits", ""]
+    if sampled:
+        # the config's limits describe the model trained on all rows ("Trained on 3,832 ...")
+        lines += [
+            f"This model was trained on a {sampled[0].lower()}{sampled[1:]}. The text below, "
+            "from the task config, describes the model trained on all rows; this one saw "
+            "fewer examples, so expect lower and less stable scores.",
+            "",
+        ]
     lines += [
-        "",
-        "## Intended use and limits",
-        "",
         str(card["config"].get("limits", "")).strip() or "See the task config.",
         "",
         "## Config",
@@ -2138,11 +2244,81 @@ def _text_problem(value: Any) -> str | None:
         return "missing text"
     if isinstance(value, bytes):
         return "text is bytes, not decoded text"
+    if isinstance(value, bool):
+        return "text is a boolean (true/false), not text"
+    if isinstance(value, (int, float, np.number)):
+        return f"text is a number ({value!r}), not text"
     if not isinstance(value, str):
-        return f"text is a {type(value).__name__}, not text"
+        kind = {"list": "a list", "dict": "an object (mapping)"}.get(
+            type(value).__name__, f"a {type(value).__name__}"
+        )
+        return f"text is {kind}, not text"
     if not value.strip():
         return "empty text"
     return None
+
+
+#: Input formats ``predict_file`` reads (the corpus layer's readers); ``lines`` is a plain
+#: text file with one text per line.
+PREDICT_INPUT_FORMATS = ("csv", "tsv", "jsonl", "parquet", "lines")
+
+
+def predict_formats(
+    input_path: str | os.PathLike, output_path: str | os.PathLike, fmt: str | None = None
+) -> tuple[str, str]:
+    """``(input format, output format)`` of a prediction, checked before any work.
+
+    The input format is ``fmt`` (``--format``) or follows from the suffix (``.csv``,
+    ``.tsv``, ``.jsonl``/``.ndjson``, ``.parquet``, optionally ``.gz``); the output is CSV,
+    TSV or Parquet by its suffix. Anything else raises :class:`FramelensError` naming the
+    flag to change.
+    """
+    from analysis.corpora import infer_format
+    from analysis.score import _output_format
+
+    src, out = Path(input_path), Path(output_path)
+    out_fmt = _output_format(out)  # "--output must end in .csv, .tsv or .parquet, not ..."
+    choices = ", ".join(PREDICT_INPUT_FORMATS)
+    if fmt:
+        if fmt not in PREDICT_INPUT_FORMATS:
+            raise FramelensError(f"--format must be one of {choices}, not {fmt!r}")
+        in_fmt = fmt
+    else:
+        try:
+            in_fmt = infer_format(src)
+        except FramelensError:
+            raise FramelensError(
+                f"cannot tell the format of --input {src.name} from its name: give --format "
+                f"({choices}; lines = one text per line)"
+            ) from None
+        if in_fmt == "txt":
+            raise FramelensError(
+                f"--input {src.name}: a .txt file would be read as one single text; predict "
+                "reads CSV, TSV, JSONL or Parquet rows. For a file with one text per line "
+                "pass --format lines"
+            )
+        if in_fmt not in PREDICT_INPUT_FORMATS:
+            raise FramelensError(
+                f"--input {src.name}: predict reads CSV, TSV, JSONL or Parquet rows, not "
+                f"{in_fmt} files; convert it, or give --format ({choices}) if the name misleads"
+            )
+    packed = src.suffix.lower()
+    if packed in (".bz2", ".xz") or (packed == ".gz" and in_fmt in ("parquet", "lines")):
+        raise FramelensError(
+            f"--input {src.name}: {in_fmt} input is read "
+            + (
+                "plain or gzip-compressed (.gz)"
+                if in_fmt in ("csv", "tsv", "jsonl")
+                else "uncompressed"
+            )
+            + f", not {packed}: decompress it first"
+        )
+    return in_fmt, out_fmt
+
+
+def predict_columns(pipe: Pipeline, id_field: str | None = None) -> list[str]:
+    """The columns :func:`predict_file` writes, for an empty input as for any other."""
+    return ["row", *(["id"] if id_field else []), *predict_texts(pipe, []).columns]
 
 
 def predict_file(
@@ -2155,104 +2331,154 @@ def predict_file(
     fmt: str | None = None,
     chunk_size: int = 20_000,
 ) -> dict[str, Any]:
-    """Predict every row of a CSV / TSV / JSONL (or Parquet) file into an output CSV.
+    """Predict every row of a CSV / TSV / JSONL / Parquet file (or ``fmt="lines"``: one
+    text per line) into a CSV, TSV or Parquet file (by ``output_path``'s suffix).
 
     Rows are read with the corpus layer's readers, so quoting, encodings, gzip and bad
     records are handled as for corpora. Every input record gives one output row in the
-    same order: ``row`` (1-based record number), ``id`` (with ``id_field``), ``label``,
-    probabilities or scores, and ``reason`` for rows that could not be classified
-    (undecodable, malformed, missing or non-text field) with an empty label.
-    Returns counts.
+    same order: ``row`` (1-based record number: the header, and the empty lines of a
+    multi-column CSV or JSONL file, are not records, so ``row`` is not the file's line
+    number), ``id`` (with ``id_field``), ``label``, probabilities or scores, and
+    ``reason`` for rows that could not be classified (undecodable, malformed, empty,
+    missing or non-text field) with an empty label. An empty line of a one-column CSV is
+    a record with an empty value. A ``text_field`` or ``id_field`` that no record has
+    stops with an error naming the columns there are. The output is written atomically
+    with the permissions a new file gets (umask).
+
+    Returns counts: ``rows``, ``with_reason``, ``blank_lines`` (skipped, not records) and
+    ``output``.
     """
-    from analysis.corpora import read_raw, resolve_source, table_files
-    from analysis.io import has_carriage_return
+    from analysis.corpora import TableSpec, read_raw
+    from analysis.io import atomic_write
+    from analysis.score import _write_chunks
 
     input_path = Path(input_path).expanduser()
     output_path = Path(output_path).expanduser()
-    if not input_path.exists():
-        raise FramelensError(f"input file {input_path} does not exist")
-    src = {
-        "name": "custom",
-        "path": str(input_path),
-        "fields": {"text": text_field, "id": id_field or "@row"},
-    }
-    if fmt:
-        src["format"] = fmt
-    source = resolve_source(src)
-    files = table_files(source.table, source.root)
-    output_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(
-        dir=output_path.parent, prefix=f".{output_path.name}.", suffix=".part"
-    )
-    os.close(fd)
-    counts = Counter()
-    seen_text_field = False
+    in_fmt, out_fmt = predict_formats(input_path, output_path, fmt)
+    if not input_path.is_file():
+        what = "is a folder, not a file" if input_path.is_dir() else "does not exist"
+        raise FramelensError(f"--input {input_path} {what}")
     try:
-        first = True
-        row_no = 0
-        buf: list[tuple[int, Any, Any, str | None]] = []
+        with open(input_path, "rb"):
+            pass
+    except OSError as exc:
+        raise FramelensError(f"cannot read --input {input_path} ({exc.strerror or exc})") from None
+    spec = TableSpec(name="input", format=in_fmt, path=str(input_path), fields={"text": text_field})
+    columns = predict_columns(pipe, id_field)
+    counts: Counter = Counter()
 
-        def flush() -> None:
-            nonlocal first
-            if not buf:
-                return
-            texts = [b[2] if b[3] is None else None for b in buf]
-            pred = predict_texts(pipe, texts)
-            reasons = [
-                b[3] if b[3] is not None else r for b, r in zip(buf, pred["reason"], strict=True)
-            ]
-            pred["reason"] = reasons
-            head = pd.DataFrame({"row": [b[0] for b in buf]})
-            if id_field:
-                head["id"] = [b[1] for b in buf]
-            frame = pd.concat([head, pred], axis=1)
-            # a bare \r in a cell (an id) would split the row for most readers: quote all
-            quoting = csv.QUOTE_ALL if has_carriage_return(frame) else csv.QUOTE_MINIMAL
-            frame.to_csv(
-                tmp,
-                mode="w" if first else "a",
-                header=first,
-                index=False,
-                float_format="%.6g",
-                quoting=quoting,
-            )
-            counts["rows"] += len(frame)
-            counts["with_reason"] += int((frame["reason"] != "").sum())
-            first = False
-            buf.clear()
+    def frame(buf: list[tuple[int, str, Any, str | None]]) -> pd.DataFrame:
+        pred = predict_texts(pipe, [b[2] if b[3] is None else None for b in buf])
+        pred["reason"] = [
+            b[3] if b[3] is not None else r for b, r in zip(buf, pred["reason"], strict=True)
+        ]
+        head = pd.DataFrame({"row": pd.array([b[0] for b in buf], dtype="int64")})
+        if id_field:
+            head["id"] = [b[1] for b in buf]
+        out = pd.concat([head, pred], axis=1)[columns]
+        counts["rows"] += len(out)
+        counts["with_reason"] += int((out["reason"] != "").sum())
+        return out
 
-        for path in files:
-            for raw in read_raw(path, source.table):
-                row_no += 1
-                if raw.record is None:
-                    buf.append((row_no, "", None, _short(raw.error or "unreadable record")))
+    def records() -> Iterator[Any]:
+        counts["blank_lines"] += (yield from read_raw(input_path, spec)) or 0
+
+    def chunks() -> Iterator[pd.DataFrame]:
+        seen: dict[str, None] = {}  # the fields of the records read until both fields showed
+        found = {text_field: False, id_field: id_field is None}
+        buf: list[tuple[int, str, Any, str | None]] = []
+        yielded = False
+        for row_no, raw in enumerate(records(), 1):
+            rec = raw.record
+            if rec is None:
+                buf.append((row_no, "", None, _short(raw.error or "unreadable record")))
+            else:
+                if not all(found.values()):
+                    seen.update(dict.fromkeys(str(k) for k in rec if not str(k).startswith("@")))
+                    found = {k: v or (k in rec) for k, v in found.items()}
+                rid = _id_text(rec.get(id_field)) if id_field else ""
+                if text_field in rec:
+                    buf.append((row_no, rid, rec[text_field], None))
                 else:
-                    rec = raw.record
-                    rid = rec.get(id_field, "") if id_field else ""
-                    if text_field in rec:
-                        seen_text_field = True
-                        buf.append((row_no, rid, rec[text_field], None))
-                    else:
-                        buf.append((row_no, rid, None, f"no field {text_field!r} in this record"))
-                if len(buf) >= chunk_size:
-                    flush()
-        flush()
-        if first:  # no records at all: still write the header
-            cols = ["row", *(["id"] if id_field else []), "label", "reason"]
-            pd.DataFrame(columns=cols).to_csv(tmp, index=False)
-        if counts["rows"] and not seen_text_field:
-            raise FramelensError(
-                f"no record of {input_path} has a field {text_field!r}: choose the text column with --text-field"
-            )
-        os.replace(tmp, output_path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+                    buf.append((row_no, rid, None, f"no field {text_field!r} in this record"))
+            if len(buf) >= chunk_size:
+                _check_fields(input_path, text_field, id_field, found, seen)
+                yield frame(buf)
+                buf, yielded = [], True
+        _check_fields(input_path, text_field, id_field, found, seen)
+        if buf or not yielded:  # an input without records still gets the header
+            yield frame(buf)
+
+    if out_fmt == "parquet":
+        atomic_write(output_path, lambda tmp: _write_parquet(chunks(), tmp))
+    else:
+        atomic_write(output_path, lambda tmp: _write_chunks(chunks(), tmp, out_fmt))
     return {
         "rows": counts["rows"],
         "with_reason": counts["with_reason"],
+        "blank_lines": counts["blank_lines"],
         "output": str(output_path),
     }
+
+
+def _id_text(value: Any) -> str:
+    """An id as text: empty for a missing one (None, NaN), else ``str``."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return value if isinstance(value, str) else str(value)
+
+
+def _check_fields(
+    path: Path, text_field: str, id_field: str | None, found: Mapping, seen: Mapping
+) -> None:
+    """Stop when no record read so far has the text (or id) field: a wrong --text-field or
+    --id-field, not bad rows. Records lacking the text field among others that have it get
+    a reason each; with no readable record at all there is nothing to check."""
+    if not seen:
+        return
+    names = ", ".join(repr(c) for c in list(seen)[:20]) + (", ..." if len(seen) > 20 else "")
+    if not found[text_field]:
+        raise FramelensError(
+            f"--input {path.name} has no column {text_field!r} (its columns: {names}); "
+            "name the column holding the text with --text-field"
+        )
+    if id_field is not None and not found[id_field]:
+        raise FramelensError(
+            f"--input {path.name} has no column {id_field!r} (its columns: {names}); "
+            "name the id column with --id-field, or leave --id-field out to identify rows "
+            "by the row column alone"
+        )
+
+
+def _write_parquet(tables: Iterable[pd.DataFrame], tmp: str) -> None:
+    """Prediction tables into one Parquet file: ``row`` an integer, ``id``, ``label`` and
+    ``reason`` strings, the probabilities or scores floats. (score._write_chunks, which
+    writes the CSV/TSV, types every column but ``id`` and ``reason`` as float.)"""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    writer = None
+    try:
+        for table in tables:
+            schema = pa.schema(
+                [
+                    (
+                        c,
+                        pa.int64()
+                        if c == "row"
+                        else pa.string()
+                        if c in ("id", "label", "reason")
+                        else pa.float64(),
+                    )
+                    for c in table.columns
+                ]
+            )
+            if writer is None:
+                writer = pq.ParquetWriter(tmp, schema)
+            writer.write_table(pa.Table.from_pandas(table, schema=schema, preserve_index=False))
+    finally:
+        if writer is not None:
+            writer.close()
 
 
 def _short(reason: str) -> str:
@@ -2271,6 +2497,7 @@ def evaluate_task(
     """Nested CV of a task, written to ``out_dir``: metrics (JSON, CSV, Markdown), the
     out-of-fold predictions, a confusion matrix and precision-recall curves (PNG/PDF/SVG
     plus the CSV behind each, via :func:`analysis.plots.save_figure`)."""
+    names = _label_names(cfg)  # a malformed label_names stops before the CV, not after
     data = data or load_task_data(cfg)
     res = cross_validate_task(cfg, data, n_jobs=n_jobs)
     out = Path(out_dir)
@@ -2319,8 +2546,8 @@ def evaluate_task(
     )
     md = _metrics_markdown(res, data)
     _atomic_write(out / "metrics.md", lambda tmp: Path(tmp).write_text(md, encoding="utf-8"))
-    plot_confusion(res, out)
-    plot_pr_curves(res, out)
+    plot_confusion(res, out, label_names=names)
+    plot_pr_curves(res, out, label_names=names)
     return res
 
 
@@ -2351,15 +2578,36 @@ def _metrics_markdown(res: CVResult, data: TaskData) -> str:
     return "\n".join(lines)
 
 
+def _label_names(cfg: Mapping[str, Any] | None) -> dict[str, str]:
+    """``classifier.label_names`` (label -> name, e.g. ``"4": mental health``) as strings;
+    empty when the task config gives none (figures then show the codes)."""
+    names = (cfg or {}).get("label_names") or {}
+    if not isinstance(names, Mapping):
+        raise ConfigError(f"classifier.label_names must map each label to a name, got {names!r}")
+    return {str(k): str(v) for k, v in names.items() if v not in (None, "")}
+
+
+def _label_text(label: str, names: Mapping[str, str]) -> str:
+    name = names.get(label)
+    return f"{label} {name}" if name and name != label else label
+
+
 def plot_confusion(
-    res: CVResult, out_dir: str | os.PathLike, formats: Sequence[str] = ("png", "pdf", "svg")
+    res: CVResult,
+    out_dir: str | os.PathLike,
+    formats: Sequence[str] = ("png", "pdf", "svg"),
+    label_names: Mapping[str, str] | None = None,
 ) -> list[Path]:
-    """Row-normalised confusion matrix of the out-of-fold predictions."""
+    """Confusion matrix of the out-of-fold predictions: each cell prints its number of
+    rows, its colour is that count's share of the true label's rows (the row sums to 1).
+    ``label_names`` (label -> name) labels the axes as ``4 mental health``."""
     import matplotlib.pyplot as plt
 
     from analysis.plots import COLUMN_WIDTH, paper_style, save_figure
 
     labels = res.labels
+    names = dict(label_names or {})
+    ticks = [_label_text(lab, names) for lab in labels]
     cm = np.asarray(res.metrics["confusion"], dtype=float)
     share = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)
     data = pd.DataFrame(
@@ -2373,13 +2621,15 @@ def plot_confusion(
         size = max(COLUMN_WIDTH, 0.42 * len(labels) + 1.2)
         fig, ax = plt.subplots(figsize=(size, size * 0.9))
         im = ax.imshow(share, cmap="Blues", vmin=0, vmax=1)
+        long = max(map(len, ticks)) > 2
         ax.set_xticks(
             range(len(labels)),
-            labels,
-            rotation=45 if max(map(len, labels)) > 2 else 0,
-            ha="right" if max(map(len, labels)) > 2 else "center",
+            ticks,
+            rotation=45 if long else 0,
+            ha="right" if long else "center",
+            rotation_mode="anchor" if long else "default",
         )
-        ax.set_yticks(range(len(labels)), labels)
+        ax.set_yticks(range(len(labels)), ticks)
         for i in range(len(labels)):
             for j in range(len(labels)):
                 ax.text(
@@ -2393,23 +2643,36 @@ def plot_confusion(
                 )
         ax.set_xlabel("predicted label")
         ax.set_ylabel("true label")
-        ax.set_title(f"{res.task}: out-of-fold confusion (share of true label)")
-        fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
+        ax.set_title(
+            f"{res.task}: out-of-fold confusion matrix\n"
+            "numbers: rows; colour: share of the true label's rows",
+            fontsize=8,
+        )
+        bar = fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
+        bar.set_label("share of the true label's rows")
         return save_figure(fig, out_dir, "confusion_matrix", data, formats)
 
 
 def plot_pr_curves(
-    res: CVResult, out_dir: str | os.PathLike, formats: Sequence[str] = ("png", "pdf", "svg")
+    res: CVResult,
+    out_dir: str | os.PathLike,
+    formats: Sequence[str] = ("png", "pdf", "svg"),
+    label_names: Mapping[str, str] | None = None,
 ) -> list[Path]:
-    """Precision-recall curve per label (the positive label only for binary tasks)."""
+    """Precision-recall curve per label (the positive label only for binary tasks).
+
+    Each label gets its own colour and line style (:data:`analysis.plots.CATEGORY_STYLES`:
+    eight colours solid, then dashed), the legend sits beside the axes, and labels read
+    ``4 mental health (AP 0.48)`` when ``label_names`` gives names."""
     import matplotlib.pyplot as plt
     from sklearn.metrics import average_precision_score, precision_recall_curve
 
-    from analysis.plots import COLUMN_WIDTH, OKABE_ITO, paper_style, save_figure
+    from analysis.plots import CATEGORY_STYLES, COLUMN_WIDTH, paper_style, save_figure
 
     if res.proba is None:
         return []
     labels = [res.positive] if res.positive is not None and len(res.labels) == 2 else res.labels
+    names = dict(label_names or {})
     rows = []
     with paper_style():
         fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, COLUMN_WIDTH * 0.85))
@@ -2418,18 +2681,23 @@ def plot_pr_curves(
             truth = res.y_true == lab
             prec, rec, thr = precision_recall_curve(truth, res.proba[:, j])
             ap = average_precision_score(truth, res.proba[:, j])
+            color, hatch = CATEGORY_STYLES[k % len(CATEGORY_STYLES)]
+            # the plain fills solid, the hatched ones dashed; past 16 labels dotted
+            style = ":" if k >= len(CATEGORY_STYLES) else "--" if hatch else "-"
             ax.plot(
                 rec,
                 prec,
-                color=OKABE_ITO[k % len(OKABE_ITO)],
+                color=color,
+                linestyle=style,
                 lw=1,
-                label=f"{lab} (AP {ap:.2f})",
+                label=f"{_label_text(lab, names)} (AP {ap:.2f})",
                 drawstyle="steps-post",
             )
             thr = np.append(thr, np.nan)
             rows.extend(
                 {
                     "label": lab,
+                    "name": names.get(lab, ""),
                     "recall": float(r),
                     "precision": float(p),
                     "threshold": float(t),
@@ -2443,7 +2711,16 @@ def plot_pr_curves(
         ax.set_ylim(0, 1.02)
         kind = "probability" if res.proba_kind == "probability" else "decision score"
         ax.set_title(f"{res.task}: out-of-fold PR curves ({kind})")
-        ax.legend(frameon=False, fontsize=6, loc="lower left", ncols=1 if len(labels) < 5 else 2)
+        # beside the axes: inside, nine labels sat on the curves they name
+        ax.legend(
+            frameon=False,
+            fontsize=6,
+            loc="upper left",
+            bbox_to_anchor=(1.02, 1.0),
+            borderaxespad=0.0,
+            title="label (average precision)" if len(labels) > 1 else None,
+            title_fontsize=6,
+        )
         return save_figure(fig, out_dir, "pr_curves", pd.DataFrame(rows), formats)
 
 

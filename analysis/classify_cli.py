@@ -3,7 +3,7 @@
     framelens classify train TASK [key=value ...] [--output MODEL.skops] [--evaluate]
     framelens classify evaluate TASK [key=value ...] [--output-dir DIR]
     framelens classify predict TASK --model PATH --input FILE --text-field text
-                               [--id-field id] --output OUT.csv
+                               [--id-field id] --output OUT.csv|OUT.tsv|OUT.parquet
 
 TASK is a config under ``configs/classifier/`` (irony, irony_type, frames, bias); the
 ``key=value`` overrides are Hydra overrides of the composed config, e.g.
@@ -24,10 +24,24 @@ from pathlib import Path
 
 from analysis.errors import FramelensError
 
+#: What ``predict --format`` accepts (analysis.classifiers.PREDICT_INPUT_FORMATS; not
+#: imported from there, so that ``--help`` stays fast).
+PREDICT_INPUT_FORMATS = ("csv", "tsv", "jsonl", "parquet", "lines")
+
 
 def _out(msg: str = "") -> None:
-    sys.stdout.write(msg + "\n")
-    sys.stdout.flush()
+    """A line to stdout; once the reader has gone (``| head -1``), the rest is dropped."""
+    try:
+        sys.stdout.write(msg + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # the work is done and saved; send what is left to /dev/null so that neither this
+        # nor Python's flush at exit raises again
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def _err(msg: str) -> None:
@@ -146,6 +160,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
     model_path = (
         Path(args.model) if args.model else Path("models") / args.task / f"{args.task}.skops"
     )
+    # a wrong suffix or --format stops before the model is loaded
+    C.predict_formats(args.input, args.output, args.format)
     pipe = C.load_model(model_path, task=args.task, trusted=args.trust or ())
     counts = C.predict_file(
         pipe,
@@ -155,8 +171,14 @@ def cmd_predict(args: argparse.Namespace) -> int:
         id_field=args.id_field,
         fmt=args.format,
     )
+    blank = counts.get("blank_lines") or 0
     _out(
         f"{args.task}: {counts['rows']:,} rows predicted, {counts['with_reason']:,} without a label (see the reason column)"
+        + (
+            f"; {blank:,} empty line(s) skipped, not records (row counts records, not file lines)"
+            if blank
+            else ""
+        )
     )
     _out(str(Path(counts["output"]).resolve()))
     return 0
@@ -196,25 +218,43 @@ def register(subparsers) -> argparse.ArgumentParser:
     e.add_argument("--jobs", type=int, help="parallel outer folds (default: classifier.n_jobs)")
     e.set_defaults(func=cmd_evaluate)
 
-    r = sub.add_parser("predict", help="label every row of a CSV/TSV/JSONL file")
+    r = sub.add_parser(
+        "predict",
+        help="label every row of a CSV/TSV/JSONL/Parquet file",
+        description=(
+            "Label every record of --input. The output has one row per input record, in "
+            "order: row (the record's number, 1 = the first record after the header; empty "
+            "lines of a multi-column CSV or JSONL file are not records, so it is not the "
+            "file's line number), id (with --id-field), label, the probability or score of "
+            "each label, and reason (why a row has no label). An empty line of a one-column "
+            "CSV is a record with empty text."
+        ),
+    )
     r.add_argument("task")
     r.add_argument("--model", help="model file (default models/TASK/TASK.skops)")
-    r.add_argument("--input", required=True, help="CSV, TSV or JSONL (optionally .gz) file")
+    r.add_argument(
+        "--input",
+        required=True,
+        help="CSV, TSV or JSONL (optionally .gz) or Parquet file; a text file with one text "
+        "per line with --format lines",
+    )
     r.add_argument("--text-field", default="text", help="column holding the text (default: text)")
     r.add_argument(
         "--id-field", help="column copied to the output as id (default: row numbers only)"
     )
-    r.add_argument("--output", required=True, help="output CSV")
+    r.add_argument(
+        "--output", required=True, help="output file: .csv, .tsv or .parquet (by its suffix)"
+    )
     r.add_argument(
         "--format",
-        choices=["csv", "tsv", "jsonl", "parquet"],
-        help="input format (default: from the suffix)",
+        choices=list(PREDICT_INPUT_FORMATS),
+        help="input format (default: from the suffix); lines = one text per line",
     )
     r.add_argument(
         "--trust",
         action="append",
         metavar="TYPE",
-        help="extra type name to trust in the model file",
+        help="extra type name to trust in the model file (repeat for several)",
     )
     r.set_defaults(func=cmd_predict)
     return p

@@ -40,7 +40,7 @@ import urllib.error
 import urllib.request
 import zlib
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -458,13 +458,16 @@ def _decode(data: bytes, where: str) -> tuple[str | None, str | None]:
         )
 
 
-def _read_jsonl(path: Path, spec: TableSpec) -> Iterator[RawRecord]:
+def _read_jsonl(path: Path, spec: TableSpec) -> Generator[RawRecord, None, int]:
+    """Records of a JSONL file; blank lines are not records. Returns (to ``yield from``)
+    how many blank lines were skipped."""
     name = path.name
-    lineno = 0
+    lineno = blank = 0
     try:
         with _open_binary(path) as fh:
             for lineno, line in enumerate(fh, 1):  # noqa: B007 (used after the loop)
                 if not line.strip():
+                    blank += 1
                     continue
                 loc = f"{name}:{lineno}"
                 try:
@@ -488,6 +491,7 @@ def _read_jsonl(path: Path, spec: TableSpec) -> Iterator[RawRecord]:
         yield RawRecord(
             f"{name}:{lineno + 1}", None, f"truncated or corrupt file after line {lineno}: {exc}"
         )
+    return blank
 
 
 #: Fed to the csv module after a file's last line. It ends up inside a field only when a
@@ -631,8 +635,13 @@ def _csv_header(row: list[str]) -> list[str]:
     return [_replace_undecodable(h).lstrip("\ufeff") for h in row]
 
 
-def _read_csv(path: Path, spec: TableSpec, delimiter: str) -> Iterator[RawRecord]:
+def _read_csv(path: Path, spec: TableSpec, delimiter: str) -> Generator[RawRecord, None, int]:
+    """Records of a CSV/TSV file after its header. In a one-column file an empty line is an
+    empty value (a record, whose text is then "empty text"); with several columns a wholly
+    empty line is not a record and is skipped. Returns (to ``yield from``) how many empty
+    lines were skipped."""
     name = path.name
+    blank = 0
     delimiter, quoting = _csv_dialect(spec, delimiter)
     # the csv module stops at fields over 131,072 characters, losing every later row; long
     # texts are max_chars' business (quarantined with a reason), not the reader's
@@ -645,12 +654,13 @@ def _read_csv(path: Path, spec: TableSpec, delimiter: str) -> Iterator[RawRecord
             records = _csv_records(text, delimiter, quoting)
             first = next(records, None)
             if first is None:
-                return
+                return blank
             line, header, header_error, lines = first
             if header is None:
                 yield RawRecord(f"{name}:{line}", None, header_error, _joined(lines))
                 for line, row, error, lines in records:
                     if row is not None and not row:
+                        blank += 1
                         continue
                     yield RawRecord(
                         f"{name}:{line}",
@@ -658,13 +668,16 @@ def _read_csv(path: Path, spec: TableSpec, delimiter: str) -> Iterator[RawRecord
                         error or "no header: the header could not be read (see its entry)",
                         _joined(lines),
                     )
-                return
+                return blank
             header = _csv_header(header)
             width = len(header)
             row_no = 0
             for line, row, error, lines in records:
                 if row is not None and not row:  # a truly empty line; whitespace is a record
-                    continue
+                    if width != 1:
+                        blank += 1
+                        continue
+                    row = [""]  # one column: the line is that column's empty value
                 row_no += 1
                 loc = f"{name}:{line}"
                 if error:
@@ -696,6 +709,7 @@ def _read_csv(path: Path, spec: TableSpec, delimiter: str) -> Iterator[RawRecord
     except (EOFError, gzip.BadGzipFile, zlib.error, csv.Error, OSError) as exc:
         after = f"reading stopped after the record on line {line}: " if line else ""
         yield RawRecord(f"{name}:{line + 1}", None, f"truncated or corrupt file: {after}{exc}")
+    return blank
 
 
 def _joined(lines: list[str]) -> str:
@@ -781,7 +795,11 @@ def _read_lines(path: Path, spec: TableSpec) -> Iterator[RawRecord]:
 
 
 def read_raw(path: Path, spec: TableSpec) -> Iterator[RawRecord]:
-    """Yield raw records from one file in the table's format."""
+    """Yield raw records from one file in the table's format.
+
+    The CSV/TSV and JSONL readers skip lines that are not records (an empty line of a
+    multi-column CSV, a blank JSONL line) and return their count as the generator's value:
+    ``skipped = yield from read_raw(...)`` (None from the other readers)."""
     fmt = spec.format
     if fmt == "jsonl":
         return _read_jsonl(path, spec)

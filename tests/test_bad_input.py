@@ -492,8 +492,8 @@ def test_predict_file_one_row_per_record(tmp_path, tiny_irony_model, bad_input_c
     out.unlink(missing_ok=True)  # tmp_path is shared by the examples
     try:
         counts = K.predict_file(tiny_irony_model, src, out, id_field="id")
-    except K.FramelensError as exc:  # no record has the text field: a clear error, no file
-        assert "--text-field" in str(exc) and not out.exists()
+    except K.FramelensError as exc:  # no record has the text (id) field: a clear error, no file
+        assert ("--text-field" in str(exc) or "--id-field" in str(exc)) and not out.exists()
         _tally(bad_input_counts, f"classify.predict_file.{'csv' if as_csv else 'jsonl'}", refused=1)  # fmt: skip
         return
     pred = pd.read_csv(out, dtype=str, keep_default_na=False)
@@ -562,3 +562,40 @@ def test_fifty_megabyte_article(tmp_path):
     assert report.loaded == 1
     articles, report, entries = _load(path, tmp_path)  # default max_chars 10 M
     assert report.quarantined == 1 and entries[0]["reason"].startswith("text too long")
+
+
+def test_one_column_csv_blank_line_is_an_empty_text_row(tiny_irony_model, tmp_path):
+    """A blank line of a one-column CSV is that column's empty value: a row with a reason
+    in ``classify predict`` and ``framelens features``, never dropped (a review found the
+    third line numbered row 2 and the blank one gone)."""
+    from analysis import classifiers as K
+    from analysis.score import read_rows
+
+    src, out = tmp_path / "blank.csv", tmp_path / "pred.csv"
+    src.write_text("text\nGreat another Monday\n\nI love traffic\n", encoding="utf-8")
+    assert K.predict_file(tiny_irony_model, src, out)["rows"] == 3
+    pred = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert pred["reason"].tolist() == ["", "empty text", ""]
+    rows = read_rows(src, "text", None)
+    assert rows["row"].tolist() == [1, 2, 3] and rows["reason"].tolist()[1] == "empty text"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "records", "skipped"),
+    [
+        ("one.csv", "text\na\n\nb\n\n", 4, 0),
+        ("two.csv", "id,text\n1,a\n\n2,b\n\n", 2, 2),
+        ("two.tsv", "id\ttext\n\n1\ta\n", 1, 1),
+        ("in.jsonl", '{"text": "a"}\n\n  \n{"text": "b"}\n', 2, 2),
+    ],
+)
+def test_readers_count_the_empty_lines_they_skip(tmp_path, name, content, records, skipped):
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    spec = C.TableSpec(name="t", format=C.infer_format(path), path=str(path), fields={})
+    got: list = []
+
+    def collect():
+        got.append((yield from C.read_raw(path, spec)))
+
+    assert sum(1 for _ in collect()) == records and got == [skipped]

@@ -11,6 +11,7 @@ import argparse
 import csv
 import io
 import json
+import os
 import zipfile
 from contextlib import redirect_stdout
 from pathlib import Path
@@ -324,7 +325,7 @@ def test_predict_jsonl_non_text_rows(saved_model, tmp_path):
     assert pred["id"].tolist() == ["j1", "j2", "j3", "j4", "j5", "", "j7"]
     reasons = pred["reason"].tolist()
     assert reasons[0] == "" and reasons[6] == ""
-    assert "int" in reasons[1] and "list" in reasons[2] and "no field" in reasons[3]
+    assert "is a number (42)" in reasons[1] and "list" in reasons[2] and "no field" in reasons[3]
     assert "missing" in reasons[4] and "JSON" in reasons[5]
     assert (pred["label"][[1, 2, 3, 4, 5]] == "").all()
 
@@ -883,3 +884,237 @@ def test_frames_without_embeddings_nested_cv(with_mirror):
     summary = res.metrics["summary"]
     assert summary["f1_macro"]["fold_mean"] >= 0.65
     assert summary["accuracy"]["fold_mean"] >= 0.715
+
+
+# --------------------------------------------------------------------------- review mends
+
+
+def test_card_of_a_subsampled_model_does_not_claim_the_full_data():
+    cfg = tiny_cfg()
+    cfg["limits"] = "Trained on 48 tweets."
+    data = C.load_task_data(cfg, sample=30)
+    card = C.train_task(cfg, data).card
+    assert card["data"]["rows_before_sample"] == 48 and card["data"]["subsample"] == 30
+    md = C.render_card({**card, "model_file": {}})
+    limits = md.split("## Intended use and limits")[1].split("## Config")[0]
+    said = "trained on a stratified subsample of 30 of the 48 rows left after the row rules"
+    assert said in limits and limits.index(said) < limits.index("Trained on 48 tweets.")
+    # a model of all rows keeps the limits text alone
+    whole = C.render_card({**C.train_task(cfg).card, "model_file": {}})
+    assert "subsample" not in whole.split("## Intended use and limits")[1].split("## Config")[0]
+
+
+def test_card_pipeline_lines_show_the_configured_settings(tiny_model):
+    lines = tiny_model.card["pipeline"]
+    style = next(line for line in lines if line.startswith("style"))
+    assert (
+        "SimpleImputer(" in style and "strategy='constant'" in style and "fill_value=0.0" in style
+    )
+    assert any("max_iter=5000" in line for line in lines if line.startswith("classifier"))
+    cfg = C.compose_task("frames", ["classifier.embeddings.enabled=false"])
+    described = C._describe_pipeline(C.build_pipeline(cfg, {"alpha": 2.0}), cfg)
+    keywords = next(line for line in described if line.startswith("keywords"))
+    assert "KeywordCounts(binary=True, lexicon=<9 lists," in keywords  # no lexicon dump
+    assert any("RidgeClassifier(alpha=2.0" in line for line in described)
+    # the config's notes describe features: under Pipeline, not "Preprocessing:"
+    assert C._preprocessing_notes({"notes": ["topic probabilities from AllSides"]}) == []
+    md = C.render_card(
+        {**tiny_model.card, "notes": ["topic probabilities from AllSides"], "model_file": {}}
+    )
+    pipeline = md.split("## Pipeline")[1].split("## Model selection")[0]
+    assert "- Note: topic probabilities from AllSides" in pipeline
+    assert "Preprocessing: topic" not in md
+
+
+def test_predict_one_column_csv_keeps_blank_lines_as_empty_texts(saved_model, tmp_path):
+    pipe = C.load_model(saved_model)
+    src, out = tmp_path / "blank.csv", tmp_path / "b.csv"
+    src.write_text("text\nGreat another Monday\n\nI love traffic\n", encoding="utf-8")
+    counts = C.predict_file(pipe, src, out)
+    pred = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert counts["rows"] == 3 and counts["blank_lines"] == 0
+    assert pred["row"].tolist() == ["1", "2", "3"]
+    assert pred["reason"].tolist() == ["", "empty text", ""]
+    # several columns: a wholly empty line is no record, and it is counted, not lost silently
+    src.write_text("id,text\na,Great another Monday\n\nc,I love traffic\n", encoding="utf-8")
+    counts = C.predict_file(pipe, src, out, id_field="id")
+    pred = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert counts["rows"] == 2 and counts["blank_lines"] == 1 and pred["id"].tolist() == ["a", "c"]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".tsv", ".parquet"])
+def test_predict_writes_the_format_of_the_output_suffix(saved_model, tmp_path, suffix):
+    pipe = C.load_model(saved_model)
+    out = tmp_path / f"pred{suffix}"
+    old = os.umask(0o022)
+    try:
+        C.predict_file(pipe, DATA / "predict_input.csv", out, id_field="id")
+    finally:
+        os.umask(old)
+    if suffix == ".parquet":
+        pred = pd.read_parquet(out)
+        assert pred["row"].tolist() == list(range(1, 8)) and pred["label"].map(type).eq(str).all()
+    else:
+        pred = pd.read_csv(out, sep="\t" if suffix == ".tsv" else ",", dtype=str)
+    assert pred["id"].tolist()[:3] == ["a1", "a2", "a3"] and len(pred) == 7
+    assert out.stat().st_mode & 0o777 == 0o644  # not mkstemp's 0600
+    assert list(tmp_path.glob(".*.part")) == []
+
+
+@pytest.mark.parametrize("name", ["pred.jsonl", "pred.txt", "pred"])
+def test_predict_refuses_an_output_suffix_it_cannot_write(saved_model, tmp_path, name):
+    with pytest.raises(FramelensError, match="--output must end in .csv, .tsv or .parquet"):
+        C.predict_file(C.load_model(saved_model), DATA / "predict_input.csv", tmp_path / name)
+    assert not (tmp_path / name).exists()
+
+
+def test_predict_id_field_typo_names_the_columns(saved_model, tmp_path):
+    out = tmp_path / "pred.csv"
+    with pytest.raises(FramelensError, match="--id-field") as err:
+        C.predict_file(C.load_model(saved_model), DATA / "predict_input.csv", out, id_field="nope")
+    assert "'id', 'text', 'outlet'" in str(err.value) and not out.exists()
+    with pytest.raises(FramelensError, match="'doc', 'body'"):  # JSONL: the keys seen
+        C.predict_file(
+            C.load_model(saved_model), DATA / "predict_input.jsonl", out, text_field="body",
+            id_field="nope",
+        )  # fmt: skip
+
+
+def test_predict_txt_input_is_refused_unless_read_as_lines(saved_model, tmp_path):
+    pipe = C.load_model(saved_model)
+    src, out = tmp_path / "t.txt", tmp_path / "t.csv"
+    src.write_text("Great another Monday\nI love traffic\n\n", encoding="utf-8")
+    with pytest.raises(FramelensError, match="--format lines"):
+        C.predict_file(pipe, src, out)
+    assert not out.exists()
+    counts = C.predict_file(pipe, src, out, fmt="lines")
+    pred = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert counts["rows"] == 3 and pred["reason"].tolist() == ["", "", "empty text"]
+    with pytest.raises(FramelensError, match="--format"):
+        C.predict_file(pipe, tmp_path / "data.xml", out)
+
+
+def test_predict_empty_input_has_the_usual_columns(saved_model, tmp_path):
+    pipe = C.load_model(saved_model)
+    src, out, full = tmp_path / "empty.csv", tmp_path / "e.csv", tmp_path / "f.csv"
+    src.write_text("id,text\n", encoding="utf-8")
+    assert C.predict_file(pipe, src, out, id_field="id")["rows"] == 0
+    C.predict_file(pipe, DATA / "predict_input.csv", full, id_field="id")
+    assert out.read_text().splitlines() == [full.read_text().splitlines()[0]]
+    assert "p_1" in out.read_text()
+
+
+def test_load_model_errors_say_what_the_file_is(tiny_model, tmp_path, monkeypatch):
+    import pickle
+    import sys
+
+    pkl = tmp_path / "m.pkl"
+    pkl.write_bytes(pickle.dumps({}))
+    for path in (pkl, tmp_path / "m.skops"):
+        path.write_bytes(pkl.read_bytes())
+        with pytest.raises(C.ModelError, match=r"not a skops model file \(a pickle\?"):
+            C.load_model(path)
+    # a type whose module is not installed: say so, not "corrupt"
+    (tmp_path / "gone_mod_xyz.py").write_text(
+        "from sklearn.base import BaseEstimator, TransformerMixin\n"
+        "class Gone(TransformerMixin, BaseEstimator):\n"
+        "    def fit(self, X, y=None):\n        return self\n"
+        "    def transform(self, X):\n        return X\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import gone_mod_xyz
+
+    pipe = clone(tiny_model.pipeline)
+    pipe.steps.insert(0, ("gone", gone_mod_xyz.Gone()))
+    rows = pd.read_csv(DATA / "tiny_train.csv", dtype=str)
+    pipe.fit(rows["text"].tolist(), rows["label"].to_numpy(dtype=object))
+    pipe.framelens_ = dict(C.model_info(tiny_model.pipeline))
+    path = C.save_model(pipe, tmp_path / "models" / "gone.skops")
+    with pytest.raises(C.ModelError, match="--trust gone_mod_xyz.Gone"):
+        C.load_model(path)
+    monkeypatch.delitem(sys.modules, "gone_mod_xyz")
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p != str(tmp_path)])
+    with pytest.raises(C.ModelError, match="module 'gone_mod_xyz', which is not installed"):
+        C.load_model(path, trusted=["gone_mod_xyz.Gone"])
+
+
+def _frames_result(n: int = 90) -> C.CVResult:
+    labels = [str(i) for i in range(1, 10)]
+    rng = np.random.default_rng(0)
+    y = np.array([labels[i % 9] for i in range(n)], dtype=object)
+    scores = rng.random((n, 9))
+    pred = np.array([labels[j] for j in scores.argmax(axis=1)], dtype=object)
+    cm = [[int(((y == t) & (pred == p)).sum()) for p in labels] for t in labels]
+    return C.CVResult(
+        "frames", labels, None, y, pred, scores, "score", np.zeros(n, dtype=int), [],
+        {"confusion": cm}, 0.0,
+    )  # fmt: skip
+
+
+def test_figures_style_label_and_name_the_classes(tmp_path, monkeypatch):
+    import analysis.plots as P
+
+    figures = {}
+
+    def keep(fig, out_dir, name, data, formats=()):
+        figures[name] = (fig, data)
+        return []
+
+    monkeypatch.setattr(P, "save_figure", keep)
+    res = _frames_result()
+    names = {"1": "gun rights", "4": "mental health"}
+    C.plot_pr_curves(res, tmp_path, label_names=names)
+    fig, data = figures["pr_curves"]
+    ax = fig.axes[0]
+    styles = [(line.get_color(), line.get_linestyle()) for line in ax.get_lines()]
+    assert len(styles) == 9 and len(set(styles)) == 9  # no two classes alike
+    legend = ax.get_legend()
+    assert legend.get_bbox_to_anchor().transformed(ax.transAxes.inverted()).x0 > 1  # outside
+    texts = [t.get_text() for t in legend.get_texts()]
+    assert texts[0].startswith("1 gun rights (AP") and texts[1].startswith("2 (AP")
+    assert set(data.loc[data["label"] == "4", "name"]) == {"mental health"}
+    C.plot_confusion(res, tmp_path, label_names=names)
+    fig, _ = figures["confusion_matrix"]
+    assert fig.axes[1].get_ylabel() == "share of the true label's rows"
+    assert "numbers: rows" in fig.axes[0].get_title()
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()][3] == "4 mental health"
+    with pytest.raises(ConfigError, match="label_names"):
+        C._label_names({"label_names": ["gun rights"]})
+
+
+def test_cli_predict_checks_the_output_before_loading_the_model(tmp_path, capsys):
+    from analysis import classify_cli
+
+    code = classify_cli.main(
+        [
+            "predict", "irony", "--model", str(tmp_path / "none.skops"), "--input",
+            str(DATA / "predict_input.csv"), "--output", str(tmp_path / "o.jsonl"),
+        ]
+    )  # fmt: skip
+    err = capsys.readouterr().err
+    assert code != 0 and "--output must end in .csv, .tsv or .parquet" in err
+    assert classify_cli.PREDICT_INPUT_FORMATS == C.PREDICT_INPUT_FORMATS
+
+
+def test_cli_predict_summary_counts_skipped_blank_lines(saved_model, tmp_path):
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    src.write_text("id,text\na,Great another Monday\n\nc,I love traffic\n", encoding="utf-8")
+    code, lines = _run_cli(
+        ["classify", "predict", "irony", "--model", str(saved_model), "--input", str(src),
+         "--output", str(out)]
+    )  # fmt: skip
+    assert code == 0 and "1 empty line(s) skipped" in lines[0] and "row counts records" in lines[0]
+
+
+def test_cli_output_to_a_closed_pipe_is_quiet(monkeypatch):
+    import sys
+
+    from analysis import classify_cli
+
+    r, w = os.pipe()
+    os.close(r)  # the reader (`| head -1`) has gone
+    stream = open(w, "w", encoding="utf-8")  # noqa: SIM115
+    monkeypatch.setattr(sys, "stdout", stream)
+    classify_cli._out("first")
+    classify_cli._out("second")
+    stream.close()  # flushes into /dev/null, no BrokenPipeError
