@@ -2349,8 +2349,7 @@ def predict_file(
     ``output``.
     """
     from analysis.corpora import TableSpec, read_raw
-    from analysis.io import atomic_write
-    from analysis.score import _write_chunks
+    from analysis.io import atomic_write, write_tables
 
     input_path = Path(input_path).expanduser()
     output_path = Path(output_path).expanduser()
@@ -2409,10 +2408,8 @@ def predict_file(
         if buf or not yielded:  # an input without records still gets the header
             yield frame(buf)
 
-    if out_fmt == "parquet":
-        atomic_write(output_path, lambda tmp: _write_parquet(chunks(), tmp))
-    else:
-        atomic_write(output_path, lambda tmp: _write_chunks(chunks(), tmp, out_fmt))
+    kinds = {"strings": ("id", "label", "reason"), "integers": ("row",)}
+    atomic_write(output_path, lambda tmp: write_tables(chunks(), tmp, out_fmt, **kinds))
     return {
         "rows": counts["rows"],
         "with_reason": counts["with_reason"],
@@ -2448,37 +2445,6 @@ def _check_fields(
             "name the id column with --id-field, or leave --id-field out to identify rows "
             "by the row column alone"
         )
-
-
-def _write_parquet(tables: Iterable[pd.DataFrame], tmp: str) -> None:
-    """Prediction tables into one Parquet file: ``row`` an integer, ``id``, ``label`` and
-    ``reason`` strings, the probabilities or scores floats. (score._write_chunks, which
-    writes the CSV/TSV, types every column but ``id`` and ``reason`` as float.)"""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    writer = None
-    try:
-        for table in tables:
-            schema = pa.schema(
-                [
-                    (
-                        c,
-                        pa.int64()
-                        if c == "row"
-                        else pa.string()
-                        if c in ("id", "label", "reason")
-                        else pa.float64(),
-                    )
-                    for c in table.columns
-                ]
-            )
-            if writer is None:
-                writer = pq.ParquetWriter(tmp, schema)
-            writer.write_table(pa.Table.from_pandas(table, schema=schema, preserve_index=False))
-    finally:
-        if writer is not None:
-            writer.close()
 
 
 def _short(reason: str) -> str:

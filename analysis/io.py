@@ -13,11 +13,14 @@ from __future__ import annotations
 import csv
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from analysis.errors import FramelensError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Temporary files of :func:`atomic_write`: ``.`` + target name + random part + this suffix.
 PARTIAL_SUFFIX = ".part"
@@ -133,3 +136,44 @@ def remove_partial_files(folder: str | os.PathLike, depth: int = 1) -> int:
                 except FileNotFoundError:
                     pass
     return removed
+
+
+def write_tables(
+    tables: Iterable[pd.DataFrame],
+    tmp: str,
+    fmt: str,
+    strings: Sequence[str] = ("id", "reason"),
+    integers: Sequence[str] = (),
+) -> None:
+    """Write tables one after another into one CSV/TSV (one header) or Parquet file (one
+    schema: the ``strings`` columns strings, the ``integers`` columns int64, every other
+    column float64, so a chunk whose reasons are all empty keeps the same types).
+
+    The one writer of chunked tables (``framelens features``, ``classify predict``); pass it
+    to :func:`atomic_write` so a file is complete or absent."""
+    writer = None
+    try:
+        for i, table in enumerate(tables):
+            if fmt == "parquet":
+                import pyarrow as pa
+                import pyarrow.parquet as pq
+
+                schema = pa.schema(
+                    [
+                        (c, pa.string() if c in strings else pa.int64() if c in integers
+                         else pa.float64())
+                        for c in table.columns
+                    ]
+                )  # fmt: skip
+                if writer is None:
+                    writer = pq.ParquetWriter(tmp, schema)
+                writer.write_table(pa.Table.from_pandas(table, schema=schema, preserve_index=False))
+            else:
+                # a carriage return in a cell: quote every field of this chunk (write_csv)
+                quoting = csv.QUOTE_ALL if has_carriage_return(table) else csv.QUOTE_MINIMAL
+                table.to_csv(tmp, mode="w" if i == 0 else "a", header=i == 0, index=False,
+                             sep="\t" if fmt == "tsv" else ",", float_format="%.6g",
+                             quoting=quoting)  # fmt: skip
+    finally:
+        if writer is not None:
+            writer.close()

@@ -9,9 +9,8 @@ Rows that cannot be scored get a ``reason`` and empty feature values, never a cr
 
 from __future__ import annotations
 
-import csv
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from analysis.corpora import FramelensError, TableSpec, infer_format, read_raw
-from analysis.io import atomic_write, has_carriage_return
+from analysis.io import atomic_write, write_tables
 from analysis.pipeline import (
     MEASURED_VOICES,
     Stages,
@@ -180,34 +179,7 @@ def _output_format(path: Path) -> str:
 def write_table(table: pd.DataFrame, path: str | os.PathLike) -> Path:
     """CSV or Parquet by suffix, written atomically."""
     path = Path(path)
-    return atomic_write(path, lambda tmp: _write_chunks([table], tmp, _output_format(path)))
-
-
-def _write_chunks(tables: Iterable[pd.DataFrame], tmp: str, fmt: str) -> None:
-    """Write tables one after another into one CSV/TSV (one header) or Parquet file (one
-    schema: ``id`` and ``reason`` strings, every other column float)."""
-    writer = None
-    try:
-        for i, table in enumerate(tables):
-            if fmt == "parquet":
-                import pyarrow as pa
-                import pyarrow.parquet as pq
-
-                schema = pa.schema(
-                    [(c, pa.string() if c in ("id", "reason") else pa.float64()) for c in table]
-                )
-                if writer is None:
-                    writer = pq.ParquetWriter(tmp, schema)
-                writer.write_table(pa.Table.from_pandas(table, schema=schema, preserve_index=False))
-            else:
-                # a carriage return in a cell: quote every field of this chunk (io.write_csv)
-                quoting = csv.QUOTE_ALL if has_carriage_return(table) else csv.QUOTE_MINIMAL
-                table.to_csv(tmp, mode="w" if i == 0 else "a", header=i == 0, index=False,
-                             sep="\t" if fmt == "tsv" else ",", float_format="%.6g",
-                             quoting=quoting)  # fmt: skip
-    finally:
-        if writer is not None:
-            writer.close()
+    return atomic_write(path, lambda tmp: write_tables([table], tmp, _output_format(path)))
 
 
 def score_file(
@@ -236,7 +208,7 @@ def score_file(
             yield table
 
     try:
-        atomic_write(output, lambda tmp: _write_chunks(scored(), tmp, fmt))
+        atomic_write(output, lambda tmp: write_tables(scored(), tmp, fmt))
     finally:
         progress.close()
     return {**counts, "output": str(output)}
