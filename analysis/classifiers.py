@@ -2431,20 +2431,19 @@ def _check_fields(
     """Stop when no record read so far has the text (or id) field: a wrong --text-field or
     --id-field, not bad rows. Records lacking the text field among others that have it get
     a reason each; with no readable record at all there is nothing to check."""
+    from analysis.score import missing_field
+
     if not seen:
         return
-    names = ", ".join(repr(c) for c in list(seen)[:20]) + (", ..." if len(seen) > 20 else "")
     if not found[text_field]:
-        raise FramelensError(
-            f"--input {path.name} has no column {text_field!r} (its columns: {names}); "
-            "name the column holding the text with --text-field"
+        raise missing_field(
+            path, text_field, seen, "name the column holding the text with --text-field"
         )
     if id_field is not None and not found[id_field]:
-        raise FramelensError(
-            f"--input {path.name} has no column {id_field!r} (its columns: {names}); "
-            "name the id column with --id-field, or leave --id-field out to identify rows "
-            "by the row column alone"
-        )
+        raise missing_field(
+            path, id_field, seen, "name the id column with --id-field, or leave --id-field "
+            "out to identify rows by the row column alone",
+        )  # fmt: skip
 
 
 def _short(reason: str) -> str:

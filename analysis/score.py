@@ -10,7 +10,7 @@ Rows that cannot be scored get a ``reason`` and empty feature values, never a cr
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -84,12 +84,19 @@ def iter_rows(
 def _check_text_field(path: Path, text_field: str, found: bool, columns: dict) -> None:
     """Stop when no record so far has the text field (a wrong --text-field, not bad rows);
     records that lack it among others that have it get a reason each instead."""
-    if found or not columns:
-        return
-    names = ", ".join(repr(c) for c in list(columns)[:20])
-    raise FramelensError(
-        f"--input {path.name} has no column {text_field!r} (its columns: {names}); "
-        "name the column holding the text with --text-field"
+    if not found and columns:
+        raise missing_field(
+            path, text_field, columns, "name the column holding the text with --text-field"
+        )
+
+
+def missing_field(path: Path, field: str, seen: Iterable, fix: str) -> FramelensError:
+    """The error for an input none of whose records has ``field``: the columns it has, and
+    ``fix`` (the flag to change). ``framelens features`` and ``classify predict`` use it."""
+    seen = list(seen)
+    names = ", ".join(repr(c) for c in seen[:20]) + (", ..." if len(seen) > 20 else "")
+    return FramelensError(
+        f"--input {path.name} has no column {field!r} (its columns: {names}); {fix}"
     )
 
 
