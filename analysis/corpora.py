@@ -51,6 +51,7 @@ import yaml
 from isal import igzip
 
 from analysis.errors import ChecksumError, CorpusNotFound, FetchError, FramelensError
+from analysis.io import atomic_write
 from analysis.records import ARTICLE_COLUMNS
 
 log = logging.getLogger(__name__)
@@ -341,11 +342,10 @@ def _how_to_get(desc: Descriptor) -> str:
 
 def _copy_verified(src: Path, dst: Path, expected: str, label: str) -> None:
     """Copy ``src`` to ``dst`` through a temporary file; rename only if the checksum matches."""
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=f".{dst.name}.", suffix=".part")
-    try:
+
+    def copy(tmp: str) -> None:
         digest = hashlib.sha256()
-        with os.fdopen(fd, "wb") as out, open(src, "rb") as fh:
+        with open(tmp, "wb") as out:
             while chunk := fh.read(1 << 20):
                 digest.update(chunk)
                 out.write(chunk)
@@ -354,10 +354,9 @@ def _copy_verified(src: Path, dst: Path, expected: str, label: str) -> None:
                 f"refusing {label}: checksum mismatch (expected {expected[:12]}…, got "
                 f"{digest.hexdigest()[:12]}…); the source copy is corrupt or a different version"
             )
-        os.replace(tmp, dst)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+
+    with open(src, "rb") as fh:  # a source that cannot be read is not an output error
+        atomic_write(dst, copy)
 
 
 def _download(url: str, dst: Path, expected: str, timeout: float = 60) -> None:

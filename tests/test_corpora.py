@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import shutil
 import urllib.error
 
@@ -104,6 +105,9 @@ def test_fetch_copies_and_verifies(small_corpus):
     path = C.fetch("gvfc")
     assert (path / "gvfc.csv").is_file() and C.is_fetched(C.get_descriptor("gvfc"))
     assert C.verify("gvfc").ok
+    umask = os.umask(0)
+    os.umask(umask)  # readable by the group like any file the user writes, not mkstemp's 0600
+    assert (path / "gvfc.csv").stat().st_mode & 0o777 == 0o666 & ~umask
 
 
 def test_corrupted_mirror_copy_is_refused_naming_the_file(small_corpus):

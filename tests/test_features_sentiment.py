@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import zipfile
 from pathlib import Path
 
@@ -140,6 +141,9 @@ def test_ensure_vader_data_builds_zip_once(tmp_path):
     mtime = target.stat().st_mtime_ns
     assert ensure_vader_data(tmp_path) == data_dir
     assert target.stat().st_mtime_ns == mtime  # reused, not rewritten
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask  # a shared cache, not 0600
 
 
 def test_ensure_vader_data_repairs_a_broken_zip(tmp_path):

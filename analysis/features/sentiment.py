@@ -20,7 +20,6 @@ import itertools
 import os
 import re
 import string
-import tempfile
 import warnings
 import zipfile
 from importlib import resources
@@ -29,6 +28,8 @@ from pathlib import Path
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
+
+from analysis.io import atomic_write
 
 from ._text import analyze, as_texts, memo_by_text, text_tags
 
@@ -98,17 +99,14 @@ def ensure_vader_data(cache_dir: str | os.PathLike | None = None) -> Path:
                     return data_dir
         except (zipfile.BadZipFile, KeyError, OSError):
             pass
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
+
+    def write_zip(tmp: str) -> None:
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
             info = zipfile.ZipInfo(_VADER_MEMBER, date_time=(1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, src)
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+
+    atomic_write(target, write_zip)
     return data_dir
 
 
