@@ -1135,6 +1135,8 @@ class Validator:
         if row.get("outlet") is MISSING:
             return None, self._no_field("outlet", record), warnings
         outlet, problem = _as_text(row.get("outlet"))
+        if problem and problem != "missing":
+            return None, f"outlet {problem}", warnings
         if problem or not outlet.strip():
             return (
                 None,

@@ -203,7 +203,10 @@ def hydra_message(exc: BaseException) -> str:
 def main(cfg: DictConfig) -> None:
     configure_logging()
     hc = HydraConfig.get()
-    out_dir = hc.runtime.output_dir if hc.mode == RunMode.MULTIRUN else None
+    # Hydra's own output folder when Hydra chose it: a multirun job's subfolder, or a
+    # `hydra.run.dir=PATH` a Hydra user gives instead of output_dir=PATH
+    run_dir_set = any(o.startswith("hydra.run.dir=") for o in hc.overrides.hydra)
+    out_dir = hc.runtime.output_dir if hc.mode == RunMode.MULTIRUN or run_dir_set else None
     command = "framelens run " + " ".join(shlex.quote(o) for o in hc.overrides.task)
     try:
         result = run_pipeline(cfg, out_dir=out_dir, command=command.strip())

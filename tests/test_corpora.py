@@ -281,6 +281,7 @@ BAD_JSONL_LINES = [
     (b'{"id": "e2", "outlet": "A"}', "missing text: the record has no 'text' field"),
     (b'{"id": "m1", "outlet": "", "text": "no outlet"}', "missing outlet"),
     (b'{"id": "m2", "text": "no outlet key"}', "missing outlet"),
+    (b'{"id": "m3", "outlet": ["A"], "text": "outlet in a list"}', "outlet is a list, not text"),
     (b'{"id": "ok1", "outlet": "B", "text": "same id again"}', "duplicate id"),
     (
         b'{"id": "d1", "outlet": "A", "text": "bad date", "date": "yesterday-ish"}',
@@ -314,7 +315,7 @@ def test_mixed_file_good_lines_load_bad_lines_are_quarantined_with_reasons(tmp_p
         assert entry["where"].startswith("mixed.jsonl:")
     # the record itself is kept so nothing is lost
     assert entries[0]["record"]["id"] == "e1"
-    assert "loaded 2, quarantined 11" in report.summary()
+    assert "loaded 2, quarantined 12" in report.summary()
 
 
 @pytest.mark.parametrize("policy", ["keep", "null", "KEEP", None])

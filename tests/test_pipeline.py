@@ -250,6 +250,14 @@ def test_cli_run_on_sample_end_to_end(tmp_path):
     assert (tmp_path / "out" / "report.md").is_file()
 
 
+def test_cli_hydra_run_dir_is_the_output_folder(tmp_path):
+    """A Hydra user's `hydra.run.dir=PATH` puts the outputs there, as output_dir=PATH does."""
+    proc = _cli("run", "corpus=sample", "features=[vader]", f"hydra.run.dir={tmp_path / 'h'}")
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "h" / "report.md").is_file()
+    assert f"outputs in {tmp_path / 'h'}" in proc.stderr
+
+
 def test_cli_user_errors_are_one_line(tmp_path):
     proc = _cli(
         "run", "corpus=custom", f"corpus.path={tmp_path / 'missing.csv'}", f"output_dir={tmp_path}"
