@@ -623,10 +623,11 @@ def _strict_ok(lines: list[str], delimiter: str) -> bool:
     return True
 
 
-def _csv_dialect(spec: TableSpec, delimiter: str) -> tuple[str, int]:
+def _csv_dialect(spec: TableSpec) -> tuple[str, int]:
+    """``(delimiter, quoting)``: the table's options, else ',' for CSV and a tab for TSV."""
     opts = spec.options
     quoting = csv.QUOTE_NONE if opts.get("quoting") == "none" else csv.QUOTE_MINIMAL
-    return opts.get("delimiter", delimiter), quoting
+    return opts.get("delimiter") or ("\t" if spec.format == "tsv" else ","), quoting
 
 
 def _csv_header(row: list[str]) -> list[str]:
@@ -634,14 +635,14 @@ def _csv_header(row: list[str]) -> list[str]:
     return [_replace_undecodable(h).lstrip("\ufeff") for h in row]
 
 
-def _read_csv(path: Path, spec: TableSpec, delimiter: str) -> Generator[RawRecord, None, int]:
+def _read_csv(path: Path, spec: TableSpec) -> Generator[RawRecord, None, int]:
     """Records of a CSV/TSV file after its header. In a one-column file an empty line is an
     empty value (a record, whose text is then "empty text"); with several columns a wholly
     empty line is not a record and is skipped. Returns (to ``yield from``) how many empty
     lines were skipped."""
     name = path.name
     blank = 0
-    delimiter, quoting = _csv_dialect(spec, delimiter)
+    delimiter, quoting = _csv_dialect(spec)
     # the csv module stops at fields over 131,072 characters, losing every later row; long
     # texts are max_chars' business (quarantined with a reason), not the reader's
     csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
@@ -803,7 +804,7 @@ def read_raw(path: Path, spec: TableSpec) -> Iterator[RawRecord]:
     if fmt == "jsonl":
         return _read_jsonl(path, spec)
     if fmt in ("csv", "tsv"):
-        return _read_csv(path, spec, "\t" if fmt == "tsv" else ",")
+        return _read_csv(path, spec)
     if fmt == "parquet":
         return _read_parquet(path, spec)
     if fmt in ("txt", "json_files"):
@@ -836,7 +837,7 @@ def table_columns(path: Path, spec: TableSpec) -> list[str] | None:
     then quarantines what it can, with a reason)."""
     try:
         if spec.format in ("csv", "tsv"):
-            delimiter, quoting = _csv_dialect(spec, "\t" if spec.format == "tsv" else ",")
+            delimiter, quoting = _csv_dialect(spec)
             with _open_binary(path) as raw:
                 text = io.TextIOWrapper(raw, encoding="utf-8", errors="surrogateescape", newline="")
                 first = next(_csv_records(text, delimiter, quoting), None)
@@ -892,10 +893,33 @@ def check_columns(path: Path, source: CorpusSource) -> None:
         hint = _how_to_map(name, source)
         if guess is not None:
             hint = hint.replace("=COLUMN", f"={guess}")
-        raise FramelensError(
+        message = (
             f"{path.name} has no column {column!r} (the column mapped to the {what}); its "
             f"columns are: {shown or '(none)'}. Map the {what} to its column with {hint}"
         )
+        sep = other_delimiter(columns, column)
+        if sep is not None:  # e.g. a European spreadsheet's ';'-separated "CSV"
+            if not source.custom:
+                how = (
+                    f"options.delimiter of table {source.table.name} in "
+                    f"corpora/{source.name}/corpus.yaml"
+                )
+            elif sep == "\t":
+                how = "corpus.format=tsv"
+            else:  # quoted for the shell and for Hydra, which cannot parse a bare ';'
+                how = f"\"corpus.options.delimiter='{sep}'\""
+            message = (
+                f"{path.name} has one column {columns[0][:60]!r}: its fields look separated "
+                f"by {sep!r}, not {_csv_dialect(source.table)[0]!r}; read it with {how}"
+            )
+        raise FramelensError(message)
+
+
+def other_delimiter(columns: list[str], wanted: str) -> str | None:
+    """The delimiter a one-column header splits on into a header with ``wanted`` in it."""
+    if len(columns) != 1:
+        return None
+    return next((sep for sep in (";", "\t", "|", ",") if wanted in columns[0].split(sep)), None)
 
 
 # --------------------------------------------------------------------------- mapping + validation

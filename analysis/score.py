@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 from tqdm.auto import tqdm
 
-from analysis.corpora import FramelensError, TableSpec, infer_format, read_raw
+from analysis.corpora import FramelensError, TableSpec, infer_format, other_delimiter, read_raw
 from analysis.io import atomic_write, write_tables
 from analysis.pipeline import (
     MEASURED_VOICES,
@@ -93,8 +93,19 @@ def _check_text_field(path: Path, text_field: str, found: bool, columns: dict) -
 def missing_field(path: Path, field: str, seen: Iterable, fix: str) -> FramelensError:
     """The error for an input none of whose records has ``field``: the columns it has, and
     ``fix`` (the flag to change). ``framelens features`` and ``classify predict`` use it."""
-    seen = list(seen)
+    seen = [str(c) for c in seen]
     names = ", ".join(repr(c) for c in seen[:20]) + (", ..." if len(seen) > 20 else "")
+    sep = other_delimiter(seen, field)
+    if sep is not None:  # one column named 'id;text': a ';'-separated spreadsheet export
+        fix = (
+            "name the file .tsv"
+            if sep == "\t"
+            else f"save it with ',' between fields (or as JSONL or Parquet); {sep!r} is not read"
+        )
+        return FramelensError(
+            f"--input {path.name} has one column {seen[0][:60]!r}: its fields look separated "
+            f"by {sep!r}; {fix}"
+        )
     return FramelensError(
         f"--input {path.name} has no column {field!r} (its columns: {names}); {fix}"
     )

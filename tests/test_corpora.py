@@ -392,6 +392,28 @@ def test_the_date_override_works_for_a_descriptor_corpus(tmp_path, monkeypatch):
     assert report.loaded == 1
 
 
+@pytest.mark.parametrize(
+    ("name", "sep", "fix", "options"),
+    [
+        ("semi.csv", ";", "\"corpus.options.delimiter=';'\"", {"options": {"delimiter": ";"}}),
+        ("tabs.csv", "\t", "corpus.format=tsv", {"format": "tsv"}),
+    ],
+)
+def test_csv_with_another_delimiter_says_which_and_how_to_read_it(
+    tmp_path, name, sep, fix, options
+):
+    """A spreadsheet export separated by ';' (or tabs in a .csv) reads as one column; the
+    error names the delimiter it looks like and the setting that reads it."""
+    path = tmp_path / name
+    path.write_text(sep.join(["id", "outlet", "text"]) + "\n" + sep.join(["1", "A", "hi"]) + "\n")
+    with pytest.raises(FramelensError) as err:
+        C.load_corpus(_custom(path))
+    assert f"fields look separated by {sep!r}, not ','" in str(err.value)
+    assert str(err.value).endswith(f"read it with {fix}")
+    articles, report = C.load_corpus(_custom(path, **options))  # the suggested fix works
+    assert report.loaded == 1 and articles["text"].tolist() == ["hi"]
+
+
 def test_custom_corpus_without_a_path_says_how_to_give_it():
     with pytest.raises(CorpusNotFound, match=r"no corpus.path given.*corpus.path=FILE"):
         C.resolve_source(_compose_corpus(["corpus=custom"]))

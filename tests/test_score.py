@@ -130,6 +130,10 @@ def test_missing_text_column_stops_with_the_file_columns(tmp_path, stages):
     with pytest.raises(FramelensError, match="--text-field"):
         score_file(src, tmp_path / "out.csv", stages)
     assert not (tmp_path / "out.csv").exists()
+    semi = tmp_path / "semi.csv"
+    semi.write_text("id;text\n1;hello\n")
+    with pytest.raises(FramelensError, match=r"fields look separated by ';'; save it with ','"):
+        read_rows(semi, "text")
     mixed = tmp_path / "in.jsonl"
     mixed.write_text(json.dumps({"text": PROSE}) + "\n" + json.dumps({"body": "x"}) + "\n")
     rows = read_rows(mixed, "text")
