@@ -758,6 +758,19 @@ def _read_whole_file(path: Path, spec: TableSpec) -> Iterator[RawRecord]:
     except json.JSONDecodeError as exc:
         yield RawRecord(path.name, None, f"invalid JSON: {exc}", text)
         return
+    if isinstance(obj, list):
+        # a JSON array of records (pandas' orient="records"): read whole, so JSONL is the
+        # format for corpora too large for memory
+        for i, item in enumerate(obj):
+            where = f"{path.name}[{i}]"
+            if isinstance(item, dict):
+                item["@row"] = i + 1
+                yield RawRecord(where, item)
+            else:
+                yield RawRecord(
+                    where, None, f"JSON item is a {type(item).__name__}, not an object", item
+                )
+        return
     if not isinstance(obj, dict):
         yield RawRecord(path.name, None, f"JSON file holds a {type(obj).__name__}, not an object")
         return

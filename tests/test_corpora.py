@@ -414,6 +414,21 @@ def test_csv_with_another_delimiter_says_which_and_how_to_read_it(
     assert report.loaded == 1 and articles["text"].tolist() == ["hi"]
 
 
+def test_json_array_of_records_is_a_corpus(tmp_path):
+    """One JSON file holding a list of records (pandas' orient="records") reads like JSONL;
+    items that are not objects are quarantined by position."""
+    path = tmp_path / "arts.json"
+    items = [{"id": "a", "outlet": "A", "text": "hello"}, "stray", {"outlet": "B", "text": "hi"}]
+    path.write_text(json.dumps(items))
+    q = tmp_path / "q.jsonl"
+    articles, report = C.load_corpus(_custom(path), quarantine=q)
+    assert articles["id"].tolist() == ["a", "arts.json[2]"]
+    assert report.read == 3 and report.loaded == 2
+    (entry,) = [json.loads(line) for line in q.read_text().splitlines()]
+    assert entry["where"] == "arts.json[1]" and entry["record"] == "stray"
+    assert entry["reason"] == "JSON item is a str, not an object"
+
+
 def test_custom_corpus_without_a_path_says_how_to_give_it():
     with pytest.raises(CorpusNotFound, match=r"no corpus.path given.*corpus.path=FILE"):
         C.resolve_source(_compose_corpus(["corpus=custom"]))
