@@ -16,8 +16,10 @@ same run times cold and warm (benchmarks/pipeline.md).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import logging
 import os
 import sqlite3
 import zlib
@@ -93,6 +95,7 @@ class FeatureCache:
         self._tables: set[str] = set()  # tables this object has created or seen
         self.hits = 0
         self.misses = 0
+        self.failed: str | None = None  # why the cache was given up (see transform)
 
     @property
     def con(self) -> sqlite3.Connection:
@@ -187,7 +190,34 @@ class FeatureCache:
         return freed
 
     def transform(self, name: str, estimator: Any, texts: Sequence[str]) -> np.ndarray:
-        """``estimator.transform(texts)``, reading cached rows and computing only the rest."""
+        """``estimator.transform(texts)``, reading cached rows and computing only the rest.
+
+        A cache that cannot be used (a folder that cannot be written, a full disk, a
+        damaged file) is given up for the rest of the process with one warning: it only
+        saves time, so the values are computed instead and the run goes on."""
+        if self.failed is None:
+            try:
+                return self._transform(name, estimator, texts)
+            except sqlite3.Error as exc:
+                self._give_up(exc)
+        return np.asarray(estimator.transform(list(texts)), dtype=np.float64).reshape(
+            len(texts), len(estimator.get_feature_names_out())
+        )
+
+    def _give_up(self, exc: sqlite3.Error) -> None:
+        self.failed = f"{type(exc).__name__}: {exc}"
+        with contextlib.suppress(sqlite3.Error):
+            self.close()
+        self._tables.clear()
+        logging.getLogger("framelens").warning(
+            "feature cache %s cannot be used (%s); this process computes every feature "
+            "without it. Set cache.dir=PATH (or FRAMELENS_CACHE) to a writable folder with "
+            "free space, or cache.enabled=false",
+            self.path,
+            self.failed,
+        )
+
+    def _transform(self, name: str, estimator: Any, texts: Sequence[str]) -> np.ndarray:
         n_out = len(estimator.get_feature_names_out())
         table = self._table(extractor_key(name, estimator), name, estimator)
         keys = [text_key(t) for t in texts]

@@ -277,6 +277,52 @@ def test_cache_counts_hits_and_keeps_versions_apart(tmp_path):
     cache.close()
 
 
+def test_unusable_cache_is_given_up_with_one_warning_and_values_are_computed(tmp_path, caplog):
+    """A cache that cannot be opened (here its file name is taken by a folder) or written
+    (a full disk, simulated) costs time, never the run or its values."""
+    import sqlite3
+
+    from analysis.features.framing import FrameShare
+
+    est = FrameShare(lexicon="issue_frames", prefix="issue").fit([""])
+    texts = ["Taxpayers foot the bill.", "Chaos at the airport."]
+    expected = est.transform(texts)
+    (tmp_path / "blocked" / "features.sqlite").mkdir(parents=True)
+    cache = FeatureCache(tmp_path / "blocked")
+    with caplog.at_level("WARNING", logger="framelens"):
+        assert (cache.transform("issue_frames", est, texts) == expected).all()
+        assert (cache.transform("issue_frames", est, texts[:1]) == expected[:1]).all()
+    (warning,) = [r.getMessage() for r in caplog.records]  # once, not per call
+    assert "features.sqlite cannot be used (OperationalError" in warning
+    assert "cache.dir=PATH" in warning and "cache.enabled=false" in warning
+
+    full = FeatureCache(tmp_path / "full")
+
+    def disk_full(*args, **kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    full.transform("issue_frames", est, texts[:1])  # opens and fills the table
+    full._con = _FailingWrites(full.con, disk_full)
+    assert (full.transform("issue_frames", est, texts) == expected).all()
+    assert full.failed == "OperationalError: database or disk is full"
+
+
+class _FailingWrites:
+    """A SQLite connection whose writes fail (executemany), reads work."""
+
+    def __init__(self, con, fail):
+        self._real, self.executemany = con, fail
+
+    def __getattr__(self, name):
+        return getattr(self._real, name)
+
+    def __enter__(self):
+        return self._real.__enter__()
+
+    def __exit__(self, *exc):
+        return self._real.__exit__(*exc)
+
+
 def test_cache_info_and_clear(tmp_path, capsys):
     from analysis.features.framing import FrameShare
 

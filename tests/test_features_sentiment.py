@@ -153,6 +153,15 @@ def test_ensure_vader_data_repairs_a_broken_zip(tmp_path):
     assert zipfile.is_zipfile(target)
 
 
+def test_unwritable_cache_for_vader_data_says_which_setting(tmp_path):
+    from analysis.errors import FramelensError
+
+    blocker = tmp_path / "a-file"  # a folder below a file cannot be made, even by root
+    blocker.write_text("")
+    with pytest.raises(FramelensError, match=r"\(Not a directory\): set FRAMELENS_CACHE"):
+        ensure_vader_data(blocker / "cache")
+
+
 def test_cache_dir_from_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("FRAMELENS_CACHE", str(tmp_path))
     VaderSentiment().fit(["x"])

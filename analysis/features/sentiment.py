@@ -29,7 +29,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from analysis.io import atomic_write
+from analysis.errors import FramelensError
+from analysis.io import OutputError, atomic_write
 
 from ._text import analyze, as_texts, memo_by_text, text_tags
 
@@ -106,7 +107,14 @@ def ensure_vader_data(cache_dir: str | os.PathLike | None = None) -> Path:
             info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, src)
 
-    atomic_write(target, write_zip)
+    try:
+        atomic_write(target, write_zip)
+    except OutputError as exc:
+        why = getattr(exc.__cause__, "strerror", None) or "not writable"
+        raise FramelensError(
+            f"cannot write VADER's lexicon for NLTK to {target} ({why}): set FRAMELENS_CACHE "
+            "to a writable folder with free space"
+        ) from exc
     return data_dir
 
 
