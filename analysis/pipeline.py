@@ -375,14 +375,31 @@ def run_chunks(
 class ChunkFailed(FramelensError):
     """A chunk failed in a worker: names the articles involved; the run can be resumed."""
 
-    def __init__(self, index: int, ids: list[str], exc: BaseException):
+    def __init__(
+        self,
+        index: int,
+        ids: list[str],
+        exc: BaseException,
+        resume: str = "run the same command again to resume",
+    ):
         shown = ", ".join(map(str, ids[:5])) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
         super().__init__(
             f"chunk {index} failed ({type(exc).__name__}: {exc}); articles involved: {shown}. "
-            "Finished chunks are kept: fix the cause and run the same command again to resume"
+            f"Finished chunks are kept: fix the cause and {resume}"
         )
         self.index = index
         self.ids = ids
+        self.cause = exc
+
+
+def resume_instruction(cfg: DictConfig, out: Path, out_dir: Any = None) -> str:
+    """How to resume a run that stopped: the same command, unless its output folder is
+    named by the clock (the default ``outputs/<date>/<time>``), which a rerun would not
+    find again: then the same command with ``output_dir`` set to this run's folder."""
+    raw = OmegaConf.to_container(cfg, resolve=False).get("output_dir")
+    if out_dir is None and "${now:" in str(raw):
+        return f"run the same command with output_dir={out} to resume"
+    return "run the same command again to resume"
 
 
 def _run_pool(submit, tasks, container, max_in_flight, finish, wait_some) -> None:
@@ -677,6 +694,19 @@ def run_pipeline(
         # parts from a previous, different configuration must not be mixed in
         _reset_work_if_stale(work, stage_hash)
         counts = run_chunks(chunks, run_cfg, work, stage_hash)
+    except ChunkFailed as exc:
+        resume = resume_instruction(cfg, out, out_dir)
+        raise ChunkFailed(exc.index, exc.ids, exc.cause, resume) from exc.cause
+    except KeyboardInterrupt:
+        done = len(list((work / "done").glob("part-*.json")))
+        log.warning(
+            "interrupted: %d finished chunk%s kept in %s; %s",
+            done,
+            " is" if done == 1 else "s are",
+            work,
+            resume_instruction(cfg, out, out_dir),
+        )
+        raise
     finally:
         _DRIVER_FEATURES.clear()
     _drop_extra_parts(work, counts["chunks"])

@@ -317,6 +317,19 @@ def test_worker_failure_names_articles_and_run_resumes(tmp_path, monkeypatch, ex
     assert done_before >= 0
 
 
+def test_resume_instruction_names_a_clock_named_output_folder(tmp_path):
+    """The default output folder is named by the clock, so "the same command" would start
+    over in a new one: the instruction then names this run's folder."""
+    from analysis.pipeline import resume_instruction
+
+    cfg = compose_config(["corpus=sample"])
+    out = Path(cfg.output_dir)
+    assert resume_instruction(cfg, out) == (f"run the same command with output_dir={out} to resume")
+    fixed = compose_config(["corpus=sample", f"output_dir={tmp_path}"])
+    assert resume_instruction(fixed, tmp_path) == "run the same command again to resume"
+    assert resume_instruction(cfg, tmp_path, out_dir=tmp_path).endswith("again to resume")
+
+
 @pytest.mark.slow
 def test_dask_local_cluster_gives_the_same_tables(sample_run, tmp_path):
     pytest.importorskip("distributed")
