@@ -396,6 +396,14 @@ def resume_instruction(cfg: DictConfig, out: Path, out_dir: Any = None) -> str:
     """How to resume a run that stopped: the same command, unless its output folder is
     named by the clock (the default ``outputs/<date>/<time>``), which a rerun would not
     find again: then the same command with ``output_dir`` set to this run's folder."""
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+
+    if HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN:
+        # each job's folder is <sweep dir>/<job number> (configs/config.yaml), and the
+        # sweep dir is named by the clock too
+        sweep = Path(HydraConfig.get().runtime.output_dir).parent
+        return f"run the same command with hydra.sweep.dir={sweep} to resume"
     raw = OmegaConf.to_container(cfg, resolve=False).get("output_dir")
     if out_dir is None and "${now:" in str(raw):
         return f"run the same command with output_dir={out} to resume"
