@@ -74,11 +74,20 @@ def command_line(cfg: DictConfig) -> str:
 #: Settings that must be whole numbers: (lowest value or None, None allowed).
 INT_SETTINGS = {
     "chunk_size": (1, False),
-    "seed": (None, False),
+    "seed": (0, False),  # numpy's generators take no negative seed
     "executor.n_jobs": (1, True),
     "executor.n_workers": (1, True),
     "corpus.limit": (0, True),
+    "compare.n_boot": (2, True),
+    "compare.min_articles": (1, True),
+    "compare.outlet_test_min_articles": (2, True),
+    "compare.voice_tests.min_articles": (1, True),
+    "compare.model_max_rows": (1, True),
+    "compare.words.max_articles_per_group": (1, True),
 }
+
+#: Settings that are levels or probabilities: strictly between 0 and 1 (None allowed).
+SHARE_SETTINGS = ("compare.ci", "compare.alpha")
 
 
 def compose_checked(overrides: Sequence[str] = ()) -> DictConfig:
@@ -106,6 +115,16 @@ def compose_checked(overrides: Sequence[str] = ()) -> DictConfig:
         if not ok or (low is not None and value < low):
             need = "a whole number" + (f" >= {low}" if low is not None else "")
             raise ConfigError(f"{key}={value!r} is not valid: {key} must be {need}")
+    for key in SHARE_SETTINGS:
+        value = OmegaConf.select(cfg, key, default=None)
+        if value is None:
+            continue
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < 1
+        if not ok:
+            raise ConfigError(
+                f"{key}={value!r} is not valid: {key} must be a number between 0 and 1 "
+                "(e.g. 0.95 for a 95% interval, 0.05 for a 5% level)"
+            )
     return cfg
 
 
