@@ -83,6 +83,10 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
     features = [f for f in ccfg.get("features", []) if f in av.columns]
     if not features:
         features = S.feature_columns(av)[:12]
+    absent = absent_features(ccfg, work)
+    if absent:
+        log.warning("comparison: %s", absent)
+        lines += [f"Note: {absent}", ""]
 
     # the highlighted article's rows on their own, the rest as the reference corpus; the
     # full table is not kept beside the reference (on a large corpus, two copies of it)
@@ -845,6 +849,51 @@ def _needed_columns(work: Path, ccfg: dict) -> tuple[list[str] | None, list[str]
     if not ccfg.get("features"):
         return None, frames
     return [c for c in names if c in wanted], frames
+
+
+def absent_features(ccfg: dict, work: Path) -> str | None:
+    """A sentence naming the features the compare config lists (``features``,
+    ``model_features``, ``highlight_features``, the figure lists) that look misspelt: not
+    in the run's table, but close to a column that is. None when there are none.
+
+    Names that are simply absent are expected: the default lists name the optional
+    extractors' features too, and ``features=[vader]`` keeps the default lists. A misspelt
+    name (``vader_compound``) would otherwise vanish without a word."""
+    import difflib
+
+    import pyarrow.parquet as pq
+
+    parts = sorted((work / "article_voice").glob("part-*.parquet"))
+    if not parts:
+        return None
+    names = pq.read_schema(parts[0]).names
+    listed: dict[str, None] = {}
+    for key in (
+        "features",
+        "model_features",
+        "highlight_features",
+        "forest_features",
+        "lean_forest_features",
+    ):
+        value = ccfg.get(key)
+        if isinstance(value, list):
+            listed.update(dict.fromkeys(value))
+    shown = []
+    for name in listed:
+        close = [] if name in names else difflib.get_close_matches(name, names, 3, 0.8)
+        if close:
+            shown.append(f"{name} (did you mean {' or '.join(close)}?)")
+    said = []
+    if shown:
+        said.append(
+            "features named in the compare config but not in this run's table: " + "; ".join(shown)
+        )
+    if ccfg.get("features") and not any(name in names for name in ccfg["features"]):
+        said.append(
+            "none of compare.features is in this run's table, so its first 12 feature "
+            "columns are compared instead"
+        )
+    return ". ".join(said) or None
 
 
 def words_sample(

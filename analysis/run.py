@@ -115,6 +115,16 @@ def compose_checked(overrides: Sequence[str] = ()) -> DictConfig:
         if not ok or (low is not None and value < low):
             need = "a whole number" + (f" >= {low}" if low is not None else "")
             raise ConfigError(f"{key}={value!r} is not valid: {key} must be {need}")
+    pair = OmegaConf.select(cfg, "compare.voice_tests.pair", default=None)
+    if pair is not None:
+        from analysis.pipeline import MEASURED_VOICES
+
+        pair = list(pair) if not isinstance(pair, str) else [pair]
+        if len(pair) != 2 or len(set(pair)) != 2 or not set(pair) <= set(MEASURED_VOICES):
+            raise ConfigError(
+                f"compare.voice_tests.pair={pair} is not valid: it must name two different "
+                f"voices of {', '.join(MEASURED_VOICES)}, e.g. [quoted,outlet]"
+            )
     for key in SHARE_SETTINGS:
         value = OmegaConf.select(cfg, key, default=None)
         if value is None:

@@ -1147,3 +1147,23 @@ def test_value_codes_are_factorize_codes(dtype):
     # chunked Arrow columns (one per Parquet part) give the same codes as one chunk
     chunked = pd.concat([values.iloc[:4], values.iloc[4:]], ignore_index=True)
     assert value_codes(chunked, sort=True).tolist() == expected.tolist()
+
+
+def test_misspelt_compare_features_are_named_absent_optional_ones_are_not(tmp_path):
+    """A typo in compare.features would silently drop the feature: it is named, with the
+    close columns; a feature of an extractor the run left out is expected and not named."""
+    from analysis.outlets import absent_features
+
+    (tmp_path / "article_voice").mkdir()
+    pd.DataFrame(
+        {"article_id": ["a"], "vader_compound_mean": [0.1], "vader_compound_min": [0.0]}
+    ).to_parquet(tmp_path / "article_voice" / "part-00000.parquet")
+    default = {"features": ["vader_compound_mean", "irony_probability"], "forest_features": 3}
+    assert absent_features(default, tmp_path) is None
+    typo = {"features": ["vader_compound_mean"], "model_features": ["vader_compound_maen"]}
+    assert absent_features(typo, tmp_path) == (
+        "features named in the compare config but not in this run's table: vader_compound_maen "
+        "(did you mean vader_compound_mean or vader_compound_min?)"
+    )
+    nothing = absent_features({"features": ["nosuch"]}, tmp_path)
+    assert nothing.startswith("none of compare.features is in this run's table")

@@ -620,6 +620,7 @@ def test_cli_read_only_output_dir_for_real(tmp_path):
         (["corpus=sample", "compare.n_boot=0"], "compare.n_boot must be a whole number >= 2"),
         (["corpus=sample", "compare.ci=95"], "compare.ci must be a number between 0 and 1"),
         (["experiment=basil_same_story", "compare.alpha=0"], "compare.alpha=0 is not valid"),
+        (["compare.voice_tests.pair=[quoted,quote]"], "two different voices of outlet, quoted"),
         (["corpus=sample", "features=[vader,nosuch]"], "there is no features 'nosuch'"),
         (["corpus=sample", "features=[vader,nosuch]"], "(available: actors, framing,"),
         (["experiment=security_coverge"], "did you mean security_coverage?"),
