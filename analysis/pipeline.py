@@ -482,7 +482,10 @@ def _dask_client(ecfg: Any):
 
 
 def read_parts(
-    work: Path, table: str, columns: list[str] | None = None, filters: list | None = None
+    work: str | os.PathLike,
+    table: str,
+    columns: list[str] | None = None,
+    filters: list | None = None,
 ) -> pd.DataFrame:
     """Concatenate the Parquet parts of one table (only the columns asked for).
 
@@ -495,7 +498,7 @@ def read_parts(
     ``pd.concat`` of the parts holds every part and the result at once, which on a
     million-article run was most of the comparison stage's peak memory.
     """
-    parts = sorted((work / table).glob("part-*.parquet"))
+    parts = sorted((Path(work) / table).glob("part-*.parquet"))
     if not parts:
         return pd.DataFrame(columns=columns or [])
     import pyarrow as pa

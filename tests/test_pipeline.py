@@ -639,3 +639,21 @@ def test_articles_per_kind_are_distinct_across_languages_and_chunks():
     assert one.loc["other", ["segments", "articles"]].tolist() == [2, 1]
     empty = kind_counts(pd.DataFrame(columns=["article_id", "kind", "voice", "lang"]))
     assert empty.empty and {"segments", "articles", "lang_class"} <= set(empty.columns)
+
+
+def test_work_tables_read_as_one_table_each(sample_run):
+    """What the README tells researchers: a table's folder of parts reads as one table with
+    pandas, and read_parts takes a plain string path and a column subset."""
+    from analysis.pipeline import read_parts
+
+    folder = sample_run.work_dir / "article_voice"
+    whole = pd.read_parquet(folder)
+    parts = read_parts(str(sample_run.work_dir), "article_voice")
+    pd.testing.assert_frame_equal(
+        whole.sort_values(["article_id", "voice"]).reset_index(drop=True),
+        parts.sort_values(["article_id", "voice"]).reset_index(drop=True),
+        check_dtype=False,
+        check_categorical=False,
+    )
+    some = read_parts(str(sample_run.work_dir), "article_voice", ["article_id", "voice"])
+    assert list(some.columns) == ["article_id", "voice"] and len(some) == len(whole)
