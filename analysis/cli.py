@@ -101,8 +101,10 @@ def cmd_segment(args: argparse.Namespace) -> int:
 
     path = Path(args.target)
     if path.is_file():
-        raw = path.read_bytes()
-        text = raw.decode("utf-8", errors="replace")
+        # as a run reads it: a file that is not UTF-8 would be quarantined, not segmented
+        text, problem = C.decode_text(path.read_bytes(), f"in {path.name}")
+        if problem:
+            raise FramelensError(f"{path}: {problem}")
         if path.suffix.lower() in (".html", ".htm"):
             from analysis.segment import segment_html
 

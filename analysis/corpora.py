@@ -445,7 +445,7 @@ def _open_binary(path: Path):
     return open(path, "rb")
 
 
-def _decode(data: bytes, where: str) -> tuple[str | None, str | None]:
+def decode_text(data: bytes, where: str) -> tuple[str | None, str | None]:
     """``(text, None)``, or ``(None, reason)``; ``where`` is ``on line N`` or ``in FILE``."""
     try:
         return data.decode("utf-8"), None
@@ -472,7 +472,7 @@ def _read_jsonl(path: Path, spec: TableSpec) -> Generator[RawRecord, None, int]:
                 try:
                     obj = orjson.loads(line)
                 except orjson.JSONDecodeError as exc:
-                    text, err = _decode(line, f"on line {lineno}")
+                    text, err = decode_text(line, f"on line {lineno}")
                     # each line is parsed alone: json's own "line 1" would be the wrong line
                     err = err or f"invalid JSON: {exc.msg} (line {lineno}, column {exc.colno})"
                     yield RawRecord(loc, None, err, text or line.decode("utf-8", "replace"))
@@ -746,7 +746,7 @@ def _read_parquet(path: Path, spec: TableSpec) -> Iterator[RawRecord]:
 
 def _read_whole_file(path: Path, spec: TableSpec) -> Iterator[RawRecord]:
     data = path.read_bytes()
-    text, err = _decode(data, f"in {path.name}")
+    text, err = decode_text(data, f"in {path.name}")
     if err:
         yield RawRecord(path.name, None, err, data.decode("utf-8", "replace"))
         return
@@ -797,7 +797,7 @@ def _read_lines(path: Path, spec: TableSpec) -> Iterator[RawRecord]:
             )
     for i, line in enumerate(texts):
         loc = f"{path.name}:{i + 1}"
-        text, err = _decode(line, f"on line {i + 1}")
+        text, err = decode_text(line, f"on line {i + 1}")
         if err:
             yield RawRecord(loc, None, err, line.decode("utf-8", "replace"))
             continue

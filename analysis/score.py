@@ -42,9 +42,15 @@ def iter_rows(
     path = Path(path)
     if not path.is_file():
         raise FramelensError(f"--input {path} does not exist")
-    fmt = infer_format(path)
+    try:
+        fmt = infer_format(path)
+    except FramelensError:  # its message names corpus.format, which is not this command's
+        fmt = None
     if fmt not in ("jsonl", "csv", "tsv", "parquet"):
-        raise FramelensError(f"--input must be CSV, TSV, JSONL or Parquet, not {path.name}")
+        raise FramelensError(
+            f"--input must be CSV, TSV, JSONL or Parquet (by its suffix: .csv, .tsv or .jsonl, "
+            f"optionally .gz, or .parquet), not {path.name}"
+        )
     spec = TableSpec(name="input", format=fmt, path=str(path), fields={"text": text_field})
     rows: list[dict[str, Any]] = []
     yielded = False

@@ -115,6 +115,10 @@ def test_wrong_output_suffix_stops_before_scoring(tmp_path, stages):
     with pytest.raises(FramelensError, match=r"--output must end in \.csv, \.tsv or \.parquet"):
         score_file(src, tmp_path / "out.xlsx", stages)
     assert not list(tmp_path.glob("*out*"))
+    odd = tmp_path / "texts.bin"
+    odd.write_bytes(b"\x00\x01")
+    with pytest.raises(FramelensError, match=r"--input must be CSV.*not texts\.bin$"):
+        score_file(odd, tmp_path / "out.csv", stages)  # not "give corpus.format": no such flag
 
 
 def test_missing_text_column_stops_with_the_file_columns(tmp_path, stages):

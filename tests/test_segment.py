@@ -1295,3 +1295,28 @@ def test_embed_credit_with_via_is_a_caption():
         "body",
         "body",
     ]
+
+
+def test_cli_segment_shows_a_file_or_a_corpus_article(tmp_path, capsys):
+    """`framelens segment` on a text file, an HTML page, an article id of the sample corpus;
+    a file that is not UTF-8 and an unknown id are one-line errors."""
+    from analysis import cli
+
+    text = tmp_path / "story.txt"
+    text.write_text('Officials said on Tuesday that the plan was "a total disaster for all".\n')
+    assert cli.main(["segment", str(text), "--outlet", "Wire"]) == 0
+    shown = capsys.readouterr().out
+    assert shown.startswith("=== story | Wire |") and '"a total disaster for all"' in shown
+    page = tmp_path / "page.html"
+    page.write_text("<html><body><p>The council met on Monday to vote.</p></body></html>")
+    assert cli.main(["segment", str(page), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["text"] == "The council met on Monday to vote."
+    assert cli.main(["segment", "000_3cce98ca88fb24fd"]) == 0  # the worked example, in sample
+    assert "embedded_post/social" in capsys.readouterr().out
+    binary = tmp_path / "blob.txt"
+    binary.write_bytes(b"\xff\xfe\x00binary")
+    assert cli.main(["segment", str(binary)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "invalid UTF-8 in blob.txt (byte 1 of the file)" in err
+    assert cli.main(["segment", "no-such-id"]) == 2
+    assert "neither a file nor an article id in corpus 'sample'" in capsys.readouterr().err
