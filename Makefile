@@ -36,8 +36,9 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+## issue #7's side-by-side speed and memory run (~4 min; benchmarks/README.md lists the rest)
 bench: install
-	$(BIN)/python benchmarks/load_bench.py
+	$(BIN)/python benchmarks/pipeline_bench.py --articles 5000
 
 ## rebuild the pinned environment from pyproject.toml (needs the package registry)
 lock:
