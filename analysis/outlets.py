@@ -57,7 +57,8 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
     from analysis.pipeline import read_parts
 
     ccfg = OmegaConf.to_container(cfg.compare, resolve=True)
-    needed, frames = _needed_columns(work, ccfg)
+    names = _table_columns(work)
+    needed, frames = _needed_columns(names, ccfg)
     t0 = time.perf_counter()
     av = read_parts(work, "article_voice", needed)
     if av.empty:
@@ -83,7 +84,7 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
     features = [f for f in ccfg.get("features", []) if f in av.columns]
     if not features:
         features = S.feature_columns(av)[:12]
-    absent = absent_features(ccfg, work)
+    absent = absent_features(ccfg, names)
     if absent:
         log.warning("comparison: %s", absent)
         lines += [f"Note: {absent}", ""]
@@ -830,18 +831,14 @@ def lean_effects_markdown(
     return [*lines, ""]
 
 
-def _needed_columns(work: Path, ccfg: dict) -> tuple[list[str] | None, list[str]]:
+def _needed_columns(names: list[str], ccfg: dict) -> tuple[list[str] | None, list[str]]:
     """The article x voice columns this stage reads for every row (ids, lengths and the
     configured features), so a large corpus is not read with all of its ~110 feature
     columns, and the frame-share columns, which only the frame-composition figure uses and
     which are read for its rows alone. ``None`` reads every column (no features configured:
-    the first feature columns stand in for the list)."""
-    import pyarrow.parquet as pq
-
-    parts = sorted((work / "article_voice").glob("part-*.parquet"))
-    if not parts:
+    the first feature columns stand in for the list). ``names``: the table's columns."""
+    if not names:
         return None, []
-    names = pq.read_schema(parts[0]).names
     frames = [c for c in names if c.startswith("frame_")]
     wanted = {"article_id", "outlet", "lean", "topic", "voice", "n_chars"}
     for key in ("features", "model_features", "voice_features", "highlight_features"):
@@ -851,7 +848,15 @@ def _needed_columns(work: Path, ccfg: dict) -> tuple[list[str] | None, list[str]
     return [c for c in names if c in wanted], frames
 
 
-def absent_features(ccfg: dict, work: Path) -> str | None:
+def _table_columns(work: Path) -> list[str]:
+    """The columns of the run's article x voice table (from its first part's schema)."""
+    import pyarrow.parquet as pq
+
+    parts = sorted((work / "article_voice").glob("part-*.parquet"))
+    return pq.read_schema(parts[0]).names if parts else []
+
+
+def absent_features(ccfg: dict, names: list[str]) -> str | None:
     """A sentence naming the features the compare config lists (``features``,
     ``model_features``, ``highlight_features``, the figure lists) that look misspelt: not
     in the run's table, but close to a column that is. None when there are none.
@@ -861,12 +866,8 @@ def absent_features(ccfg: dict, work: Path) -> str | None:
     name (``vader_compound``) would otherwise vanish without a word."""
     import difflib
 
-    import pyarrow.parquet as pq
-
-    parts = sorted((work / "article_voice").glob("part-*.parquet"))
-    if not parts:
+    if not names:
         return None
-    names = pq.read_schema(parts[0]).names
     listed: dict[str, None] = {}
     for key in (
         "features",
