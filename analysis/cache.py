@@ -212,7 +212,8 @@ class FeatureCache:
         logging.getLogger("framelens").warning(
             "feature cache %s cannot be used (%s); this process computes every feature "
             "without it. Set cache.dir=PATH (or FRAMELENS_CACHE) to a writable folder with "
-            "free space, or cache.enabled=false",
+            "free space, or cache.enabled=false; `framelens cache clear` removes a damaged "
+            "cache file",
             self.path,
             self.failed,
         )

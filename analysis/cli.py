@@ -187,7 +187,15 @@ def cmd_cache(args: argparse.Namespace) -> int:
         _out(f"no feature cache and no trained models in {where}: {done}")
         return 0
     if args.action == "info":
-        tables = cache.info()  # opening the cache may give free space back first
+        import sqlite3
+
+        try:
+            tables = cache.info()  # opening the cache may give free space back first
+        except sqlite3.Error as exc:
+            raise FramelensError(
+                f"the feature cache {cache.path} cannot be read ({exc}); runs compute "
+                "without it. `framelens cache clear` removes it (trained models stay)"
+            ) from exc
         size = sum(p.stat().st_size for p in cache.files())
         _out(f"feature cache: {cache.path} ({_mb(size)})")
         for t in tables:

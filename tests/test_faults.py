@@ -307,6 +307,23 @@ def test_unusable_cache_is_given_up_with_one_warning_and_values_are_computed(tmp
     assert full.failed == "OperationalError: database or disk is full"
 
 
+def test_damaged_cache_file_is_computed_around_named_by_info_and_cleared(tmp_path, capsys):
+    from analysis.features.framing import FrameShare
+
+    (tmp_path / "features.sqlite").write_bytes(b"not a database" * 100)
+    est = FrameShare(lexicon="issue_frames", prefix="issue").fit([""])
+    damaged = FeatureCache(tmp_path)
+    values = damaged.transform("issue_frames", est, ["Chaos at the airport."])
+    assert (values == est.transform(["Chaos at the airport."])).all()
+    assert damaged.failed == "DatabaseError: file is not a database"
+    assert cli.main(["cache", "info", "--dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot be read (file is not a database)" in err
+    assert "`framelens cache clear` removes it" in err
+    assert cli.main(["cache", "clear", "--dir", str(tmp_path)]) == 0
+    assert not (tmp_path / "features.sqlite").exists()
+
+
 class _FailingWrites:
     """A SQLite connection whose writes fail (executemany), reads work."""
 
