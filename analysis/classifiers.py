@@ -2011,7 +2011,10 @@ def model_cache_key(cfg: Mapping[str, Any]) -> str:
 
 
 def cached_model(
-    task: str, overrides: Sequence[str] = (), directory: str | os.PathLike | None = None
+    task: str,
+    overrides: Sequence[str] = (),
+    directory: str | os.PathLike | None = None,
+    retrain: bool = False,
 ) -> Path:
     """The model file of a task config, trained on first use and kept for the next.
 
@@ -2021,13 +2024,14 @@ def cached_model(
     library version trains a new model instead of reusing an old one. This is how a
     feature that needs a trained classifier (``irony_probability``) runs from an
     experiment config alone. Returns the path; load it with :func:`load_model`.
+    ``retrain`` trains it again over a cached file that cannot be loaded.
     """
     from analysis.cache import default_cache_dir
 
     cfg = compose_task(task, overrides)
     key = model_cache_key(cfg)[:16]
     path = Path(directory or default_cache_dir()) / "models" / f"{task}-{key}" / f"{task}.skops"
-    if path.is_file():
+    if path.is_file() and not retrain:
         return path
     say = logging.getLogger("framelens")
     say.info(

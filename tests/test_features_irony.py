@@ -222,6 +222,26 @@ def test_train_mode_trains_once_and_keys_the_cache_by_the_model(
     assert extractor_key("irony_probability", twin) != extractor_key("irony_probability", tr)
 
 
+def test_damaged_cached_model_is_trained_again(tmp_path, monkeypatch, tiny_irony_overrides, caplog):
+    """The package's own cached copy cut in half (a disk fault, a copy interrupted): it is
+    trained again with a warning; a user's own damaged file is still an error."""
+    monkeypatch.setenv("FRAMELENS_CACHE", str(tmp_path))
+    first = IronyProbability(train="irony", train_overrides=tiny_irony_overrides()).fit([])
+    data = first.model_file_.read_bytes()
+    first.model_file_.write_bytes(data[: len(data) // 2])
+    with caplog.at_level("WARNING", logger="framelens"):
+        again = IronyProbability(train="irony", train_overrides=tiny_irony_overrides()).fit([])
+    assert "the cached irony model cannot be loaded" in caplog.text
+    assert again.model_file_ == first.model_file_
+    assert 0 <= again.transform(["Oh great, another delay."])[0, 0] <= 1
+    own = tmp_path / "mine.skops"
+    own.write_bytes(data[: len(data) // 2])
+    from analysis.errors import FramelensError
+
+    with pytest.raises(FramelensError, match="truncated or corrupt"):
+        IronyProbability(model=own).fit([])
+
+
 def test_unfitted_or_wrong_model_is_explained():
     with pytest.raises(ValueError, match="FrozenEstimator"):
         IronyProbability(model=LogisticRegression()).fit([])

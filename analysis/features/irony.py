@@ -9,6 +9,7 @@ mockery lives in embedded tweets, not in the outlet's own sentences.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from pathlib import Path
@@ -426,11 +427,22 @@ class IronyProbability(TransformerMixin, BaseEstimator):
                 raise FileNotFoundError(f"No irony model at {str(path)!r}. {how}")
         if path is not None:
             try:  # the classifier module's loader: its allow-list, task and format checks
-                from analysis.classifiers import load_model
+                from analysis.classifiers import ModelError, load_model
             except ImportError:
                 est = _load_skops(path, self.trusted)
             else:
-                est = load_model(path, task=task, trusted=self.trusted or ())
+                try:
+                    est = load_model(path, task=task, trusted=self.trusted or ())
+                except ModelError as exc:
+                    if self.model is not None:  # the user's own file: theirs to mend
+                        raise
+                    # the package's cached copy is damaged (disk, hand edits): train it again
+                    logging.getLogger("framelens").warning(
+                        "the cached %s model cannot be loaded (%s); training it again", task, exc
+                    )
+                    overrides = [str(o) for o in self.train_overrides or ()]
+                    path = cached_model(task, overrides, retrain=True)
+                    est = load_model(path, task=task, trusted=self.trusted or ())
         else:
             est = self.model
         if not hasattr(est, "predict_proba"):
