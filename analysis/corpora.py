@@ -1327,13 +1327,31 @@ def resolve_source(cfg: Mapping[str, Any] | str) -> CorpusSource:
                 f"corpus.path {path} does not exist: give the path of your JSONL/CSV/Parquet file"
             )
         spec = _table_from_dict(cfg.get("table") or "custom", raw)
+        _check_filters(filters, spec)
         return CorpusSource(name, spec, Path.cwd(), filters, limit, custom=True)
     desc = get_descriptor(name)
     spec = desc.table(cfg.get("table"))
     if "date_policy" in cfg:  # ++corpus.date_policy=keep overrides the descriptor's
         spec = dataclasses.replace(spec, date_policy=_date_policy(spec.name, cfg))
+    _check_filters(filters, spec)
     root = ensure_available(desc)
     return CorpusSource(desc.name, spec, root, filters, limit)
+
+
+def _check_filters(filters: Mapping[str, Any], spec: TableSpec) -> None:
+    """A filter on a field the articles do not have would select nothing, and the run
+    would end saying the corpus selected none of its records: name the field instead."""
+    import difflib
+
+    known = sorted({*ARTICLE_COLUMNS, *spec.fields, *spec.extra})
+    for key in filters:
+        if key not in known:
+            close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+            guess = f"; did you mean corpus.filters.{close[0]}?" if close else ""
+            raise FramelensError(
+                f"corpus.filters.{key}: the articles have no field {key!r} (they have: "
+                f"{', '.join(known)}){guess}"
+            )
 
 
 def iter_articles(

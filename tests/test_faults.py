@@ -638,6 +638,7 @@ def test_cli_read_only_output_dir_for_real(tmp_path):
         (["corpus=sample", "compare.ci=95"], "compare.ci must be a number between 0 and 1"),
         (["experiment=basil_same_story", "compare.alpha=0"], "compare.alpha=0 is not valid"),
         (["compare.voice_tests.pair=[quoted,quote]"], "two different voices of outlet, quoted"),
+        (["corpus=sample", "corpus.filters.topic=[x]"], "add it with a leading +, as in +corpus"),
         (["corpus=sample", "features=[vader,nosuch]"], "there is no features 'nosuch'"),
         (["corpus=sample", "features=[vader,nosuch]"], "(available: actors, framing,"),
         (["experiment=security_coverge"], "did you mean security_coverage?"),
@@ -649,6 +650,17 @@ def test_cli_bad_overrides_are_one_line(overrides, expected, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("framelens: error: ")
     assert expected in err
+
+
+def test_filter_on_a_field_articles_do_not_have_is_named(capsys):
+    """Not 'the corpus selected none of its records' after reading it all."""
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["run", "corpus=sample", "+corpus.filters.topc=[x]"])
+    assert exit_.value.code == 2
+    err = _one_line(capsys.readouterr().err)
+    assert (
+        "the articles have no field 'topc'" in err and "did you mean corpus.filters.topic?" in err
+    )
 
 
 def _one_line(err: str) -> str:
