@@ -1219,9 +1219,25 @@ class Validator:
             out[name] = (
                 None if v is None or (isinstance(v, float) and v != v) or v == "" else str(v)
             )
+        if out["lean"] is not None:
+            out["lean"] = normalize_lean(out["lean"])
         for name in self.spec.extra:
             out[name] = row.get(name)
         return out, None, warnings
+
+
+#: The leans the comparisons group by; ``normalize_lean`` spells other ways of writing them so.
+LEANS = ("left", "center", "right")
+_LEAN_SPELLINGS = {"centre": "center", "central": "center"}
+
+
+def normalize_lean(value: str) -> str:
+    """``left``/``center``/``right`` whatever the case and spacing (``Left``, `` RIGHT``,
+    ``Centre``); any other value (``Lean Right``, ``state-funded``) is kept as given: the
+    comparison stage names such values in its report instead of guessing what they mean."""
+    key = " ".join(value.split()).lower()
+    key = _LEAN_SPELLINGS.get(key, key)
+    return key if key in LEANS else value
 
 
 class QuarantineWriter:

@@ -21,6 +21,7 @@ import yaml
 from omegaconf import DictConfig, OmegaConf
 
 from analysis import compare as S
+from analysis.corpora import LEANS
 from analysis.plots import (
     feature_unit,
     figure_markdown,
@@ -104,8 +105,23 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
     # uses (a copy of these rows with every column was most of the table on a large corpus)
     in_top = reference["outlet"].isin(top).to_numpy()
     present = set(reference["lean"].unique())  # not set(column): millions of str objects
-    leans = [x for x in ("left", "center", "right") if x in present]
+    leans = [x for x in LEANS if x in present]
     by_lean_table = S.rows_where(reference, reference["lean"].isin(leans))
+    other_leans = sorted(present - {*LEANS, "unknown"})
+    if other_leans:
+        # e.g. AllSides' "Lean Right" or a corpus's own scheme: not guessed into the three
+        arts = reference.drop_duplicates("article_id")["lean"].value_counts()
+        counts = {v: int(arts.get(v, 0)) for v in other_leans}
+        shown = ", ".join(
+            f"{v!r} ({n:,} article{'s' if n != 1 else ''})" for v, n in list(counts.items())[:8]
+        )
+        note = (
+            f"lean values other than left, center and right are left out of the lean "
+            f"comparisons: {shown}; to count one as one of the three, map it, e.g. "
+            f"'corpus.fields.lean={{column:COLUMN,map:{{{other_leans[0]}:right}}}}'"
+        )
+        log.warning("comparison: %s", note)
+        lines += [f"Note: {note[0].upper()}{note[1:]}.", ""]
 
     # 1. means with bootstrap CIs, per outlet x voice and per lean x voice
     # every outlet's interval is its own (seeded by its key), so computing them all over the
@@ -908,7 +924,7 @@ def words_sample(
     None)`` when no group is larger than ``limit`` (nothing is sampled), else the ids and a
     sentence for the report.
     """
-    pool = arts[arts[group].isin(("left", "center", "right"))] if group == "lean" else arts
+    pool = arts[arts[group].isin(LEANS)] if group == "lean" else arts
     sizes = pool.groupby(group).size()
     if not limit or sizes.empty or int(sizes.max()) <= int(limit):
         return None, None
@@ -1084,7 +1100,7 @@ def _words_and_actors(cfg, ccfg, out, work, fig_dir, formats, dpi, figs, lines) 
         return []
     segs = segs[segs["voice"].isin(("outlet", "quoted")) & segs["lang"].fillna("en").eq("en")]
     segs = segs.merge(arts, on="article_id", how="left")
-    segs = segs[segs[group].isin(("left", "center", "right"))] if group == "lean" else segs
+    segs = segs[segs[group].isin(LEANS)] if group == "lean" else segs
     if segs.empty:
         return []
     if note:

@@ -599,3 +599,12 @@ def test_filters_are_counted(with_mirror):
     articles, report = C.load_corpus({"name": "babe", "filters": {"lean": ["left"]}})
     assert set(articles["lean"]) == {"left"}
     assert report.loaded + report.filtered == report.read == 2940
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [("Left", "left"), (" RIGHT ", "right"), ("Centre", "center"), ("center", "center"),
+     ("Lean Right", "Lean Right"), ("state-funded", "state-funded")],
+)  # fmt: skip
+def test_lean_spellings_of_the_three_are_normalised_others_kept(given, kept):
+    assert C.normalize_lean(given) == kept

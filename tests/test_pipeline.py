@@ -657,3 +657,10 @@ def test_work_tables_read_as_one_table_each(sample_run):
     )
     some = read_parts(str(sample_run.work_dir), "article_voice", ["article_id", "voice"])
     assert list(some.columns) == ["article_id", "voice"] and len(some) == len(whole)
+
+
+def test_other_lean_values_are_named_in_the_report(sample_run):
+    """The sample's RT article is 'state-funded': not one of the three leans, so the
+    report says it is left out of the lean comparisons instead of dropping it silently."""
+    report = (sample_run.out_dir / "report.md").read_text()
+    assert "left out of the lean comparisons: 'state-funded' (1 article)" in report
