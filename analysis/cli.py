@@ -150,8 +150,9 @@ def cmd_features(args: argparse.Namespace) -> int:
         args.output,
         stages,
         text_field=args.text_field,
-        id_field=args.id_field,
+        id_field=args.id_field or "id",
         segment=not args.no_segment,
+        id_required=args.id_field is not None,  # a named column must exist
     )
     bad = info["rows"] - info["scored"]
     sys.stderr.write(
@@ -315,8 +316,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--text-field", default="text", help="column holding the text")
     p.add_argument(
         "--id-field",
-        default="id",
-        help="column holding ids (default: id; rows without one get their row number)",
+        default=None,
+        help="column holding ids (default: id if there is one; else rows get their number)",
     )
     p.add_argument(
         "--no-segment", action="store_true", help="score each text whole (tweets, sentences)"

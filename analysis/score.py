@@ -36,9 +36,12 @@ def iter_rows(
     text_field: str,
     id_field: str | None = "id",
     chunk_size: int = 5000,
+    id_required: bool = False,
 ) -> Iterator[pd.DataFrame]:
     """Every input row in order, ``chunk_size`` at a time (at least one frame, maybe empty):
-    ``row, id, text, reason`` (reason set when unusable)."""
+    ``row, id, text, reason`` (reason set when unusable). Rows without an ``id_field``
+    value get their row number; with ``id_required`` (an --id-field the user named) an
+    input none of whose records has that field stops with its columns."""
     path = Path(path)
     if not path.is_file():
         raise FramelensError(f"--input {path} does not exist")
@@ -56,10 +59,12 @@ def iter_rows(
     yielded = False
     columns: dict[str, None] = {}  # the fields seen until a record has the text field
     found = False
+    found_id = not (id_required and id_field)
     for n, raw in enumerate(read_raw(path, spec), 1):
         rec = raw.record or {}
-        if not found:
-            found = text_field in rec
+        if not found or not found_id:
+            found = found or text_field in rec
+            found_id = found_id or id_field in rec
             columns.update(dict.fromkeys(k for k in rec if not str(k).startswith("@")))
         rid = rec.get(id_field) if id_field else None
         rid = (
@@ -79,21 +84,29 @@ def iter_rows(
             {"row": n, "id": rid, "text": text if reason is None else None, "reason": reason}
         )
         if len(rows) >= chunk_size:
-            _check_text_field(path, text_field, found, columns)
+            _check_fields(path, text_field, found, id_field, found_id, columns)
             yield pd.DataFrame(rows, columns=ROW_COLUMNS)
             rows, yielded = [], True
-    _check_text_field(path, text_field, found, columns)
+    _check_fields(path, text_field, found, id_field, found_id, columns)
     if rows or not yielded:
         yield pd.DataFrame(rows, columns=ROW_COLUMNS)
 
 
-def _check_text_field(path: Path, text_field: str, found: bool, columns: dict) -> None:
-    """Stop when no record so far has the text field (a wrong --text-field, not bad rows);
-    records that lack it among others that have it get a reason each instead."""
+def _check_fields(
+    path: Path, text_field: str, found: bool, id_field: str | None, found_id: bool, columns: dict
+) -> None:
+    """Stop when no record so far has the text field (a wrong --text-field, not bad rows),
+    or the id field the user named; records that lack the text field among others that
+    have it get a reason each instead."""
     if not found and columns:
         raise missing_field(
             path, text_field, columns, "name the column holding the text with --text-field"
         )
+    if not found_id and columns:
+        raise missing_field(
+            path, id_field, columns, "name the id column with --id-field, or leave --id-field "
+            "out to identify rows by their row number",
+        )  # fmt: skip
 
 
 def missing_field(path: Path, field: str, seen: Iterable, fix: str) -> FramelensError:
@@ -214,17 +227,19 @@ def score_file(
     id_field: str | None = "id",
     segment: bool = True,
     chunk_size: int = 5000,
+    id_required: bool = False,
 ) -> dict[str, Any]:
     """Score every row of ``input`` into ``output``, ``chunk_size`` rows at a time, so memory
     stays bounded whatever the file's size; the output is written atomically (complete or
-    absent). Returns ``rows``, ``scored`` and ``output``."""
+    absent). Returns ``rows``, ``scored`` and ``output``. ``id_required``: see
+    :func:`iter_rows`."""
     output = Path(output)
     fmt = _output_format(output)  # a wrong suffix stops before any work
     counts = {"rows": 0, "scored": 0}
     progress = tqdm(unit="row", desc="framelens features", disable=None, leave=False)
 
     def scored() -> Iterator[pd.DataFrame]:
-        for rows in iter_rows(input, text_field, id_field, chunk_size):
+        for rows in iter_rows(input, text_field, id_field, chunk_size, id_required):
             table = score_rows(rows, stages, segment=segment)
             counts["rows"] += len(table)
             counts["scored"] += int(table["reason"].isna().sum())

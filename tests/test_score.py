@@ -134,6 +134,10 @@ def test_missing_text_column_stops_with_the_file_columns(tmp_path, stages):
     with pytest.raises(FramelensError, match="--text-field"):
         score_file(src, tmp_path / "out.csv", stages)
     assert not (tmp_path / "out.csv").exists()
+    with pytest.raises(FramelensError, match=r"no column 'ident' \(its columns: 'id', 'body'\)"):
+        score_file(src, tmp_path / "out.csv", stages, text_field="body", id_field="ident",
+                   id_required=True)  # fmt: skip
+    assert score_file(src, tmp_path / "out.csv", stages, text_field="body", id_field="ident")
     semi = tmp_path / "semi.csv"
     semi.write_text("id;text\n1;hello\n")
     with pytest.raises(FramelensError, match=r"fields look separated by ';'; save it with ','"):
