@@ -1904,7 +1904,12 @@ def load_model(
 
     path = Path(path).expanduser()
     if not path.is_file():
-        raise ModelError(f"no model file at {path}: train one with `framelens classify train TASK`")
+        near = sorted(p.name for p in path.parent.glob("*.skops")) if path.parent.is_dir() else []
+        raise ModelError(
+            f"no model file at {path}"
+            + (f" (that folder holds: {', '.join(near[:5])})" if near else "")
+            + ": check the path, or train one with `framelens classify train TASK`"
+        )
     extra = set(trusted or ())
     not_skops = _not_a_skops_file(path)
     if not_skops:

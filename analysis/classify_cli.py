@@ -157,6 +157,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def cmd_predict(args: argparse.Namespace) -> int:
     from analysis import classifiers as C
 
+    C._check_task_name(args.task)  # a typo: the tasks there are, not "train one"
     model_path = (
         Path(args.model) if args.model else Path("models") / args.task / f"{args.task}.skops"
     )

@@ -500,6 +500,11 @@ def test_cli_main_reports_errors_in_one_line(tmp_path, capsys):
     )
     err = capsys.readouterr().err
     assert code != 0 and err.startswith("framelens: error: no model file") and err.count("\n") == 1
+    code = classify_cli.main(
+        ["predict", "irny", "--input", str(DATA / "predict_input.csv"), "--output", "o.csv"]
+    )
+    err = capsys.readouterr().err
+    assert code == 2 and "unknown classifier task 'irny'" in err and "irony, irony_type" in err
 
 
 SMALL = [
