@@ -278,7 +278,13 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
                 files += save_figure(ax.figure, fig_dir, name, data, formats, dpi)
                 figs.append((name, f"`{feat}` by lean and voice: mean and 95% bootstrap CI."))
         plotted = _pick(features, voice_spec.get("plot_features", 6))
-        if paired is not None and paired["feature"].isin(plotted).any():
+        # only rows with an outlet mean to draw: too few articles with both voices per
+        # outlet (a small corpus) leaves every panel empty
+        drawable = (
+            paired is not None
+            and (paired["feature"].isin(plotted) & paired["mean_diff"].notna()).any()
+        )
+        if drawable:
             fig, data = plot_voice_differences(paired, plotted)
             files += save_figure(fig, fig_dir, "voice_differences", data, formats, dpi)
             a, b = paired["voice_a"].iloc[0], paired["voice_b"].iloc[0]

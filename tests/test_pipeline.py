@@ -664,3 +664,12 @@ def test_other_lean_values_are_named_in_the_report(sample_run):
     report says it is left out of the lean comparisons instead of dropping it silently."""
     report = (sample_run.out_dir / "report.md").read_text()
     assert "left out of the lean comparisons: 'state-funded' (1 article)" in report
+
+
+def test_no_empty_voice_differences_figure(sample_run):
+    """The sample has too few articles per outlet with both voices for any outlet mean:
+    the figure would be empty panels, so it is not drawn (the report says why)."""
+    tests = pd.read_csv(sample_run.out_dir / "voice_tests.csv")
+    assert tests["mean_diff"].isna().all()
+    assert not list((sample_run.out_dir / "figures").glob("voice_differences.*"))
+    assert "voice_differences" not in (sample_run.out_dir / "report.md").read_text()
