@@ -1111,6 +1111,13 @@ def _words_and_actors(cfg, ccfg, out, work, fig_dir, formats, dpi, figs, lines) 
         return []
     if note:
         lines += [note, ""]
+    if segs[group].nunique() < 2:  # words distinctive of a group need another to differ from
+        lines += [
+            f"Distinctive words and actor labels need two {group}s or more; this run has "
+            f"{segs[group].iloc[0]} only.",
+            "",
+        ]
+        return []
     own_names = self_mentions(segs) | outlet_name_terms(arts["outlet"].dropna().unique())
     words = S.distinctive_words(
         segs,

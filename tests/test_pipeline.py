@@ -673,3 +673,18 @@ def test_no_empty_voice_differences_figure(sample_run):
     assert tests["mean_diff"].isna().all()
     assert not list((sample_run.out_dir / "figures").glob("voice_differences.*"))
     assert "voice_differences" not in (sample_run.out_dir / "report.md").read_text()
+
+
+def test_one_lean_gets_no_distinctive_words_figure(tmp_path):
+    """With one lean there is nothing for its words to be distinctive against: no figure
+    of z = 0 bars labelled 'vs other groups', a sentence instead."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # matplotlib's identical-xlims warning
+        result = _run(tmp_path, "+corpus.filters.outlet=[Vox]")
+    assert not list((result.out_dir / "figures").glob("distinctive_words.*"))
+    report = (result.out_dir / "report.md").read_text()
+    assert "Distinctive words and actor labels need two leans or more; this run has left only" in (
+        report
+    )
