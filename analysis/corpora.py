@@ -65,7 +65,21 @@ DEFAULT_FIELDS = {
     name: name for name in ("id", "outlet", "title", "text", "date", "url", "lean", "topic")
 }
 #: Alternative date spellings seen in real corpora (AllSides: ``7/23/17``).
-DATE_FORMATS = ("%m/%d/%y", "%m/%d/%Y", "%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%Y/%m/%d")
+#: Date forms read besides ISO 8601 and RFC 2822 (RSS: ``Tue, 06 Apr 2021 10:00:00 GMT``).
+#: Slashed dates are read month first, as US sources write them; a corpus written day
+#: first (``13/04/2021``) names its form with ``options.date_format`` (``%d/%m/%Y``).
+DATE_FORMATS = (
+    "%m/%d/%y",
+    "%m/%d/%Y",
+    "%B %d, %Y",
+    "%b %d, %Y",
+    "%B %d %Y",
+    "%b %d %Y",
+    "%d %B %Y",
+    "%d %b %Y",
+    "%Y/%m/%d",
+    "%d.%m.%Y",  # dotted dates are day first (05.04.2021 is 5 April)
+)
 
 
 # --------------------------------------------------------------------------- locations
@@ -987,10 +1001,12 @@ def _reason_kind(reason: str) -> str:
     return reason.split(":", 1)[0].split(" (", 1)[0]
 
 
-def parse_date(value: Any) -> tuple[str | None, str | None]:
+def parse_date(value: Any, fmt: str | None = None) -> tuple[str | None, str | None]:
     """``(iso_date, problem)``: ISO ``YYYY-MM-DD`` or None, and why not if it is not parseable.
 
-    Empty values are no date and no problem.
+    Read: ISO dates and date-times, RFC 2822 (RSS, e-mail), the :data:`DATE_FORMATS`; or,
+    with ``fmt`` (a ``strptime`` format: a table's ``options.date_format``), that form
+    only. Empty values are no date and no problem.
     """
     if value is None or (isinstance(value, float) and value != value):
         return None, None
@@ -1003,20 +1019,40 @@ def parse_date(value: Any) -> tuple[str | None, str | None]:
         if not text:
             return None, None
         parsed = None
-        try:
-            parsed = dt.date.fromisoformat(text[:10])
-        except ValueError:
-            for fmt in DATE_FORMATS:
-                try:
-                    parsed = dt.datetime.strptime(text, fmt).date()
-                    break
-                except ValueError:
-                    continue
+        for form in (fmt,) if fmt else _DATE_READERS:
+            try:
+                parsed = form(text) if callable(form) else dt.datetime.strptime(text, form).date()
+                break
+            except (ValueError, TypeError, IndexError):
+                continue
         if parsed is None:
-            return None, f"unparseable date: {text[:40]!r}"
+            how = f" (options.date_format {fmt!r})" if fmt else ""
+            if not fmt and re.fullmatch(r"\d{1,2}/\d{1,2}/\d{2,4}", text):
+                how = (
+                    " (slashed dates are read month first; for day-first dates set "
+                    "corpus.options.date_format=%d/%m/%Y)"
+                )
+            return None, f"unparseable date: {text[:40]!r}{how}"
     if not (MIN_DATE <= parsed <= dt.date.today() + dt.timedelta(days=366)):
         return None, f"implausible date: {parsed.isoformat()}"
     return parsed.isoformat(), None
+
+
+def _iso_date(text: str) -> dt.date:
+    """``2021-04-05``, or an ISO date-time starting so (``T``/space and a time after it);
+    not ``2021-04-05garbage``."""
+    if len(text) > 10 and text[10] not in "T ":
+        raise ValueError(text)
+    return dt.date.fromisoformat(text[:10])
+
+
+def _rfc2822_date(text: str) -> dt.date:
+    from email.utils import parsedate_to_datetime
+
+    return parsedate_to_datetime(text).date()
+
+
+_DATE_READERS = (_iso_date, _rfc2822_date, *DATE_FORMATS)
 
 
 def _nested_join(value: Any, seps: list[str]) -> str:
@@ -1185,7 +1221,7 @@ class Validator:
             title = ""
         elif problem:
             return None, f"title {problem}", warnings
-        date, problem = parse_date(row.get("date"))
+        date, problem = parse_date(row.get("date"), self.spec.options.get("date_format"))
         if problem:
             if self.spec.date_policy == "quarantine":
                 return (

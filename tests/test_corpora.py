@@ -608,3 +608,36 @@ def test_filters_are_counted(with_mirror):
 )  # fmt: skip
 def test_lean_spellings_of_the_three_are_normalised_others_kept(given, kept):
     assert C.normalize_lean(given) == kept
+
+
+@pytest.mark.parametrize(
+    ("value", "fmt", "iso"),
+    [
+        ("2021-04-05", None, "2021-04-05"),
+        ("2021-04-05T10:00:00Z", None, "2021-04-05"),
+        ("2021-04-05 10:00", None, "2021-04-05"),
+        ("2021-04-05garbage", None, None),  # not only its first ten characters
+        ("Tue, 06 Apr 2021 10:00:00 GMT", None, "2021-04-06"),  # RFC 2822: RSS feeds
+        ("9/13/12", None, "2012-09-13"),  # slashed: month first, as AllSides writes them
+        ("05.04.2021", None, "2021-04-05"),  # dotted: day first
+        ("5 Apr 2021", None, "2021-04-05"),
+        ("April 5 2021", None, "2021-04-05"),
+        ("13/04/2021", None, None),
+        ("13/04/2021", "%d/%m/%Y", "2021-04-13"),
+        ("04/05/2021", "%d/%m/%Y", "2021-05-04"),
+    ],
+)
+def test_date_forms(value, fmt, iso):
+    parsed, problem = C.parse_date(value, fmt)
+    assert parsed == iso and (problem is None) == (iso is not None)
+
+
+def test_day_first_dates_say_which_setting_reads_them(tmp_path):
+    path = tmp_path / "eu.csv"
+    path.write_text("id,outlet,text,date\n1,A,first,13/04/2021\n2,B,second,04/05/2021\n")
+    q = tmp_path / "q.jsonl"
+    _, report = C.load_corpus(_custom(path), quarantine=q)
+    assert report.loaded == 1
+    assert "for day-first dates set corpus.options.date_format=%d/%m/%Y" in q.read_text()
+    articles, _ = C.load_corpus(_custom(path, options={"date_format": "%d/%m/%Y"}))
+    assert articles["date"].astype(str).tolist() == ["2021-04-13", "2021-05-04"]
