@@ -344,13 +344,18 @@ def verify(name: str, mirror: str | os.PathLike | None = None) -> VerifyResult:
 
 def _how_to_get(desc: Descriptor) -> str:
     mirror = "" if mirror_dir() is not None else " and no mirror is configured"
-    return (
-        f"corpus {desc.name!r} is not fetched{mirror}. "
-        f"Run `FRAMELENS_MIRROR=/path/to/mirror framelens corpora fetch {desc.name}` with a mirror "
-        "directory holding one <name>/ folder per corpus (e.g. ../shared/corpora), "
+    # only corpora whose exact files have public URLs can be downloaded
+    download = (
         f"or `framelens corpora fetch {desc.name}` with network access to "
         f"{desc.source.get('url', 'its public source')}; `framelens run corpus=sample` works "
         "with neither"
+        if desc.download.get("files")
+        else "the only way to get these exact files; `framelens run corpus=sample` works without"
+    )
+    return (
+        f"corpus {desc.name!r} is not fetched{mirror}. "
+        f"Run `FRAMELENS_MIRROR=/path/to/mirror framelens corpora fetch {desc.name}` with a mirror "
+        "directory holding one <name>/ folder per corpus (e.g. ../shared/corpora), " + download
     )
 
 

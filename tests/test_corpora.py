@@ -139,8 +139,10 @@ def test_no_mirror_and_no_network_says_how(small_corpus, monkeypatch):
     monkeypatch.delenv("FRAMELENS_MIRROR")
     with pytest.raises(FetchError, match="FRAMELENS_MIRROR=/path/to/mirror"):
         C.fetch("gvfc")
-    with pytest.raises(CorpusNotFound, match="framelens corpora fetch gvfc"):
+    with pytest.raises(CorpusNotFound, match="framelens corpora fetch gvfc") as err:
         C.load_corpus("gvfc")
+    # GVFC's files come from a mirror only: no advice to download them
+    assert "network access" not in str(err.value) and "the only way" in str(err.value)
 
 
 def test_download_verifies_checksums(tmp_path, monkeypatch):
