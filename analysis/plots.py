@@ -469,7 +469,7 @@ def plot_heatmap(
         norm = matplotlib.colors.Normalize(lo, hi if hi > lo else lo + 1)
     colormap = matplotlib.colormaps[cmap].with_extremes(bad="#EEEEEE")
     im = ax.imshow(np.ma.masked_invalid(shown), cmap=colormap, norm=norm, aspect="auto")
-    muted = np.zeros(raw.shape, dtype=bool)
+    muted = degenerate = np.zeros(raw.shape, dtype=bool)
     if zscore and mute_within_ci and {"ci_low", "ci_high"} <= set(means.columns):
         lo, hi = (
             means.pivot(index=row, columns=col, values=c)
@@ -477,7 +477,10 @@ def plot_heatmap(
             .to_numpy(dtype=float)
             for c in ("ci_low", "ci_high")
         )
-        muted = (lo <= mu) & (mu <= hi)
+        # a one-value interval (every article of the row alike: typically no hits of a rare
+        # feature) is the bootstrap's blind spot, not certainty: its colour is muted too
+        degenerate = hi - lo <= 0
+        muted = ((lo <= mu) & (mu <= hi)) | degenerate
         for i, j in zip(*np.nonzero(muted), strict=True):
             ax.add_patch(
                 matplotlib.patches.Rectangle(
@@ -524,7 +527,13 @@ def plot_heatmap(
     if muted.any():
         note = (
             f"Pale cells: the {row}'s 95% interval includes the mean over the {row}s shown "
-            f"(no difference from the average that the data can tell). {note}"
+            f"(no difference from the average that the data can tell)"
+            + (
+                " or is a single value (all its articles alike, e.g. none with a hit)"
+                if degenerate.any()
+                else ""
+            )
+            + f". {note}"
         )
     # the units of the printed values, under the column labels
     ax.set_xlabel(textwrap.fill(note, 120), fontsize=6, color="#444444", loc="left")

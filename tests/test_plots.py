@@ -331,7 +331,9 @@ def test_heatmap_labels_sparse_features_with_how_few_articles_carry_them():
 
 def test_heatmap_mutes_cells_the_interval_cannot_tell_from_the_average():
     """A rare count that one outlet has in two articles is +3 sd; its interval reaches the
-    column mean, so it is drawn pale and the note says why. A clear difference is not."""
+    column mean, so it is drawn pale and the note says why. The outlets without a single
+    hit have the one-value interval [0, 0], which 'excludes' the mean only because the
+    bootstrap cannot vary a constant: pale too. A clear difference is not."""
     means = pd.DataFrame(
         {
             "outlet": ["A", "B", "C", "D"] * 2,
@@ -352,8 +354,9 @@ def test_heatmap_mutes_cells_the_interval_cannot_tell_from_the_average():
 
     with paper_style():
         ax = plot_heatmap(means, zscore=True, col_order=["rare", "clear"])
-        assert pale(ax) == [(3, 0)]  # row D, column "rare"; D's 3.0 (clear) stays
+        assert pale(ax) == [(0, 0), (1, 0), (2, 0), (3, 0)]  # the "rare" column; "clear" stays
         assert ax.get_xlabel().startswith("Pale cells: the outlet's 95% interval")
+        assert "or is a single value (all its articles alike" in ax.get_xlabel()
         plain = plot_heatmap(means, zscore=True, mute_within_ci=False)
         assert pale(plain) == [] and "Pale" not in plain.get_xlabel()
         levels = plot_heatmap(means.drop(columns=["ci_low", "ci_high"]), zscore=True)
