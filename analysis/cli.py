@@ -114,7 +114,15 @@ def cmd_segment(args: argparse.Namespace) -> int:
         article = Article(id=path.stem, outlet=args.outlet, title="", text=text)
     else:
         found = None
-        for chunk in C.iter_articles({"name": args.corpus}, chunk_size=5000):
+        if args.corpus == "custom":
+            raise FramelensError("for your own corpus give its file: --corpus FILE")
+        # a corpus name, or your own corpus file (as corpus=custom corpus.path=FILE reads it)
+        source = (
+            {"name": "custom", "path": args.corpus}
+            if Path(args.corpus).is_file()
+            else {"name": args.corpus}
+        )
+        for chunk in C.iter_articles(source, chunk_size=5000):
             hit = chunk[chunk["id"] == args.target]
             if len(hit):
                 found = hit.iloc[0].to_dict()
@@ -122,7 +130,7 @@ def cmd_segment(args: argparse.Namespace) -> int:
         if found is None:
             raise FramelensError(
                 f"{args.target!r} is neither a file nor an article id in corpus {args.corpus!r} "
-                "(choose the corpus with --corpus NAME)"
+                "(choose the corpus with --corpus NAME, or --corpus FILE for your own)"
             )
         found = {k: (None if v != v else v) for k, v in found.items()}  # NaN -> None
         article = Article.from_row(found)
@@ -346,7 +354,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("segment", help="show an article split into segments and voices")
     p.add_argument("target", help="a text/HTML file, or an article id in --corpus")
     p.add_argument(
-        "--corpus", default="sample", help="corpus to look the id up in (default: sample)"
+        "--corpus",
+        default="sample",
+        help="corpus name, or your own corpus file, to look the id up in (default: sample)",
     )
     p.add_argument("--outlet", default="unknown", help="outlet name for a file")
     p.add_argument("--format", choices=["text", "json"], default="text")

@@ -1320,3 +1320,9 @@ def test_cli_segment_shows_a_file_or_a_corpus_article(tmp_path, capsys):
     assert err.count("\n") == 1 and "invalid UTF-8 in blob.txt (byte 1 of the file)" in err
     assert cli.main(["segment", "no-such-id"]) == 2
     assert "neither a file nor an article id in corpus 'sample'" in capsys.readouterr().err
+    own = tmp_path / "mine.csv"  # an article of your own corpus file
+    own.write_text('id,outlet,text\nx1,Wire,"Officials said the plan was ""a disaster"" today."\n')
+    assert cli.main(["segment", "x1", "--corpus", str(own)]) == 0
+    assert capsys.readouterr().out.startswith("=== x1 | Wire |")
+    assert cli.main(["segment", "x1", "--corpus", "custom"]) == 2
+    assert "--corpus FILE" in capsys.readouterr().err
