@@ -325,7 +325,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--id-field",
         default=None,
-        help="column holding ids (default: id if there is one; else rows get their number)",
+        help="column holding ids (default: id if there is one); the row column numbers rows",
     )
     p.add_argument(
         "--no-segment", action="store_true", help="score each text whole (tweets, sentences)"

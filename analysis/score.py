@@ -39,8 +39,8 @@ def iter_rows(
     id_required: bool = False,
 ) -> Iterator[pd.DataFrame]:
     """Every input row in order, ``chunk_size`` at a time (at least one frame, maybe empty):
-    ``row, id, text, reason`` (reason set when unusable). Rows without an ``id_field``
-    value get their row number; with ``id_required`` (an --id-field the user named) an
+    ``row, id, text, reason`` (reason set when unusable; ``row`` numbers the records from
+    1, ``id`` is empty for a record without an ``id_field`` value); with ``id_required`` (an --id-field the user named) an
     input none of whose records has that field stops with its columns."""
     path = Path(path)
     if not path.is_file():
@@ -67,8 +67,10 @@ def iter_rows(
             found_id = found_id or id_field in rec
             columns.update(dict.fromkeys(k for k in rec if not str(k).startswith("@")))
         rid = rec.get(id_field) if id_field else None
+        # no id: empty, not the row number, which could equal another record's real id
+        # (the row column numbers every record)
         rid = (
-            str(n)
+            None
             if rid is None or (isinstance(rid, float) and rid != rid) or rid == ""
             else str(rid)
         )
@@ -180,7 +182,7 @@ def score_rows(rows: pd.DataFrame, stages: Stages, segment: bool = True) -> pd.D
             "is not scored"
         )
     values.index = values.index.astype(str)
-    out = rows[["id"]].copy()
+    out = rows[["row", "id"]].copy()
     out.index = rows["row"].astype(str)
     out = out.join(values, how="left")
     reasons = rows.set_index(rows["row"].astype(str))["reason"]
@@ -247,7 +249,7 @@ def score_file(
             yield table
 
     try:
-        atomic_write(output, lambda tmp: write_tables(scored(), tmp, fmt))
+        atomic_write(output, lambda tmp: write_tables(scored(), tmp, fmt, integers=("row",)))
     finally:
         progress.close()
     return {**counts, "output": str(output)}

@@ -46,13 +46,15 @@ def test_one_row_per_input_row_in_order_with_reasons(tmp_path, stages):
     info = score_file(src, out, stages)
     table = pd.read_csv(out)
     assert info["rows"] == len(table) == 6
-    assert table["id"].tolist() == ["t1", "t2", "t3", "4", "t4", "t5"]
+    assert table["row"].tolist() == [1, 2, 3, 4, 5, 6]
+    # the broken line has no readable id: empty, not "4", which could be another record's id
+    assert table["id"].fillna("").tolist() == ["t1", "t2", "t3", "", "t4", "t5"]
     reasons = table["reason"].fillna("").tolist()
     assert reasons[0] == "" and reasons[2] == ""
     assert reasons[1] == "empty text"
     assert reasons[3].startswith("invalid JSON")
     assert "missing" in reasons[4] and "list" in reasons[5]
-    assert list(table.columns[:2]) == ["id", "irony_sarcastic_gratitude"]
+    assert list(table.columns[:3]) == ["row", "id", "irony_sarcastic_gratitude"]
     # the mockery sits in the social voice; the prose is the outlet's
     assert table.loc[0, "irony_sarcastic_gratitude"] > 0 and table.loc[0, "share_social"] == 1
     assert table.loc[0, "issue_cost_to_taxpayer"] > table.loc[2, "issue_cost_to_taxpayer"]
@@ -65,7 +67,7 @@ def test_no_segment_scores_whole_texts_and_parquet_output(tmp_path, stages):
     out = tmp_path / "out.parquet"
     score_file(src, out, stages, segment=False)
     table = pd.read_parquet(out)
-    assert table["id"].tolist() == ["1", "2", "3"]  # no id column: row numbers
+    assert table["row"].tolist() == [1, 2, 3] and table["id"].isna().all()  # no id column
     assert table.loc[0, "irony_sarcastic_gratitude"] > 0
     assert table.loc[2, "reason"] == "empty text"
     assert "share_social" not in table.columns
@@ -104,7 +106,7 @@ def test_empty_input_gives_a_header(tmp_path, stages):
     out = tmp_path / "out.csv"
     assert score_file(src, out, stages, chunk_size=2)["rows"] == 0
     table = pd.read_csv(out)
-    assert table.empty and list(table.columns[:2]) == ["id", "irony_sarcastic_gratitude"]
+    assert table.empty and list(table.columns[:3]) == ["row", "id", "irony_sarcastic_gratitude"]
 
 
 def test_wrong_output_suffix_stops_before_scoring(tmp_path, stages):
