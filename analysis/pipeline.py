@@ -1013,10 +1013,25 @@ def write_report(
         "```",
         "",
         f"framelens {__version__}; composed config in `config.yaml`; library versions, data "
-        "checksums and a checksum of every output in `manifest.json`.",
+        "checksums and a checksum of every output in `manifest.json`." + _relative_paths_note(cfg),
         "",
     ]
     return write_text(out / "report.md", "\n".join(lines))
+
+
+def _relative_paths_note(cfg: DictConfig) -> str:
+    """A sentence when the run read a corpus file named by a relative path: the command
+    above then reproduces from the same folder only (it is not written into the report,
+    which must not depend on where the run was started)."""
+    corpora = [cfg.corpus, *(cfg.corpus.get("also") or [])]
+    paths = [str(c.get("path")) for c in corpora if c.get("path") not in (None, "", "???")]
+    relative = [p for p in paths if not Path(p).expanduser().is_absolute()]
+    if not relative:
+        return ""
+    return (
+        f" `corpus.path` {', '.join(relative)} is relative: run the command from the folder "
+        "the run was started in, or give the file's absolute path."
+    )
 
 
 def configure_logging(level: int = logging.INFO) -> None:

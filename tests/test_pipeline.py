@@ -688,3 +688,13 @@ def test_one_lean_gets_no_distinctive_words_figure(tmp_path):
     assert "Distinctive words and actor labels need two leans or more; this run has left only" in (
         report
     )
+
+
+def test_report_says_when_a_corpus_path_is_relative(tmp_path):
+    from analysis.pipeline import _relative_paths_note
+
+    relative = compose_config(["corpus=custom", "corpus.path=data/mine.csv"])
+    assert "`corpus.path` data/mine.csv is relative" in _relative_paths_note(relative)
+    absolute = compose_config(["corpus=custom", f"corpus.path={tmp_path / 'mine.csv'}"])
+    assert _relative_paths_note(absolute) == ""
+    assert _relative_paths_note(compose_config(["corpus=sample"])) == ""
