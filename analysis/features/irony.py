@@ -405,6 +405,9 @@ class IronyProbability(TransformerMixin, BaseEstimator):
     def __sklearn_tags__(self):
         return text_tags(super().__sklearn_tags__())
 
+    def _train_overrides(self) -> list[str]:
+        return [str(o) for o in self.train_overrides or ()]
+
     def fit(self, X, y=None):
         """Load the classifier (``y`` is ignored: the model is trained elsewhere)."""
         as_texts(X)
@@ -420,7 +423,7 @@ class IronyProbability(TransformerMixin, BaseEstimator):
             from analysis.classifiers import cached_model
 
             task = str(self.train)
-            path = cached_model(task, [str(o) for o in self.train_overrides or ()])
+            path = cached_model(task, self._train_overrides())
         elif isinstance(self.model, (str, os.PathLike)):
             path = Path(self.model).expanduser()
             if not path.is_file():
@@ -440,8 +443,7 @@ class IronyProbability(TransformerMixin, BaseEstimator):
                     logging.getLogger("framelens").warning(
                         "the cached %s model cannot be loaded (%s); training it again", task, exc
                     )
-                    overrides = [str(o) for o in self.train_overrides or ()]
-                    path = cached_model(task, overrides, retrain=True)
+                    path = cached_model(task, self._train_overrides(), retrain=True)
                     est = load_model(path, task=task, trusted=self.trusted or ())
         else:
             est = self.model
