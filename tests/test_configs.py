@@ -206,7 +206,7 @@ def test_features_help_says_an_id_column_is_used_by_default(capsys):
     with pytest.raises(SystemExit):
         build_parser().parse_args(["features", "--help"])
     text = " ".join(capsys.readouterr().out.split())
-    assert "default: id; rows without one get their row number" in text
+    assert "(default: id if there is one); the row column numbers rows" in text
 
 
 # --------------------------------------------------------------------------- --sample
