@@ -2267,9 +2267,9 @@ def _text_problem(value: Any) -> str | None:
     return None
 
 
-#: Input formats ``predict_file`` reads (the corpus layer's readers); ``lines`` is a plain
-#: text file with one text per line.
-PREDICT_INPUT_FORMATS = ("csv", "tsv", "jsonl", "parquet", "lines")
+#: Input formats ``predict_file`` reads (the corpus layer's readers); ``json`` is one JSON
+#: list of records (read whole), ``lines`` a plain text file with one text per line.
+PREDICT_INPUT_FORMATS = ("csv", "tsv", "jsonl", "json", "parquet", "lines")
 
 
 def predict_formats(
@@ -2278,7 +2278,8 @@ def predict_formats(
     """``(input format, output format)`` of a prediction, checked before any work.
 
     The input format is ``fmt`` (``--format``) or follows from the suffix (``.csv``,
-    ``.tsv``, ``.jsonl``/``.ndjson``, ``.parquet``, optionally ``.gz``); the output is CSV,
+    ``.tsv``, ``.jsonl``/``.ndjson``, ``.json``, ``.parquet``, optionally ``.gz``); the
+    returned input format is the corpus layer's name (``json_files`` for ``json``); the output is CSV,
     TSV or Parquet by its suffix. Anything else raises :class:`FramelensError` naming the
     flag to change.
     """
@@ -2291,7 +2292,7 @@ def predict_formats(
     if fmt:
         if fmt not in PREDICT_INPUT_FORMATS:
             raise FramelensError(f"--format must be one of {choices}, not {fmt!r}")
-        in_fmt = fmt
+        in_fmt = "json_files" if fmt == "json" else fmt
     else:
         try:
             in_fmt = infer_format(src)
@@ -2303,12 +2304,12 @@ def predict_formats(
         if in_fmt == "txt":
             raise FramelensError(
                 f"--input {src.name}: a .txt file would be read as one single text; predict "
-                "reads CSV, TSV, JSONL or Parquet rows. For a file with one text per line "
+                "reads CSV, TSV, JSONL, JSON or Parquet rows. For a file with one text per line "
                 "pass --format lines"
             )
-        if in_fmt not in PREDICT_INPUT_FORMATS:
+        if in_fmt not in (*PREDICT_INPUT_FORMATS, "json_files"):
             raise FramelensError(
-                f"--input {src.name}: predict reads CSV, TSV, JSONL or Parquet rows, not "
+                f"--input {src.name}: predict reads CSV, TSV, JSONL, JSON or Parquet rows, not "
                 f"{in_fmt} files; convert it, or give --format ({choices}) if the name misleads"
             )
     packed = src.suffix.lower()
@@ -2317,7 +2318,7 @@ def predict_formats(
             f"--input {src.name}: {in_fmt} input is read "
             + (
                 "plain or gzip-compressed (.gz)"
-                if in_fmt in ("csv", "tsv", "jsonl")
+                if in_fmt in ("csv", "tsv", "jsonl", "json_files")
                 else "uncompressed"
             )
             + f", not {packed}: decompress it first"
@@ -2340,8 +2341,8 @@ def predict_file(
     fmt: str | None = None,
     chunk_size: int = 20_000,
 ) -> dict[str, Any]:
-    """Predict every row of a CSV / TSV / JSONL / Parquet file (or ``fmt="lines"``: one
-    text per line) into a CSV, TSV or Parquet file (by ``output_path``'s suffix).
+    """Predict every row of a CSV / TSV / JSONL / Parquet file or a JSON list of records
+    (or ``fmt="lines"``: one text per line) into a CSV, TSV or Parquet file (by ``output_path``'s suffix).
 
     Rows are read with the corpus layer's readers, so quoting, encodings, gzip and bad
     records are handled as for corpora. Every input record gives one output row in the

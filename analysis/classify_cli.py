@@ -26,7 +26,7 @@ from analysis.errors import FramelensError
 
 #: What ``predict --format`` accepts (analysis.classifiers.PREDICT_INPUT_FORMATS; not
 #: imported from there, so that ``--help`` stays fast).
-PREDICT_INPUT_FORMATS = ("csv", "tsv", "jsonl", "parquet", "lines")
+PREDICT_INPUT_FORMATS = ("csv", "tsv", "jsonl", "json", "parquet", "lines")
 
 
 def _out(msg: str = "") -> None:
@@ -221,7 +221,7 @@ def register(subparsers) -> argparse.ArgumentParser:
 
     r = sub.add_parser(
         "predict",
-        help="label every row of a CSV/TSV/JSONL/Parquet file",
+        help="label every row of a CSV/TSV/JSONL/JSON/Parquet file",
         description=(
             "Label every record of --input. The output has one row per input record, in "
             "order: row (the record's number, 1 = the first record after the header; empty "
@@ -236,8 +236,8 @@ def register(subparsers) -> argparse.ArgumentParser:
     r.add_argument(
         "--input",
         required=True,
-        help="CSV, TSV or JSONL (optionally .gz) or Parquet file; a text file with one text "
-        "per line with --format lines",
+        help="CSV, TSV, JSONL or a JSON list of records (optionally .gz), or Parquet file; a "
+        "text file with one text per line with --format lines",
     )
     r.add_argument("--text-field", default="text", help="column holding the text (default: text)")
     r.add_argument(

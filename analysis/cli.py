@@ -318,8 +318,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="fetch again even if present")
     p.set_defaults(func=cmd_corpora)
 
-    p = sub.add_parser("features", help="score your own texts (CSV/TSV/JSONL) into CSV/Parquet")
-    p.add_argument("--input", required=True, help="CSV, TSV, JSONL(.gz) or Parquet file")
+    p = sub.add_parser(
+        "features", help="score your own texts (CSV/TSV/JSONL/JSON) into CSV/Parquet"
+    )
+    p.add_argument(
+        "--input", required=True, help="CSV, TSV, JSONL(.gz), JSON list of records or Parquet file"
+    )
     p.add_argument("--output", required=True, help="OUT.csv or OUT.parquet")
     p.add_argument("--text-field", default="text", help="column holding the text")
     p.add_argument(

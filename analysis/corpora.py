@@ -764,7 +764,8 @@ def _read_parquet(path: Path, spec: TableSpec) -> Iterator[RawRecord]:
 
 
 def _read_whole_file(path: Path, spec: TableSpec) -> Iterator[RawRecord]:
-    data = path.read_bytes()
+    with _open_binary(path) as fh:
+        data = fh.read()
     text, err = decode_text(data, f"in {path.name}")
     if err:
         yield RawRecord(path.name, None, err, data.decode("utf-8", "replace"))

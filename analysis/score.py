@@ -49,10 +49,10 @@ def iter_rows(
         fmt = infer_format(path)
     except FramelensError:  # its message names corpus.format, which is not this command's
         fmt = None
-    if fmt not in ("jsonl", "csv", "tsv", "parquet"):
+    if fmt not in ("jsonl", "csv", "tsv", "parquet", "json_files"):
         raise FramelensError(
-            f"--input must be CSV, TSV, JSONL or Parquet (by its suffix: .csv, .tsv or .jsonl, "
-            f"optionally .gz, or .parquet), not {path.name}"
+            f"--input must be CSV, TSV, JSONL, a JSON list of records or Parquet (by its "
+            f"suffix: .csv, .tsv, .jsonl or .json, optionally .gz, or .parquet), not {path.name}"
         )
     spec = TableSpec(name="input", format=fmt, path=str(path), fields={"text": text_field})
     rows: list[dict[str, Any]] = []

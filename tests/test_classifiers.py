@@ -330,6 +330,28 @@ def test_predict_jsonl_non_text_rows(saved_model, tmp_path):
     assert (pred["label"][[1, 2, 3, 4, 5]] == "").all()
 
 
+def test_predict_reads_a_json_list_of_records(saved_model, tmp_path):
+    """A .json list of records (or --format json whatever its name) is predicted like the
+    same records as JSONL, one output row per item."""
+    pipe = C.load_model(saved_model)
+    lines = (DATA / "predict_input.jsonl").read_text().splitlines()
+    items = [json.loads(line) for line in lines if line.strip() and line.startswith("{")]
+    items = [i for i in items if isinstance(i, dict)]
+    jsonl = tmp_path / "in.jsonl"
+    jsonl.write_text("".join(json.dumps(i) + "\n" for i in items))
+    src = tmp_path / "in.json"
+    src.write_text(json.dumps(items))
+    renamed = tmp_path / "in.data"
+    renamed.write_text(json.dumps(items))
+    kw = {"text_field": "body", "id_field": "doc"}
+    C.predict_file(pipe, jsonl, tmp_path / "a.csv", **kw)
+    C.predict_file(pipe, src, tmp_path / "b.csv", **kw)
+    C.predict_file(pipe, renamed, tmp_path / "c.csv", fmt="json", **kw)
+    a = (tmp_path / "a.csv").read_bytes()
+    assert a == (tmp_path / "b.csv").read_bytes() == (tmp_path / "c.csv").read_bytes()
+    assert len(pd.read_csv(tmp_path / "a.csv")) == len(items) >= 5
+
+
 def test_predict_without_id_field_and_wrong_text_field(saved_model, tmp_path):
     pipe = C.load_model(saved_model)
     out = tmp_path / "out.csv"

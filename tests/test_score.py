@@ -61,6 +61,27 @@ def test_one_row_per_input_row_in_order_with_reasons(tmp_path, stages):
     assert table.loc[2, "actor_taliban__militants"] > 0 and table.loc[2, "share_outlet"] == 1
 
 
+@pytest.mark.parametrize("name", ["in.json", "in.json.gz"])
+def test_a_json_list_of_records_reads_like_jsonl(tmp_path, stages, name):
+    """A .json file holding one list of records (pandas' orient="records", what many
+    exports write) gives the same table as the same records as JSONL; an item that is not
+    an object gets a reason of its own row."""
+    import gzip
+
+    records = [{"id": "t1", "text": TWEET}, {"id": "t2", "text": ""}, {"id": "t3", "text": PROSE}]
+    jsonl = tmp_path / "in.jsonl"
+    jsonl.write_text("".join(json.dumps(r) + "\n" for r in records))
+    data = json.dumps([*records, "a bare string"]).encode()
+    src = tmp_path / name
+    src.write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+    score_file(jsonl, tmp_path / "a.csv", stages)
+    info = score_file(src, tmp_path / "b.csv", stages)
+    a, b = pd.read_csv(tmp_path / "a.csv"), pd.read_csv(tmp_path / "b.csv")
+    assert info["rows"] == 4 and info["scored"] == 2
+    pd.testing.assert_frame_equal(b.iloc[:3], a)
+    assert b.loc[3, "row"] == 4 and "not an object" in b.loc[3, "reason"]
+
+
 def test_no_segment_scores_whole_texts_and_parquet_output(tmp_path, stages):
     src = tmp_path / "in.csv"
     pd.DataFrame({"text": [TWEET, PROSE, "   "]}).to_csv(src, index=False)
