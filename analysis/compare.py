@@ -56,6 +56,7 @@ __all__ = [
     "lean_model",
     "log_odds_dirichlet",
     "omnibus_tests",
+    "min_attainable_p",
     "pairwise_tests",
     "posthoc_tests",
     "tokenize_terms",
@@ -573,6 +574,17 @@ def _bh(p: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
     return p_adj, reject
 
 
+def min_attainable_p(n_a: np.ndarray, n_b: np.ndarray) -> np.ndarray:
+    """The smallest two-sided p-value an exact Mann-Whitney U test of ``n_a`` against
+    ``n_b`` values can give: ``2 / C(n_a + n_b, n_a)`` (complete separation, no ties), at
+    most 1. Two outlets against five cannot go below 0.095, whatever they measure."""
+    from scipy.special import comb
+
+    n_a, n_b = np.asarray(n_a, dtype=float), np.asarray(n_b, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.minimum(1.0, 2.0 / comb(n_a + n_b, n_a))
+
+
 def pairwise_tests(
     table: pd.DataFrame,
     group: str,
@@ -583,6 +595,7 @@ def pairwise_tests(
     pairs: Sequence[tuple[Hashable, Hashable]] | None = None,
     reference: Hashable | None = None,
     min_n: int = 2,
+    reachable_only: bool = False,
 ) -> pd.DataFrame:
     """Two-sample tests between every pair of groups, for every feature, BH-adjusted.
 
@@ -611,6 +624,14 @@ def pairwise_tests(
         Fewer non-missing values than this in either group gives NaN ``statistic``,
         ``p_value`` and ``effect_size`` (the row is kept, with its ``n``, so the reader
         sees why).
+    reachable_only : bool, default False
+        Mann-Whitney only: leave out of the Benjamini-Hochberg family the tests whose
+        groups are too small to give a p-value below ``alpha`` at all
+        (:func:`min_attainable_p`; Tarone 1990). They keep their ``p_value`` and get
+        ``p_adj`` NaN: they could never reject, and counting them would only make the
+        correction of the others stricter. The choice depends on the group sizes alone,
+        not on the data, so it does not bias the family. For tests over outlets, where a
+        lean may have two or three.
 
     Returns
     -------
@@ -645,6 +666,8 @@ def pairwise_tests(
     .. [4] Benjamini, Y. & Hochberg, Y. (1995). Controlling the false discovery rate.
        J. R. Statist. Soc. B 57(1), 289-300.
     .. [5] Hedges, L. V. (1981), see :func:`hedges_g`.
+    .. [6] Tarone, R. E. (1990). A modified Bonferroni method for discrete data.
+       Biometrics 46(2), 515-522.
     """
     if method not in ("welch", "mannwhitney"):
         raise ValueError(f"method must be 'welch' or 'mannwhitney', got {method!r}")
@@ -717,7 +740,10 @@ def pairwise_tests(
     if not frames:
         return pd.DataFrame(columns=out_cols)
     res = pd.concat(frames, ignore_index=True)
-    res["p_adj"], res["reject"] = _bh(res["p_value"].to_numpy(dtype=float), alpha)
+    p = res["p_value"].to_numpy(dtype=float)
+    if reachable_only and method == "mannwhitney":
+        p = np.where(min_attainable_p(res["n_a"], res["n_b"]) > alpha, np.nan, p)
+    res["p_adj"], res["reject"] = _bh(p, alpha)
     res["effect_name"] = effect_name
     res = res[out_cols]
     return _sort_frame(res, [*by, "feature", "group_a", "group_b"])
@@ -1318,7 +1344,9 @@ def _variance_rows(
     variance (``cov_re / scale``). ``var(<group>)`` is ``cov_re`` itself, its standard
     error ``scale`` times that of the ratio (the residual variance taken as known; the
     summary's ``bse_re`` multiplies by its square root instead, which overstates it many
-    times over for a small-scale outcome) and a Wald interval; ``var(residual)`` is
+    times over for a small-scale outcome) and a Wald interval on the log scale,
+    ``var * exp(+-z se / var)`` (a variance is positive and its sampling distribution
+    skewed: the plain Wald interval went below 0); ``var(residual)`` is
     ``scale`` and ``icc(<group>)`` the share of the group variance in the total, ``cov_re
     / (cov_re + scale)``, both without standard errors. The boundary: an ICC below
     :data:`BOUNDARY_ICC`.
@@ -1331,7 +1359,12 @@ def _variance_rows(
     if len(row):
         i = row[0]
         se = scale * float(out.at[i, "se"])
-        out.loc[i, ["coef", "se", "ci_low", "ci_high"]] = [var, se, var - q * se, var + q * se]
+        if var > 0 and np.isfinite(se):
+            with np.errstate(over="ignore"):  # se >> var: the upper end is unbounded
+                low, high = var * np.exp(-q * se / var), var * np.exp(q * se / var)
+        else:  # at the boundary the interval on the log scale does not exist
+            low, high = np.nan, np.nan
+        out.loc[i, ["coef", "se", "ci_low", "ci_high"]] = [var, se, low, high]
     extra = pd.DataFrame(
         {"term": ["var(residual)", f"icc({group_col})"], "coef": [scale, icc]}
     ).reindex(columns=out.columns)

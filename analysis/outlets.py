@@ -130,7 +130,7 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
     outlet_means = outlet_means[outlet_means["outlet"].isin(top)].reset_index(drop=True)
     lean_of = reference.drop_duplicates("outlet").set_index("outlet")["lean"]
     outlet_means.insert(1, "lean", outlet_means["outlet"].map(lean_of))
-    lean_means = S.bootstrap_means(by_lean_table, ["lean", "voice"], features, n_boot, seed=seed)
+    lean_means = lean_bootstrap_means(by_lean_table, features, n_boot, seed)
     files.append(_write(outlet_means, out / "outlet_voice_means.csv"))
     files.append(_write(lean_means, out / "lean_voice_means.csv"))
     min_articles = int(ccfg.get("min_articles", 20))
@@ -143,23 +143,28 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
     lines += [
         f"{compared}; leans: {', '.join(leans) or 'none'}. Each article's value in a voice "
         "is the character-weighted mean of its segments; outlet and lean means are plain "
-        f"means over articles, with {n_boot} seeded bootstrap resamples of articles "
-        "(95% percentile intervals): `outlet_voice_means.csv`, `lean_voice_means.csv`.",
+        f"means over articles, with 95% percentile intervals from {n_boot} seeded bootstrap "
+        "resamples: of an outlet's articles for an outlet, of a lean's outlets (each with "
+        "all its articles) for a lean, since an outlet's articles share its editing and "
+        "sources and are not independent draws of its lean: `outlet_voice_means.csv`, "
+        "`lean_voice_means.csv`.",
         "",
     ]
 
     step("pairwise lean tests")
     # 2. pairwise tests between leans, per voice, BH-corrected across all of them
     if len(leans) >= 2:
-        tests = S.pairwise_tests(by_lean_table, "lean", features, method="mannwhitney", by="voice")
+        lean_tests = functools.partial(
+            S.pairwise_tests, group="lean", features=features, method="mannwhitney", by="voice",
+            reachable_only=True,
+        )  # fmt: skip
+        tests = lean_tests(by_lean_table)
         # the same tests with outlets as the unit: lean is a property of the outlet
         min_units = int(ccfg.get("outlet_test_min_articles", 5))
         per_outlet = S.cluster_means(
             by_lean_table, ["voice", "lean", "outlet"], features, min_articles=min_units
         )
-        tests = with_outlet_tests(
-            tests, S.pairwise_tests(per_outlet, "lean", features, method="mannwhitney", by="voice")
-        )
+        tests = with_outlet_tests(tests, lean_tests(per_outlet))
         files.append(_write(tests, out / "lean_pairwise_tests.csv"))
         lines += lean_tests_markdown(tests, min_units=min_units)
 
@@ -273,10 +278,19 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
         for feat in _pick(features, ccfg.get("lean_forest_features", 1)):
             data = lean_means[lean_means["feature"] == feat]
             if len(data):
-                ax = plot_forest(data, group="lean", feature=feat, color_by="lean", hue="voice")
+                ax = plot_forest(
+                    data, group="lean", feature=feat, color_by="lean", hue="voice",
+                    ci_label="95% bootstrap CI over outlets",
+                )  # fmt: skip
                 name = f"forest_lean_{feat}"
                 files += save_figure(ax.figure, fig_dir, name, data, formats, dpi)
-                figs.append((name, f"`{feat}` by lean and voice: mean and 95% bootstrap CI."))
+                figs.append(
+                    (
+                        name,
+                        f"`{feat}` by lean and voice: mean over articles and 95% bootstrap CI "
+                        "over outlets (each resampled with all its articles).",
+                    )
+                )
         plotted = _pick(features, voice_spec.get("plot_features", 6))
         # only rows with an outlet mean to draw: too few articles with both voices per
         # outlet (a small corpus) leaves every panel empty
@@ -427,6 +441,34 @@ OUTLET_TEST_COLUMNS = {
 }
 
 
+def lean_bootstrap_means(
+    table: pd.DataFrame, features: list[str], n_boot: int, seed: int
+) -> pd.DataFrame:
+    """Each lean's mean per voice and feature over its articles, with a cluster-bootstrap
+    interval that resamples the lean's **outlets** (each with all its articles): lean is a
+    property of the outlet, and a lean's three largest outlets can hold most of its
+    articles, so resampling articles gave intervals several times too narrow. Columns as
+    :func:`analysis.compare.bootstrap_means`, with ``n_outlets`` (the resampled units) and
+    ``n`` (articles with a value)."""
+    means = S.bootstrap_means(
+        table, ["lean", "voice"], features, n_boot, seed=seed, unit="outlet"
+    ).rename(columns={"n": "n_outlets"})
+    keys = [table["lean"], table["voice"]]
+    counts = pd.concat(  # finite values, as bootstrap_means counts them; a column at a time
+        {
+            f: pd.Series(np.isfinite(table[f].to_numpy(dtype=float)), index=table.index)
+            .groupby(keys, observed=True, dropna=False)
+            .sum()
+            for f in features
+        },
+        names=["feature"],
+    )
+    counts = counts.rename("n").reset_index()
+    means = means.merge(counts, on=["lean", "voice", "feature"], how="left", validate="1:1")
+    cols = ["lean", "voice", "feature", "n", "n_outlets", "mean", "ci_low", "ci_high"]
+    return means[cols + [c for c in means.columns if c not in cols]]
+
+
 def with_outlet_tests(tests: pd.DataFrame, by_outlet: pd.DataFrame) -> pd.DataFrame:
     """The article-level lean tests with the outlet-level ones (same voice, feature and
     pair) as extra columns; a pair that has no outlet-level test gets NaN there."""
@@ -446,23 +488,46 @@ def lean_tests_markdown(tests: pd.DataFrame, top: int = 8, min_units: int = 5) -
     sig = tests[tests["reject"].fillna(False).astype(bool)]
     outlets = "p_adj_outlets" in tests.columns
     both = int(sig["reject_outlets"].fillna(False).astype(bool).sum()) if outlets else 0
+    outlet_part = ""
+    if outlets:
+        tested = int(tests["p_value_outlets"].notna().sum())
+        family = int(tests["p_adj_outlets"].notna().sum())
+        outlet_part = (
+            f"; {both} of them also with outlets as the unit (each outlet's mean, outlets "
+            f"with at least {min_units} articles in that voice; Benjamini-Hochberg across "
+            f"the {family} outlet-level tests"
+            + (
+                f" that can reach p < 0.05 at all: the other {tested - family}, with too few "
+                "outlets a side (two against five cannot go below p = 0.095), are left out "
+                "of the correction, Tarone 1990"
+                if tested > family
+                else ""
+            )
+            + "). Lean is a property of the outlet, so the articles of one outlet are not "
+            "independent evidence about it: read the outlet-level column first"
+        )
     lines = [
         f"Pairwise lean differences (Mann-Whitney U per voice, Benjamini-Hochberg across "
-        f"{len(tests)} tests, Cliff's delta as effect size): {len(sig)} significant at "
-        "FDR 0.05 with articles as the unit"
-        + (
-            f"; {both} of them also with outlets as the unit (each outlet's mean, outlets "
-            f"with at least {min_units} articles in that voice). Lean is a property of the "
-            "outlet, so the articles of one outlet are not independent evidence about it: "
-            "read the outlet-level column first"
-            if outlets
-            else ""
-        )
-        + " — `lean_pairwise_tests.csv`.",
+        f"{int(tests['p_adj'].notna().sum())} tests, Cliff's delta as effect size: positive "
+        f"when the first lean named is higher): {len(sig)} significant at FDR 0.05 with "
+        f"articles as the unit{outlet_part} — `lean_pairwise_tests.csv`.",
         "",
     ]
     if not len(sig):
         return lines
+    if outlets:
+        # the largest effects among those an outlet-level test can check; a delta from the
+        # embedded posts of two outlets is listed below the table, not at its top
+        few = sig["p_adj_outlets"].isna()
+        if few.any() and not few.all():
+            lines[0] = lines[0].removesuffix(".") + (
+                f". The table lists the largest effects among those with enough outlets a side "
+                f"for an outlet-level test; {int(few.sum())} more "
+                f"{'rests' if few.sum() == 1 else 'rest'} on too few outlets "
+                f"(e.g. {sig[few]['voice'].iloc[0]} voice, `{sig[few]['feature'].iloc[0]}`, "
+                f"{_n_outlets(sig[few].iloc[0])} outlets) and are in the file."
+            )
+            sig = sig[~few]
     show = sig.reindex(sig["effect_size"].abs().sort_values(ascending=False).index).head(top)
     head = "| voice | feature | groups | articles | means | Cliff's delta | p (BH) |"
     rule = "|---|---|---|---|---|---|---|"
@@ -477,15 +542,17 @@ def lean_tests_markdown(tests: pd.DataFrame, top: int = 8, min_units: int = 5) -
             f"{r.mean_a:.3g} vs {r.mean_b:.3g} | {r.effect_size:+.2f} | {r.p_adj:.2g} |"
         )
         if outlets:
-            n_out = (
-                f"{int(r.n_outlets_a)} vs {int(r.n_outlets_b)}"
-                if pd.notna(r.n_outlets_a) and pd.notna(r.n_outlets_b)
-                else "–"
-            )
+            n_out = _n_outlets(r._asdict())
             p_out = f"{r.p_adj_outlets:.2g}" if pd.notna(r.p_adj_outlets) else "–"
             row += f" {n_out} | {p_out} |"
         lines.append(row)
     return [*lines, ""]
+
+
+def _n_outlets(row) -> str:
+    """``"15 vs 21"``: the outlets on each side of a lean test (``–`` without one)."""
+    a, b = row["n_outlets_a"], row["n_outlets_b"]
+    return f"{int(a)} vs {int(b)}" if pd.notna(a) and pd.notna(b) else "–"
 
 
 def topic_adjusted_tests(
@@ -806,7 +873,7 @@ def voice_tests_markdown(
         return lines
     show = sig.reindex(sig["rank_biserial"].abs().sort_values(ascending=False).index).head(top)
     lines += [
-        f"| lean | feature | outlets (articles) | {a} | {b} | difference (95% CI) | r | p (BH) |",
+        f"| lean | feature | outlets (articles) | {a} | {b} | difference (95% CI, unadjusted) | r | p (BH) |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for r in show.itertuples():
@@ -833,7 +900,7 @@ def lean_effects_markdown(
     if models.empty:
         return []
     lines = [
-        f"| feature | {lean_col} (vs {reference}) | difference (95% CI) | p | p (BH) | model (articles, outlets) | note |",
+        f"| feature | {lean_col} (vs {reference}) | difference (95% CI, unadjusted) | p | p (BH) | model (articles, outlets) | note |",
         "|---|---|---|---|---|---|---|",
     ]  # fmt: skip
     for feature, rows in models.groupby("feature", sort=False):
@@ -1134,7 +1201,7 @@ def _words_and_actors(cfg, ccfg, out, work, fig_dir, formats, dpi, figs, lines) 
         figs.append(
             (
                 "distinctive_words",
-                f"Words distinctive of each {group} in outlet prose and quotes: log-odds ratio with an informative Dirichlet prior (Monroe et al. 2008), z-scores; terms must be used by several outlets of the group; page debris and outlet names (sourcing, wire credits) removed.",
+                f"Words distinctive of each {group} in outlet prose and quotes: log-odds ratio with an informative Dirichlet prior (Monroe et al. 2008), z-scores; terms must be used by several outlets of the group; page debris and outlet names (sourcing, wire credits) removed. The z ranks terms and is descriptive, not a test: it counts every token as an independent draw, and thousands of terms are compared. Groups that cover different years also differ in the events of those years.",
             )
         )
         lines += [

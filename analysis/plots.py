@@ -834,7 +834,9 @@ def plot_distinctive_words(
     Figure
         Each bar is labelled with the term's count in the group; the x axis is the z-score
         of the log-odds ratio (group vs all other groups, informative Dirichlet prior,
-        Monroe et al. 2008), where |z| > 1.96 is the usual 5% level.
+        Monroe et al. 2008). It ranks the terms and is not drawn against a significance
+        line: it treats every token as an independent draw (an outlet's repeated phrasing
+        is not) and thousands of terms are compared.
     """
     _require(words, ["group", "term", "z"], "plot_distinctive_words")
     present = list(pd.unique(words["group"]))
@@ -880,11 +882,10 @@ def plot_distinctive_words(
                     zv + 0.01 * zmax, yi, f"{int(c):,}", va="center", fontsize=5.5, color="#555555"
                 )
         ax.set_xlim(min(0.0, float(sub["z"].min())), zmax * 1.18)
-        ax.axvline(1.96, color="#999999", linewidth=0.5, linestyle=":")
         ax.tick_params(axis="y", labelsize=6.5, length=0)
         if k >= (nrows - 1) * ncols or k + ncols >= len(groups):
             ax.set_xlabel("z-score of log-odds vs other groups")
-    note = "dotted line: z = 1.96"
+    note = "z ranks the terms (descriptive: tokens are not independent draws)"
     if "count" in words.columns:
         note = "numbers: the term's count in the group; " + note
     fig.supxlabel(note, fontsize=6.5, color="#555555")

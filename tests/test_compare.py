@@ -22,6 +22,7 @@ from analysis.compare import (
     hedges_g,
     lean_model,
     log_odds_dirichlet,
+    min_attainable_p,
     omnibus_tests,
     pairwise_tests,
     posthoc_tests,
@@ -273,6 +274,40 @@ def test_pairwise_reference_and_pairs():
         pairwise_tests(table, "lean", ["f"], method="anova")
 
 
+def test_min_attainable_p_is_scipys_exact_p_at_complete_separation():
+    for na, nb in [(2, 5), (3, 4), (4, 4), (2, 8), (1, 1), (5, 20)]:
+        exact = stats.mannwhitneyu(np.arange(na) + 100.0, np.arange(nb), method="exact").pvalue
+        assert min_attainable_p(na, nb) == pytest.approx(min(1.0, exact), rel=1e-9)
+    assert min_attainable_p(2, 5) == pytest.approx(2 / 21)
+    np.testing.assert_allclose(min_attainable_p([2, 4], [5, 4]), [2 / 21, 2 / 70])
+
+
+def test_reachable_only_leaves_tests_that_cannot_reject_out_of_the_family():
+    """Two outlets against five cannot reach p < 0.05 (Tarone 1990): they keep their p but
+    do not count in the Benjamini-Hochberg family of the tests that can."""
+    rng = np.random.default_rng(3)
+    big = pd.DataFrame(
+        {"lean": np.repeat(["left", "right"], 12), "voice": "outlet",
+         "f": np.r_[rng.normal(0, 1, 12), rng.normal(1.2, 1, 12)]}
+    )  # fmt: skip
+    small = pd.DataFrame(
+        {"lean": ["left"] * 2 + ["right"] * 5, "voice": "social", "f": [9, 8, 1, 2, 3, 4, 5.0]}
+    )
+    table = pd.concat([big, small], ignore_index=True)
+    every = pairwise_tests(table, "lean", ["f"], method="mannwhitney", by="voice")
+    out = pairwise_tests(table, "lean", ["f"], method="mannwhitney", by="voice",
+                         reachable_only=True).set_index("voice")  # fmt: skip
+    assert out.loc["social", "p_value"] == pytest.approx(2 / 21) and np.isnan(
+        out.loc["social", "p_adj"]
+    )
+    assert not out.loc["social", "reject"]
+    assert out.loc["outlet", "p_adj"] == pytest.approx(out.loc["outlet", "p_value"])  # alone
+    assert every.set_index("voice").loc["outlet", "p_adj"] > out.loc["outlet", "p_adj"]
+    # Welch tests are not discrete: the option does not apply
+    welch = pairwise_tests(table, "lean", ["f"], by="voice", reachable_only=True)
+    assert welch["p_adj"].notna().all()
+
+
 @FAST
 @given(
     st.lists(st.floats(-100, 100, allow_nan=False), min_size=6, max_size=40),
@@ -356,7 +391,9 @@ def test_lean_effects_table_in_the_report():
     models = adjust_lean_effects(pd.concat([fitted, failed], ignore_index=True))
     lines = lean_effects_markdown(models)
     left = models.set_index("term").loc["lean[left]"]
-    assert lines[0].startswith("| feature | lean (vs center) | difference (95% CI) | p | p (BH) |")
+    assert lines[0].startswith(
+        "| feature | lean (vs center) | difference (95% CI, unadjusted) | p | p (BH) |"
+    )
     rows = [ln for ln in lines[2:] if ln]
     assert len(rows) == 3 and rows[-1] == "| z | | | | | not fitted | not fitted: singular matrix |"
     assert rows[0].startswith(
@@ -425,7 +462,9 @@ def test_lean_model_reports_the_outlet_variance_in_the_outcomes_units():
     assert 1e-5 < out.loc["var(outlet)", "coef"] < 6e-5
     assert out.loc["var(outlet)", "se"] == pytest.approx(scale * ref.bse["Group Var"], rel=1e-3)
     low, high = out.loc["var(outlet)", ["ci_low", "ci_high"]]
-    assert low < cov_re < high
+    assert 0 < low < cov_re < high
+    # a Wald interval on the log scale: symmetric around log(var), never below 0
+    assert np.log(cov_re) - np.log(low) == pytest.approx(np.log(high) - np.log(cov_re), rel=1e-3)
     assert out.loc["var(residual)", "coef"] == pytest.approx(scale, rel=1e-4)
     icc = out.loc["icc(outlet)", "coef"]
     assert icc == pytest.approx(cov_re / (cov_re + scale), rel=1e-4) and 0.1 < icc < 0.4

@@ -156,3 +156,33 @@ def test_count_features_are_summed_over_segments_for_the_decomposition(tmp_path)
     assert np.isnan(got[("b", "outlet")])  # not measured: missing, not 0
     dec = voice_decomposition(hits, "outlet", ["hits"], weight=None).set_index(["outlet", "voice"])
     assert dec.loc[("X", "quoted"), "share"] == 0.5 and dec.loc[("Y", "outlet"), "share"] == 1
+
+
+def test_lean_intervals_resample_outlets_not_articles():
+    """A lean's interval resamples its outlets with all their articles: with a few large
+    outlets far apart, resampling articles made it several times too narrow."""
+    from analysis.compare import bootstrap_means
+    from analysis.outlets import lean_bootstrap_means
+
+    rng = np.random.default_rng(4)
+    rows = []
+    for k in range(8):  # 8 outlets per lean, sizes 5..400, outlet effects sd 1
+        for lean in ("left", "right"):
+            size, level = int(5 * 1.9**k), rng.normal(0, 1)
+            for i in range(size):
+                rows.append({"article_id": f"{lean}{k}-{i}", "outlet": f"{lean}{k}",
+                             "lean": lean, "voice": "outlet", "f": level + rng.normal(0, 0.3)})  # fmt: skip
+    table = pd.DataFrame(rows)
+    table.loc[table.index[:3], "f"] = np.nan
+    means = lean_bootstrap_means(table, ["f"], 400, seed=1)
+    assert list(means.columns[:8]) == [
+        "lean", "voice", "feature", "n", "n_outlets", "mean", "ci_low", "ci_high",
+    ]  # fmt: skip
+    means = means.set_index("lean")
+    naive = bootstrap_means(table, ["lean", "voice"], ["f"], 400, seed=1).set_index("lean")
+    assert means.loc["left", "mean"] == pytest.approx(naive.loc["left", "mean"])
+    assert means.loc["left", "n"] == naive.loc["left", "n"] == (table["lean"] == "left").sum() - 3
+    assert (means["n_outlets"] == 8).all()
+    width = means["ci_high"] - means["ci_low"]
+    naive_width = naive["ci_high"] - naive["ci_low"]
+    assert (width > 4 * naive_width).all()
