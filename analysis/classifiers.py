@@ -1850,9 +1850,17 @@ def save_model(
         raise ModelError(
             "save_model needs a pipeline trained by train_task (it has no framelens_ metadata)"
         )
-    pipe = copy.deepcopy(pipe)
+    from analysis.features._text import params_only_state
+
+    with params_only_state():  # lexicon-based features: their parameters, rebuilt on load
+        pipe = copy.deepcopy(pipe)  # (TextBlob's fitted analyzer cannot be deep-copied)
     _compact(pipe)
-    _atomic_write(path, lambda tmp: sio.dump(pipe, tmp, compression=zipfile.ZIP_DEFLATED))
+
+    def dump(tmp) -> None:
+        with params_only_state():
+            sio.dump(pipe, tmp, compression=zipfile.ZIP_DEFLATED)
+
+    _atomic_write(path, dump)
     if card is not None:
         card = dict(card)
         card["model_file"] = {

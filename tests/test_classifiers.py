@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import os
+import warnings
 import zipfile
 from contextlib import redirect_stdout
 from pathlib import Path
@@ -328,6 +329,67 @@ def test_predict_jsonl_non_text_rows(saved_model, tmp_path):
     assert "is a number (42)" in reasons[1] and "list" in reasons[2] and "no field" in reasons[3]
     assert "missing" in reasons[4] and "JSON" in reasons[5]
     assert (pred["label"][[1, 2, 3, 4, 5]] == "").all()
+
+
+FEATURE_CONFIGS = sorted(
+    p.stem
+    for p in (Path(__file__).parents[1] / "configs" / "features").glob("*.yaml")
+    if p.stem != "irony_probability"  # wraps a saved model itself
+)
+
+
+@pytest.mark.parametrize("name", FEATURE_CONFIGS)
+def test_every_feature_transformer_saves_and_loads_in_a_model(name, tmp_path):
+    """A classifier extended with any of the package's feature transformers (as notebook 02
+    suggests) saves and loads without trusting extra types, and predicts the same: the
+    compiled lexicons, regexes and analyzers are rebuilt on load, not stored."""
+    from omegaconf import OmegaConf
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
+    from analysis.config import build
+
+    cfg = OmegaConf.load(Path(__file__).parents[1] / "configs" / "features" / f"{name}.yaml")
+    (transformer,) = build(cfg).values()
+    texts = [
+        "Oh great, more rain. Best day ever!",
+        "The council voted on the budget last night.",
+        "Thanks for nothing, Biden. What a 'victory'.",
+        "Officials said the Taliban attack killed three soldiers.",
+    ] * 3
+    labels = [1, 0, 1, 0] * 3
+    pipe = Pipeline([
+        ("features", transformer),
+        ("impute", SimpleImputer(strategy="constant", fill_value=0, keep_empty_features=True)),
+        ("model", LogisticRegression()),
+    ]).fit(texts, labels)  # fmt: skip
+    pipe.framelens_ = {"format": C.MODEL_FORMAT, "task": "irony"}
+    path = C.save_model(pipe, tmp_path / "m.skops")
+    back = C.load_model(path)
+    np.testing.assert_allclose(back.predict_proba(texts), pipe.predict_proba(texts))
+    # the caller's pipeline is untouched by saving
+    np.testing.assert_allclose(pipe.predict_proba(texts), back.predict_proba(texts))
+
+
+def test_a_changed_lexicon_warns_when_the_model_loads(tmp_path):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
+    from analysis.features import FrameShare
+
+    lexicon = tmp_path / "frames.yaml"
+    lexicon.write_text("name: mine\ncategories:\n  cost: [taxpayer, cost]\n  war: [war]\n")
+    texts = ["the taxpayer cost", "war and war", "the cost of war", "nothing"] * 2
+    pipe = Pipeline([("f", FrameShare(lexicon=str(lexicon))), ("m", LogisticRegression())])
+    pipe.fit(texts, [1, 0, 1, 0] * 2).framelens_ = {"format": C.MODEL_FORMAT, "task": "irony"}
+    path = C.save_model(pipe, tmp_path / "m.skops")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        C.load_model(path)  # same lexicon: silent
+    lexicon.write_text("name: mine\ncategories:\n  cost: [taxpayer]\n  war: [war]\n")
+    with pytest.warns(UserWarning, match="lexicon changed since this model was saved"):
+        C.load_model(path)
 
 
 def test_predict_reads_a_json_list_of_records(saved_model, tmp_path):

@@ -45,17 +45,83 @@ import yaml
 __all__ = [
     "Doc",
     "Lexicon",
+    "RebuiltOnLoad",
     "analyze",
     "as_texts",
     "clear_cache",
     "load_lexicon",
     "normalize_token",
+    "params_only_state",
     "read_yaml_source",
     "set_cache_size",
     "split_sentences",
     "text_tags",
     "tokenize",
 ]
+
+# ---------------------------------------------------------------------------------------
+# model files: compiled state is rebuilt on load, not saved
+
+_SAVING = threading.local()
+
+
+class params_only_state:
+    """Context manager: while active, the transformers built on :class:`RebuiltOnLoad`
+    pickle (and skops-save) their parameters and lexicon checksum only, not what ``fit``
+    compiled from them. ``analysis.classifiers.save_model`` writes model files inside it;
+    everywhere else (copies, Dask workers) the full fitted state is kept."""
+
+    def __enter__(self):
+        self._before = getattr(_SAVING, "on", False)
+        _SAVING.on = True
+        return self
+
+    def __exit__(self, *exc):
+        _SAVING.on = self._before
+        return False
+
+
+class RebuiltOnLoad:
+    """Mixin for transformers whose fitted state is compiled from their parameters alone
+    (lexicons, regexes, analyzers: their ``fit`` ignores ``X``).
+
+    A model file then holds the parameters and ``lexicon_sha256_``; loading fits again from
+    the parameters. Compiled objects (regexes, lexicon indexes, NLTK and pattern analyzers)
+    cannot be restored by skops, or only by trusting types that have no business in a
+    model file, so a classifier with these features in its pipeline could be saved but not
+    loaded. When the lexicon found at load time differs from the one the model was trained
+    with, a warning says so (the features then follow the lexicon as it is now).
+    """
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())
+        fitted = any(k.endswith("_") and not k.startswith("_") for k in state)
+        if not (fitted and getattr(_SAVING, "on", False)):
+            return state
+        keep = {*self.get_params(deep=False), "_sklearn_version", "lexicon_sha256_"}
+        slim = {k: v for k, v in state.items() if k in keep}
+        slim["_rebuild_on_load"] = True
+        return slim
+
+    def __setstate__(self, state):
+        state = dict(state)
+        rebuild = state.pop("_rebuild_on_load", False)
+        super().__setstate__(state)
+        if rebuild:
+            import warnings
+
+            saved = state.get("lexicon_sha256_")
+            self.fit([])
+            now = getattr(self, "lexicon_sha256_", None)
+            if saved and now and saved != now:
+                warnings.warn(
+                    f"{type(self).__name__}: its lexicon changed since this model was saved "
+                    f"(sha256 {saved[:12]}... then, {now[:12]}... now); its features follow "
+                    "the lexicon as it is now: retrain the model to match them",
+                    UserWarning,
+                    stacklevel=2,
+                )
+
 
 # ---------------------------------------------------------------------------------------
 # input validation shared by all transformers

@@ -20,6 +20,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._text import (
     _URL_RE,
     Lexicon,
+    RebuiltOnLoad,
     analyze,
     as_texts,
     compile_lexicon,
@@ -53,7 +54,7 @@ def _rates(lexicon: Lexicon, texts, per, exclusive=False) -> np.ndarray:
     return out
 
 
-class FrameShare(TransformerMixin, BaseEstimator):
+class FrameShare(RebuiltOnLoad, TransformerMixin, BaseEstimator):
     """Frame-lexicon hits per 1000 tokens, one column per frame.
 
     With the default ``lexicon="mfc"`` the frames are the 15 generic policy frames of the
@@ -135,7 +136,7 @@ class FrameShare(TransformerMixin, BaseEstimator):
         return [(f"{self.prefix}_{c}", w) for c, w in self.matcher_.spans(analyze(text))]
 
 
-class HedgingAttribution(TransformerMixin, BaseEstimator):
+class HedgingAttribution(RebuiltOnLoad, TransformerMixin, BaseEstimator):
     """Hedges and attribution markers per 1000 tokens.
 
     Output columns with the bundled lexicon:
@@ -229,7 +230,7 @@ class HedgingAttribution(TransformerMixin, BaseEstimator):
         return [(f"hedging_{c}", w) for c, w in self.matcher_.spans(analyze(text), True)]
 
 
-class LoadedWords(TransformerMixin, BaseEstimator):
+class LoadedWords(RebuiltOnLoad, TransformerMixin, BaseEstimator):
     """Loaded and subjective wording per 1000 tokens, plus TextBlob subjectivity.
 
     Output columns with the bundled lexicon: ``loaded_factive``, ``loaded_implicative``,
@@ -436,7 +437,7 @@ def _load_actors(source) -> tuple[dict, str]:
     return out, sha
 
 
-class ActorLabels(TransformerMixin, BaseEstimator):
+class ActorLabels(RebuiltOnLoad, TransformerMixin, BaseEstimator):
     """Which words a text uses for each actor: label counts per (actor, label) pair.
 
     Columns are ``actor_<actor>__<label>`` (for example ``actor_taliban__militants``,

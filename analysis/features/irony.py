@@ -21,6 +21,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._text import (
     Lexicon,
+    RebuiltOnLoad,
     analyze,
     as_texts,
     normalize_token,
@@ -102,7 +103,7 @@ def strip_irony_hashtags(texts, tags=None) -> list[str]:
     return [re.sub(r"[ \t]{2,}", " ", rx.sub(" ", t)).strip() for t in as_texts(texts)]
 
 
-class IronyCues(TransformerMixin, BaseEstimator):
+class IronyCues(RebuiltOnLoad, TransformerMixin, BaseEstimator):
     """Counts of interpretable irony and sarcasm cues per text.
 
     Output columns (counts unless noted):

@@ -32,7 +32,7 @@ from sklearn.utils.validation import check_is_fitted
 from analysis.errors import FramelensError
 from analysis.io import OutputError, atomic_write
 
-from ._text import analyze, as_texts, memo_by_text, text_tags
+from ._text import RebuiltOnLoad, analyze, as_texts, memo_by_text, text_tags
 
 __all__ = [
     "TextBlobSentiment",
@@ -251,7 +251,7 @@ _VADER_PROBES = (
 )
 
 
-class VaderSentiment(TransformerMixin, BaseEstimator):
+class VaderSentiment(RebuiltOnLoad, TransformerMixin, BaseEstimator):
     """VADER sentiment per sentence (NLTK's analyzer, offline), aggregated per text.
 
     Each sentence gets VADER's normalized ``compound`` score in [-1, 1]; per text the
@@ -576,7 +576,7 @@ def textblob_sentence_scores(text: str) -> tuple[tuple[float, float], ...]:
     return tuple(out)
 
 
-class TextBlobSentiment(TransformerMixin, BaseEstimator):
+class TextBlobSentiment(RebuiltOnLoad, TransformerMixin, BaseEstimator):
     """TextBlob (pattern) polarity and subjectivity per sentence, aggregated per text.
 
     Calls TextBlob's default ``PatternAnalyzer`` lexicon directly on each sentence (no
