@@ -117,16 +117,26 @@ def cmd_segment(args: argparse.Namespace) -> int:
         if args.corpus == "custom":
             raise FramelensError("for your own corpus give its file: --corpus FILE")
         # a corpus name, or your own corpus file (as corpus=custom corpus.path=FILE reads it)
+        own = Path(args.corpus).is_file()
+        fields = dict(_field_option(f) for f in args.field or [])
+        if fields and not own:
+            raise FramelensError(
+                "--field maps the columns of your own corpus file (--corpus FILE); a named "
+                "corpus's fields are set in its descriptor"
+            )
         source = (
-            {"name": "custom", "path": args.corpus}
-            if Path(args.corpus).is_file()
+            {"name": "custom", "path": args.corpus, "fields": {**C.DEFAULT_FIELDS, **fields}}
+            if own
             else {"name": args.corpus}
         )
-        for chunk in C.iter_articles(source, chunk_size=5000):
-            hit = chunk[chunk["id"] == args.target]
-            if len(hit):
-                found = hit.iloc[0].to_dict()
-                break
+        try:
+            for chunk in C.iter_articles(source, chunk_size=5000):
+                hit = chunk[chunk["id"] == args.target]
+                if len(hit):
+                    found = hit.iloc[0].to_dict()
+                    break
+        except FramelensError as exc:  # its hint names the run's setting; here it is a flag
+            raise FramelensError(str(exc).replace("corpus.fields.", "--field ")) from None
         if found is None:
             raise FramelensError(
                 f"{args.target!r} is neither a file nor an article id in corpus {args.corpus!r} "
@@ -137,6 +147,13 @@ def cmd_segment(args: argparse.Namespace) -> int:
     segments = Segmenter().segment(article)
     _out(render_segments(article, segments, fmt=args.format))
     return 0
+
+
+def _field_option(value: str) -> tuple[str, str]:
+    field, sep, column = value.partition("=")
+    if not sep or not field.strip() or not column.strip():
+        raise FramelensError(f"--field takes FIELD=COLUMN (e.g. --field text=body), not {value!r}")
+    return field.strip(), column.strip()
 
 
 # --------------------------------------------------------------------------- features
@@ -361,6 +378,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--corpus",
         default="sample",
         help="corpus name, or your own corpus file, to look the id up in (default: sample)",
+    )
+    p.add_argument(
+        "--field",
+        action="append",
+        metavar="FIELD=COLUMN",
+        help="with --corpus FILE: the column holding an article field, as corpus.fields does "
+        "for a run (e.g. --field text=body --field id=article_key); repeatable",
     )
     p.add_argument("--outlet", default="unknown", help="outlet name for a file")
     p.add_argument("--format", choices=["text", "json"], default="text")

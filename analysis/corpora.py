@@ -1197,12 +1197,23 @@ class Validator:
         if problem:
             return (
                 None,
-                f"text {problem}" if problem != "missing" else "empty text: no text field",
+                f"text {problem}" if problem != "missing" else "empty text: the text field is null",
                 warnings,
             )
         if "\x00" in text:
             text = text.replace("\x00", "")
             warnings.append("NUL characters removed from text")
+        if ("<" in text or "&" in text) and self.spec.options.get("html", True) is not False:
+            # markup in a text field (a CMS export, a scraped page): inline tags and
+            # entities would otherwise be read as quotations and prose
+            from analysis.segment import html_to_text
+
+            clean = html_to_text(text)
+            if clean != text:
+                text = clean
+                warnings.append(
+                    "HTML converted to text (corpus.options.html=false keeps it as given)"
+                )
         if not text.strip():  # after NULs are removed: "\x00" alone is an empty text
             return None, "empty text: the text is empty or whitespace only", warnings
         if len(text) > self.spec.max_chars:
@@ -1227,6 +1238,10 @@ class Validator:
             title = ""
         elif problem:
             return None, f"title {problem}", warnings
+        elif "&" in title and self.spec.options.get("html", True) is not False:
+            from analysis.segment import html_to_text
+
+            title = html_to_text(title)  # "Q&amp;A" -> "Q&A"
         date, problem = parse_date(row.get("date"), self.spec.options.get("date_format"))
         if problem:
             if self.spec.date_policy == "quarantine":
@@ -1348,9 +1363,10 @@ class CorpusSource:
 def resolve_source(cfg: Mapping[str, Any] | str) -> CorpusSource:
     """Turn a corpus config (``configs/corpus/*.yaml``) or a corpus name into a source.
 
-    ``cfg`` keys: ``name``; optional ``table``, ``filters``, ``limit``; for a user's own
-    file (``name: custom``): ``path``, ``format``, ``fields``, ``extra``, ``options``,
-    ``date_policy``.
+    ``cfg`` keys: ``name``; optional ``table``, ``filters``, ``limit``, ``fields`` and
+    ``extra`` (replacing the descriptor's mapping of those fields: a ``map`` that merges an
+    outlet's desks into one, another lean column), ``date_policy``; for a user's own file
+    (``name: custom``): ``path``, ``format``, ``options``.
     """
     if isinstance(cfg, str):
         cfg = {"name": cfg}
@@ -1391,6 +1407,12 @@ def resolve_source(cfg: Mapping[str, Any] | str) -> CorpusSource:
     spec = desc.table(cfg.get("table"))
     if "date_policy" in cfg:  # ++corpus.date_policy=keep overrides the descriptor's
         spec = dataclasses.replace(spec, date_policy=_date_policy(spec.name, cfg))
+    for key in ("fields", "extra"):
+        # +corpus.fields.outlet={column:source,map:{Fox Online News:Fox News}} on a named
+        # corpus: the given fields replace the descriptor's, the others stay
+        given = {k: v for k, v in dict(cfg.get(key) or {}).items() if v not in (None, "")}
+        if given:
+            spec = dataclasses.replace(spec, **{key: {**getattr(spec, key), **given}})
     _check_filters(filters, spec)
     root = ensure_available(desc)
     return CorpusSource(desc.name, spec, root, filters, limit)

@@ -118,7 +118,7 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
         note = (
             f"lean values other than left, center and right are left out of the lean "
             f"comparisons: {shown}; to count one as one of the three, map it, e.g. "
-            f"'corpus.fields.lean={{column:COLUMN,map:{{{other_leans[0]}:right}}}}'"
+            + lean_map_hint(cfg, other_leans)
         )
         log.warning("comparison: %s", note)
         lines += [f"Note: {note[0].upper()}{note[1:]}.", ""]
@@ -439,6 +439,34 @@ OUTLET_TEST_COLUMNS = {
     "p_adj": "p_adj_outlets",
     "reject": "reject_outlets",
 }
+
+
+def lean_map_hint(cfg: DictConfig, values: list[str]) -> str:
+    """The override that maps a corpus's other lean values onto the three: the column the
+    lean is read from, each value to the lean its name suggests (``Lean Left`` -> left; a
+    value naming none or two of them, ``Left-Center``, gets ``left|center|right`` for the
+    reader to choose). A named corpus needs the ``+``."""
+    from analysis.corpora import get_descriptor
+
+    corpus = OmegaConf.to_container(cfg.corpus, resolve=True) if "corpus" in cfg else {}
+    how = (corpus.get("fields") or {}).get("lean")
+    if how is None and corpus.get("name") not in (None, "custom"):
+        try:
+            how = get_descriptor(corpus["name"]).table(corpus.get("table")).fields.get("lean")
+        except Exception:  # a corpus config this code cannot resolve: the generic hint
+            how = None
+    column = how.get("column") if isinstance(how, dict) else how
+    column = column if isinstance(column, str) and not column.startswith("@") else "COLUMN"
+
+    def guess(value: str) -> str:
+        low = value.lower()
+        named = [lean for lean, stem in (("left", "left"), ("center", "cent"), ("right", "right"))
+                 if stem in low]  # fmt: skip
+        return named[0] if len(named) == 1 else "left|center|right"
+
+    pairs = ",".join(f"{v}:{guess(v)}" for v in values[:4])
+    prefix = "+" if corpus.get("name") not in (None, "custom") else ""
+    return f"'{prefix}corpus.fields.lean={{column:{column},map:{{{pairs}}}}}'"
 
 
 def lean_bootstrap_means(

@@ -946,7 +946,12 @@ def write_report(
     out = result.out_dir
     summary = json.loads((out / "summary.json").read_text())
     rep = result.report
-    lines = [f"# {cfg.get('title') or cfg.name}", ""]
+    title = cfg.get("title") or (
+        f"{rep.corpus}: outlets, leans and voices compared (ad hoc run)"
+        if cfg.name == "adhoc"
+        else cfg.name
+    )
+    lines = [f"# {title}", ""]
     if cfg.get("question"):
         lines += [f"**Question.** {cfg.question}", ""]
     corpus = OmegaConf.to_container(cfg.corpus, resolve=True)
@@ -1034,9 +1039,23 @@ def _relative_paths_note(cfg: DictConfig) -> str:
     )
 
 
+class _CurrentStderr(logging.StreamHandler):
+    """A handler that writes to ``sys.stderr`` as it is when a message is logged, not as it
+    was when the handler was made: a notebook kernel, pytest's capture or a redirect may
+    replace it later, and a handler holding a closed stream prints "Logging error"."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value):  # StreamHandler.__init__ assigns it; the property decides
+        pass
+
+
 def configure_logging(level: int = logging.INFO) -> None:
     if not log.handlers:
-        handler = logging.StreamHandler(sys.stderr)
+        handler = _CurrentStderr()
         handler.setFormatter(logging.Formatter("[framelens] %(message)s"))
         log.addHandler(handler)
     log.setLevel(level)

@@ -42,6 +42,7 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import itertools
 import json
 import math
 import re
@@ -1183,6 +1184,62 @@ def _chunk(text: str, s: int, e: int, target: int) -> Iterable[tuple[int, int]]:
     a, b = _strip_span(text, pos, e)
     if b > a:
         yield a, b
+
+
+_ENTITY_RE = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,30}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
+_DROPPED_TAGS = ("script", "style", "noscript", "template", "svg", "head")
+
+
+def _has_tags(text: str, least: int = 5) -> bool:
+    """At least ``least`` tags, as the soup splitter counts them (stops at that many)."""
+    return "<" in text and len(list(itertools.islice(_SOUP_TAG_RE.finditer(text), least))) >= least
+
+
+def looks_like_html(text: str) -> bool:
+    """Markup in a text field: five tags or more (as the soup splitter counts them), or an
+    HTML entity (``&quot;``, ``&#8217;``)."""
+    return _has_tags(text) or ("&" in text and _ENTITY_RE.search(text) is not None)
+
+
+def html_to_text(text: str) -> str:
+    """The text of HTML held in a text field, with paragraphs kept as blank-line breaks.
+
+    Block elements (``p``, ``div``, ``li``, headings, ``blockquote``...) become paragraphs
+    and ``br`` a line break; inline tags (``a``, ``em``, ``span``) are dropped with their
+    text kept; scripts, styles and comments go entirely; entities are decoded. A text with
+    entities but fewer than five tags only has its entities decoded, so an article that
+    mentions ``<b>`` once is not parsed as a page. Embedded posts (a tweet's blockquote)
+    stay as paragraphs of their own, where the segmenter finds their signature line.
+    """
+    import html
+
+    if not looks_like_html(text):
+        return text
+    if not _has_tags(text):
+        return html.unescape(text)
+    import lxml.html
+    from lxml import etree
+
+    try:
+        root = lxml.html.fragment_fromstring(text, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return html.unescape(text)
+    for el in list(root.iter(etree.Comment, etree.ProcessingInstruction, *_DROPPED_TAGS)):
+        parent = el.getparent()
+        if parent is not None:
+            el.drop_tree()  # keeps the tail text
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        name = el.tag.lower()
+        if name == "br":
+            el.tail = "\n" + (el.tail or "")
+        elif name in _BLOCK_TAGS:
+            el.text = "\n\n" + (el.text or "")
+            el.tail = "\n\n" + (el.tail or "")
+    lines = [" ".join(line.split()) for line in root.text_content().split("\n")]
+    out = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    return out
 
 
 def _soup_spans(text: str) -> list[tuple[int, int]] | None:

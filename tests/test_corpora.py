@@ -643,3 +643,56 @@ def test_day_first_dates_say_which_setting_reads_them(tmp_path):
     assert "for day-first dates set corpus.options.date_format=%d/%m/%Y" in q.read_text()
     articles, _ = C.load_corpus(_custom(path, options={"date_format": "%d/%m/%Y"}))
     assert articles["date"].astype(str).tolist() == ["2021-04-13", "2021-05-04"]
+
+
+def test_a_named_corpus_takes_field_overrides():
+    """+corpus.fields.outlet={column:outlet,map:{...}} on a named corpus replaces that
+    field's mapping (merging an outlet's desks, say) and keeps the others; it used to be
+    ignored without a word."""
+    plain, _ = C.load_corpus("sample")
+    cfg = {
+        "name": "sample",
+        "fields": {"outlet": {"column": "outlet", "map": {"RT": "Russia Today"}}},
+    }
+    mapped, _ = C.load_corpus(cfg)
+    assert "RT" in set(plain["outlet"]) and "RT" not in set(mapped["outlet"])
+    assert (mapped["outlet"] == "Russia Today").sum() == (plain["outlet"] == "RT").sum()
+    pd.testing.assert_frame_equal(mapped.drop(columns="outlet"), plain.drop(columns="outlet"))
+    # another column as the lean, through extra's mapping as well
+    extra, _ = C.load_corpus({"name": "sample", "extra": {"source_lean": "lean"}})
+    assert (extra["source_lean"] == plain["lean"]).all()
+
+
+def test_html_in_a_text_field_is_read_as_text(tmp_path):
+    """A CMS export's text field with markup: inline tags and entities used to reach the
+    segmenter, which read an href's quotes as a quotation and "&quot;" as prose."""
+    from analysis.segment import Segmenter
+
+    html = (
+        '<div><p>Lawmakers passed the <a href="https://e.com/x">bill</a> on Monday.</p>'
+        "<p>The senator said it was &quot;a blank check&quot; &amp; more.</p>"
+        '<script>var x = "y";</script><ul><li><a href="/">Home</a></li></ul></div>'
+    )
+    src = tmp_path / "mine.jsonl"
+    rows = [
+        {"id": "h", "outlet": "T", "text": html},
+        {"id": "e", "outlet": "T", "text": "AT&amp;T said 3 &lt; 4 & more"},
+        {"id": "p", "outlet": "T", "text": "Plain text & a stray <b> tag."},
+    ]
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    arts, report = C.load_corpus({"name": "custom", "path": str(src)})
+    text = dict(zip(arts["id"], arts["text"], strict=True))
+    assert text["h"] == (
+        'Lawmakers passed the bill on Monday.\n\nThe senator said it was "a blank check" '
+        "& more.\n\nHome"
+    )
+    assert text["e"] == "AT&T said 3 < 4 & more"
+    assert text["p"] == rows[2]["text"]  # one tag is not a page
+    kind = "HTML converted to text (corpus.options.html=false keeps it as given)"
+    assert report.warnings[kind] == 2
+    quotes = [
+        s for s in Segmenter().segment_table(arts.iloc[:1]).itertuples() if s.voice == "quoted"
+    ]
+    assert [q.text for q in quotes] == ['"a blank check"']
+    raw, report = C.load_corpus({"name": "custom", "path": str(src), "options": {"html": False}})
+    assert raw["text"].tolist() == [r["text"] for r in rows] and not report.warnings

@@ -316,6 +316,7 @@ def test_damaged_cache_file_is_computed_around_named_by_info_and_cleared(tmp_pat
     values = damaged.transform("issue_frames", est, ["Chaos at the airport."])
     assert (values == est.transform(["Chaos at the airport."])).all()
     assert damaged.failed == "DatabaseError: file is not a database"
+    capsys.readouterr()  # the warning above, when an earlier test set up the log handler
     assert cli.main(["cache", "info", "--dir", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "cannot be read (file is not a database)" in err

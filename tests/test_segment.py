@@ -1326,3 +1326,15 @@ def test_cli_segment_shows_a_file_or_a_corpus_article(tmp_path, capsys):
     assert capsys.readouterr().out.startswith("=== x1 | Wire |")
     assert cli.main(["segment", "x1", "--corpus", "custom"]) == 2
     assert "--corpus FILE" in capsys.readouterr().err
+    renamed = tmp_path / "renamed.csv"  # its own column names, mapped with --field
+    renamed.write_text('key,publisher,body\nx2,Wire,"The plan was ""a disaster"", he said."\n')
+    assert cli.main(["segment", "x2", "--corpus", str(renamed)]) == 2
+    assert "--field text=" in capsys.readouterr().err  # the hint names this command's flag
+    argv = ["segment", "x2", "--corpus", str(renamed), "--field", "id=key"]
+    argv += ["--field", "outlet=publisher", "--field", "text=body"]
+    assert cli.main(argv) == 0
+    assert capsys.readouterr().out.startswith("=== x2 | Wire |")
+    assert cli.main(["segment", "x2", "--field", "text=body"]) == 2  # not with a named corpus
+    assert "--corpus FILE" in capsys.readouterr().err
+    assert cli.main([*argv[:4], "--field", "text"]) == 2
+    assert "FIELD=COLUMN" in capsys.readouterr().err

@@ -186,3 +186,17 @@ def test_lean_intervals_resample_outlets_not_articles():
     width = means["ci_high"] - means["ci_low"]
     naive_width = naive["ci_high"] - naive["ci_low"]
     assert (width > 4 * naive_width).all()
+
+
+def test_the_lean_mapping_hint_names_the_column_and_a_sensible_lean():
+    from analysis.outlets import lean_map_hint
+    from analysis.run import compose_config
+
+    cfg = compose_config(["corpus=custom", "corpus.path=mine.csv", "corpus.fields.lean=leaning"])
+    hint = lean_map_hint(cfg, ["Lean Left", "Lean Right", "Left-Center", "mixed"])
+    assert hint == (
+        "'corpus.fields.lean={column:leaning,map:{Lean Left:left,Lean Right:right,"
+        "Left-Center:left|center|right,mixed:left|center|right}}'"
+    )
+    named = lean_map_hint(compose_config(["corpus=allsides"]), ["Lean Right"])
+    assert named == "'+corpus.fields.lean={column:bias_text,map:{Lean Right:right}}'"
