@@ -553,7 +553,8 @@ def lean_tests_markdown(tests: pd.DataFrame, top: int = 8, min_units: int = 5) -
                 f"for an outlet-level test; {int(few.sum())} more "
                 f"{'rests' if few.sum() == 1 else 'rest'} on too few outlets "
                 f"(e.g. {sig[few]['voice'].iloc[0]} voice, `{sig[few]['feature'].iloc[0]}`, "
-                f"{_n_outlets(sig[few].iloc[0])} outlets) and are in the file."
+                f"{_n_outlets(sig[few].iloc[0])} outlets) and "
+                f"{'is' if few.sum() == 1 else 'are'} in the file."
             )
             sig = sig[~few]
     show = sig.reindex(sig["effect_size"].abs().sort_values(ascending=False).index).head(top)

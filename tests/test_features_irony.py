@@ -77,8 +77,35 @@ def test_sarcastic_gratitude_patterns(cues, text, fires):
 
 
 def test_all_caps_ratio_is_a_share_of_words(cues):
-    # words of 2+ characters that are not numbers: NATO, IS, GREAT, news, 2021 excluded
+    # words of 2+ characters that are not numbers: NATO, IS, GREAT, news, 2021 excluded;
+    # three capitalized words in a row are shouted, acronym or not
     assert cue(cues, "NATO IS GREAT news 2021", "irony_all_caps_ratio") == pytest.approx(3 / 4)
+
+
+@pytest.mark.parametrize(
+    ("text", "shouted"),
+    [
+        ("The FBI said US troops and NATO allies fought the IS group in the UK.", 0),
+        ("BBC News reports that ISIS lost ground, the UN says.", 0),
+        ("I LOVE Mondays", 1),  # an English word in capitals is emphasis
+        ("THANK YOU to all", 2),  # a two-letter word beside another capitalized one
+        ("Great, the TALIBAN again", 0),  # a name in capitals alone is not shouting
+        ("Oh sure, WE DON'T NEED HUMVEES anyway", 4),  # a run of capitals is
+        ("archived recording [YELLING AND CHANTING] in the square", 0),  # a stage direction
+        ("(SOUNDBITE) The senator said NO WAY AT ALL", 4),
+        ("WASHINGTON — The Senate voted on the bill.", 0),  # a dateline
+        ("KABUL, Afghanistan (AP) -- Taliban fighters paraded.", 0),
+        ("UPDATE: The vote was delayed.", 0),  # a kicker label
+        ("The vote, he said, was a TOTAL DISASTER FOR ALL", 4),
+    ],
+)
+def test_acronyms_standing_alone_are_not_shouting(cues, text, shouted):
+    """Before version 2 every capitalized word counted, and news that writes many acronyms
+    (BBC's US, IS, UN, UK) had the highest all-caps 'irony' of all outlets."""
+    from analysis.features._text import analyze
+
+    words = [t for t in analyze(text).tokens if len(t) > 1 and not t.isdigit()]
+    assert cue(cues, text, "irony_all_caps_ratio") == pytest.approx(shouted / len(words))
 
 
 @pytest.mark.parametrize(

@@ -73,6 +73,64 @@ _THANK_FOR_RE = re.compile(
 )
 
 
+_APOSTROPHE_RE = re.compile(r"['’]")
+# Capitals that are typography, not shouting: a stage direction or label in brackets
+# (transcripts' "[SPEAKING RUSSIAN]", "(SOUNDBITE)"), a dateline ("WASHINGTON —", "KABUL,
+# Afghanistan (AP) --") and a kicker label ("UPDATE:", "VIDEO:") opening a line
+_TYPOGRAPHIC_CAPS_RE = re.compile(
+    r"[\[(][^\])a-z]{2,80}[\])]"
+    r"|^[ \t]*[A-Z][A-Z.'’ -]{1,40}(?=(?:,[^\n]{0,40}?)?(?:\s*\([A-Za-z. ]{1,20}\))?\s*(?:—|–|--|-)\s)"
+    r"|^[ \t]*[A-Z][A-Z ]{1,20}:(?=\s|$)",
+    re.MULTILINE,
+)
+
+
+def _english_words() -> frozenset[str]:
+    """TextBlob's spelling vocabulary (about 29,000 lower-case English words, from Project
+    Gutenberg books and the BNC): words that are shouted when written in capitals, where an
+    acronym or a name (FBI, NATO, ISIS, TALIBAN) is not among them."""
+    global _ENGLISH
+    if _ENGLISH is None:
+        from importlib import resources
+
+        text = resources.files("textblob").joinpath("en", "en-spelling.txt").read_text("utf-8")
+        _ENGLISH = frozenset(
+            line.split(" ", 1)[0] for line in text.splitlines() if line and not line.startswith(";")
+        )
+    return _ENGLISH
+
+
+_ENGLISH: frozenset[str] | None = None
+
+
+def shouted_words(words: list[str], english: frozenset[str]) -> int:
+    """How many of ``words`` are shouted: in ALL CAPS and either in a run of three or more
+    capitalized words ("THE TALIBAN WOULD LIKE"), or an English word of three letters or
+    more ("I LOVE Mondays"), or a two-letter English word beside another capitalized word
+    ("THANK YOU TO ALL"). An acronym or a name standing alone is not shouting: "the FBI
+    said", "US troops", "NATO allies", the "IS" group."""
+    upper = [w.isupper() for w in words]
+    if not any(upper):
+        return 0
+    run = [0] * len(words)  # the length of the capitalized run each word is in
+    i = 0
+    while i < len(words):
+        j = i
+        while j < len(words) and upper[j]:
+            j += 1
+        for k in range(i, j):
+            run[k] = j - i
+        i = max(j, i + 1)
+    n = 0
+    for w, up, length in zip(words, upper, run, strict=True):
+        if not up:
+            continue
+        english_word = _APOSTROPHE_RE.split(w.lower(), 1)[0] in english
+        if length >= 3 or (english_word and (len(w) >= 3 or length >= 2)):
+            n += 1
+    return n
+
+
 def _may_have_ellipsis(text: str) -> bool:
     """Exact gate for :data:`_ELLIPSIS_RE` (each of its forms contains one of these)."""
     return "..." in text or "…" in text or ". . ." in text
@@ -113,8 +171,15 @@ class IronyCues(RebuiltOnLoad, TransformerMixin, BaseEstimator):
         American taxpayer for their recent large donation"), "thanks for nothing" and
         similar, or thanking someone for a negative event ("thank you Biden for the chaos").
     ``irony_all_caps_ratio``
-        Share of word tokens (2+ characters, not numbers) written in ALL CAPS (NaN
-        without such words; words in uncased scripts count as not capitalized).
+        Share of word tokens (2+ characters, not numbers) shouted in ALL CAPS (NaN without
+        such words; words in uncased scripts count as not capitalized): words in a run of
+        three or more capitalized words, and English words in capitals elsewhere (three
+        letters or more, or two beside another capitalized word). Acronyms and names
+        standing alone (FBI, NATO, US) are not shouting and do not count, nor is typography:
+        stage directions in brackets ("[SPEAKING RUSSIAN]", "(SOUNDBITE)" in transcripts),
+        datelines ("WASHINGTON —") and kicker labels opening a line ("UPDATE:"); the share
+        is still of all the text's words. Before version 2 every capitalized word
+        counted, and news that writes many acronyms (BBC's US, IS, UN, UK) scored highest.
     ``irony_scare_quotes``
         Quoted phrases of 1-3 words (“dozens”, 'likely'), not counting a text that is
         itself one short quotation.
@@ -168,7 +233,7 @@ class IronyCues(RebuiltOnLoad, TransformerMixin, BaseEstimator):
        detection in English tweets. SemEval.
     """
 
-    feature_version = "1"
+    feature_version = "2"
     _names = (
         "irony_sarcastic_gratitude",
         "irony_all_caps_ratio",
@@ -223,6 +288,7 @@ class IronyCues(RebuiltOnLoad, TransformerMixin, BaseEstimator):
         }
         positive |= {w.lower() for w in words(data.get("positive_extra"), "positive_extra")}
         self.positive_words_ = frozenset(positive - negative_single)
+        self.english_words_ = _english_words()
         self.hashtag_re_ = _hashtag_regex(words(data.get("irony_hashtags"), "irony_hashtags"))
         markers = words(data.get("explicit_markers"), "markers")
         # cheap substring gate before the regex: most texts contain none of the markers
@@ -302,7 +368,12 @@ class IronyCues(RebuiltOnLoad, TransformerMixin, BaseEstimator):
         for r, text in enumerate(texts):
             doc = analyze(text)
             words = [t for t in doc.tokens if len(t) > 1 and not t.isdigit()]
-            caps = sum(map(str.isupper, words))
+            caps = shouted_words(words, self.english_words_)
+            if caps:  # not typography: stage directions, datelines, kicker labels
+                bare = _TYPOGRAPHIC_CAPS_RE.sub(" ", text)
+                if bare != text:
+                    kept = [t for t in analyze(bare).tokens if len(t) > 1 and not t.isdigit()]
+                    caps = shouted_words(kept, self.english_words_)
             out[r] = (
                 self._gratitude(doc),
                 caps / len(words) if words else np.nan,
