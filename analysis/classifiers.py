@@ -784,6 +784,7 @@ def load_task_data(cfg: Mapping[str, Any], sample: int | None = None) -> TaskDat
     info: dict[str, Any] = {
         "corpus": corpus.get("name"),
         "table": report.table,
+        **({"path": str(corpus["path"])} if corpus.get("path") else {}),
         "label_column": label_col,
         "load_report": report.to_dict(),
         "excluded": [],
@@ -2126,8 +2127,19 @@ def render_card(card: Mapping[str, Any]) -> str:
         "",
         "## Data",
         "",
-        f"- Corpus `{d['corpus']}`, table `{d['table']}`, label column `{d['label_column']}`; "
-        f"{d['load_report']['loaded']:,} rows loaded, {d['rows']:,} used for training.",
+        (
+            f"- Your own file `{d['path']}`"
+            if d.get("path")
+            else f"- Corpus `{d['corpus']}`, table `{d['table']}`"
+        )
+        + f", label column `{d['label_column']}`; {d['load_report']['loaded']:,} rows loaded, "
+        f"{d['rows']:,} used for training"
+        + (
+            f"; {d['load_report']['quarantined']:,} quarantined (the reasons are in "
+            "model_card.json, `data.load_report`)."
+            if d["load_report"].get("quarantined")
+            else "."
+        ),
         "- Labels (spelled as in the corpus): "
         + ", ".join(f"`{k}`: {v:,}" for k, v in d["label_counts"].items()),
     ]
@@ -2192,6 +2204,13 @@ def render_card(card: Mapping[str, Any]) -> str:
             "writes nested-CV metrics with intervals, a confusion matrix and PR curves."
         )
     lines += ["", "## Intended use and limits", ""]
+    if d.get("path"):
+        lines += [
+            f"This model was trained on your own file (`{d['path']}`). The text below, from "
+            "the task config, describes the model trained on the task's own corpus: its "
+            "counts and sources are not this model's (see Data above).",
+            "",
+        ]
     if sampled:
         # the config's limits describe the model trained on all rows ("Trained on 3,832 ...")
         lines += [

@@ -205,6 +205,17 @@ def test_train_card_and_calibrated_probabilities(tiny_model):
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
 
 
+def test_card_of_a_model_trained_on_your_own_file_says_so(tiny_model):
+    """The tiny model is trained on a file of its own: the card names the file, not the
+    task config's table, and says the config's limits text is about the default corpus."""
+    card = tiny_model.card
+    assert card["data"]["path"].endswith("tiny_train.csv")
+    md = C.render_card({**card, "model_file": {"path": "m.skops", "sha256": "0" * 64}})
+    assert "- Your own file `" in md and "tiny_train.csv" in md
+    assert "table `taskA`" not in md
+    assert "describes the model trained on the task's own corpus" in md
+
+
 def test_model_ignores_collection_hashtags(tiny_model):
     pipe = tiny_model.pipeline
     a = pipe.predict_proba(["The report on taxes was published today"])

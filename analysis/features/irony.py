@@ -390,27 +390,6 @@ class IronyCues(RebuiltOnLoad, TransformerMixin, BaseEstimator):
         return np.asarray(self._names, dtype=object)
 
 
-# Types a framelens irony model may contain without being listed in ``trusted``: our own
-# package and the scientific stack whose types skops already audits.
-_AUTO_TRUSTED_PREFIXES = ("analysis.", "sklearn.", "numpy.", "scipy.")
-
-
-def _load_skops(path: Path, trusted) -> object:
-    try:
-        import skops.io as sio
-    except ModuleNotFoundError as err:  # pragma: no cover - skops is a dependency
-        raise RuntimeError("Loading a .skops model needs skops: pip install skops") from err
-    untrusted = sio.get_untrusted_types(file=path)
-    extra = set(trusted or ())
-    refused = [t for t in untrusted if not t.startswith(_AUTO_TRUSTED_PREFIXES) and t not in extra]
-    if refused:
-        raise ValueError(
-            f"The model file {path} contains types framelens does not trust by default: "
-            f"{refused}. If you trust the file, pass them as IronyProbability(trusted=[...])."
-        )
-    return sio.load(path, trusted=list(untrusted))
-
-
 class IronyProbability(TransformerMixin, BaseEstimator):
     """Probability that a text is ironic, from a trained text classifier.
 
@@ -501,22 +480,20 @@ class IronyProbability(TransformerMixin, BaseEstimator):
             if not path.is_file():
                 raise FileNotFoundError(f"No irony model at {str(path)!r}. {how}")
         if path is not None:
-            try:  # the classifier module's loader: its allow-list, task and format checks
-                from analysis.classifiers import ModelError, load_model
-            except ImportError:
-                est = _load_skops(path, self.trusted)
-            else:
-                try:
-                    est = load_model(path, task=task, trusted=self.trusted or ())
-                except ModelError as exc:
-                    if self.model is not None:  # the user's own file: theirs to mend
-                        raise
-                    # the package's cached copy is damaged (disk, hand edits): train it again
-                    logging.getLogger("framelens").warning(
-                        "the cached %s model cannot be loaded (%s); training it again", task, exc
-                    )
-                    path = cached_model(task, self._train_overrides(), retrain=True)
-                    est = load_model(path, task=task, trusted=self.trusted or ())
+            # the classifier module's loader: its allow-list, task and format checks
+            from analysis.classifiers import ModelError, load_model
+
+            try:
+                est = load_model(path, task=task, trusted=self.trusted or ())
+            except ModelError as exc:
+                if self.model is not None:  # the user's own file: theirs to mend
+                    raise
+                # the package's cached copy is damaged (disk, hand edits): train it again
+                logging.getLogger("framelens").warning(
+                    "the cached %s model cannot be loaded (%s); training it again", task, exc
+                )
+                path = cached_model(task, self._train_overrides(), retrain=True)
+                est = load_model(path, task=task, trusted=self.trusted or ())
         else:
             est = self.model
         if not hasattr(est, "predict_proba"):
