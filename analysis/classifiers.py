@@ -776,7 +776,19 @@ def load_task_data(cfg: Mapping[str, Any], sample: int | None = None) -> TaskDat
     label_col = cfg.get("label")
     if not label_col:
         raise ConfigError("classifier.label (the label column) is missing")
-    df, report = load_corpus({k: v for k, v in corpus.items() if v is not None})
+    if corpus.get("path"):
+        # your own labelled file: the label column is read as it is named, and a text
+        # classifier needs no outlet (a corpus of articles does)
+        corpus["extra"] = {str(label_col): str(label_col), **dict(corpus.get("extra") or {})}
+        fields = dict(corpus.get("fields") or {})
+        fields.setdefault("outlet", {"value": "-"})
+        corpus["fields"] = fields
+    try:
+        df, report = load_corpus({k: v for k, v in corpus.items() if v is not None})
+    except FramelensError as exc:  # the corpus layer's hints name a run's settings
+        raise type(exc)(
+            str(exc).replace("corpus.fields.", "+classifier.corpus.fields.")
+        ) from None
     if label_col not in df.columns:
         raise ConfigError(
             f"corpus {corpus['name']} has no column {label_col!r}; columns: {', '.join(df.columns)}"
@@ -1330,6 +1342,7 @@ def cross_validate_task(
 
     start = time.perf_counter()
     data = data or load_task_data(cfg)
+    _check_enough_rows(cfg, data.labels, nested=True)
     X = np.asarray(data.texts, dtype=object)
     y = data.labels
     labels = _labels(cfg, y)
@@ -1467,6 +1480,30 @@ class TrainResult:
     cv: CVResult | None = None
 
 
+def _check_enough_rows(cfg: Mapping[str, Any], y: Sequence[str], nested: bool) -> None:
+    """Stop with the counts when a label has too few rows for the configured folds (a
+    small labelled file of your own), instead of scikit-learn's traceback from deep
+    inside the cross-validation."""
+    cvc = dict(cfg.get("cv") or {})
+    folds = int(cvc.get("folds", 5))
+    calib = dict(cfg.get("calibration") or {})
+    need = max(folds, int(calib.get("folds", 5)) if calib.get("enabled") else 0)
+    if nested:  # each outer training part (folds - 1 of folds) is split again
+        inner = int(cvc.get("inner_folds", 3))
+        need = max(need, math.ceil(max(inner, need) * folds / max(folds - 1, 1)))
+    counts = Counter(y)
+    short = {lab: n for lab, n in sorted(counts.items()) if n < need}
+    if len(counts) < 2 or short:
+        have = ", ".join(f"{lab!r}: {n}" for lab, n in sorted(counts.items())) or "no rows"
+        raise ConfigError(
+            f"too few training rows for {folds}-fold cross-validation"
+            + (" with calibration" if calib.get("enabled") else "")
+            + f": each label needs at least {need} rows (and there must be two labels); "
+            f"the rows per label are {have}. Add labelled rows, or lower "
+            "classifier.cv.folds (and classifier.calibration.folds)"
+        )
+
+
 def train_task(
     cfg: Mapping[str, Any],
     data: TaskData | None = None,
@@ -1482,6 +1519,7 @@ def train_task(
     """
     start = time.perf_counter()
     data = data or load_task_data(cfg)
+    _check_enough_rows(cfg, data.labels, nested=nested)
     labels = _labels(cfg, data.labels)
     positive = str(cfg["positive"]) if cfg.get("positive") is not None else None
     jobs = int(n_jobs if n_jobs is not None else cfg.get("n_jobs", 1))

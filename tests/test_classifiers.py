@@ -216,6 +216,31 @@ def test_card_of_a_model_trained_on_your_own_file_says_so(tiny_model):
     assert "describes the model trained on the task's own corpus" in md
 
 
+def test_your_own_labelled_file_needs_only_text_and_label_columns(tmp_path):
+    """A labelled CSV of your own: no outlet column (a text classifier has no use for one),
+    the label column named by classifier.label; hints name the classifier's settings; too
+    few rows for the folds is one clear error, not scikit-learn's traceback."""
+    rows = [("Oh great, more rain. Best day ever", 1), ("The council voted on the budget", 0)]
+    src = tmp_path / "lab.csv"
+    pd.DataFrame(
+        {"post_id": range(24), "content": [t for t, _ in rows] * 12,
+         "is_ironic": [y for _, y in rows] * 12}
+    ).to_csv(src, index=False)  # fmt: skip
+    cfg = C.compose_task("irony")
+    cfg["corpus"] = {"name": "custom", "path": str(src), "fields": {"text": "content"}}
+    cfg["label"] = "is_ironic"
+    data = C.load_task_data(cfg)
+    assert data.info["label_counts"] == {"0": 12, "1": 12} and data.info["path"] == str(src)
+    cfg["corpus"] = {"name": "custom", "path": str(src)}
+    with pytest.raises(FramelensError, match=r"\+classifier\.corpus\.fields\.text=content"):
+        C.load_task_data(cfg)
+    cfg["corpus"] = {"name": "custom", "path": str(src), "fields": {"text": "content"}}
+    with pytest.raises(FramelensError, match="each label needs at least 7 rows") as err:
+        C._check_enough_rows({**cfg, "cv": {"folds": 5, "inner_folds": 3}}, ["0"] * 6 + ["1"] * 9, nested=True)  # fmt: skip
+    assert "'0': 6, '1': 9" in str(err.value)
+    C._check_enough_rows(cfg, data.labels, nested=False)  # 12 a label: enough
+
+
 def test_model_ignores_collection_hashtags(tiny_model):
     pipe = tiny_model.pipeline
     a = pipe.predict_proba(["The report on taxes was published today"])
