@@ -786,9 +786,7 @@ def load_task_data(cfg: Mapping[str, Any], sample: int | None = None) -> TaskDat
     try:
         df, report = load_corpus({k: v for k, v in corpus.items() if v is not None})
     except FramelensError as exc:  # the corpus layer's hints name a run's settings
-        raise type(exc)(
-            str(exc).replace("corpus.fields.", "+classifier.corpus.fields.")
-        ) from None
+        raise type(exc)(str(exc).replace("corpus.fields.", "+classifier.corpus.fields.")) from None
     if label_col not in df.columns:
         raise ConfigError(
             f"corpus {corpus['name']} has no column {label_col!r}; columns: {', '.join(df.columns)}"

@@ -921,12 +921,9 @@ def summarize(cfg: DictConfig, out: Path, work: Path, report: LoadReport) -> lis
         by_lean = shares.groupby(["lean", "voice"])["share"].mean().reset_index()
         files.append(write_csv(by_lean, out / "voice_shares_by_lean.csv"))
         top_outlets = counts.head(top)["outlet"]
-        by_outlet = (
-            shares[shares["outlet"].isin(top_outlets)]
-            .groupby(["outlet", "voice"])["share"]
-            .mean()
-            .reset_index()
-        )
+        shown = shares[shares["outlet"].isin(top_outlets)]
+        by_outlet = shown.groupby(["outlet", "voice"])["share"].mean().reset_index()
+        by_outlet["n"] = by_outlet["outlet"].map(shown.groupby("outlet")["id"].nunique())
         with paper_style():
             ax = plot_voice_shares(by_outlet, "outlet")
             ax.set_title("Who speaks: mean share of article text per voice", pad=18)
@@ -982,7 +979,7 @@ def write_report(
     lines += ["", "## Figures", ""]
     captions = {
         "outlet_counts": "Articles per outlet (largest outlets), coloured by the outlet's political lean as the corpus gives it (blue: left, purple: center, vermillion: right; grey: the corpus gives none). Data: `figures/outlet_counts.csv`.",
-        "voice_shares": "Mean share of each article's characters spoken by the outlet, by quoted people, by embedded social posts, and page debris, per outlet. Data: `figures/voice_shares.csv`.",
+        "voice_shares": "Mean share of each article's characters spoken by the outlet, by quoted people, by embedded social posts, and page debris, per outlet (its articles in brackets). Data: `figures/voice_shares.csv`.",
     }
     for name, caption in captions.items():
         if (out / "figures" / f"{name}.png").exists():

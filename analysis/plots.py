@@ -219,11 +219,15 @@ def plot_outlet_counts(
 def plot_voice_shares(shares: pd.DataFrame, group: str, ax: plt.Axes | None = None) -> plt.Axes:
     """Stacked horizontal bars: mean share of article text per voice, per group.
 
-    ``shares`` has columns ``<group>``, ``voice``, ``share`` (0-1).
+    ``shares`` has columns ``<group>``, ``voice``, ``share`` (0-1), and optionally ``n``
+    (the group's articles), shown beside the group's name.
     """
     wide = shares.pivot(index=group, columns="voice", values="share").fillna(0.0)
     voices = [v for v in VOICE_COLORS if v in wide.columns]
     wide = wide[voices].sort_index(ascending=False)
+    if "n" in shares.columns:
+        n = shares.drop_duplicates(group).set_index(group)["n"]
+        wide.index = [f"{g} ({int(n[g]):,})" for g in wide.index]
     if ax is None:
         _, ax = plt.subplots(figsize=(COLUMN_WIDTH, 0.22 * len(wide) + 0.9))
     left = pd.Series(0.0, index=wide.index)

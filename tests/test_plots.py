@@ -198,6 +198,9 @@ def test_existing_figures_still_work(tmp_path):
         save_figure(plot_outlet_counts(counts).figure, tmp_path, "c", counts, ("png",))
         save_figure(plot_voice_shares(shares, "outlet").figure, tmp_path, "v", shares, ("png",))
     assert (tmp_path / "c.png").exists() and (tmp_path / "v.png").exists()
+    # with the articles behind each bar: beside the outlet's name
+    ax = plot_voice_shares(shares.assign(n=[1200, 1200, 7]), "outlet")
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["B (7)", "A (1,200)"]
 
 
 def test_outlet_counts_legend_names_no_source_and_stays_off_the_bars():
