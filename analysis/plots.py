@@ -12,6 +12,7 @@ import contextlib
 import logging
 import os
 import textwrap
+import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
@@ -493,11 +494,19 @@ def plot_heatmap(
             )
     labels = col_labels or {}
     notes = col_notes or {}
+    # a column of tiny values (a share of 0.00051) is printed times 1,000: "0.51", which
+    # fits its cell and reads at a glance; its label says so
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN column
+        top = np.nanmax(np.abs(raw), axis=0) if raw.size else np.zeros(len(cols))
+    scale = np.where((top > 0) & (top < 0.01), 1000.0, 1.0)
     ax.set_xticks(
         range(len(cols)),
         [
-            labels.get(c, feature_label(c, unit=False)) + (f" {notes[c]}" if c in notes else "")
-            for c in cols
+            labels.get(c, feature_label(c, unit=False))
+            + (" (×1,000)" if k == 1000.0 else "")
+            + (f" {notes[c]}" if c in notes else "")
+            for c, k in zip(cols, scale, strict=True)
         ],
     )
     ax.tick_params(axis="x", rotation=40)
@@ -522,12 +531,17 @@ def plot_heatmap(
                 if muted[i, j]:
                     rgba = (1 - _MUTE) * rgba + _MUTE
                 color = _text_color(rgba)
-                ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=6, color=color)
+                ax.text(
+                    j, i, fmt.format(v * scale[j]), ha="center", va="center", fontsize=6,
+                    color=color,
+                )  # fmt: skip
     label = f"z-score across {row}s (per column)" if zscore else str(value)
     if not zscore and value == "mean" and len(cols) == 1:
         label = f"mean {feature_label(cols[0])}"
     ax.figure.colorbar(im, ax=ax, shrink=0.85, pad=0.02, label=label)
     note = units_note([c for c in cols if c not in labels]) if annotate else ""
+    if annotate and (scale > 1).any():
+        note += " Columns marked ×1,000 print their values times 1,000."
     if muted.any():
         note = (
             f"Pale cells: the {row}'s 95% interval includes the mean over the {row}s shown "

@@ -326,7 +326,7 @@ def test_heatmap_labels_sparse_features_with_how_few_articles_carry_them():
     labels = sorted(t.get_text() for t in ax.get_xticklabels())
     assert labels == [
         "hedging: hedge (5 of 200 articles)",
-        "irony: sarcastic gratitude (1 of 200 articles)",
+        "irony: sarcastic gratitude (×1,000) (1 of 200 articles)",  # means under 0.01
         "loaded: any",
     ]
     assert "irony sarcastic gratitude" in " ".join(ax.get_xlabel().split())  # units note
@@ -442,3 +442,22 @@ def test_crowded_tick_labels_are_thinned(tmp_path):
         assert len([t for t in ax.get_xticklabels() if t.get_text()]) >= 3
         assert [t.get_text() for t in bar.get_xticklabels()] == ["a", "b", "c"]
     assert {p.suffix for p in paths} == {".csv", ".png"}
+
+
+def test_heatmap_prints_a_column_of_tiny_values_times_1000():
+    """0.00051 next to 0.00029 overran their cells: such a column prints 0.51 and 0.29,
+    and its label and the note under the plot say the values are times 1,000."""
+    means = pd.DataFrame(
+        {
+            "outlet": ["A", "A", "B", "B"],
+            "feature": ["irony_all_caps_ratio", "hedging_hedge"] * 2,
+            "mean": [0.00051, 4.9, 0.00029, 6.0],
+        }
+    )
+    ax = plot_heatmap(means, zscore=True)
+    texts = sorted(t.get_text() for t in ax.texts)
+    assert texts == ["0.29", "0.51", "4.9", "6"]
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels[0].endswith("(×1,000)") and "×" not in labels[1]
+    assert "times 1,000" in ax.get_xlabel().replace("\n", " ")
+    plt.close(ax.figure)
