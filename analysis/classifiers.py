@@ -787,6 +787,20 @@ def load_task_data(cfg: Mapping[str, Any], sample: int | None = None) -> TaskDat
         df, report = load_corpus({k: v for k, v in corpus.items() if v is not None})
     except FramelensError as exc:  # the corpus layer's hints name a run's settings
         raise type(exc)(str(exc).replace("corpus.fields.", "+classifier.corpus.fields.")) from None
+    if corpus.get("path") and label_col in df.columns and not df[label_col].notna().any():
+        from analysis.corpora import resolve_source, table_columns
+
+        source = resolve_source({k: v for k, v in corpus.items() if v is not None})
+        found = table_columns(Path(str(corpus["path"])).expanduser(), source.table)
+        raise ConfigError(
+            f"no label in column {label_col!r} of {Path(str(corpus['path'])).name}: "
+            + (
+                f"the file has no such column (its columns: {', '.join(map(repr, found))})"
+                if found is not None and label_col not in found
+                else "the column is empty or absent"
+            )
+            + "; name the label column with classifier.label=COLUMN"
+        )
     if label_col not in df.columns:
         raise ConfigError(
             f"corpus {corpus['name']} has no column {label_col!r}; columns: {', '.join(df.columns)}"
@@ -1339,6 +1353,7 @@ def cross_validate_task(
     from joblib import Parallel, delayed
 
     start = time.perf_counter()
+    _check_positive(cfg)
     data = data or load_task_data(cfg)
     _check_enough_rows(cfg, data.labels, nested=True)
     X = np.asarray(data.texts, dtype=object)
@@ -1478,6 +1493,18 @@ class TrainResult:
     cv: CVResult | None = None
 
 
+def _check_positive(cfg: Mapping[str, Any]) -> None:
+    """A positive label that is not among the configured labels (labels changed to
+    [no, yes], positive left at "1") failed deep inside the scoring with a traceback."""
+    labels, positive = cfg.get("labels"), cfg.get("positive")
+    if labels and positive is not None and str(positive) not in [str(v) for v in labels]:
+        raise ConfigError(
+            f"classifier.positive={positive!r} is not one of classifier.labels "
+            f"{[str(v) for v in labels]}: set classifier.positive to the label whose "
+            "probability and F1 you want"
+        )
+
+
 def _check_enough_rows(cfg: Mapping[str, Any], y: Sequence[str], nested: bool) -> None:
     """Stop with the counts when a label has too few rows for the configured folds (a
     small labelled file of your own), instead of scikit-learn's traceback from deep
@@ -1516,6 +1543,7 @@ def train_task(
     :func:`cross_validate_task` are added as ``nested_cv``.
     """
     start = time.perf_counter()
+    _check_positive(cfg)
     data = data or load_task_data(cfg)
     _check_enough_rows(cfg, data.labels, nested=nested)
     labels = _labels(cfg, data.labels)
@@ -2423,6 +2451,7 @@ def predict_file(
     """
     from analysis.corpora import TableSpec, read_raw
     from analysis.io import atomic_write, write_tables
+    from analysis.segment import html_to_text
 
     input_path = Path(input_path).expanduser()
     output_path = Path(output_path).expanduser()
@@ -2470,7 +2499,10 @@ def predict_file(
                     found = {k: v or (k in rec) for k, v in found.items()}
                 rid = _id_text(rec.get(id_field)) if id_field else ""
                 if text_field in rec:
-                    buf.append((row_no, rid, rec[text_field], None))
+                    text = rec[text_field]
+                    if isinstance(text, str) and ("<" in text or "&" in text):
+                        text = html_to_text(text)  # markup read as text, as in training
+                    buf.append((row_no, rid, text, None))
                 else:
                     buf.append((row_no, rid, None, f"no field {text_field!r} in this record"))
             if len(buf) >= chunk_size:

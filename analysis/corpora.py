@@ -903,6 +903,8 @@ _REQUIRED = {
 def _how_to_map(field_name: str, source: CorpusSource) -> str:
     if source.custom:
         return f"corpus.fields.{field_name}=COLUMN"
+    if field_name in source.overridden:  # the mapping came from the command line
+        return f"+corpus.fields.{field_name}=COLUMN"
     return f"fields.{field_name} of table {source.table.name} in corpora/{source.name}/corpus.yaml"
 
 
@@ -1118,7 +1120,9 @@ class FieldMapper:
             mapping = dict(how.get("map") or {})
 
             def get(rec, col=col, seps=seps, lower=lower, mapping=mapping):
-                v = rec.get(col)
+                v = rec.get(col, MISSING)
+                if v is MISSING:  # the record has no such column: named in the reason
+                    return MISSING
                 if seps:
                     v = _nested_join(v, seps)
                 if lower and isinstance(v, str):
@@ -1358,6 +1362,7 @@ class CorpusSource:
     filters: dict[str, Any] = field(default_factory=dict)
     limit: int | None = None
     custom: bool = False  # a user's own file (corpus.path), not a descriptor table
+    overridden: frozenset[str] = frozenset()  # a named corpus's fields given on the command line
 
 
 def resolve_source(cfg: Mapping[str, Any] | str) -> CorpusSource:
@@ -1392,6 +1397,7 @@ def resolve_source(cfg: Mapping[str, Any] | str) -> CorpusSource:
             raw["date_policy"] = cfg["date_policy"]
         # same defaults as configs/corpus/custom.yaml: columns named like Article fields
         given = dict(raw.get("fields") or {})
+        _check_field_names({k: v for k, v in given.items() if v not in (None, "")})
         raw["fields"] = {
             k: v for k, v in {**DEFAULT_FIELDS, **given}.items() if v not in (None, "")
         }
@@ -1407,15 +1413,30 @@ def resolve_source(cfg: Mapping[str, Any] | str) -> CorpusSource:
     spec = desc.table(cfg.get("table"))
     if "date_policy" in cfg:  # ++corpus.date_policy=keep overrides the descriptor's
         spec = dataclasses.replace(spec, date_policy=_date_policy(spec.name, cfg))
-    for key in ("fields", "extra"):
+    overridden: set[str] = set()
+    for key in ("fields", "extra", "options"):
         # +corpus.fields.outlet={column:source,map:{Fox Online News:Fox News}} on a named
-        # corpus: the given fields replace the descriptor's, the others stay
+        # corpus: the given fields (or options) replace the descriptor's, the others stay
         given = {k: v for k, v in dict(cfg.get(key) or {}).items() if v not in (None, "")}
+        if key == "fields":
+            _check_field_names(given)
+            overridden |= set(given)
         if given:
             spec = dataclasses.replace(spec, **{key: {**getattr(spec, key), **given}})
     _check_filters(filters, spec)
     root = ensure_available(desc)
-    return CorpusSource(desc.name, spec, root, filters, limit)
+    return CorpusSource(desc.name, spec, root, filters, limit, overridden=frozenset(overridden))
+
+
+def _check_field_names(fields: Mapping[str, Any]) -> None:
+    """``corpus.fields`` maps article fields; another name would be read and dropped."""
+    unknown = sorted(set(fields) - set(ARTICLE_COLUMNS))
+    if unknown:
+        raise FramelensError(
+            f"corpus.fields.{unknown[0]} is not an article field (they are: "
+            f"{', '.join(ARTICLE_COLUMNS)}); to keep another column of your file, add it "
+            f"with +corpus.extra.{unknown[0]}=COLUMN"
+        )
 
 
 def _check_filters(filters: Mapping[str, Any], spec: TableSpec) -> None:
@@ -1481,6 +1502,19 @@ def iter_articles(
                     qwriter.write(
                         source.name, spec.name, raw.locator, reason, _clean_record(raw.record)
                     )
+                    if (
+                        report.quarantined == FAIL_FAST_RECORDS
+                        and not report.loaded
+                        and len(report.reasons) == 1
+                        and reason.startswith(("missing outlet: the record has no",
+                                               "missing text: the record has no"))
+                    ):  # fmt: skip
+                        # a mapping that names no field of these records: every record
+                        # would be quarantined the same way, the whole corpus read for it
+                        raise FramelensError(
+                            f"the first {FAIL_FAST_RECORDS:,} records of {path.name} all lack "
+                            f"a mapped field; {reason}"
+                        )
                     continue
                 if source.filters and not _matches(row, source.filters):
                     report.filtered += 1
@@ -1494,6 +1528,11 @@ def iter_articles(
             yield _frame(rows, columns)
     finally:
         qwriter.close()
+
+
+#: Records quarantined in a row, none loaded, for the same missing field, before a run
+#: stops: the mapping is wrong, not the records.
+FAIL_FAST_RECORDS = 1000
 
 
 def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:

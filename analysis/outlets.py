@@ -128,8 +128,11 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
     # reference corpus and keeping the top outlets gives what the top outlets' rows alone give
     outlet_means = S.bootstrap_means(reference, ["outlet", "voice"], features, n_boot, seed=seed)
     outlet_means = outlet_means[outlet_means["outlet"].isin(top)].reset_index(drop=True)
-    lean_of = reference.drop_duplicates("outlet").set_index("outlet")["lean"]
+    lean_of, mixed = outlet_leans(reference)
     outlet_means.insert(1, "lean", outlet_means["outlet"].map(lean_of))
+    if mixed:
+        log.warning("comparison: %s", mixed)
+        lines += [f"Note: {mixed}", ""]
     lean_means = lean_bootstrap_means(by_lean_table, features, n_boot, seed)
     files.append(_write(outlet_means, out / "outlet_voice_means.csv"))
     files.append(_write(lean_means, out / "lean_voice_means.csv"))
@@ -439,6 +442,33 @@ OUTLET_TEST_COLUMNS = {
     "p_adj": "p_adj_outlets",
     "reject": "reject_outlets",
 }
+
+
+def outlet_leans(table: pd.DataFrame) -> tuple[pd.Series, str | None]:
+    """Each outlet's lean, the one most of its articles carry, and a sentence naming the
+    outlets whose articles carry more than one (merged desks, a corpus that rated an
+    outlet twice) or None. Lean comparisons use each article's own lean; the outlet rows
+    show this one."""
+    arts = table.drop_duplicates("article_id")[["outlet", "lean"]]
+    counts = arts.value_counts().rename("n").reset_index()
+    counts = counts.sort_values(["outlet", "n", "lean"], ascending=[True, False, True])
+    lean_of = counts.drop_duplicates("outlet").set_index("outlet")["lean"]
+    per = counts.groupby("outlet")["lean"].nunique()
+    several = per[per > 1].index.tolist()
+    if not several:
+        return lean_of, None
+    sizes = counts.groupby("outlet")["n"].sum().loc[several].sort_values(ascending=False)
+    shown = "; ".join(
+        f"{o} ("
+        + ", ".join(f"{r.lean} {r.n:,}" for r in counts[counts["outlet"] == o].itertuples())
+        + ")"
+        for o in sizes.index[:3]
+    )
+    return lean_of, (
+        f"{len(several)} outlet{'s carry' if len(several) > 1 else ' carries'} articles of "
+        f"more than one lean: {shown}. The lean comparisons use each article's own lean; "
+        "the outlet tables show the lean most of its articles carry."
+    )
 
 
 def lean_map_hint(cfg: DictConfig, values: list[str]) -> str:

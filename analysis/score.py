@@ -26,6 +26,7 @@ from analysis.pipeline import (
     feature_matrix,
     score_segments,
 )
+from analysis.segment import html_to_text
 
 #: Columns of :func:`iter_rows`' frames.
 ROW_COLUMNS = ["row", "id", "text", "reason"]
@@ -82,6 +83,8 @@ def iter_rows(
                 reason = f"text is {'missing' if text is None else type(text).__name__}, not text"
             elif not text.strip():
                 reason = "empty text"
+            elif "<" in text or "&" in text:  # markup read as text, as a corpus's is
+                text = html_to_text(text)
         rows.append(
             {"row": n, "id": rid, "text": text if reason is None else None, "reason": reason}
         )

@@ -42,6 +42,7 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import html
 import itertools
 import json
 import math
@@ -1188,17 +1189,50 @@ def _chunk(text: str, s: int, e: int, target: int) -> Iterable[tuple[int, int]]:
 
 _ENTITY_RE = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,30}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
 _DROPPED_TAGS = ("script", "style", "noscript", "template", "svg", "head")
+# Only names HTML has count as tags: "a<b and c>d", "vector<int>", "<john@x.com>" are text
+_HTML_TAGS = _BLOCK_TAGS | R.words(
+    "a abbr b bdi bdo big cite code del dfn em font i ins kbd mark q s samp small span strike"
+    " strong sub sup time tt u var wbr picture source video audio script style template svg"
+    " button label input select option textarea iframe caption col colgroup main summary details"
+)
+_KNOWN_TAG_RE = re.compile(
+    r"<!--|</?(?:"
+    + "|".join(sorted(_HTML_TAGS, key=len, reverse=True))
+    + r")(?=[\s/>])[^<>]{0,2000}>",
+    re.IGNORECASE,
+)
+_NOT_A_TAG_RE = re.compile(
+    r"<(?!!--|!doctype|/?(?:"
+    + "|".join(sorted(_HTML_TAGS, key=len, reverse=True))
+    + r")(?=[\s/>])[^<>]{0,2000}>)",
+    re.IGNORECASE,
+)
+_BARE_AMPERSAND_RE = re.compile(
+    r"&(?!(?:[A-Za-z][A-Za-z0-9]{1,30}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});)"
+)
 
 
-def _has_tags(text: str, least: int = 5) -> bool:
-    """At least ``least`` tags, as the soup splitter counts them (stops at that many)."""
-    return "<" in text and len(list(itertools.islice(_SOUP_TAG_RE.finditer(text), least))) >= least
+def _has_tags(text: str, least: int = 2) -> bool:
+    """At least ``least`` HTML tags (by name: ``<p>``, ``</a>``; stops at that many)."""
+    return "<" in text and len(list(itertools.islice(_KNOWN_TAG_RE.finditer(text), least))) >= least
 
 
 def looks_like_html(text: str) -> bool:
-    """Markup in a text field: five tags or more (as the soup splitter counts them), or an
-    HTML entity (``&quot;``, ``&#8217;``)."""
-    return _has_tags(text) or ("&" in text and _ENTITY_RE.search(text) is not None)
+    """Markup in a text field: two HTML tags or more (``<p>...</p>``), or an HTML entity
+    ending in ``;`` (``&quot;``, ``&#8217;``)."""
+    return _has_tags(text) or ("&" in text and _unescape(text) != text)
+
+
+def _unescape(text: str) -> str:
+    """Decode the entities that end in ``;`` only: ``&reg=1`` in a URL stays as written."""
+    from html.entities import html5
+
+    def one(m: re.Match) -> str:
+        name = m.group()[1:]
+        known = name.startswith("#") or name in html5  # "&regulators;" is not "&reg"
+        return html.unescape(m.group()) if known else m.group()
+
+    return _ENTITY_RE.sub(one, text)
 
 
 def html_to_text(text: str) -> str:
@@ -1206,27 +1240,38 @@ def html_to_text(text: str) -> str:
 
     Block elements (``p``, ``div``, ``li``, headings, ``blockquote``...) become paragraphs
     and ``br`` a line break; inline tags (``a``, ``em``, ``span``) are dropped with their
-    text kept; scripts, styles and comments go entirely; entities are decoded. A text with
-    entities but fewer than five tags only has its entities decoded, so an article that
-    mentions ``<b>`` once is not parsed as a page. Embedded posts (a tweet's blockquote)
-    stay as paragraphs of their own, where the segmenter finds their signature line.
+    text kept, and ``q`` keeps its quotation marks; scripts, styles and comments go
+    entirely; entities are decoded. Only HTML's own tag names count as tags, so ``a<b``,
+    ``vector<int>`` or ``<john@x.com>`` stay text, and a text with fewer than two tags only
+    has its entities decoded. Entities must end in ``;`` (``&reg=1`` in a URL is not
+    ``®=1``). Markup escaped twice (``&lt;p&gt;``) is read as markup. Embedded posts (a
+    tweet's blockquote) stay paragraphs of their own, where the segmenter finds their
+    signature line.
     """
-    import html
+    for _ in range(2):  # escaped markup decodes into markup once
+        if not looks_like_html(text):
+            return text
+        if not _has_tags(text):
+            decoded = _unescape(text)
+            if decoded == text or not _has_tags(decoded):
+                return decoded
+            text = decoded
+        text = _markup_to_text(text)
+    return text
 
-    if not looks_like_html(text):
-        return text
-    if not _has_tags(text):
-        return html.unescape(text)
+
+def _markup_to_text(text: str) -> str:
     import lxml.html
     from lxml import etree
 
+    # what is not a tag or an entity is text: escape it before the parser guesses
+    escaped = _BARE_AMPERSAND_RE.sub("&amp;", _NOT_A_TAG_RE.sub("&lt;", text))
     try:
-        root = lxml.html.fragment_fromstring(text, create_parent="div")
+        root = lxml.html.fragment_fromstring(escaped, create_parent="div")
     except (etree.ParserError, ValueError):
-        return html.unescape(text)
+        return _unescape(text)
     for el in list(root.iter(etree.Comment, etree.ProcessingInstruction, *_DROPPED_TAGS)):
-        parent = el.getparent()
-        if parent is not None:
+        if el.getparent() is not None:
             el.drop_tree()  # keeps the tail text
     for el in root.iter():
         if not isinstance(el.tag, str):
@@ -1234,12 +1279,17 @@ def html_to_text(text: str) -> str:
         name = el.tag.lower()
         if name == "br":
             el.tail = "\n" + (el.tail or "")
+        elif name == "q":  # an inline quotation: its marks are the markup
+            el.text = "\u201c" + (el.text or "")
+            if len(el):
+                el[-1].tail = (el[-1].tail or "") + "\u201d"
+            else:
+                el.text += "\u201d"
         elif name in _BLOCK_TAGS:
             el.text = "\n\n" + (el.text or "")
             el.tail = "\n\n" + (el.tail or "")
     lines = [" ".join(line.split()) for line in root.text_content().split("\n")]
-    out = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-    return out
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
 def _soup_spans(text: str) -> list[tuple[int, int]] | None:

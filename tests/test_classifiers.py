@@ -239,6 +239,10 @@ def test_your_own_labelled_file_needs_only_text_and_label_columns(tmp_path):
         C._check_enough_rows({**cfg, "cv": {"folds": 5, "inner_folds": 3}}, ["0"] * 6 + ["1"] * 9, nested=True)  # fmt: skip
     assert "'0': 6, '1': 9" in str(err.value)
     C._check_enough_rows(cfg, data.labels, nested=False)  # 12 a label: enough
+    with pytest.raises(FramelensError, match=r"no label in column 'label' of lab.csv: the file has no such column \(its columns: 'post_id', 'content', 'is_ironic'\)"):  # fmt: skip
+        C.load_task_data({**cfg, "label": "label"})
+    with pytest.raises(FramelensError, match=r"classifier.positive='1' is not one of"):
+        C.train_task({**cfg, "labels": ["no", "yes"]}, data)
 
 
 def test_model_ignores_collection_hashtags(tiny_model):

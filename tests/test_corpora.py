@@ -696,3 +696,23 @@ def test_html_in_a_text_field_is_read_as_text(tmp_path):
     assert [q.text for q in quotes] == ['"a blank check"']
     raw, report = C.load_corpus({"name": "custom", "path": str(src), "options": {"html": False}})
     assert raw["text"].tolist() == [r["text"] for r in rows] and not report.warnings
+
+
+def test_a_mapping_that_names_no_field_stops_early_and_unknown_fields_are_refused(tmp_path):
+    """A misspelt column in a mapping quarantined every record, reading the whole corpus
+    for it; a field name that is not an article field was accepted and had no effect."""
+    src = tmp_path / "big.jsonl"
+    src.write_text(
+        "".join(json.dumps({"source": "A", "text": f"t {i}"}) + "\n" for i in range(1500))
+    )
+    cfg = {"name": "custom", "path": str(src), "fields": {"outlet": {"column": "sorce"}}}
+    with pytest.raises(C.FramelensError, match="first 1,000 records of big.jsonl all lack") as err:
+        C.load_corpus(cfg)
+    assert "no 'sorce' field" in str(err.value) and "'source'" in str(err.value)
+    with pytest.raises(C.FramelensError, match=r"corpus.fields.body is not an article field"):
+        C.resolve_source({"name": "custom", "path": str(src), "fields": {"body": "text"}})
+    with pytest.raises(C.FramelensError, match=r"\+corpus.extra.nonexistent=COLUMN"):
+        C.resolve_source({"name": "sample", "fields": {"nonexistent": {"column": "outlet"}}})
+    # a named corpus takes options too (the HTML warning names corpus.options.html=false)
+    spec = C.resolve_source({"name": "sample", "options": {"html": False}}).table
+    assert spec.options["html"] is False

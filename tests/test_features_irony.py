@@ -97,6 +97,20 @@ def test_all_caps_ratio_is_a_share_of_words(cues):
         ("KABUL, Afghanistan (AP) -- Taliban fighters paraded.", 0),
         ("UPDATE: The vote was delayed.", 0),  # a kicker label
         ("The vote, he said, was a TOTAL DISASTER FOR ALL", 4),
+        # a reviewer's cases: shouting in tweets ...
+        ("Thanks for the help, great job everyone (NOT!!!)", 1),
+        ("WOW - what a great day", 1),
+        ("I LOOOOVE Mondays", 1),
+        ("I am SO happy", 1),
+        ("OMG WTF is this weather", 2),
+        # ... and capitals in news that are not
+        ("ICE agents detained 40 people, ICE said. The WHO warned", 0),
+        ("the FBI, CIA, NSA, DHS and DOJ", 0),
+        ("NATO, EU, UN and OSCE", 0),
+        ("SEN. LINDSEY GRAHAM: We must act.", 0),
+        ("UNIDENTIFIED PERSON #1: Go now.", 0),
+        ("The US UN ambassador spoke.", 0),
+        ("PATRIOT Act and CARES Act and DREAM Act", 0),
     ],
 )
 def test_acronyms_standing_alone_are_not_shouting(cues, text, shouted):
@@ -406,3 +420,22 @@ def test_ellipsis_and_quote_gates_are_exact(text):
         if m.group() != whole and 1 <= len(tokenize(m.group(1))) <= 3
     )
     assert IronyCues._scare_quotes(text) == ungated
+
+
+def test_irony_probability_takes_the_positive_label_the_model_was_saved_with():
+    """Labels [not ironic, ironic] sort "ironic" first: the position said P(not ironic).
+    A framelens model names its positive label; that is the one scored."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    from analysis.features.irony import IronyProbability
+
+    texts = ["oh great another monday", "the bus leaves at noon"] * 10
+    labels = ["ironic", "not ironic"] * 10
+    est = make_pipeline(TfidfVectorizer(), LogisticRegression()).fit(texts, labels)
+    est.framelens_ = {"positive": "ironic"}
+    p = IronyProbability(model=est, strip_hashtags=False).fit([])
+    assert list(est.classes_) == ["ironic", "not ironic"] and p.positive_index_ == 0
+    scores = p.transform(["oh great another monday", "the bus leaves at noon"])[:, 0]
+    assert scores[0] > 0.5 > scores[1]

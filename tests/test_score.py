@@ -226,3 +226,16 @@ def test_cli_features_warns_about_an_input_without_rows(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "holds no rows; the output is a header only" in proc.stderr
     assert pd.read_csv(out).empty
+
+
+def test_markup_in_a_text_is_read_as_text_as_in_a_corpus(tmp_path, stages):
+    """A CMS export's HTML: its quotation (an &quot; entity) is the quoted voice, as when
+    the same text comes through a corpus."""
+    src = tmp_path / "in.json"
+    html = "<p>&quot;We will win,&quot; he said.</p><p>The council met on Monday.</p>"
+    plain = '"We will win," he said.\n\nThe council met on Monday.'
+    src.write_text(json.dumps([{"id": "h", "text": html}, {"id": "p", "text": plain}]))
+    score_file(src, tmp_path / "o.csv", stages)
+    out = pd.read_csv(tmp_path / "o.csv")
+    assert out.loc[1, "share_quoted"] > 0.2
+    assert out.loc[0, "share_quoted"] == pytest.approx(out.loc[1, "share_quoted"])

@@ -1338,3 +1338,29 @@ def test_cli_segment_shows_a_file_or_a_corpus_article(tmp_path, capsys):
     assert "--corpus FILE" in capsys.readouterr().err
     assert cli.main([*argv[:4], "--field", "text"]) == 2
     assert "FIELD=COLUMN" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        # text that only looks like markup stays as written
+        ("We know a<b and c>d, e<f and g>h, i<j and k>l, m<n and o>p.", None),
+        ("use vector<int> and map<string, int> with <placeholder>; if (a<b && c>d) { }", None),
+        ("Plain text & a stray <b> tag.", None),
+        ("See https://x.com/?id=1&section=world&reg=1", None),
+        ("the &regulators; met", None),
+        # markup is read as text
+        ("<p>The Federal Reserve raised rates.</p><p>Powell said.</p>",
+         "The Federal Reserve raised rates.\n\nPowell said."),
+        ("<p>Contact John <john@x.com> today.</p><p>Next.</p>", "Contact John <john@x.com> today.\n\nNext."),
+        ("<p>He said <q>we will fight</q> on Monday.</p>", "He said \u201cwe will fight\u201d on Monday."),
+        ("Line one<br>Line two<br/>three", "Line one\nLine two\nthree"),
+        ('See https://x.com/?a=1&reg=1 said &quot;x&quot;', 'See https://x.com/?a=1&reg=1 said "x"'),
+        ("&lt;p&gt;Escaped &lt;a href=&quot;x&quot;&gt;link&lt;/a&gt; here&lt;/p&gt;", "Escaped link here"),
+        ("AT&amp;T said 3 &lt; 4", "AT&T said 3 < 4"),
+    ],
+)  # fmt: skip
+def test_html_to_text_reads_markup_and_leaves_text_alone(given, expected):
+    from analysis.segment import html_to_text
+
+    assert html_to_text(given) == (given if expected is None else expected)

@@ -200,3 +200,19 @@ def test_the_lean_mapping_hint_names_the_column_and_a_sensible_lean():
     )
     named = lean_map_hint(compose_config(["corpus=allsides"]), ["Lean Right"])
     assert named == "'+corpus.fields.lean={column:bias_text,map:{Lean Right:right}}'"
+
+
+def test_an_outlet_with_articles_of_two_leans_is_named():
+    from analysis.outlets import outlet_leans
+
+    table = pd.DataFrame(
+        {
+            "article_id": ["a", "b", "c", "d", "e", "e"],
+            "outlet": ["X", "X", "X", "Y", "Z", "Z"],
+            "lean": ["right", "left", "right", "center", "left", "left"],
+        }
+    )
+    lean_of, note = outlet_leans(table)
+    assert lean_of.to_dict() == {"X": "right", "Y": "center", "Z": "left"}
+    assert note.startswith("1 outlet carries articles of more than one lean: X (right 2, left 1)")
+    assert outlet_leans(table[table["outlet"] != "X"])[1] is None

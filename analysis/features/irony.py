@@ -74,15 +74,37 @@ _THANK_FOR_RE = re.compile(
 
 
 _APOSTROPHE_RE = re.compile(r"['’]")
-# Capitals that are typography, not shouting: a stage direction or label in brackets
-# (transcripts' "[SPEAKING RUSSIAN]", "(SOUNDBITE)"), a dateline ("WASHINGTON —", "KABUL,
-# Afghanistan (AP) --") and a kicker label ("UPDATE:", "VIDEO:") opening a line
+_ELONGATION_RE = re.compile(r"(.)\1{2,}")  # "LOOOOVE"
+# Capitals that are typography, not shouting: a stage direction in square brackets
+# ("[SPEAKING RUSSIAN]") or a transcript's cue in parentheses ("(SOUNDBITE OF ...)"), a
+# dateline ("WASHINGTON —", "KABUL, Afghanistan (AP) -") and a label opening a line
+# ("UPDATE:", "SEN. LINDSEY GRAHAM:")
 _TYPOGRAPHIC_CAPS_RE = re.compile(
-    r"[\[(][^\])a-z]{2,80}[\])]"
-    r"|^[ \t]*[A-Z][A-Z.'’ -]{1,40}(?=(?:,[^\n]{0,40}?)?(?:\s*\([A-Za-z. ]{1,20}\))?\s*(?:—|–|--|-)\s)"
-    r"|^[ \t]*[A-Z][A-Z ]{1,20}:(?=\s|$)",
+    r"\[[^\]a-z]{2,80}\]"
+    r"|\((?:SOUNDBITE|CROSSTALK|LAUGHTER|APPLAUSE|INAUDIBLE|BEGIN|END|VO|SOT|NATS|MUSIC"
+    r"|COMMERCIAL|VIDEO|AUDIO|CHEERS|BOOING|UNINTELLIGIBLE)\b[^)a-z]{0,80}\)"
+    r"|^[ \t]*[A-Z][A-Z.'’ ]{1,40}(?=(?:,[^\n]{0,40}?)?(?:\s*\([A-Za-z. ]{1,20}\))?"
+    r"\s*[-—–]{1,2}\s?[A-Z\"“])"
+    r"|^[ \t]*[A-Z][A-Z.'’#0-9]*(?: [A-Z#0-9][A-Z.'’#0-9]*){0,3}:(?=\s|$)",
     re.MULTILINE,
 )
+# Acronyms spelled like English words, common in news ("ICE agents", "the WHO", "SEAL")
+_WORDLIKE_ACRONYMS = frozenset(
+    {"ICE", "WHO", "NOW", "SEAL", "SEALS", "DREAM", "CARES", "PATRIOT", "AIDS", "SNAP"}
+    | {"SALT", "START", "AIM", "NAFTA", "OPEC", "CAT", "WIC", "ACE", "JOBS", "HERO"}
+    | {"ABC", "IRS", "GDP", "EST", "TIME", "FOX", "SUN"}
+)
+_ROMAN_RE = re.compile(r"[IVXLC]+")  # "Henry VIII", "Lerner III"
+# Shouted without being dictionary words; two-letter words that are emphasis alone
+_SHOUT_WORDS = frozenset({"OMG", "OMFG", "WTF", "WTH", "LOL", "LMAO", "ROFL", "SMH", "FFS"})
+_SHOUT_WORDS |= {"WOW", "YAY", "UGH", "DUH", "NOPE", "YEP", "YES"}
+_EMPHATIC_2 = frozenset({"SO", "NO", "OH", "MY", "DO", "GO", "BE", "AM", "WE", "IF"})
+
+
+def _typography(m: re.Match) -> str:
+    """A match of :data:`_TYPOGRAPHIC_CAPS_RE` blanked, unless it is a shout opening a line
+    ("WOW - what a day" is not a dateline)."""
+    return m.group() if m.group().strip() in _SHOUT_WORDS else " "
 
 
 def _english_words() -> frozenset[str]:
@@ -103,32 +125,44 @@ def _english_words() -> frozenset[str]:
 _ENGLISH: frozenset[str] | None = None
 
 
+def _shouts(word: str, english: frozenset[str]) -> bool:
+    """A capitalized word that is shouting on its own: an English word of three letters or
+    more (elongations read as the word: LOOOOVE), not an acronym spelled like one (ICE,
+    WHO), or an internet shout (OMG, WTF)."""
+    if word in _SHOUT_WORDS:
+        return True
+    if len(word) < 3 or word in _WORDLIKE_ACRONYMS or _ROMAN_RE.fullmatch(word):
+        return False
+    base = _APOSTROPHE_RE.split(word.lower(), 1)[0]
+    return (
+        base in english
+        or _ELONGATION_RE.sub(r"\1\1", base) in english
+        or _ELONGATION_RE.sub(r"\1", base) in english
+    )
+
+
 def shouted_words(words: list[str], english: frozenset[str]) -> int:
-    """How many of ``words`` are shouted: in ALL CAPS and either in a run of three or more
-    capitalized words ("THE TALIBAN WOULD LIKE"), or an English word of three letters or
-    more ("I LOVE Mondays"), or a two-letter English word beside another capitalized word
-    ("THANK YOU TO ALL"). An acronym or a name standing alone is not shouting: "the FBI
-    said", "US troops", "NATO allies", the "IS" group."""
-    upper = [w.isupper() for w in words]
-    if not any(upper):
-        return 0
-    run = [0] * len(words)  # the length of the capitalized run each word is in
-    i = 0
+    """How many of ``words`` are shouted. Capitalized words come in runs: a run of two or
+    more with a word that shouts on its own (:func:`_shouts`) is shouted as a whole ("THE
+    TALIBAN WOULD LIKE TO THANK", "THANKS A LOT"); a capitalized word alone is shouted if
+    it shouts on its own ("I LOVE Mondays") or is an emphatic two-letter word ("I am SO
+    happy"). Acronyms and names, alone or listed, are not: "the FBI said", "US troops",
+    "the FBI, CIA, NSA and DOJ", "NATO, EU, UN and OSCE", "ICE agents"."""
+    n = i = 0
     while i < len(words):
-        j = i
-        while j < len(words) and upper[j]:
-            j += 1
-        for k in range(i, j):
-            run[k] = j - i
-        i = max(j, i + 1)
-    n = 0
-    for w, up, length in zip(words, upper, run, strict=True):
-        if not up:
+        if not words[i].isupper():
+            i += 1
             continue
-        english_word = _APOSTROPHE_RE.split(w.lower(), 1)[0] in english
-        if length >= 3 or (english_word and (len(w) >= 3 or length >= 2)):
-            n += 1
-    return n
+        j = i
+        while j < len(words) and words[j].isupper():
+            j += 1
+        run = words[i:j]
+        if len(run) >= 2:
+            n += len(run) if any(_shouts(w, english) for w in run) else 0
+        else:
+            n += _shouts(run[0], english) or run[0] in _EMPHATIC_2
+        i = j
+    return int(n)
 
 
 def _may_have_ellipsis(text: str) -> bool:
@@ -172,14 +206,15 @@ class IronyCues(RebuiltOnLoad, TransformerMixin, BaseEstimator):
         similar, or thanking someone for a negative event ("thank you Biden for the chaos").
     ``irony_all_caps_ratio``
         Share of word tokens (2+ characters, not numbers) shouted in ALL CAPS (NaN without
-        such words; words in uncased scripts count as not capitalized): words in a run of
-        three or more capitalized words, and English words in capitals elsewhere (three
-        letters or more, or two beside another capitalized word). Acronyms and names
-        standing alone (FBI, NATO, US) are not shouting and do not count, nor is typography:
-        stage directions in brackets ("[SPEAKING RUSSIAN]", "(SOUNDBITE)" in transcripts),
-        datelines ("WASHINGTON —") and kicker labels opening a line ("UPDATE:"); the share
-        is still of all the text's words. Before version 2 every capitalized word
-        counted, and news that writes many acronyms (BBC's US, IS, UN, UK) scored highest.
+        such words; words in uncased scripts count as not capitalized; see
+        :func:`shouted_words`): a run of capitalized words with an English word in it ("THE
+        TALIBAN WOULD LIKE"), an English word alone ("I LOVE Mondays", elongations too),
+        emphatic short words ("SO"), internet shouts ("OMG"). Not acronyms and names,
+        alone or listed (FBI, NATO, "the FBI, CIA and NSA", ICE, WHO), nor typography:
+        stage directions ("[SPEAKING RUSSIAN]", "(SOUNDBITE)"), datelines ("WASHINGTON —")
+        and labels opening a line ("UPDATE:", "SEN. LINDSEY GRAHAM:"). Before version 2
+        every capitalized word counted, and news that writes many acronyms (BBC's US, IS,
+        UN, UK) scored highest.
     ``irony_scare_quotes``
         Quoted phrases of 1-3 words (“dozens”, 'likely'), not counting a text that is
         itself one short quotation.
@@ -233,7 +268,7 @@ class IronyCues(RebuiltOnLoad, TransformerMixin, BaseEstimator):
        detection in English tweets. SemEval.
     """
 
-    feature_version = "2"
+    feature_version = "3"
     _names = (
         "irony_sarcastic_gratitude",
         "irony_all_caps_ratio",
@@ -370,7 +405,7 @@ class IronyCues(RebuiltOnLoad, TransformerMixin, BaseEstimator):
             words = [t for t in doc.tokens if len(t) > 1 and not t.isdigit()]
             caps = shouted_words(words, self.english_words_)
             if caps:  # not typography: stage directions, datelines, kicker labels
-                bare = _TYPOGRAPHIC_CAPS_RE.sub(" ", text)
+                bare = _TYPOGRAPHIC_CAPS_RE.sub(_typography, text)
                 if bare != text:
                     kept = [t for t in analyze(bare).tokens if len(t) > 1 and not t.isdigit()]
                     caps = shouted_words(kept, self.english_words_)
@@ -509,10 +544,16 @@ class IronyProbability(TransformerMixin, BaseEstimator):
                 "sklearn.frozen.FrozenEstimator, or pass the path of its .skops file."
             ) from err
         classes = list(getattr(est, "classes_", []))
-        if self.positive_class is None:
+        # a framelens model file says which label is the positive one ("ironic" with labels
+        # [not ironic, ironic] sorts first): its word beats the position
+        saved = (getattr(est, "framelens_", None) or {}).get("positive")
+        if self.positive_class is None and saved is not None and saved in classes:
+            idx = classes.index(saved)
+        elif self.positive_class is None:
             if len(classes) != 2:
                 raise ValueError(
-                    f"Cannot tell the ironic class among {classes}; set positive_class."
+                    f"Cannot tell the ironic class among {classes}; set "
+                    "+features.irony_probability.positive_class=LABEL."
                 )
             idx = 1
         elif self.positive_class in classes:
