@@ -1095,14 +1095,18 @@ def _all_scores(y_true, y_pred, labels, positive) -> dict[str, float]:
     return out
 
 
-def _t_interval(values: Sequence[float], level: float = 0.95) -> tuple[float, float]:
+def _t_interval(
+    values: Sequence[float], level: float = 0.95, bounds: tuple[float, float] = (0.0, 1.0)
+) -> tuple[float, float]:
+    """A t interval of the fold mean, cut to the metric's range (F1 and accuracy lie in
+    [0, 1]; on a few small folds the plain interval ran to -0.08)."""
     from scipy import stats
 
     v = np.asarray(values, dtype=float)
     if len(v) < 2:
         return float(v.mean()), float(v.mean())
     half = stats.t.ppf(0.5 + level / 2, len(v) - 1) * v.std(ddof=1) / math.sqrt(len(v))
-    return float(v.mean() - half), float(v.mean() + half)
+    return float(max(bounds[0], v.mean() - half)), float(min(bounds[1], v.mean() + half))
 
 
 def _bootstrap(
@@ -1443,7 +1447,8 @@ def _metrics(y, pred, proba, kind, fold, labels, positive, cfg) -> dict[str, Any
             "pooled": value,
             "fold_mean": float(np.mean(vals)),
             "fold_std": float(np.std(vals, ddof=1)) if len(vals) > 1 else 0.0,
-            "fold_t95": list(_t_interval(vals)),
+            # every metric lies in [0, 1] except the log loss
+            "fold_t95": list(_t_interval(vals, bounds=(0.0, np.inf if m == "log_loss" else 1.0))),
             "bootstrap95": list(boot[m]),
             "folds": vals,
         }

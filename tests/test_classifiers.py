@@ -1247,3 +1247,10 @@ def test_cli_output_to_a_closed_pipe_is_quiet(monkeypatch):
     classify_cli._out("first")
     classify_cli._out("second")
     stream.close()  # flushes into /dev/null, no BrokenPipeError
+
+
+def test_fold_intervals_stay_in_the_metrics_range():
+    """Two small folds at F1 0.0 and 0.89 gave 'fold t95 -0.080-0.890' style intervals."""
+    low, high = C._t_interval([0.0, 0.89, 0.1])
+    assert low == 0.0 and 0.89 < high <= 1.0
+    assert C._t_interval([2.0, 3.0, 2.5], bounds=(0.0, np.inf))[1] > 3.0  # the log loss
