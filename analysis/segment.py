@@ -312,6 +312,12 @@ _NOT_NAMES = R.words(
 _TITLE_SMALL_WORDS = R.words("a an the and of in on for to with at by or from")
 
 
+_TITLE_ABBREVIATIONS = R.words(
+    "sen rep gov gen col lt sgt capt maj adm cmdr prof dr mr mrs ms jr sr st ft mt gov"
+    " pres supt insp det atty corp inc ltd co rev hon amb"
+)
+
+
 def _clean_speaker(name: str | None) -> str | None:
     if not name:
         return None
@@ -324,6 +330,19 @@ def _clean_speaker(name: str | None) -> str | None:
         # a sentence boundary inside the "name": the match ran across two sentences
         if w.endswith(".") and len(w) > 4 and not w[0].isupper() and w.count(".") == 1:
             return None
+    for k, w in enumerate(words[:-1]):
+        # "Senator Jane Doe. The Pentagon": a name ends a sentence, the next one starts;
+        # not initials (D.), titles (Sen., Gov.) or U.S.
+        if (
+            w.endswith(".")
+            and w.count(".") == 1
+            and len(w) > 3
+            and w[0].isupper()
+            and w[:-1].lower() not in _TITLE_ABBREVIATIONS
+            and words[k + 1][:1].isupper()
+        ):
+            words = words[: k + 1]
+            break
     if words:
         words[-1] = words[-1].rstrip(".,;:")
     while words and words[0].lower() in _NAME_STOP_WORDS and len(words) > 1:

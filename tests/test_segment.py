@@ -1364,3 +1364,17 @@ def test_html_to_text_reads_markup_and_leaves_text_alone(given, expected):
     from analysis.segment import html_to_text
 
     assert html_to_text(given) == (given if expected is None else expected)
+
+
+def test_a_speaker_ends_where_the_sentence_ends():
+    """'said Senator Jane Doe. The Pentagon declined' gave the speaker 'Senator Jane Doe.
+    The Pentagon'; initials and titles keep their periods."""
+    from analysis.segment import _clean_speaker
+
+    assert _clean_speaker("Senator Jane Doe. The Pentagon") == "Senator Jane Doe"
+    assert _clean_speaker("Jane D. Doe") == "Jane D. Doe"
+    assert _clean_speaker("Sen. Lindsey Graham") == "Sen. Lindsey Graham"
+    text = '"This is a disgrace," said Senator Jane Doe. The Pentagon declined to comment.'
+    (quote,) = [s for s in Segmenter().segment(Article(id="x", outlet="T", title="", text=text))
+                if s.voice == "quoted"]  # fmt: skip
+    assert quote.speaker == "Senator Jane Doe"
