@@ -762,7 +762,9 @@ def load_task_data(cfg: Mapping[str, Any], sample: int | None = None) -> TaskDat
     (drop); each rule's count and reason go into the model card. ``sample`` draws a
     stratified subsample (tests, notebooks on small settings).
     """
-    from analysis.corpora import load_corpus
+    import dataclasses
+
+    from analysis.corpora import load_corpus, resolve_source, table_columns
 
     corpus = dict(cfg.get("corpus") or {})
     if not corpus.get("name"):
@@ -783,14 +785,11 @@ def load_task_data(cfg: Mapping[str, Any], sample: int | None = None) -> TaskDat
         fields = dict(corpus.get("fields") or {})
         fields.setdefault("outlet", {"value": "-"})
         corpus["fields"] = fields
-    try:
-        df, report = load_corpus({k: v for k, v in corpus.items() if v is not None})
-    except FramelensError as exc:  # the corpus layer's hints name a run's settings
-        raise type(exc)(str(exc).replace("corpus.fields.", "+classifier.corpus.fields.")) from None
+    source = resolve_source({k: v for k, v in corpus.items() if v is not None})
+    if source.custom:  # the corpus layer's hints in this command's settings
+        source = dataclasses.replace(source, fields_hint="+classifier.corpus.fields.{field}=COLUMN")
+    df, report = load_corpus(source)
     if corpus.get("path") and label_col in df.columns and not df[label_col].notna().any():
-        from analysis.corpora import resolve_source, table_columns
-
-        source = resolve_source({k: v for k, v in corpus.items() if v is not None})
         found = table_columns(Path(str(corpus["path"])).expanduser(), source.table)
         raise ConfigError(
             f"no label in column {label_col!r} of {Path(str(corpus['path'])).name}: "

@@ -18,6 +18,7 @@ traceback.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
 import sys
@@ -124,19 +125,18 @@ def cmd_segment(args: argparse.Namespace) -> int:
                 "--field maps the columns of your own corpus file (--corpus FILE); a named "
                 "corpus's fields are set in its descriptor"
             )
-        source = (
-            {"name": "custom", "path": args.corpus, "fields": {**C.DEFAULT_FIELDS, **fields}}
-            if own
-            else {"name": args.corpus}
-        )
-        try:
-            for chunk in C.iter_articles(source, chunk_size=5000):
-                hit = chunk[chunk["id"] == args.target]
-                if len(hit):
-                    found = hit.iloc[0].to_dict()
-                    break
-        except FramelensError as exc:  # its hint names the run's setting; here it is a flag
-            raise FramelensError(str(exc).replace("corpus.fields.", "--field ")) from None
+        if own:  # the corpus layer's hints name this command's flag
+            source = dataclasses.replace(
+                C.resolve_source({"name": "custom", "path": args.corpus, "fields": fields}),
+                fields_hint="--field {field}=COLUMN",
+            )
+        else:
+            source = C.resolve_source({"name": args.corpus})
+        for chunk in C.iter_articles(source, chunk_size=5000):
+            hit = chunk[chunk["id"] == args.target]
+            if len(hit):
+                found = hit.iloc[0].to_dict()
+                break
         if found is None:
             raise FramelensError(
                 f"{args.target!r} is neither a file nor an article id in corpus {args.corpus!r} "

@@ -902,7 +902,7 @@ _REQUIRED = {
 
 def _how_to_map(field_name: str, source: CorpusSource) -> str:
     if source.custom:
-        return f"corpus.fields.{field_name}=COLUMN"
+        return source.fields_hint.format(field=field_name)
     if field_name in source.overridden:  # the mapping came from the command line
         return f"+corpus.fields.{field_name}=COLUMN"
     return f"fields.{field_name} of table {source.table.name} in corpora/{source.name}/corpus.yaml"
@@ -1363,6 +1363,9 @@ class CorpusSource:
     limit: int | None = None
     custom: bool = False  # a user's own file (corpus.path), not a descriptor table
     overridden: frozenset[str] = frozenset()  # a named corpus's fields given on the command line
+    # how a user's own file maps a field, in the words of the command that reads it
+    # (a run: corpus.fields.text=COLUMN; framelens segment: --field text=COLUMN)
+    fields_hint: str = "corpus.fields.{field}=COLUMN"
 
 
 def resolve_source(cfg: Mapping[str, Any] | str) -> CorpusSource:
