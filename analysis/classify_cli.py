@@ -17,6 +17,7 @@ Progress goes to stderr. :func:`register` adds the subcommand to an argparse par
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from collections.abc import Sequence
@@ -80,6 +81,19 @@ def _task_config(args: argparse.Namespace) -> dict:
     return cfg
 
 
+def _run_name(task: str, cfg: dict) -> str:
+    """The task's name, or ``TASK-STEM`` when it is trained on your own file.
+
+    So training or evaluating on your own labelled file never overwrites the default model
+    (``models/TASK/TASK.skops``) or the default task's evaluation outputs.
+    """
+    own = (cfg.get("corpus") or {}).get("path")
+    if not own:
+        return task
+    stem = re.sub(r"[^\w.-]+", "_", Path(str(own)).name.split(".")[0]).strip("._") or "own"
+    return f"{task}-{stem}"
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from analysis import classifiers as C
 
@@ -94,9 +108,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     _note_fine_tuning(cfg, 1 + (folds if args.evaluate else 0))
     start = time.perf_counter()
     result = C.train_task(cfg, data, nested=args.evaluate)
-    path = Path(args.output) if args.output else Path("models") / args.task / f"{args.task}.skops"
+    name = _run_name(args.task, cfg)
+    path = Path(args.output) if args.output else Path("models") / name / f"{name}.skops"
     # nested-CV metrics of `classify evaluate` for the very same config go into the card
-    evaluated = Path("outputs") / "classify" / args.task / "metrics.json"
+    evaluated = Path("outputs") / "classify" / name / "metrics.json"
     attached = C.attach_nested_cv(result.card, evaluated)
     saved = C.save_model(result.pipeline, path, result.card)
     sel = result.card["selection_cv"]
@@ -128,7 +143,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     cfg = _task_config(args)
     data = C.load_task_data(cfg, sample=args.sample)
-    out_dir = Path(args.output_dir) if args.output_dir else Path("outputs") / "classify" / args.task
+    out_dir = (
+        Path(args.output_dir)
+        if args.output_dir
+        else Path("outputs") / "classify" / _run_name(args.task, cfg)
+    )
     cv = dict(cfg.get("cv") or {})
     repeats = int(cv.get("repeats") or 1)
     _err(
@@ -198,7 +217,9 @@ def register(subparsers) -> argparse.ArgumentParser:
     t.add_argument("task", help="irony, irony_type, frames or bias (configs/classifier/TASK.yaml)")
     t.add_argument("overrides", nargs="*", help="Hydra overrides, e.g. classifier.cv.folds=3")
     t.add_argument(
-        "--output", help="model file (default models/TASK/TASK.skops); the card goes beside it"
+        "--output",
+        help="model file (default models/TASK/TASK.skops, or models/TASK-FILE/TASK-FILE.skops "
+        "when trained on your own FILE); the card goes beside it",
     )
     t.add_argument(
         "--evaluate", action="store_true", help="also run nested CV and put its metrics in the card"
@@ -214,7 +235,10 @@ def register(subparsers) -> argparse.ArgumentParser:
     )
     e.add_argument("task")
     e.add_argument("overrides", nargs="*", help="Hydra overrides, e.g. classifier.cv.folds=3")
-    e.add_argument("--output-dir", help="where to write (default outputs/classify/TASK)")
+    e.add_argument(
+        "--output-dir",
+        help="where to write (default outputs/classify/TASK, or TASK-FILE for your own FILE)",
+    )
     e.add_argument("--sample", type=int, help="evaluate on a stratified subsample of N rows")
     e.add_argument("--jobs", type=int, help="parallel outer folds (default: classifier.n_jobs)")
     e.set_defaults(func=cmd_evaluate)

@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import logging
 import os
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -126,27 +128,52 @@ def cmd_segment(args: argparse.Namespace) -> int:
                 "corpus's fields are set in its descriptor"
             )
         if own:  # the corpus layer's hints name this command's flag
-            source = dataclasses.replace(
-                C.resolve_source({"name": "custom", "path": args.corpus, "fields": fields}),
-                fields_hint="--field {field}=COLUMN",
-            )
+            source = C.resolve_source({"name": "custom", "path": args.corpus, "fields": fields})
+            columns = C.record_fields(Path(args.corpus), source.table)
+            if "outlet" not in fields and columns is not None and "outlet" not in columns:
+                # segmenting needs no outlet column: the file's articles get --outlet's name
+                fields["outlet"] = {"value": args.outlet}
+                source = C.resolve_source({"name": "custom", "path": args.corpus, "fields": fields})
+            source = dataclasses.replace(source, fields_hint="--field {field}=COLUMN")
         else:
             source = C.resolve_source({"name": args.corpus})
-        for chunk in C.iter_articles(source, chunk_size=5000):
-            hit = chunk[chunk["id"] == args.target]
-            if len(hit):
-                found = hit.iloc[0].to_dict()
-                break
+        report = C.LoadReport(source.name, source.table.name)
+        with tempfile.TemporaryDirectory() as tmp:
+            quarantine = Path(tmp) / "quarantine.jsonl"
+            for chunk in C.iter_articles(
+                source, chunk_size=5000, quarantine=quarantine, report=report
+            ):
+                hit = chunk[chunk["id"] == args.target]
+                if len(hit):
+                    found = hit.iloc[0].to_dict()
+                    break
+            first = _first_quarantine_reason(quarantine) if found is None else None
         if found is None:
+            why = ""
+            if report.quarantined:  # perhaps the article itself: say why records were set aside
+                why = (
+                    f"; {report.quarantined:,} of its {report.read:,} records were set aside, "
+                    f"the first because: {first}"
+                )
             raise FramelensError(
                 f"{args.target!r} is neither a file nor an article id in corpus {args.corpus!r} "
-                "(choose the corpus with --corpus NAME, or --corpus FILE for your own)"
+                f"(choose the corpus with --corpus NAME, or --corpus FILE for your own){why}"
             )
         found = {k: (None if v != v else v) for k, v in found.items()}  # NaN -> None
         article = Article.from_row(found)
     segments = Segmenter().segment(article)
     _out(render_segments(article, segments, fmt=args.format))
     return 0
+
+
+def _first_quarantine_reason(path: Path) -> str | None:
+    """The reason of the first record in a quarantine file (JSONL), if any."""
+    try:
+        with path.open(encoding="utf-8") as fh:
+            line = fh.readline()
+        return json.loads(line).get("reason") if line.strip() else None
+    except (OSError, ValueError):
+        return None
 
 
 def _field_option(value: str) -> tuple[str, str]:

@@ -884,6 +884,22 @@ def table_columns(path: Path, spec: TableSpec) -> list[str] | None:
     return None
 
 
+def record_fields(path: Path, spec: TableSpec) -> list[str] | None:
+    """:func:`table_columns`, and for JSONL the keys of the first record that parses (its
+    records may each have other keys: a hint, not a schema). None when unknown."""
+    if spec.format != "jsonl":
+        return table_columns(path, spec)
+    try:
+        with _open_binary(path) as fh:
+            for raw in fh:
+                if raw.strip():
+                    record = json.loads(raw)
+                    return list(record) if isinstance(record, dict) else None
+    except Exception:  # noqa: BLE001 (an unreadable file is the reader's to report)
+        return None
+    return None
+
+
 def _mapped_column(how: Any) -> str | None:
     """The source column a field mapping reads (None for ``@row``, ``{value}``...)."""
     if isinstance(how, str):

@@ -711,7 +711,7 @@ class Segmenter:
                         tail = _Piece(cut, p.end, 0, kind="embedded_post", ends_post=True)
                         return [head, tail]
             return [p]
-        debris = _debris_kind(line, nwords)
+        debris = _debris_kind(line, nwords, alone=len(line) == len(text.strip()))
         if debris:
             p.kind = debris
             return [p]
@@ -1226,6 +1226,10 @@ _NOT_A_TAG_RE = re.compile(
     + r")(?=[\s/>])[^<>]{0,2000}>)",
     re.IGNORECASE,
 )
+#: An attribute value whose quote is not closed before its tag ends and the next tag begins
+#: (``<a href="http://x.com>today</a>``): a parser, like a browser, would read the rest of
+#: the text into the attribute; the quote is closed where the tag ends instead.
+_UNCLOSED_ATTRIBUTE_RE = re.compile(r"""(=\s*)(["'])([^"'<>]*)>(?=[^"'<]*<)""")
 _BARE_AMPERSAND_RE = re.compile(
     r"&(?!(?:[A-Za-z][A-Za-z0-9]{1,30}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});)"
 )
@@ -1285,6 +1289,7 @@ def _markup_to_text(text: str) -> str:
 
     # what is not a tag or an entity is text: escape it before the parser guesses
     escaped = _BARE_AMPERSAND_RE.sub("&amp;", _NOT_A_TAG_RE.sub("&lt;", text))
+    escaped = _UNCLOSED_ATTRIBUTE_RE.sub(r"\1\2\3\2>", escaped)
     try:
         root = lxml.html.fragment_fromstring(escaped, create_parent="div")
     except (etree.ParserError, ValueError):
@@ -1605,8 +1610,12 @@ def _is_outlet_link_mention(line: str) -> bool:
     return len(line) > 700 and R.POST_SIG_ANCHOR_RE.search(line) is None
 
 
-def _debris_kind(line: str, nwords: int) -> str | None:
-    """Page-debris kind of a whole line (``caption``/``boilerplate``/``media_link``) or None."""
+def _debris_kind(line: str, nwords: int, *, alone: bool = False) -> str | None:
+    """Page-debris kind of a whole line (``caption``/``boilerplate``/``media_link``) or None.
+
+    ``alone``: the line is the whole text (a tweet, a sentence), so there is no page around
+    it and shouting in capitals is content, not a related-story link between paragraphs.
+    """
     if " mi" in line[-300:] and R.MAP_SCALE_RE.search(line[-300:]):
         return "caption"  # a map's legend and place names flattened into a line
     if line[0] == "T" and R.TICKER_WIDGET_RE.match(line):
@@ -1632,7 +1641,7 @@ def _debris_kind(line: str, nwords: int) -> str | None:
         return None
     if (line[0] in "•·*⦁▪►" or line[:2] == "- ") and len(line) > 2:
         # a bulleted credit or label is judged like the same line without its bullet
-        return _debris_kind(line[1:].lstrip(), nwords)
+        return _debris_kind(line[1:].lstrip(), nwords, alone=alone)
     low = line.lower()
     if R.has_any(low, R.CAPTION_MARK_KEYS) and R.CAPTION_MARK_RE.search(line):
         return "caption"
@@ -1745,7 +1754,8 @@ def _debris_kind(line: str, nwords: int) -> str | None:
     if nwords <= 30 and "@" in line and R.EMAIL_RE.search(line):
         return "boilerplate"
     if (
-        6 <= nwords <= 30
+        not alone
+        and 6 <= nwords <= 30
         and not any(c.islower() for c in line)
         and R.LETTER_RE.search(line)
         and not line[0].isdigit()  # "1. RAND – MAN IN THE MIDDLE": a numbered subheading

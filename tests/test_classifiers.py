@@ -667,6 +667,24 @@ def test_cli_train_last_line_is_model_path(with_mirror, tmp_path):
     assert card["data"]["subsample"] == 300
 
 
+def test_cli_train_on_your_own_file_keeps_the_default_model(
+    tiny_irony_overrides, tmp_path, monkeypatch
+):
+    """Without --output, a model trained on your own file goes to models/TASK-FILE/, so it
+    neither overwrites models/TASK/TASK.skops nor that model's card."""
+    monkeypatch.chdir(tmp_path)
+    default = tmp_path / "models" / "irony" / "irony.skops"
+    default.parent.mkdir(parents=True)
+    default.write_bytes(b"the default model")
+    code, lines = _run_cli(["classify", "train", "irony", *tiny_irony_overrides(), "--jobs", "1"])
+    assert code == 0
+    own = tmp_path / "models" / "irony-tiny_train" / "irony-tiny_train.skops"
+    assert lines[-1] == str(own.resolve()) and own.is_file()
+    assert (own.parent / "model_card.md").is_file()
+    assert default.read_bytes() == b"the default model"
+    assert not (default.parent / "model_card.md").exists()
+
+
 @pytest.mark.corpora
 def test_cli_evaluate_writes_outputs(with_mirror, tmp_path):
     code, lines = _run_cli(

@@ -1338,6 +1338,19 @@ def test_cli_segment_shows_a_file_or_a_corpus_article(tmp_path, capsys):
     assert "--corpus FILE" in capsys.readouterr().err
     assert cli.main([*argv[:4], "--field", "text"]) == 2
     assert "FIELD=COLUMN" in capsys.readouterr().err
+    # segmenting needs no outlet column: the file's articles get --outlet's name
+    plain = tmp_path / "plain.csv"
+    plain.write_text('id,text\nx3,"WE WOULD LIKE TO THANK THE TAXPAYER FOR THE DONATION"\n')
+    assert cli.main(["segment", "x3", "--corpus", str(plain), "--outlet", "Posts"]) == 0
+    assert capsys.readouterr().out.startswith("=== x3 | Posts | 1 segments ===\n[0] body/outlet")
+    posts = tmp_path / "posts.jsonl"  # the same for JSONL (its first record's keys)
+    posts.write_text('{"id": "j1", "text": "Fine day."}\n{"id": "j2", "body": "No text field."}\n')
+    assert cli.main(["segment", "j1", "--corpus", str(posts)]) == 0
+    assert capsys.readouterr().out.startswith("=== j1 | unknown |")
+    assert cli.main(["segment", "j2", "--corpus", str(posts)]) == 2  # set aside: says why
+    err = capsys.readouterr().err
+    assert "1 of its 2 records were set aside, the first because: missing text" in err
+    assert "--field text=COLUMN" in err
 
 
 @pytest.mark.parametrize(
@@ -1358,6 +1371,11 @@ def test_cli_segment_shows_a_file_or_a_corpus_article(tmp_path, capsys):
         ('See https://x.com/?a=1&reg=1 said &quot;x&quot;', 'See https://x.com/?a=1&reg=1 said "x"'),
         ("&lt;p&gt;Escaped &lt;a href=&quot;x&quot;&gt;link&lt;/a&gt; here&lt;/p&gt;", "Escaped link here"),
         ("AT&amp;T said 3 &lt; 4", "AT&T said 3 < 4"),
+        # an attribute's quote left open does not take the rest of the text with it
+        ('<p>They met <a href="http://x.com>today</a> and voted.</p><p>Next.</p>',
+         "They met today and voted.\n\nNext."),
+        ("<p>Single <a href='x.com>quote</a> too.</p><p>Next.</p>", "Single quote too.\n\nNext."),
+        ('<p>A <a title="a>b" href="u">closed</a> one.</p><p>Next.</p>', "A closed one.\n\nNext."),
     ],
 )  # fmt: skip
 def test_html_to_text_reads_markup_and_leaves_text_alone(given, expected):
@@ -1378,3 +1396,13 @@ def test_a_speaker_ends_where_the_sentence_ends():
     (quote,) = [s for s in Segmenter().segment(Article(id="x", outlet="T", title="", text=text))
                 if s.voice == "quoted"]  # fmt: skip
     assert quote.speaker == "Senator Jane Doe"
+
+
+def test_shouting_in_capitals_is_debris_between_paragraphs_but_content_alone():
+    """A line in capitals between paragraphs is a related-story link (Fox News prints them
+    so); the same line as the whole text (a tweet, a sentence) is shouting, and measured."""
+    shout = "THE TALIBAN WOULD LIKE TO THANK THE AMERICAN TAXPAYER FOR THEIR GENEROUS DONATION"
+    assert kinds_of(f"{PROSE}\n\n{shout}\n\n{PROSE}") == ["body", "boilerplate", "body"]
+    assert kinds_of(shout) == ["body"]
+    assert kinds_of(f"  {shout}!!\n") == ["body"]
+    assert kinds_of("• WE ARE SO DONE WITH THIS ONE, FOLKS") == ["body"]
