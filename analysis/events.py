@@ -37,6 +37,7 @@ from scipy import stats
 from analysis import compare as S
 from analysis.config import check_targets
 from analysis.errors import ConfigError
+from analysis.glossary import glossary_markdown
 from analysis.plots import (
     COLUMN_WIDTH,
     FULL_WIDTH,
@@ -1026,6 +1027,13 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
     lines += figure_markdown(figs)
     lines += expert_lines
     lines += figure_markdown(expert_figs)
+    ecfg = ccfg.get("experts") or {}
+    scores = [ecfg.get("score", "loaded_any"), *(ecfg.get("also_scores") or [])]
+    lines += glossary_markdown(
+        [*features, *(f for f in scores if f in av.columns)] if expert_lines else features,
+        ["voice", "bootstrap CI", "BH, p (BH)", "rank-biserial r", "Friedman test",
+         "Kendall's W", *(["Spearman ρ"] if expert_lines else [])],
+    )  # fmt: skip
     return files, lines
 
 

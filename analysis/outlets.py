@@ -22,6 +22,8 @@ from omegaconf import DictConfig, OmegaConf
 
 from analysis import compare as S
 from analysis.corpora import LEANS
+from analysis.errors import ConfigError
+from analysis.glossary import glossary_markdown
 from analysis.plots import (
     feature_unit,
     figure_markdown,
@@ -89,6 +91,10 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
     if absent:
         log.warning("comparison: %s", absent)
         lines += [f"Note: {absent}", ""]
+    skipped = not_computed(ccfg, names)
+    if skipped:
+        log.info("comparison: %s", skipped)
+        lines += [f"Note: {skipped[0].upper()}{skipped[1:]}.", ""]
 
     # the highlighted article's rows on their own, the rest as the reference corpus; the
     # full table is not kept beside the reference (on a large corpus, two copies of it)
@@ -370,11 +376,14 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
         if len(own):
             dist_feats = [f for f in ccfg.get("highlight_features", features) if f in columns]
             shown = ["article_id", "outlet", "voice", *dict.fromkeys(dist_feats)]
+            among, among_text = highlight_reference(reference, ccfg.get("highlight_reference"))
             for voice in ("outlet", "social"):
                 row = own[own["voice"] == voice]
                 if row.empty:
                     continue
-                dist = reference.loc[in_top & (reference["voice"] == voice).to_numpy(), shown]
+                dist = reference.loc[
+                    in_top & among & (reference["voice"] == voice).to_numpy(), shown
+                ]
                 data = pd.concat([dist, row[shown]])
                 fig = plot_article_vs_distribution(
                     data, row.iloc[0], dist_feats, group="outlet",
@@ -392,7 +401,10 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
                 figs.append(
                     (
                         name,
-                        f"The worked example's {voice} voice (dashed line) against each outlet's distribution of {voice}-voice values (10-90 and 25-75 percentile bands, median).",
+                        f"The worked example's {voice} voice (dashed line) against each "
+                        f"outlet's distribution of {voice}-voice values{among_text} (10-90 and "
+                        "25-75 percentile bands and median for outlets with 10 articles or "
+                        "more; fewer are drawn as single dots).",
                     )
                 )
             files.append(
@@ -408,6 +420,13 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
     step("done")
     lines += ["### Figures", ""]
     lines += figure_markdown(figs)
+    glossed = [*features, *model_features, *(ccfg.get("voice_features") or [])]
+    glossed += (ccfg.get("highlight_features") or []) if highlight else []
+    lines += glossary_markdown(
+        [f for f in glossed if f in columns],
+        ["voice", "bootstrap CI", "BH, p (BH)", "Tarone 1990", "Cliff's delta", "epsilon²",
+         "rank-biserial r", "var(outlet), icc(outlet)"],
+    )  # fmt: skip
     return files, lines
 
 
@@ -588,24 +607,42 @@ def lean_tests_markdown(tests: pd.DataFrame, top: int = 8, min_units: int = 5) -
             )
             sig = sig[~few]
     show = sig.reindex(sig["effect_size"].abs().sort_values(ascending=False).index).head(top)
-    head = "| voice | feature | groups | articles | means | Cliff's delta | p (BH) |"
-    rule = "|---|---|---|---|---|---|---|"
+    # the outlet-level columns first: they are the ones to read
+    head, rule = "| voice | feature | groups |", "|---|---|---|"
     if outlets:
-        head += " outlets | p (BH), outlets |"
-        rule += "---|---|"
+        head += " outlets | Cliff's delta, outlets | p (BH), outlets |"
+        rule += "---|---|---|"
+    head += " articles | means | Cliff's delta, articles | p (BH), articles |"
+    rule += "---|---|---|---|"
     lines += [head, rule]
+    opposite = 0
     for r in show.itertuples():
-        row = (
-            f"| {r.voice} | {r.feature} | {r.group_a} vs {r.group_b} | "
-            f"{int(r.n_a):,} vs {int(r.n_b):,} | "
-            f"{r.mean_a:.3g} vs {r.mean_b:.3g} | {r.effect_size:+.2f} | {r.p_adj:.2g} |"
-        )
+        row = f"| {r.voice} | {r.feature} | {r.group_a} vs {r.group_b} |"
         if outlets:
-            n_out = _n_outlets(r._asdict())
-            p_out = f"{r.p_adj_outlets:.2g}" if pd.notna(r.p_adj_outlets) else "–"
-            row += f" {n_out} | {p_out} |"
+            d_out = r.effect_size_outlets
+            p_out = r.p_adj_outlets
+            row += (
+                f" {_n_outlets(r._asdict())} | {'–' if pd.isna(d_out) else f'{d_out:+.2f}'} | "
+                f"{'–' if pd.isna(p_out) else f'{p_out:.2g}'} |"
+            )
+        row += (
+            f" {int(r.n_a):,} vs {int(r.n_b):,} | {r.mean_a:.3g} vs {r.mean_b:.3g} | "
+            f"{r.effect_size:+.2f} | {r.p_adj:.2g} |"
+        )
+        opposite += bool(np.sign(r.effect_size) * np.sign(r.mean_a - r.mean_b) < 0)
         lines.append(row)
-    return [*lines, ""]
+    lines.append("")
+    if opposite:
+        lines += [
+            f"Cliff's delta compares every article of one lean with every article of the "
+            "other (the share of pairs where the first is higher minus the share where it is "
+            f"lower), so it can take the other sign than the difference of means, as in "
+            f"{opposite} row{'s' if opposite > 1 else ''} here: for a measure that is zero in "
+            "most articles, a lean with more articles above zero has the positive delta even "
+            "when a few articles of the other lean carry a higher mean.",
+            "",
+        ]
+    return lines
 
 
 def _n_outlets(row) -> str:
@@ -959,14 +996,19 @@ def lean_effects_markdown(
     if models.empty:
         return []
     lines = [
-        f"| feature | {lean_col} (vs {reference}) | difference (95% CI, unadjusted) | p | p (BH) | model (articles, outlets) | note |",
-        "|---|---|---|---|---|---|---|",
+        f"| feature | {lean_col} (vs {reference}) | difference (95% CI, unadjusted) | p | p (BH) | model (articles, outlets) | var(outlet) | icc(outlet) | note |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]  # fmt: skip
     for feature, rows in models.groupby("feature", sort=False):
         if "term" not in rows or rows["term"].isna().all():
             note = str(rows["note"].iloc[0]) if "note" in rows else ""
-            lines.append(f"| {feature} | | | | | not fitted | {note} |")
+            lines.append(f"| {feature} | | | | | not fitted | | | {note} |")
             continue
+        terms = rows.set_index(rows["term"].astype(str))["coef"]
+        var = terms.get("var(outlet)", np.nan)
+        icc = terms.get("icc(outlet)", np.nan)
+        var = "" if pd.isna(var) else f"{var:.3g}"
+        icc = "" if pd.isna(icc) else f"{icc:.2f}"
         for r in rows[rows["term"].astype(str).str.startswith(f"{lean_col}[")].itertuples():
             level = str(r.term)[len(lean_col) + 1 : -1]
             note = r.note if isinstance(r.note, str) else ""
@@ -974,7 +1016,8 @@ def lean_effects_markdown(
             p_adj = "" if pd.isna(p_adj) else f"{p_adj:.2g}"
             lines.append(
                 f"| {feature} | {level} | {r.coef:+.3g} ({r.ci_low:+.3g} to {r.ci_high:+.3g}) | "
-                f"{r.p_value:.2g} | {p_adj} | {r.model} ({int(r.n):,}, {int(r.n_groups)}) | {note} |"
+                f"{r.p_value:.2g} | {p_adj} | {r.model} ({int(r.n):,}, {int(r.n_groups)}) | "
+                f"{var} | {icc} | {note} |"
             )
     return [*lines, ""]
 
@@ -991,6 +1034,8 @@ def _needed_columns(names: list[str], ccfg: dict) -> tuple[list[str] | None, lis
     wanted = {"article_id", "outlet", "lean", "topic", "voice", "n_chars"}
     for key in ("features", "model_features", "voice_features", "highlight_features"):
         wanted |= set(ccfg.get(key) or [])
+    if ccfg.get("highlight_reference"):
+        wanted.add(ccfg["highlight_reference"])
     if not ccfg.get("features"):
         return None, frames
     return [c for c in names if c in wanted], frames
@@ -1043,6 +1088,46 @@ def absent_features(ccfg: dict, names: list[str]) -> str | None:
             "columns are compared instead"
         )
     return ". ".join(said) or None
+
+
+def highlight_reference(reference: pd.DataFrame, column: str | None) -> tuple[np.ndarray, str]:
+    """``(row mask, caption words)``: the articles a highlighted article is set against.
+
+    ``compare.highlight_reference`` null: every article of the outlets shown. A feature
+    column (``actor_taliban__mentions``): only articles with a positive value of it in any
+    voice, so that a measure most articles never carry (the Taliban's labels) is compared
+    with the coverage where it can occur, not with a corpus of zeros."""
+    if not column:
+        return np.ones(len(reference), dtype=bool), ""
+    if column not in reference.columns:
+        raise ConfigError(
+            f"compare.highlight_reference={column!r} is not a feature column of this run; "
+            "name one it computes (e.g. actor_taliban__mentions) or null for every article"
+        )
+    hits = reference.loc[reference[column].fillna(0).to_numpy() > 0, "article_id"]
+    among = reference["article_id"].isin(set(hits)).to_numpy()
+    n = int(reference.loc[among, "article_id"].nunique())
+    return among, f" among the {n:,} articles with `{column}` above 0 in any voice"
+
+
+def not_computed(ccfg: dict, names: list[str]) -> str | None:
+    """A sentence for the report naming what ``compare.features`` lists but the run did not
+    compute (its extractor was not in the run's features), so that a reader knows what the
+    comparison leaves out; None when everything listed is there. Misspellings are
+    :func:`absent_features`' business."""
+    import difflib
+
+    missing = [
+        f
+        for f in ccfg.get("features") or []
+        if f not in names and not difflib.get_close_matches(f, names, 1, 0.8)
+    ]
+    if not names or not missing:
+        return None
+    return (
+        f"compare.features also lists {', '.join(missing)}, which this run did not compute "
+        "(their extractors are not in its features list), so they are not compared"
+    )
 
 
 def words_sample(

@@ -395,7 +395,11 @@ def test_lean_effects_table_in_the_report():
         "| feature | lean (vs center) | difference (95% CI, unadjusted) | p | p (BH) |"
     )
     rows = [ln for ln in lines[2:] if ln]
-    assert len(rows) == 3 and rows[-1] == "| z | | | | | not fitted | not fitted: singular matrix |"
+    assert len(rows) == 3
+    assert rows[-1] == "| z | | | | | not fitted | | | not fitted: singular matrix |"
+    # the outlet variance and its share of the total, beside each lean row of the feature
+    terms = models[models["feature"] == "y"].set_index("term")["coef"]
+    assert rows[0].endswith(f"| {terms['var(outlet)']:.3g} | {terms['icc(outlet)']:.2f} |  |")
     assert rows[0].startswith(
         f"| y | left | {left['coef']:+.3g} ({left['ci_low']:+.3g} to {left['ci_high']:+.3g}) | "
         f"{left['p_value']:.2g} | {left['p_adj']:.2g} | "
@@ -513,7 +517,9 @@ def test_lean_tests_table_shows_articles_per_side():
     assert lines[0].endswith(
         "2 significant at FDR 0.05 with articles as the unit — `lean_pairwise_tests.csv`."
     )
-    assert lines[2] == "| voice | feature | groups | articles | means | Cliff's delta | p (BH) |"
+    assert lines[2] == (
+        "| voice | feature | groups | articles | means | Cliff's delta, articles | p (BH), articles |"
+    )
     by_voice = {ln.split(" | ")[0][2:]: ln for ln in lines[4:] if ln}
     assert "| left vs right | 300 vs 300 |" in by_voice["outlet"]
     assert "| left vs right | 12 vs 12 |" in by_voice["social"]
@@ -854,14 +860,18 @@ def test_outlet_level_tests_do_not_count_articles_as_independent():
     lines = lean_tests_markdown(merged, min_units=5)
     assert "1 significant at FDR 0.05 with articles as the unit; 0 of them also with " in lines[0]
     assert "at least 5 articles in that voice" in lines[0]
-    assert lines[2].endswith("| p (BH) | outlets | p (BH), outlets |")
-    assert "| 600 vs 600 |" in lines[4] and lines[4].endswith(
-        f"| 3 vs 3 | {row['p_adj_outlets']:.2g} |"
+    # the outlet-level columns first: they are the ones to read
+    assert lines[2].startswith(
+        "| voice | feature | groups | outlets | Cliff's delta, outlets | p (BH), outlets | articles |"
+    )
+    assert "| 600 vs 600 |" in lines[4] and (
+        f"| 3 vs 3 | {row['effect_size_outlets']:+.2f} | {row['p_adj_outlets']:.2g} | 600 vs 600 |"
+        in lines[4]
     )
     # a pair without an outlet-level test (too few outlets) shows a dash, not a crash
     lonely = with_outlet_tests(tests, per.iloc[:0].pipe(pairwise_tests, "lean", ["x"], by="voice"))
     assert not lonely["reject_outlets"].any()
-    assert lean_tests_markdown(lonely)[4].endswith("| – | – |")
+    assert "| – | – | – | 600 vs 600 |" in lean_tests_markdown(lonely)[4]
 
 
 def test_lean_model_clear_errors():
@@ -1203,3 +1213,76 @@ def test_misspelt_compare_features_are_named_absent_optional_ones_are_not():
     )
     nothing = absent_features({"features": ["nosuch"]}, names)
     assert nothing.startswith("none of compare.features is in this run's table")
+
+
+def test_the_report_names_listed_features_the_run_did_not_compute():
+    """Not a warning (the default lists name optional extractors' features), but the report
+    says what the comparison leaves out, so a reader does not look for it in vain."""
+    from analysis.outlets import not_computed
+
+    names = ["article_id", "vader_compound_mean", "vader_compound_min"]
+    cfg = {"features": ["vader_compound_mean", "irony_probability", "vader_compound_maen"]}
+    assert not_computed(cfg, names) == (
+        "compare.features also lists irony_probability, which this run did not compute "
+        "(their extractors are not in its features list), so they are not compared"
+    )
+    assert not_computed({"features": ["vader_compound_mean"]}, names) is None
+
+
+def test_lean_tests_table_explains_a_delta_against_the_means():
+    """A mostly-zero measure: one lean has a few large values (higher mean), the other more
+    small ones (more pairs where it is higher). The table shows both, and says why."""
+    from analysis.outlets import lean_tests_markdown
+
+    rows = [{"lean": "left", "voice": "outlet", "x": v} for v in [0.0] * 270 + [10.0] * 30]
+    rows += [{"lean": "right", "voice": "outlet", "x": v} for v in [0.0] * 150 + [0.5] * 150]
+    tests = pairwise_tests(pd.DataFrame(rows), "lean", ["x"], method="mannwhitney", by="voice")
+    lines = lean_tests_markdown(tests)
+    assert "| 1 vs 0.25 | -0.35 |" in lines[4]
+    assert "can take the other sign than the difference of means, as in 1 row here" in lines[6]
+    plain = [{"lean": g, "voice": "outlet", "x": v + (g == "right")} for g in ("left", "right") for v in range(40)]  # fmt: skip
+    said = lean_tests_markdown(pairwise_tests(pd.DataFrame(plain), "lean", ["x"], by="voice"))
+    assert not any("other sign" in ln for ln in said)
+
+
+def test_glossary_defines_every_measure_and_statistic_a_report_uses():
+    """Each feature gets its definition and unit (a frame its lexicon's description); one
+    without a definition is still listed; only the statistics named are explained."""
+    from analysis.glossary import describe_feature, glossary_markdown
+
+    lines = glossary_markdown(
+        ["loaded_any", "frame_economic", "issue_cost_to_taxpayer", "nosuch_x", "loaded_any"],
+        ["Cliff's delta", "not a statistic"],
+    )
+    assert lines[0] == "## Measures and statistics"
+    items = [ln for ln in lines if ln.startswith("- ")]
+    assert len(items) == 5  # four features once each, one statistic
+    assert items[0].startswith("- `loaded_any`: words of Recasens et al.'s (2013)")
+    assert items[0].endswith("; unit: hits per 1,000 tokens.")
+    assert "generic policy frames" in items[1] and "costs, benefits, or monetary" in items[1]
+    assert "taxpayer's money spent or wasted" in items[2]
+    assert items[3] == "- `nosuch_x`: see its extractor in configs/features/."
+    assert items[4].startswith("- **Cliff's delta**: share of pairs")
+    assert describe_feature("actor_taliban__militants").startswith("how often a segment uses")
+
+
+def test_a_highlighted_article_is_set_against_the_coverage_where_a_measure_can_occur():
+    """highlight_reference names a column: only articles with a positive value of it in any
+    voice are the reference (the coverage that names the Taliban), all their voices kept."""
+    from analysis.errors import ConfigError
+    from analysis.outlets import highlight_reference
+
+    ref = pd.DataFrame(
+        {
+            "article_id": ["a", "a", "b", "c", "c"],
+            "voice": ["outlet", "quoted", "outlet", "outlet", "social"],
+            "actor_taliban__mentions": [0.0, 2.0, 0.0, np.nan, 1.0],
+        }
+    )
+    among, text = highlight_reference(ref, "actor_taliban__mentions")
+    assert among.tolist() == [True, True, False, True, True]
+    assert text == " among the 2 articles with `actor_taliban__mentions` above 0 in any voice"
+    everyone, said = highlight_reference(ref, None)
+    assert everyone.all() and said == ""
+    with pytest.raises(ConfigError, match="not a feature column of this run"):
+        highlight_reference(ref, "actor_nobody__mentions")
