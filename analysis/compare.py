@@ -1637,6 +1637,21 @@ def _prior(
     return alpha, float(alpha.sum())
 
 
+def _subsumed_terms(terms: pd.Series, counts: pd.Series, share: float) -> np.ndarray:
+    """Mask of the terms that occur mostly inside a longer term of the same list: the
+    longer term's count is at least ``share`` of theirs (see :func:`distinctive_words`)."""
+    count = dict(zip(terms, counts, strict=True))
+    inside: set[str] = set()
+    for term, n in count.items():
+        words = term.split()
+        for k in range(1, len(words)):
+            for i in range(len(words) - k + 1):
+                part = " ".join(words[i : i + k])
+                if part in count and n >= share * count[part]:
+                    inside.add(part)
+    return terms.isin(inside).to_numpy()
+
+
 def distinctive_words(
     segments: pd.DataFrame,
     group_col: str,
@@ -1654,6 +1669,7 @@ def distinctive_words(
     text_col: str = "text",
     stopwords: Iterable[str] = STOPWORDS,
     debris: Sequence[str] = DEBRIS_PATTERNS,
+    subsumed: float | None = 0.8,
 ) -> pd.DataFrame:
     """Words and phrases most typical of each group compared with all the other groups.
 
@@ -1711,6 +1727,11 @@ def distinctive_words(
     stopwords : iterable of str, default :data:`STOPWORDS`
     debris : list of regex, default :data:`DEBRIS_PATTERNS`
         Removed from every text before tokenizing (see :func:`tokenize_terms`).
+    subsumed : float or None, default 0.8
+        A term is left out of a group's list when a longer term ranked for the same group
+        contains it and has at least this share of its count: "arabia" (391) inside "saudi
+        arabia" (391), "laden" inside "bin laden", so the list is not the same name three
+        times. "islamic" (1,338) stays beside "islamic state" (916). None keeps every term.
 
     Returns
     -------
@@ -1796,6 +1817,8 @@ def distinctive_words(
             }
         )
         frame = frame.sort_values(["z", "term"], ascending=[False, True], kind="stable")
+        if subsumed is not None:
+            frame = frame[~_subsumed_terms(frame["term"], frame["count"], subsumed)]
         frames.append(frame.head(top) if top is not None else frame)
     if not frames:
         return pd.DataFrame(columns=columns)

@@ -997,7 +997,10 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
                 "(first outlet's article value − second outlet's), with its 95% bootstrap "
                 "interval over events; blue = the outlet's own prose, grey = all voices "
                 "(prose and quotes). Filled markers: Wilcoxon signed-rank p < 0.05 after "
-                "Benjamini-Hochberg. NYT = The New York Times.",
+                "Benjamini-Hochberg. The intervals are unadjusted and are of the mean, while "
+                "the test ranks the events' differences, so a hollow marker can have an "
+                "interval that excludes 0 (a mean pulled up by a few events) and a filled "
+                "one an interval that touches it. NYT = The New York Times.",
             )
         )
         if slope_feats:

@@ -71,12 +71,13 @@ STATISTICS: dict[str, str] = {
     "side) are left out of the BH family: Tarone, R. E. (1990). A modified Bonferroni method "
     "for discrete data. Biometrics 46(2), 515-522",
     "Cliff's delta": "share of pairs (one from each group) where the first group is higher "
-    "minus the share where it is lower: -1 to +1, 0 no difference; 0.15 / 0.33 / 0.47 are "
-    "conventionally small / medium / large (Romano et al. 2006)",
+    "minus the share where it is lower: -1 to +1, 0 no difference; 0.15, 0.33 and 0.47 are "
+    "the usual lower bounds of a small, medium and large effect (Romano et al. 2006)",
     "epsilon²": "Kruskal-Wallis effect size, the share of rank variance between the outlets: "
-    "0 to 1 (0.01 small, 0.08 medium, 0.26 large by Cohen's conventions for eta²)",
-    "rank-biserial r": "Wilcoxon signed-rank effect size: share of outlets (weighted by rank) "
-    "where the first voice is higher minus where it is lower, -1 to +1",
+    "0 to 1 (0.01 small, 0.08 medium, 0.26 large in Rea & Parker's conventions)",
+    "rank-biserial r": "Wilcoxon signed-rank effect size: the rank sum of the pairs (outlets "
+    "or events) where the first is higher minus that where it is lower, over the total; "
+    "-1 to +1",
     "Friedman test": "rank test of outlets across the same events (each event a block), the "
     "repeated-measures analogue of Kruskal-Wallis",
     "Kendall's W": "Friedman effect size: how consistently the outlets are ranked the same "

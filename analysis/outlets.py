@@ -1336,6 +1336,7 @@ def _words_and_actors(cfg, ccfg, out, work, fig_dir, formats, dpi, figs, lines) 
         min_outlets=int(wcfg.get("min_outlets", 3)),
         top=int(wcfg.get("top", 30)),
         stopwords=set(S.STOPWORDS) | own_names,
+        subsumed=wcfg.get("subsumed", 0.8),
     )
     files.append(_write(words, out / "distinctive_words.csv"))
     if len(words):

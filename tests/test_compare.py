@@ -920,7 +920,7 @@ def word_segments(debris: bool = False) -> pd.DataFrame:
 
 
 def test_distinctive_words_direction():
-    out = distinctive_words(word_segments(), "lean", min_count=3)
+    out = distinctive_words(word_segments(), "lean", subsumed=None, min_count=3)
     assert list(out.columns) == ["group", "term", "count", "log_odds", "z"]
     left = out[out["group"] == "left"].set_index("term")
     right = out[out["group"] == "right"].set_index("term")
@@ -936,7 +936,7 @@ def test_distinctive_words_direction():
 def test_debris_does_not_reach_the_top(repeated):
     # with and without the repeated-sentence filter: the patterns alone must hold
     seg = word_segments(debris=True)
-    out = distinctive_words(seg, "lean", min_count=3, top=30, repeated=repeated)
+    out = distinctive_words(seg, "lean", subsumed=None, min_count=3, top=30, repeated=repeated)
     debris_words = {
         "hide",
         "caption",
@@ -961,22 +961,28 @@ def test_debris_does_not_reach_the_top(repeated):
 
 def test_distinctive_words_by_outlet_and_determinism():
     seg = word_segments()
-    a = distinctive_words(seg, "outlet", min_count=3)
-    b = distinctive_words(seg.iloc[::-1], "outlet", min_count=3)
+    a = distinctive_words(seg, "outlet", subsumed=None, min_count=3)
+    b = distinctive_words(seg.iloc[::-1], "outlet", subsumed=None, min_count=3)
     pd.testing.assert_frame_equal(a, b)
     assert "zorblat" in set(a.loc[a["group"] == "Left Daily", "term"])  # one-outlet group
 
 
 def test_distinctive_words_priors():
     seg = word_segments()
-    strong = distinctive_words(seg, "lean", min_count=3, top=None).set_index(["group", "term"])
-    weak = distinctive_words(seg, "lean", min_count=3, top=None, prior_size=50).set_index(
+    strong = distinctive_words(seg, "lean", subsumed=None, min_count=3, top=None).set_index(
         ["group", "term"]
     )
+    weak = distinctive_words(
+        seg, "lean", subsumed=None, min_count=3, top=None, prior_size=50
+    ).set_index(["group", "term"])
     key = ("left", "occupation")
     assert abs(weak.loc[key, "log_odds"]) > abs(strong.loc[key, "log_odds"])  # less shrinkage
-    uniform = distinctive_words(seg, "lean", min_count=3, prior="uniform", prior_size=100)
-    background = distinctive_words(seg, "lean", min_count=3, prior={"occupation": 5.0})
+    uniform = distinctive_words(
+        seg, "lean", subsumed=None, min_count=3, prior="uniform", prior_size=100
+    )
+    background = distinctive_words(
+        seg, "lean", subsumed=None, min_count=3, prior={"occupation": 5.0}
+    )
     for out in (uniform, background):
         assert (
             out.loc[out["group"] == "left", "term"]
@@ -985,7 +991,7 @@ def test_distinctive_words_priors():
             .any()
         )
     with pytest.raises(ValueError, match="prior"):
-        distinctive_words(seg, "lean", prior="flat")
+        distinctive_words(seg, "lean", subsumed=None, prior="flat")
 
 
 def test_log_odds_matches_monroe_equation():
@@ -1286,3 +1292,21 @@ def test_a_highlighted_article_is_set_against_the_coverage_where_a_measure_can_o
     assert everyone.all() and said == ""
     with pytest.raises(ConfigError, match="not a feature column of this run"):
         highlight_reference(ref, "actor_nobody__mentions")
+
+
+def test_a_word_that_occurs_mostly_inside_a_listed_phrase_is_not_listed_twice():
+    from analysis.compare import _subsumed_terms
+
+    terms = pd.Series(["saudi arabia", "arabia", "saudi", "islamic state", "islamic", "bin laden", "laden"])  # fmt: skip
+    counts = pd.Series([391, 391, 707, 916, 1338, 199, 205])
+    dropped = set(terms[_subsumed_terms(terms, counts, 0.8)])
+    assert dropped == {"arabia", "laden"}  # "saudi" and "islamic" live outside the phrases too
+    assert not _subsumed_terms(terms, counts, 1.01).any()
+    out = distinctive_words(word_segments(), "lean", min_count=3, subsumed=None)
+    kept = distinctive_words(word_segments(), "lean", min_count=3)
+    assert set(kept["term"]) <= set(out["term"])
+    for _group, rows in kept.groupby("group"):
+        listed = dict(zip(rows["term"], rows["count"], strict=True))
+        for term, n in listed.items():
+            for longer, m in listed.items():
+                assert not (term != longer and f" {term} " in f" {longer} " and m >= 0.8 * n)
