@@ -41,8 +41,11 @@ from analysis.glossary import glossary_markdown
 from analysis.plots import (
     COLUMN_WIDTH,
     FULL_WIDTH,
+    HUE_MARKERS,
+    VOICE_COLORS,
     feature_label,
     figure_markdown,
+    outlet_colors,
     paper_style,
     save_figure,
 )
@@ -62,9 +65,25 @@ __all__ = [
 
 #: The compare stage used when a compare config names none.
 DEFAULT_STAGE = "analysis.outlets.compare_stage"
-#: Neutral outlet colours (Okabe-Ito): no lean is implied by the colour.
+#: Outlet colours when the config gives no leans (Okabe-Ito, neutral); with
+#: ``compare.outlet_leans`` an outlet has its lean's colour, as in every other figure.
 OUTLET_COLORS = ("#CC79A7", "#009E73", "#E69F00", "#56B4E9", "#0072B2", "#D55E00")
-VOICE_STYLE = {"outlet": ("#0072B2", "outlet's own prose"), "all": ("#777777", "all voices")}
+VOICE_STYLE = {
+    "outlet": (VOICE_COLORS["outlet"], "outlet's own prose"),
+    "all": ("#777777", "all voices"),
+}
+
+
+def _outlet_styles(
+    outlets: Sequence[str], leans: Mapping[str, str] | None
+) -> tuple[dict[str, str], dict[str, str]]:
+    """``(colours, markers)`` per outlet: the colour of its lean when ``leans`` covers every
+    outlet (two outlets of one lean then differ by marker), else neutral colours."""
+    if leans and all(o in leans for o in outlets):
+        colors = outlet_colors({o: leans[o] for o in outlets})
+    else:
+        colors = dict(zip(outlets, OUTLET_COLORS, strict=False))
+    return colors, dict(zip(outlets, HUE_MARKERS, strict=False))
 
 
 # --------------------------------------------------------------------------- dispatch
@@ -740,15 +759,17 @@ def plot_event_slopes(
     outlets: Sequence[str],
     labels: Mapping[str, str],
     voice: str = "outlet",
+    leans: Mapping[str, str] | None = None,
 ) -> Any:
-    """Per feature, one grey line per event joining its outlets' values; outlet means + CI."""
+    """Per feature, one grey line per event joining its outlets' values; outlet means + CI
+    (coloured by the outlet's lean when ``leans`` gives every outlet one)."""
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(
         1, len(features), figsize=(FULL_WIDTH if len(features) > 1 else COLUMN_WIDTH, 2.6),
         squeeze=False,
     )  # fmt: skip
-    colors = dict(zip(outlets, OUTLET_COLORS, strict=False))
+    colors, markers = _outlet_styles(outlets, leans)
     xs = np.arange(len(outlets))
     for ax, feat in zip(axes[0], features, strict=True):
         w = _wide(values, voice, feat).reindex(columns=list(outlets))
@@ -760,7 +781,7 @@ def plot_event_slopes(
                 continue
             r = m.loc[o]
             ax.plot([x, x], [r["ci_low"], r["ci_high"]], color=colors[o], linewidth=2.2)
-            ax.plot([x], [r["mean"]], "o", color=colors[o], markersize=5.5,
+            ax.plot([x], [r["mean"]], markers[o], color=colors[o], markersize=5.5,
                     markeredgecolor="black", markeredgewidth=0.6)  # fmt: skip
         ax.set_xticks(xs, [f"{labels.get(o, o)}\n(n={int(w[o].notna().sum())})" for o in outlets])
         ax.set_xlim(-0.4, len(outlets) - 0.6)
@@ -782,6 +803,7 @@ def plot_expert_agreement(
     labels: Mapping[str, str],
     score: str,
     seed: int = 13,
+    leans: Mapping[str, str] | None = None,
 ) -> Any:
     """(a) the package's loaded-wording score against the experts' lexical-span count per
     article (seeded horizontal jitter, articles per count on top); (b) lexicon hits per
@@ -794,13 +816,13 @@ def plot_expert_agreement(
     fig, (ax, bx) = plt.subplots(
         1, 2, figsize=(FULL_WIDTH, 2.9), gridspec_kw={"width_ratios": [1.35, 1]}
     )
-    colors = dict(zip(outlets, OUTLET_COLORS, strict=False))
+    colors, markers = _outlet_styles(outlets, leans)
     rng = np.random.default_rng(seed)
     for o in outlets:
         d = per_article[per_article["outlet"] == o]
         jitter = rng.uniform(-0.22, 0.22, size=len(d))
         ax.scatter(d["lex_spans"] + jitter, d[score], s=9, color=colors[o], alpha=0.8,
-                   linewidths=0, label=labels.get(o, o))  # fmt: skip
+                   marker=markers[o], linewidths=0, label=labels.get(o, o))  # fmt: skip
     counts = per_article["lex_spans"].value_counts().sort_index()
     top = per_article[score].max()
     ax.set_ylim(bottom=min(0, per_article[score].min()), top=top * 1.08)
@@ -882,6 +904,7 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
     label_col = ccfg.get("event_label_column")
     outlets = [str(o).lower() for o in ccfg.get("outlets", [])]
     labels = {str(k).lower(): str(v) for k, v in (ccfg.get("outlet_labels") or {}).items()}
+    leans = {str(k).lower(): str(v) for k, v in (ccfg.get("outlet_leans") or {}).items()}
     pairs = [(str(a).lower(), str(b).lower()) for a, b in ccfg.get("pairs", [])]
     pair_names = [f"{a}-{b}" for a, b in pairs]
     voices = list(ccfg.get("voices", ["outlet", "all"]))
@@ -995,7 +1018,7 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
                 "Paired differences between outlets on the same events: for each feature "
                 "(panel title, with its unit) and pair of outlets, the mean over events of "
                 "(first outlet's article value − second outlet's), with its 95% bootstrap "
-                "interval over events; blue = the outlet's own prose, grey = all voices "
+                "interval over events; green = the outlet's own prose, grey = all voices "
                 "(prose and quotes). Filled markers: Wilcoxon signed-rank p < 0.05 after "
                 "Benjamini-Hochberg. The intervals are unadjusted and are of the mean, while "
                 "the test ranks the events' differences, so a hollow marker can have an "
@@ -1008,7 +1031,9 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
                 values[values["voice"] == voices[0]], ["voice", "outlet"], slope_feats,
                 n_boot, ci, seed, unit="event",
             )  # fmt: skip
-            fig = plot_event_slopes(values, means, slope_feats, outlets, labels, voices[0])
+            fig = plot_event_slopes(
+                values, means, slope_feats, outlets, labels, voices[0], leans=leans
+            )
             data = values[values["voice"] == voices[0]][["event", "outlet", "voice", *slope_feats]]
             files += save_figure(fig, fig_dir, "event_slopes", data, formats, dpi)
             files.append(write_csv(means, out / "outlet_means_over_events.csv"))
@@ -1017,8 +1042,8 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
                     "event_slopes",
                     "Each grey line is one event, joining the three outlets' articles on it "
                     f"({voice_names.get(voices[0], voices[0])}); coloured points and bars: "
-                    "mean over events and 95% bootstrap interval (resampling events). n = "
-                    "events with a value.",
+                    "mean over events and 95% bootstrap interval (resampling events), coloured by "
+                    "the outlet's lean (compare.outlet_leans). n = events with a value.",
                 )
             )
     expert_files, expert_lines, expert_figs = _experts(
@@ -1219,6 +1244,7 @@ def _experts(cfg, ccfg, out, av, articles, outlets, labels, event, seed, n_boot,
             labels,
             score,
             seed,
+            leans={str(k).lower(): str(v) for k, v in (ccfg.get("outlet_leans") or {}).items()},
         )
         data = per[["article_id", "outlet", "lex_spans", "lex_per_1k", score]]
         files += save_figure(fig, fig_dir, "expert_agreement", data, formats, dpi)

@@ -330,13 +330,14 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
             )  # fmt: skip
             shares = shares[shares["article_id"] != highlight] if highlight else shares
             comp = frame_composition(shares, frames)
+            comp["n"] = comp["outlet"].map(shares.groupby("outlet")["article_id"].nunique())
             del shares
             ax = plot_frame_composition(comp, group="outlet", frame_col="frame", value="share")
             files += save_figure(ax.figure, fig_dir, "frame_composition", comp, formats, dpi)
             figs.append(
                 (
                     "frame_composition",
-                    "Generic policy frames (Media Frames Corpus categories, lexicon hits) as shares of each outlet's frame vocabulary, outlet voice.",
+                    "Generic policy frames (Media Frames Corpus categories, Boydstun et al. 2014; lexicon hits) as shares of each outlet's frame vocabulary in its own prose; n = the outlet's articles.",
                 )
             )
         decomp_feats = [f for f in ccfg.get("voice_features", []) if f in columns]
@@ -892,7 +893,7 @@ def plot_voice_differences(paired: pd.DataFrame, features: list[str]) -> tuple[A
     """The figure of :func:`voice_tests`: per feature, one row per lean, the mean difference
     between the two voices with its CI (:func:`analysis.events.plot_paired_differences`)."""
     from analysis.events import plot_paired_differences
-    from analysis.plots import VOICE_COLORS
+    from analysis.plots import VOICE_COLORS, count_labels
 
     a, b = paired["voice_a"].iloc[0], paired["voice_b"].iloc[0]
     data = paired[paired["feature"].isin(features)].reset_index(drop=True)
@@ -900,7 +901,8 @@ def plot_voice_differences(paired: pd.DataFrame, features: list[str]) -> tuple[A
     key = f"{a}-{b}"
     tests = data.rename(columns={"pair": "_pair"}).assign(pair=data["lean"], voice=key)
     fig = plot_paired_differences(
-        tests, features, rows, [key], {}, row_labels={r: r for r in rows},
+        tests, features, rows, [key], {},
+        row_labels=count_labels(data, "lean", n="n_articles", n_outlets="n_outlets"),
         styles={key: (VOICE_COLORS.get(a, "#000000"), f"{a} minus {b} (same articles)")},
         xlabel=f"mean over outlets of their articles' {a} minus {b} difference (in the "
         "feature's unit), 95% bootstrap CI over outlets",

@@ -902,8 +902,16 @@ def summarize(cfg: DictConfig, out: Path, work: Path, report: LoadReport) -> lis
     fig_dir = out / "figures"
     formats = list(cfg.plot.get("formats", ["png"]))
     dpi = int(cfg.plot.get("dpi", 200))
+    ccfg = cfg.get("compare") or {}
+    # display names and leans a compare config gives its outlets (BASIL's codes and the
+    # AllSides ratings of its three outlets), so these figures name and colour them as its own
+    labels = dict(ccfg.get("outlet_labels") or {})
+    leans = dict(ccfg.get("outlet_leans") or {})
     with paper_style():
-        ax = plot_outlet_counts(counts.head(top))
+        ax = plot_outlet_counts(
+            counts.head(top), leans=leans, labels=labels,
+            lean_source=ccfg.get("outlet_leans_source") if leans else None,
+        )  # fmt: skip
         ax.set_title(
             f"{report.corpus}: {len(articles):,} articles, top {min(top, len(counts))} outlets"
         )
@@ -925,7 +933,7 @@ def summarize(cfg: DictConfig, out: Path, work: Path, report: LoadReport) -> lis
         by_outlet = shown.groupby(["outlet", "voice"])["share"].mean().reset_index()
         by_outlet["n"] = by_outlet["outlet"].map(shown.groupby("outlet")["id"].nunique())
         with paper_style():
-            ax = plot_voice_shares(by_outlet, "outlet")
+            ax = plot_voice_shares(by_outlet, "outlet", labels=labels)
             ax.set_title("Who speaks: mean share of article text per voice", pad=18)
             files += save_figure(ax.figure, fig_dir, "voice_shares", by_outlet, formats, dpi)
     summary_text = json.dumps(summary, indent=2, sort_keys=True) + "\n"
@@ -978,7 +986,13 @@ def write_report(
         )
     lines += ["", "## Figures", ""]
     captions = {
-        "outlet_counts": "Articles per outlet (largest outlets), coloured by the outlet's political lean as the corpus gives it (blue: left, purple: center, vermillion: right; grey: the corpus gives none). Data: `figures/outlet_counts.csv`.",
+        "outlet_counts": "Articles per outlet (largest outlets), coloured by the outlet's political lean "
+        + (
+            f"({cfg.compare.get('outlet_leans_source') or 'compare.outlet_leans'}; the corpus gives none)"
+            if (cfg.get("compare") or {}).get("outlet_leans")
+            else "as the corpus gives it"
+        )
+        + " (blue: left, purple: center, vermillion: right; grey: no lean given). Data: `figures/outlet_counts.csv`.",
         "voice_shares": "Mean share of each article's characters spoken by the outlet, by quoted people, by embedded social posts, and page debris, per outlet (its articles in brackets). Data: `figures/voice_shares.csv`.",
     }
     for name, caption in captions.items():

@@ -13,7 +13,7 @@ import logging
 import os
 import textwrap
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import matplotlib
@@ -25,6 +25,7 @@ import matplotlib.lines  # noqa: E402
 import matplotlib.patches  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import matplotlib.ticker  # noqa: E402
+import matplotlib.transforms  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
@@ -53,7 +54,19 @@ LEAN_COLORS = {
 }
 #: Outlets whose lean the corpus does not give.
 NO_LEAN_COLOR = "#7F7F7F"
-VOICE_COLORS = {"outlet": "#0072B2", "quoted": "#E69F00", "social": "#CC79A7", "page": "#BBBBBB"}
+#: Voice colours: Okabe-Ito hues that no lean uses (a blue dot on the "left" row of a lean
+#: forest plot read as "left", not as "the outlet's own prose"); page debris a light grey,
+#: unlike the darker grey of "no lean".
+VOICE_COLORS = {"outlet": "#009E73", "quoted": "#E69F00", "social": "#56B4E9", "page": "#BBBBBB"}
+#: Voice markers wherever voices are points, so the legend does not rest on colour alone.
+VOICE_MARKERS = {"outlet": "o", "quoted": "s", "social": "^", "page": "D"}
+#: Markers of other hue levels, in order.
+HUE_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "h")
+#: Bars and cells resting on fewer articles than this are drawn pale and hatched: one
+#: article's 100% is not evidence about an outlet.
+MIN_ARTICLES = 10
+#: Fill of the hatching on such thin-evidence bars.
+_THIN_HATCH = "////"
 #: One column of a two-column paper is about 3.5 in; full width about 7 in.
 COLUMN_WIDTH = 3.5
 FULL_WIDTH = 7.0
@@ -180,7 +193,12 @@ def figure_markdown(figs: Iterable[tuple[str, str]]) -> list[str]:
 
 
 def plot_outlet_counts(
-    counts: pd.DataFrame, ax: plt.Axes | None = None, lean_source: str | None = None
+    counts: pd.DataFrame,
+    ax: plt.Axes | None = None,
+    lean_source: str | None = None,
+    *,
+    leans: Mapping | None = None,
+    labels: Mapping | None = None,
 ) -> plt.Axes:
     """Horizontal bars: articles per outlet, coloured by lean (grey: the corpus gives none).
 
@@ -188,21 +206,33 @@ def plot_outlet_counts(
     ``lean_source`` names where the leans come from (``"AllSides"``) in the legend title;
     without it the title says only that they are the corpus's. The legend stands right of
     the bars, never over them.
+
+    Parameters
+    ----------
+    leans : mapping, optional
+        Outlet -> lean, over the ``lean`` column (a corpus that gives none, such as
+        BASIL, whose config gives AllSides' ratings of its three outlets),
+        so an outlet has the colour of its lean here as in every other figure.
+    labels : mapping, optional
+        Outlet -> display name (``{"hpo": "HuffPost"}``); default the outlet as stored.
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(COLUMN_WIDTH, 0.18 * len(counts) + 0.8))
     data = counts.sort_values(["articles", "outlet"], ascending=[True, False])
-    leans = [str(lean) for lean in data["lean"]]
-    colors = [LEAN_COLORS.get(lean, NO_LEAN_COLOR) for lean in leans]
-    ax.barh(data["outlet"], data["articles"], color=colors)
+    given = dict(leans or {})
+    pairs = zip(data["outlet"], data["lean"], strict=True)
+    leans_shown = [str(given.get(o, lean)) for o, lean in pairs]
+    colors = [LEAN_COLORS.get(lean, NO_LEAN_COLOR) for lean in leans_shown]
+    names = dict(labels or {})
+    ax.barh([str(names.get(o, o)) for o in data["outlet"]], data["articles"], color=colors)
     ax.set_xlabel("articles")
     ax.set_ylabel("")
     handles = [
         plt.Rectangle((0, 0), 1, 1, color=c, label=lean)
         for lean, c in LEAN_COLORS.items()
-        if lean in set(leans)
+        if lean in set(leans_shown)
     ]
-    if handles and any(lean not in LEAN_COLORS for lean in leans):
+    if handles and any(lean not in LEAN_COLORS for lean in leans_shown):
         handles.append(plt.Rectangle((0, 0), 1, 1, color=NO_LEAN_COLOR, label="not given"))
     if handles:
         title = f"lean ({lean_source})" if lean_source else "lean (as the corpus\ngives it)"
@@ -217,28 +247,56 @@ def plot_outlet_counts(
     return ax
 
 
-def plot_voice_shares(shares: pd.DataFrame, group: str, ax: plt.Axes | None = None) -> plt.Axes:
+def plot_voice_shares(
+    shares: pd.DataFrame,
+    group: str,
+    ax: plt.Axes | None = None,
+    *,
+    labels: Mapping | None = None,
+    min_articles: int | None = MIN_ARTICLES,
+) -> plt.Axes:
     """Stacked horizontal bars: mean share of article text per voice, per group.
 
     ``shares`` has columns ``<group>``, ``voice``, ``share`` (0-1), and optionally ``n``
-    (the group's articles), shown beside the group's name.
+    (the group's articles), shown beside the group's name (``fox (n=70)``).
+    ``labels`` maps a group to its display name (``{"hpo": "HuffPost"}``). A group with
+    an ``n`` below ``min_articles`` is drawn pale and hatched (None: never).
     """
     wide = shares.pivot(index=group, columns="voice", values="share").fillna(0.0)
     voices = [v for v in VOICE_COLORS if v in wide.columns]
     wide = wide[voices].sort_index(ascending=False)
+    names = dict(labels or {})
+    thin = np.zeros(len(wide), dtype=bool)
     if "n" in shares.columns:
         n = shares.drop_duplicates(group).set_index(group)["n"]
-        wide.index = [f"{g} ({int(n[g]):,})" for g in wide.index]
+        if min_articles is not None:
+            thin = np.array([n[g] < min_articles for g in wide.index])
+        wide.index = [_with_n(names.get(g, g), n[g]) for g in wide.index]
+    else:
+        wide.index = [str(names.get(g, g)) for g in wide.index]
     if ax is None:
         _, ax = plt.subplots(figsize=(COLUMN_WIDTH, 0.22 * len(wide) + 0.9))
     left = pd.Series(0.0, index=wide.index)
     for voice in voices:
-        ax.barh(wide.index, wide[voice], left=left, color=VOICE_COLORS[voice], label=voice)
+        bars = ax.barh(wide.index, wide[voice], left=left, color=VOICE_COLORS[voice], label=voice)
+        for bar, few in zip(bars, thin, strict=True):
+            if few:
+                bar.set_facecolor(_pale(VOICE_COLORS[voice]))
+                bar.set_hatch(_THIN_HATCH)
+                bar.set_edgecolor("#999999")
+                bar.set_linewidth(0)
         left += wide[voice]
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
     ax.set_xlabel("share of article characters")
-    ax.legend(ncols=len(voices), frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0))
+    handles, texts = ax.get_legend_handles_labels()
+    if thin.any():
+        handles.append(_thin_handle(f"n < {min_articles}"))
+        texts.append(f"n < {min_articles}")
+    ax.legend(
+        handles, texts, ncols=len(handles), frameon=False, loc="lower center",
+        bbox_to_anchor=(0.5, 1.0),
+    )  # fmt: skip
     return ax
 
 
@@ -368,6 +426,77 @@ def _with_n(label, n) -> str:
     return f"{label} (n={int(n):,})"
 
 
+def _span(values) -> str | None:
+    """ "62" or "60–62" (a count that differs between the rows behind one label)."""
+    v = pd.to_numeric(pd.Series(values), errors="coerce").dropna()
+    if v.empty:
+        return None
+    lo, hi = int(v.min()), int(v.max())
+    return f"{lo:,}" if lo == hi else f"{lo:,}\u2013{hi:,}"
+
+
+def counts_text(n=None, n_outlets=None, unit: str = "articles") -> str:
+    """What a row rests on: ``n=62 articles, 15 outlets``; ``n`` and ``n_outlets`` may be
+    numbers or several values (shown as a range, ``860–869``); "" when neither is known."""
+    n_text = _span(np.atleast_1d(n)) if n is not None else None
+    o_text = _span(np.atleast_1d(n_outlets)) if n_outlets is not None else None
+    parts = ([f"n={n_text} {unit}"] if n_text else []) + (
+        [f"{o_text} outlet{'s' if o_text != '1' else ''}"] if o_text else []
+    )
+    return ", ".join(parts)
+
+
+def count_label(label, n=None, n_outlets=None, unit: str = "articles") -> str:
+    """A row label with what it rests on: ``left (n=62 articles, 15 outlets)``
+    (:func:`counts_text`)."""
+    text = counts_text(n, n_outlets, unit)
+    return f"{label} ({text})" if text else str(label)
+
+
+def count_labels(
+    table: pd.DataFrame,
+    group: str = "lean",
+    n: str = "n",
+    n_outlets: str | None = "n_outlets",
+    unit: str = "articles",
+) -> dict:
+    """Group -> :func:`count_label` from a table's count columns (``n``/``n_articles``,
+    ``n_outlets``), for figures whose rows are groups (leans): ``{"left": "left (n=869
+    articles, 16 outlets)"}``. A count that differs between the group's rows (features)
+    is shown as its range."""
+    out = {}
+    for g, sub in table.groupby(group, sort=False):
+        out[g] = count_label(
+            g,
+            sub[n] if n in sub.columns else None,
+            sub[n_outlets] if n_outlets and n_outlets in sub.columns else None,
+            unit,
+        )
+    return out
+
+
+def outlet_colors(leans: Mapping) -> dict:
+    """Outlet -> the colour of its lean (:data:`LEAN_COLORS`; :data:`NO_LEAN_COLOR` when
+    the lean is unknown), so one outlet has one colour in every figure (BASIL's Fox News is
+    the vermilion of "right" as AllSides' Fox is). ``leans`` maps outlet -> lean."""
+    return {
+        o: LEAN_COLORS.get(str(lean).strip().lower(), NO_LEAN_COLOR) for o, lean in leans.items()
+    }
+
+
+def _pale(color, amount: float = 0.55) -> tuple:
+    """``color`` blended towards white (thin-evidence bars keep their hue, faded)."""
+    rgba = np.asarray(matplotlib.colors.to_rgba(color))
+    return tuple((1 - amount) * rgba[:3] + amount) + (1.0,)
+
+
+def _thin_handle(label: str) -> matplotlib.patches.Patch:
+    return matplotlib.patches.Patch(
+        facecolor=_pale("#777777"), hatch=_THIN_HATCH, edgecolor="#999999", linewidth=0,
+        label=label,
+    )  # fmt: skip
+
+
 def _require(table: pd.DataFrame, cols, what: str) -> None:
     missing = [c for c in cols if c not in table.columns]
     if missing:
@@ -396,6 +525,7 @@ def plot_heatmap(
     ax: plt.Axes | None = None,
     mute_within_ci: bool = True,
     col_notes: dict | None = None,
+    min_n: int | None = MIN_ARTICLES,
 ) -> plt.Axes:
     """Heatmap of a value per row (outlet) and column (feature).
 
@@ -435,6 +565,9 @@ def plot_heatmap(
         over the rows, the centre of the z-scores. Their colour is then not a difference
         the data can tell from sampling noise (a count feature that two articles of one
         outlet have is +3 sd and full red otherwise); the note under the plot says so.
+    min_n : int or None, default 10
+        With an ``n`` column: also draw pale (with or without ``zscore``) the cells whose
+        value rests on fewer than ``min_n`` articles; None: never.
 
     Returns
     -------
@@ -474,7 +607,7 @@ def plot_heatmap(
         norm = matplotlib.colors.Normalize(lo, hi if hi > lo else lo + 1)
     colormap = matplotlib.colormaps[cmap].with_extremes(bad="#EEEEEE")
     im = ax.imshow(np.ma.masked_invalid(shown), cmap=colormap, norm=norm, aspect="auto")
-    muted = degenerate = np.zeros(raw.shape, dtype=bool)
+    muted = degenerate = few = np.zeros(raw.shape, dtype=bool)
     if zscore and mute_within_ci and {"ci_low", "ci_high"} <= set(means.columns):
         lo, hi = (
             means.pivot(index=row, columns=col, values=c)
@@ -486,12 +619,21 @@ def plot_heatmap(
         # feature) is the bootstrap's blind spot, not certainty: its colour is muted too
         degenerate = hi - lo <= 0
         muted = ((lo <= mu) & (mu <= hi)) | degenerate
-        for i, j in zip(*np.nonzero(muted), strict=True):
-            ax.add_patch(
-                matplotlib.patches.Rectangle(
-                    (j - 0.5, i - 0.5), 1, 1, facecolor="white", alpha=_MUTE, linewidth=0
-                )
+    if min_n is not None and "n" in means.columns:
+        # a cell from a handful of articles is an anecdote, whatever its interval says
+        n_cell = (
+            means.pivot(index=row, columns=col, values="n")
+            .reindex(index=rows, columns=cols)
+            .to_numpy(dtype=float)
+        )
+        few = (n_cell < min_n) & np.isfinite(raw)
+        muted = muted | few
+    for i, j in zip(*np.nonzero(muted), strict=True):
+        ax.add_patch(
+            matplotlib.patches.Rectangle(
+                (j - 0.5, i - 0.5), 1, 1, facecolor="white", alpha=_MUTE, linewidth=0
             )
+        )
     labels = col_labels or {}
     notes = col_notes or {}
     # a column of tiny values (a share of 0.00051) is printed times 1,000: "0.51", which
@@ -525,14 +667,14 @@ def plot_heatmap(
             for j in range(len(cols)):
                 v = raw[i, j]
                 if np.isnan(v):
-                    ax.text(j, i, "\u2013", ha="center", va="center", fontsize=6, color="#777777")
+                    ax.text(j, i, "\u2013", ha="center", va="center", fontsize=6.5, color="#777777")
                     continue
                 rgba = np.asarray(colormap(norm(shown[i, j])))
                 if muted[i, j]:
                     rgba = (1 - _MUTE) * rgba + _MUTE
                 color = _text_color(rgba)
                 ax.text(
-                    j, i, fmt.format(v * scale[j]), ha="center", va="center", fontsize=6,
+                    j, i, fmt.format(v * scale[j]), ha="center", va="center", fontsize=6.5,
                     color=color,
                 )  # fmt: skip
     label = f"z-score across {row}s (per column)" if zscore else str(value)
@@ -543,18 +685,22 @@ def plot_heatmap(
     if annotate and (scale > 1).any():
         note += " Columns marked ×1,000 print their values times 1,000."
     if muted.any():
-        note = (
-            f"Pale cells: the {row}'s 95% interval includes the mean over the {row}s shown "
-            f"(no difference from the average that the data can tell)"
-            + (
-                " or is a single value (all its articles alike, e.g. none with a hit)"
-                if degenerate.any()
-                else ""
+        why = []
+        if (muted & ~few).any():
+            why.append(
+                f"the {row}'s 95% interval includes the mean over the {row}s shown "
+                f"(no difference from the average that the data can tell)"
+                + (
+                    " or is a single value (all its articles alike, e.g. none with a hit)"
+                    if degenerate.any()
+                    else ""
+                )
             )
-            + f". {note}"
-        )
+        if few.any():
+            why.append(f"fewer than {min_n} articles")
+        note = f"Pale cells: {'; or '.join(why)}. {note}"
     # the units of the printed values, under the column labels
-    ax.set_xlabel(textwrap.fill(note, 120), fontsize=6, color="#444444", loc="left")
+    ax.set_xlabel(textwrap.fill(note, 120), fontsize=6.5, color="#444444", loc="left")
     ax.set_ylabel("")
     return ax
 
@@ -577,8 +723,8 @@ def plot_forest(
     ----------
     means : DataFrame
         :func:`analysis.compare.bootstrap_means` output (``group``, ``feature``, ``n``,
-        ``mean``, ``ci_low``, ``ci_high``) plus, optionally, the ``color_by`` column (e.g.
-        join the outlet's lean).
+        ``mean``, ``ci_low``, ``ci_high``, optionally ``n_outlets``) plus, optionally, the
+        ``color_by`` column (e.g. join the outlet's lean).
     group : str
         ``"outlet"`` or ``"lean"`` (one function for both).
     feature : str, optional
@@ -588,7 +734,8 @@ def plot_forest(
         absent or when ``hue`` is set.
     hue : str, optional
         A second key with several rows per group (e.g. ``"voice"``): points are dodged
-        vertically and coloured by it (voice colours for voices).
+        vertically, coloured by it and each level drawn with its own marker (voice colours
+        and :data:`VOICE_MARKERS` for voices, never a lean colour).
     ref : float, optional
         Draw a dotted vertical reference line (e.g. 0 for sentiment).
     xlabel : str, optional
@@ -597,7 +744,9 @@ def plot_forest(
     Returns
     -------
     Axes
-        Y labels carry each group's sample size ``n`` (without ``hue``).
+        Without ``hue``, y labels carry each group's sample size: ``CNN (n=336)``, or with
+        an ``n_outlets`` column ``left (n=974 articles, 48 outlets)``. With ``hue`` each
+        dodged point's ``n`` (and outlets) is printed right of the axes on its row.
     """
     _require(means, [group, "mean", "ci_low", "ci_high"], "plot_forest")
     data = means
@@ -621,50 +770,82 @@ def plot_forest(
         # the political order, left at the top, reads faster than a ranking of three
         spectrum = [v for v in reversed(LEAN_COLORS) if v in order]
         order = [v for v in order if v not in LEAN_COLORS] + spectrum
+    levels: list = []
+    if hue:
+        levels = [v for v in VOICE_COLORS if v in set(data[hue])] + sorted(
+            set(data[hue]) - set(VOICE_COLORS), key=str
+        )
+    counted = hue is not None and "n" in data.columns
     if ax is None:
-        _, ax = plt.subplots(figsize=(COLUMN_WIDTH, 0.7 + 0.2 * max(len(order), 1)))
+        rows = max(len(order), 1) * (max(0.6 * len(levels), 1.0) if hue else 1.0)
+        _, ax = plt.subplots(figsize=(COLUMN_WIDTH, 0.7 + 0.2 * rows))
+        if counted:
+            # room right of the axes for each point's "n=974 articles, 48 outlets"
+            ax.figure.subplots_adjust(right=0.64)
     if data.empty:
         return _empty_axes(ax, f"no data for {feature}")
     ypos = {g: i for i, g in enumerate(order)}
     handles = {}
     if hue:
-        levels = [v for v in VOICE_COLORS if v in set(data[hue])] + sorted(
-            set(data[hue]) - set(VOICE_COLORS), key=str
-        )
         palette = _palette_for(levels, VOICE_COLORS if hue == "voice" else None)
-        step = 0.6 / max(len(levels), 1)
+        markers = {
+            lv: (VOICE_MARKERS.get(lv) if hue == "voice" else None)
+            or HUE_MARKERS[k % len(HUE_MARKERS)]
+            for k, lv in enumerate(levels)
+        }
+        step = 0.7 / max(len(levels), 1)
         # the first level on top within a group, as the legend reads left to right
         offsets = {lv: ((len(levels) - 1) / 2 - k) * step for k, lv in enumerate(levels)}
+    right = matplotlib.transforms.blended_transform_factory(ax.transAxes, ax.transData)
     for _, r in data.iterrows():
         y = ypos[r[group]]
+        marker = "o"
         if hue:
             y += offsets[r[hue]]
-            color, key = palette[r[hue]], r[hue]
+            color, key, marker = palette[r[hue]], r[hue], markers[r[hue]]
         elif color_by and color_by in data.columns:
             color, key = _group_color(r[color_by]), r[color_by]
         else:
             color, key = OKABE_ITO[0], None
         ax.plot([r["ci_low"], r["ci_high"]], [y, y], color=color, linewidth=1.2)
-        (h,) = ax.plot([r["mean"]], [y], "o", color=color, markersize=4)
+        (h,) = ax.plot([r["mean"]], [y], marker, color=color, markersize=4, linestyle="none")
         if key is not None:
             handles.setdefault(key, h)
+        if counted:
+            text = counts_text(r["n"], r.get("n_outlets"))
+            ax.text(
+                1.02, y, text, transform=right, va="center", ha="left", fontsize=6.5,
+                color="#444444", clip_on=False,
+            )  # fmt: skip
     if ref is not None:
         ax.axvline(ref, color="#777777", linewidth=0.6, linestyle=":")
-    n_by = data.groupby(group)["n"].max() if ("n" in data.columns and not hue) else {}
-    ax.set_yticks(range(len(order)), [_with_n(g, n_by.get(g)) for g in order])
+    if "n" in data.columns and not hue:
+        n_out = "n_outlets" in data.columns
+        by = data.set_index(group)
+        names = {
+            g: count_label(g, by.at[g, "n"], by.at[g, "n_outlets"] if n_out else None)
+            if n_out
+            else _with_n(g, by.at[g, "n"])
+            for g in order
+        }
+    else:
+        names = {g: str(g) for g in order}
+    ax.set_yticks(range(len(order)), [names[g] for g in order])
     ax.set_ylim(-0.6, len(order) - 0.4)
     ax.set_xlabel(xlabel or f"{feature_label(feature or 'value')}\nmean and {ci_label}")
     ax.grid(axis="x", color="#DDDDDD", linewidth=0.5)
     ax.set_axisbelow(True)
+    if hue and len(order) > 1:
+        # a faint rule between groups, so dodged points read as one group's
+        for k in range(len(order) - 1):
+            ax.axhline(k + 0.5, color="#EEEEEE", linewidth=0.6, zorder=0)
     if handles:
         title = hue or color_by
-        if title == "lean":
-            title = "lean"
         ordered = sorted(
             handles, key=lambda k: list(LEAN_COLORS).index(k) if k in LEAN_COLORS else 9
         )
-        if hue == "voice":
-            ordered = [v for v in VOICE_COLORS if v in handles]
+        if hue:
+            ordered = [v for v in levels if v in handles]
         ax.legend(
             [handles[k] for k in ordered],
             [str(k) for k in ordered],
@@ -677,31 +858,44 @@ def plot_forest(
     return ax
 
 
-#: Short legend names of the 15 Media Frames Corpus categories (Boydstun et al. 2014).
-MFC_SHORT_LABELS = {
-    "capacity_and_resources": "capacity & resources",
-    "crime_and_punishment": "crime & punishment",
-    "cultural_identity": "cultural identity",
-    "economic": "economic",
-    "external_regulation_and_reputation": "external reputation",
-    "fairness_and_equality": "fairness & equality",
-    "health_and_safety": "health & safety",
-    "legality_constitutionality_and_jurisprudence": "legality",
-    "morality": "morality",
-    "other": "other",
-    "policy_prescription_and_evaluation": "policy prescription",
-    "political": "political",
-    "public_opinion": "public opinion",
-    "quality_of_life": "quality of life",
-    "security_and_defense": "security & defense",
+#: Names of the 15 Media Frames Corpus categories as Boydstun et al. (2014) give them.
+MFC_LABELS = {
+    "economic": "Economic",
+    "capacity_and_resources": "Capacity and resources",
+    "morality": "Morality",
+    "fairness_and_equality": "Fairness and equality",
+    "legality_constitutionality_and_jurisprudence": (
+        "Legality, constitutionality and jurisprudence"
+    ),
+    "policy_prescription_and_evaluation": "Policy prescription and evaluation",
+    "crime_and_punishment": "Crime and punishment",
+    "security_and_defense": "Security and defense",
+    "health_and_safety": "Health and safety",
+    "quality_of_life": "Quality of life",
+    "cultural_identity": "Cultural identity",
+    "public_opinion": "Public opinion",
+    "political": "Political",
+    "external_regulation_and_reputation": "External regulation and reputation",
+    "other": "Other",
 }
 
 
-def frame_short_label(frame: str) -> str:
-    """Legend label of a frame: ``frame_legality_constitutionality_and_jurisprudence`` ->
-    ``legality``; unknown frames lose a ``frame_`` prefix and underscores."""
+def frame_label(frame: str) -> str:
+    """Legend label of a frame: its full Media Frames Corpus name
+    (``frame_external_regulation_and_reputation`` -> ``External regulation and
+    reputation``), never a shortening that reads as another category; unknown frames lose
+    a ``frame_`` prefix and underscores.
+
+    References
+    ----------
+    Boydstun, A. E., Card, D., Gross, J. H., Resnik, P. and Smith, N. A. (2014). Tracking
+    the development of media frames within and across policy issues.
+    """
     name = str(frame).removeprefix("frame_")
-    return MFC_SHORT_LABELS.get(name, name.replace("_and_", " & ").replace("_", " "))
+    # the framing lexicon spells one column without its "and"
+    # (frame_legality_constitutionality_jurisprudence)
+    by_words = {k.replace("_and_", "_"): v for k, v in MFC_LABELS.items()}
+    return MFC_LABELS.get(name) or by_words.get(name.replace("_and_", "_"), name.replace("_", " "))
 
 
 def plot_frame_composition(
@@ -713,6 +907,10 @@ def plot_frame_composition(
     label_min: float = 0.08,
     frame_labels: dict | None = None,
     ax: plt.Axes | None = None,
+    *,
+    n: Mapping | None = None,
+    labels: Mapping | None = None,
+    wrap: int = 28,
 ) -> plt.Axes:
     """Stacked horizontal bars: each group's mix of frames, adding up to 100%.
 
@@ -721,14 +919,20 @@ def plot_frame_composition(
     shares : DataFrame
         One row per (``group``, ``frame_col``) with ``value`` (a share, or any
         non-negative amount such as frame hits: each group's row is normalised to sum to
-        1). An ``n`` column (articles per group) is added to the labels.
+        1). An ``n`` column (articles per group) is added to the labels
+        (``Fox News (n=172)``).
     order : list, optional
         Group order top to bottom; default by the share of the most common frame.
     label_min : float, default 0.08
         Segments at least this wide get a percentage label.
     frame_labels : dict, optional
-        Frame -> legend label; default :func:`frame_short_label` (short names for the
-        Media Frames Corpus categories).
+        Frame -> legend label; default :func:`frame_label` (the full Media Frames Corpus
+        names), wrapped at ``wrap`` characters.
+    n : mapping, optional
+        Group -> articles, when ``shares`` has no ``n`` column (a Series from
+        ``table.groupby("outlet")["article_id"].nunique()``).
+    labels : mapping, optional
+        Group -> display name.
 
     Notes
     -----
@@ -771,15 +975,19 @@ def plot_frame_composition(
         _, ax = plt.subplots(figsize=(FULL_WIDTH, 1.3 + 0.25 * max(len(order), 1)))
     if wide.empty:
         return _empty_axes(ax, "no frame data")
-    n_by = shares.groupby(group)["n"].max() if "n" in shares.columns else {}
-    labels = [_with_n(g, n_by.get(g)) for g in order]
+    if n is not None:
+        n_by = pd.Series(dict(n))
+    else:
+        n_by = shares.groupby(group)["n"].max() if "n" in shares.columns else pd.Series()
+    shown = dict(labels or {})
+    ticks = [_with_n(shown.get(g, g), n_by.get(g)) for g in order]
     y = np.arange(len(order))
     left = np.zeros(len(order))
     names = frame_labels or {}
     for k, frame in enumerate(frames):
         color, hatch = CATEGORY_STYLES[k]
         widths = wide[frame].to_numpy()
-        label = names.get(frame, frame_short_label(frame))
+        label = textwrap.fill(names.get(frame, frame_label(frame)), wrap)
         ax.barh(
             y,
             widths,
@@ -800,14 +1008,14 @@ def plot_frame_composition(
                     f"{w:.0%}",
                     ha="center",
                     va="center",
-                    fontsize=6,
+                    fontsize=6.5,
                     color=_text_color(matplotlib.colors.to_rgba(color)),
                     bbox={"boxstyle": "round,pad=0.1", "fc": color, "ec": "none"}
                     if hatch
                     else None,
                 )
         left += widths
-    ax.set_yticks(y, labels)
+    ax.set_yticks(y, ticks)
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     ax.set_xlabel(
@@ -817,7 +1025,7 @@ def plot_frame_composition(
         frameon=False,
         loc="lower center",
         bbox_to_anchor=(0.5, 1.0),
-        ncols=min(len(frames), 5),
+        ncols=min(len(frames), 4),
         handlelength=1.6,
         columnspacing=1.0,
     )
@@ -897,7 +1105,7 @@ def plot_distinctive_words(
         if "count" in sub.columns:
             for yi, (zv, c) in enumerate(zip(sub["z"], sub["count"], strict=True)):
                 ax.text(
-                    zv + 0.01 * zmax, yi, f"{int(c):,}", va="center", fontsize=5.5, color="#555555"
+                    zv + 0.01 * zmax, yi, f"{int(c):,}", va="center", fontsize=6.5, color="#555555"
                 )
         ax.set_xlim(min(0.0, float(sub["z"].min())), zmax * 1.18)
         ax.tick_params(axis="y", labelsize=6.5, length=0)
@@ -919,6 +1127,8 @@ def plot_voice_decomposition(
     feature_labels: dict | None = None,
     pin_first: Sequence = (),
     decomposition: pd.DataFrame | None = None,
+    min_articles: int | None = MIN_ARTICLES,
+    labels: Mapping | None = None,
 ) -> plt.Figure:
     """Where a feature lives: its share in the outlet's prose, in quotes and in embedded
     posts, per group (stacked bars, one panel per feature).
@@ -952,6 +1162,13 @@ def plot_voice_decomposition(
         ``table``, ``group``, ``[weight, *features]`` and ``weight``, so a caller that
         writes those numbers does not compute them twice (on a large corpus, a pass over
         every row); ``table`` is then not read.
+    min_articles : int or None, default 10
+        A bar resting on fewer articles (those with any of the feature, ``n_with``; the
+        group's articles in the text panel) is drawn pale and hatched and its count reads
+        "3 (n<10)": one article's 100% is not a pattern. The ``pin_first`` rows (a single
+        worked example by design) are drawn as they are. None: never.
+    labels : mapping, optional
+        Group -> display name.
 
     Returns
     -------
@@ -995,24 +1212,44 @@ def plot_voice_decomposition(
     )
     titles = feature_labels or {}
     y = np.arange(len(order))
+    any_thin = False
     for ax, feat in zip(axes[0], panels, strict=True):
         sub = dec[dec["feature"] == feat].pivot(index=group, columns="voice", values="share")
         sub = sub.reindex(index=order, columns=voices)
+        n_with = dec[dec["feature"] == feat].groupby(group)["n_with"].max()
+        rests_on = n_by if feat == weight else n_with
+        thin = np.array(
+            [
+                min_articles is not None
+                and g not in pinned
+                and sub.loc[g].notna().any()
+                and rests_on.get(g, 0) < min_articles
+                for g in order
+            ],
+            dtype=bool,
+        )
+        any_thin |= bool(thin.any())
         left = np.zeros(len(order))
         for voice in voices:
             w = sub[voice].fillna(0.0).to_numpy()
-            ax.barh(y, w, left=left, color=VOICE_COLORS[voice], label=voice, height=0.75)
+            bars = ax.barh(y, w, left=left, color=VOICE_COLORS[voice], label=voice, height=0.75)
+            for bar, few in zip(bars, thin, strict=True):
+                if few:
+                    bar.set_facecolor(_pale(VOICE_COLORS[voice]))
+                    bar.set_hatch(_THIN_HATCH)
+                    bar.set_edgecolor("#999999")
+                    bar.set_linewidth(0)
             left += w
-        n_with = dec[dec["feature"] == feat].groupby(group)["n_with"].max()
         for yi, g in enumerate(order):
             if sub.loc[g].isna().all():
-                ax.text(0.02, yi, "none", va="center", fontsize=6, color="#777777")
-            elif feat != weight:
+                ax.text(0.02, yi, "none", va="center", fontsize=6.5, color="#777777")
+            elif feat != weight or thin[yi]:
                 # how many articles the shares rest on: one post in one article is not a
                 # pattern, and the bar alone would look the same as two hundred
+                count = f"{int(rests_on.get(g, 0)):,}"
                 ax.text(
-                    1.02, yi, f"{int(n_with.get(g, 0)):,}", va="center", ha="left",
-                    fontsize=5.5, color="#555555", clip_on=False,
+                    1.02, yi, f"{count} (n<{min_articles})" if thin[yi] else count,
+                    va="center", ha="left", fontsize=6.5, color="#555555", clip_on=False,
                 )  # fmt: skip
         ax.set_xlim(0, 1)
         ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
@@ -1023,10 +1260,15 @@ def plot_voice_decomposition(
             title = titles.get(feat, feature_label(feat, unit=False))
         ax.set_title(textwrap.fill(title, 22), fontsize=7.5, loc="left")
         ax.tick_params(axis="y", length=0)
-    axes[0][0].set_yticks(y, [_with_n(g, n_by.get(g)) for g in order])
+    names = dict(labels or {})
+    axes[0][0].set_yticks(y, [_with_n(names.get(g, g), n_by.get(g)) for g in order])
     fig.supxlabel("share of the total per voice", fontsize=8)
-    handles, labels = axes[0][0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside upper center", ncols=len(voices), frameon=False)
+    handles, texts = axes[0][0].get_legend_handles_labels()
+    handles, texts = handles[: len(voices)], texts[: len(voices)]
+    if any_thin:
+        texts.append(f"pale, hatched: fewer than {min_articles} articles")
+        handles.append(_thin_handle(texts[-1]))
+    fig.legend(handles, texts, loc="outside upper center", ncols=len(handles), frameon=False)
     return fig
 
 
@@ -1039,16 +1281,21 @@ def plot_article_vs_distribution(
     article_label: str = "this article",
     order: Sequence | None = None,
     ncols: int | None = None,
+    min_n: int = MIN_ARTICLES,
+    labels: Mapping | None = None,
 ) -> plt.Figure:
     """The worked-example article against each group's distribution, one panel per
     feature.
 
-    Each group (outlet) is a quantile band: thin line 10th-90th percentile, thick line
-    25th-75th, white dot the median (over its articles with a value). The article's value
-    is a vermilion dashed line across the panel, and a diamond on its own group's row
-    when ``article_group`` is given. Quantile bands stay readable for 12+ outlets at
-    column width where box plots with outliers do not, and they show the many zeros of
-    count features honestly (a band collapsed at 0).
+    Each group (outlet) with at least ``min_n`` values is a quantile band: thin line
+    10th-90th percentile, thick line 25th-75th, white dot the median. A group with fewer
+    values shows each of them as a small grey dot instead: percentiles of three articles
+    would draw a band that looks like evidence. The article's value is a black dashed
+    line across the panel (black: no lean or voice colour, which would say something it
+    does not), and a black diamond on its own group's row when ``article_group`` is
+    given; that row is drawn at the top, whatever the order. Quantile bands stay readable
+    for 12+ outlets at column width where box plots with outliers do not, and they show
+    the many zeros of count features honestly (a band collapsed at 0).
 
     Parameters
     ----------
@@ -1059,11 +1306,15 @@ def plot_article_vs_distribution(
     feature_list : list of str
         Features, one panel each.
     article_group : optional
-        The article's own group (e.g. "RT"), marked on its row and in bold.
+        The article's own group (e.g. "RT"), marked on its row, in bold and on top.
     order : list, optional
         Groups top to bottom; default by the median of the first feature.
     ncols : int, optional
         Panels per row; default up to 3.
+    min_n : int, default 10
+        Fewest values a group needs for percentile bands.
+    labels : mapping, optional
+        Group -> display name.
 
     Returns
     -------
@@ -1100,6 +1351,9 @@ def plot_article_vs_distribution(
         )
     else:
         order = list(order)[::-1]
+    if article_group is not None and article_group in order:
+        # the worked example's own row on top: the eye finds it first, in every panel
+        order = [g for g in order if g != article_group] + [article_group]
     n = max(len(feature_list), 1)
     ncols = ncols or min(n, 3)
     nrows = int(np.ceil(n / ncols))
@@ -1114,18 +1368,26 @@ def plot_article_vs_distribution(
     y = np.arange(len(order))
     n_rows = distribution.groupby(group).size()
     band = "#555555"
-    mark = OKABE_ITO[1]  # vermilion
+    single = "#8A8A8A"
+    mark = "#000000"
+    values_of = pd.DataFrame(
+        {f: pd.to_numeric(distribution[f], errors="coerce") for f in feature_list}
+    ).groupby(distribution[group])
+    any_dots = False
     for k, ax in enumerate(axes.ravel()):
         if k >= len(feature_list):
             ax.set_visible(False)
             continue
         feat = feature_list[k]
         st = stats[feat].reindex(order)
-        ax.hlines(y, st[0.1], st[0.9], color=band, linewidth=0.8)
-        ax.hlines(y, st[0.25], st[0.75], color=band, linewidth=3.0)
+        banded = (st["n"].fillna(0) >= min_n).to_numpy()
+        sb = st[banded]
+        yb = y[banded]
+        ax.hlines(yb, sb[0.1], sb[0.9], color=band, linewidth=0.8)
+        ax.hlines(yb, sb[0.25], sb[0.75], color=band, linewidth=3.0)
         ax.plot(
-            st[0.5],
-            y,
+            sb[0.5],
+            yb,
             "o",
             markersize=3.2,
             markerfacecolor="white",
@@ -1133,11 +1395,27 @@ def plot_article_vs_distribution(
             markeredgewidth=0.6,
             linestyle="none",
         )
-        value = pd.to_numeric(pd.Series([article_values.get(feat)]), errors="coerce").iloc[0]
+        for yi, g in zip(y[~banded], np.asarray(order, dtype=object)[~banded], strict=True):
+            if g not in values_of.groups:
+                continue
+            v = values_of.get_group(g)[feat].dropna().to_numpy()
+            if g == article_group:
+                # the article itself is the diamond; the rest of its group are dots
+                v = np.delete(v, np.flatnonzero(np.isclose(v, _num(article_values, feat)))[:1])
+            if v.size:
+                any_dots = True
+                ax.plot(
+                    v, np.full(v.size, yi), "o", markersize=2.6, color=single, alpha=0.8,
+                    markeredgewidth=0, linestyle="none", gid="single-values",
+                )  # fmt: skip
+        value = _num(article_values, feat)
         if pd.notna(value):
-            ax.axvline(value, color=mark, linestyle="--", linewidth=1.0, label=article_label)
+            ax.axvline(value, color=mark, linestyle="--", linewidth=0.9, label=article_label)
             if article_group is not None and article_group in order:
-                ax.plot([value], [order.index(article_group)], "D", color=mark, markersize=4.5)
+                ax.plot(
+                    [value], [order.index(article_group)], "D", color=mark, markersize=4.5,
+                    zorder=5,
+                )  # fmt: skip
             shown = f"{value:.3g}"
         else:
             shown = "n/a"
@@ -1152,19 +1430,25 @@ def plot_article_vs_distribution(
         ax.tick_params(axis="y", length=0)
         ax.margins(x=0.06)
         ax.ticklabel_format(axis="x", useOffset=False, style="plain")
-        drawn = np.concatenate([st[[0.1, 0.9]].to_numpy(dtype=float).ravel(), [value]])
+        spread = [st[[0.1, 0.9]].to_numpy(dtype=float).ravel(), [value]]
+        drawn = np.concatenate(spread)
         drawn = drawn[np.isfinite(drawn)]
+        dots = [ln.get_xdata() for ln in ax.lines if ln.get_gid() == "single-values"]
+        if dots:
+            drawn = np.concatenate([drawn, *[np.asarray(d, dtype=float) for d in dots]])
         if drawn.size and np.ptp(drawn) < 1e-9:
             # every value the same (often all zero): a readable unit-wide axis around it
             low = drawn[0] - 0.1 if drawn[0] >= 0 else drawn[0] - 0.5
             ax.set_xlim(low, low + 1.0)
     ax0 = axes[0][0]
-    ax0.set_yticks(y, [_with_n(g, n_rows.get(g)) for g in order])
+    names = dict(labels or {})
+    ax0.set_yticks(y, [_with_n(names.get(g, g), n_rows.get(g)) for g in order])
     ax0.set_ylim(-0.7, len(order) - 0.3)
     if article_group is not None:
+        own = _with_n(names.get(article_group, article_group), n_rows.get(article_group))
         for ax_row in axes:
             for tick in ax_row[0].get_yticklabels():
-                if tick.get_text().split(" (n=")[0] == str(article_group):
+                if tick.get_text() == own:
                     tick.set_fontweight("bold")
     legend = [
         matplotlib.lines.Line2D([], [], color=band, linewidth=0.8, label="10th-90th percentile"),
@@ -1179,7 +1463,28 @@ def plot_article_vs_distribution(
             markersize=4,
             label="median",
         ),
-        matplotlib.lines.Line2D([], [], color=mark, linestyle="--", label=article_label),
     ]
-    fig.legend(handles=legend, loc="outside upper center", ncols=4, frameon=False)
+    if any_dots:
+        legend.append(
+            matplotlib.lines.Line2D(
+                [],
+                [],
+                marker="o",
+                linestyle="none",
+                color=single,
+                markersize=3,
+                markeredgewidth=0,
+                label=f"each article (n < {min_n})",
+            )  # fmt: skip
+        )
+    legend.append(
+        matplotlib.lines.Line2D(
+            [], [], color=mark, linestyle="--", marker="D", markersize=4, label=article_label
+        )
+    )
+    fig.legend(handles=legend, loc="outside upper center", ncols=len(legend), frameon=False)
     return fig
+
+
+def _num(values: pd.Series, key) -> float:
+    return pd.to_numeric(pd.Series([values.get(key)]), errors="coerce").iloc[0]

@@ -287,3 +287,16 @@ def test_basil_same_story_small_run(with_mirror, tmp_path):
     other = next(ln for ln in report.splitlines() if ln.startswith("- **Other package scores**"))
     assert "`loaded_subjective`" in other and "within events" in other
     assert "framelens run experiment=basil_same_story" in report
+
+
+def test_outlets_take_their_lean_colour_and_a_marker_of_their_own():
+    """With compare.outlet_leans every outlet has its lean's colour (as in the AllSides
+    figures); two of one lean differ by marker. Without it, neutral colours."""
+    from analysis.events import OUTLET_COLORS, _outlet_styles
+    from analysis.plots import LEAN_COLORS
+
+    colors, markers = _outlet_styles(["hpo", "nyt", "fox"], {"hpo": "left", "nyt": "left", "fox": "right"})  # fmt: skip
+    assert colors == {"hpo": LEAN_COLORS["left"], "nyt": LEAN_COLORS["left"], "fox": LEAN_COLORS["right"]}  # fmt: skip
+    assert len(set(markers.values())) == 3
+    neutral, _ = _outlet_styles(["hpo", "nyt", "fox"], {"fox": "right"})  # not every outlet
+    assert list(neutral.values()) == list(OUTLET_COLORS[:3])

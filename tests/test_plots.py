@@ -200,7 +200,7 @@ def test_existing_figures_still_work(tmp_path):
     assert (tmp_path / "c.png").exists() and (tmp_path / "v.png").exists()
     # with the articles behind each bar: beside the outlet's name
     ax = plot_voice_shares(shares.assign(n=[1200, 1200, 7]), "outlet")
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["B (7)", "A (1,200)"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["B (n=7)", "A (n=1,200)"]
 
 
 def test_outlet_counts_legend_names_no_source_and_stays_off_the_bars():
@@ -461,3 +461,312 @@ def test_heatmap_prints_a_column_of_tiny_values_times_1000():
     assert labels[0].endswith("(×1,000)") and "×" not in labels[1]
     assert "times 1,000" in ax.get_xlabel().replace("\n", " ")
     plt.close(ax.figure)
+
+
+# --------------------------------------------------------------------------- review fixes
+
+
+def _hex(color) -> str:
+    from matplotlib.colors import to_hex
+
+    return to_hex(color).lower()
+
+
+def _bars_by_row(ax) -> dict:
+    """Row index -> the bar patches drawn on it (horizontal bars)."""
+    rows: dict = {}
+    for p in ax.patches:
+        if isinstance(p, matplotlib.patches.Rectangle) and p.get_width() > 0:
+            rows.setdefault(int(round(p.get_y() + p.get_height() / 2)), []).append(p)
+    return rows
+
+
+def test_voice_colours_are_never_lean_colours_and_voices_have_markers():
+    """A blue dot on the "left" row read as "left": voices have their own hues, none of
+    them a lean's (or the grey of no lean), and each its own marker in the forest plot
+    and its legend, so the legend does not rest on colour alone."""
+    from analysis.plots import LEAN_COLORS, NO_LEAN_COLOR, VOICE_COLORS, VOICE_MARKERS
+
+    lean_hues = {c.lower() for c in LEAN_COLORS.values()} | {NO_LEAN_COLOR.lower()}
+    assert not {c.lower() for c in VOICE_COLORS.values()} & lean_hues
+    assert len(set(VOICE_COLORS.values())) == len(VOICE_COLORS)
+    assert len(set(VOICE_MARKERS.values())) == len(VOICE_MARKERS)
+    means = pd.DataFrame(
+        [
+            {"lean": lean, "voice": v, "feature": "f", "n": 50, "n_outlets": 9,
+             "mean": k + j / 10, "ci_low": k - 0.1, "ci_high": k + 0.3}
+            for k, lean in enumerate(["left", "center", "right"])
+            for j, v in enumerate(["outlet", "quoted", "social"])
+        ]
+    )  # fmt: skip
+    with paper_style():
+        ax = plot_forest(means, "lean", hue="voice")
+    points = [ln for ln in ax.lines if ln.get_marker() not in (None, "None", "", " ")]
+    assert len(points) == 9
+    drawn = {(_hex(ln.get_color()), ln.get_marker()) for ln in points}
+    assert drawn == {
+        (VOICE_COLORS[v].lower(), VOICE_MARKERS[v]) for v in VOICE_COLORS if v != "page"
+    }
+    assert not {c for c, _ in drawn} & lean_hues
+    legend = ax.get_legend()
+    entries = {
+        t.get_text(): h for t, h in zip(legend.get_texts(), legend.legend_handles, strict=True)
+    }
+    assert list(entries) == ["outlet", "quoted", "social"]
+    assert [entries[v].get_marker() for v in entries] == [VOICE_MARKERS[v] for v in entries]
+    plt.close(ax.figure)
+
+
+def test_outlets_are_coloured_by_lean_and_named_for_display():
+    """BASIL's corpus gives no lean, its paper does: passed in, fox is the vermilion of
+    "right" as AllSides' Fox is, and the codes read as the names the other BASIL figures
+    use, in the counts and in the voice shares."""
+    from analysis.plots import LEAN_COLORS, NO_LEAN_COLOR, outlet_colors
+
+    leans = {"fox": "right", "hpo": "left", "nyt": "center"}
+    names = {"fox": "Fox News", "hpo": "HuffPost", "nyt": "NYT"}
+    assert outlet_colors({**leans, "x": None, "y": "Left"}) == {
+        "fox": LEAN_COLORS["right"],
+        "hpo": LEAN_COLORS["left"],
+        "nyt": LEAN_COLORS["center"],
+        "x": NO_LEAN_COLOR,
+        "y": LEAN_COLORS["left"],
+    }
+    counts = pd.DataFrame(
+        {"outlet": ["fox", "hpo", "nyt"], "lean": "unknown", "articles": [70, 70, 70]}
+    )
+    with paper_style():
+        ax = plot_outlet_counts(counts, leans=leans, labels=names, lean_source="BASIL")
+        bars = {
+            t.get_text(): _hex(b.get_facecolor())
+            for t, b in zip(ax.get_yticklabels(), ax.patches, strict=True)
+        }
+        assert bars == {names[o]: LEAN_COLORS[lean].lower() for o, lean in leans.items()}
+        assert [t.get_text() for t in ax.get_legend().get_texts()] == ["left", "center", "right"]
+        # without the mapping the corpus's "unknown" is the grey of no lean, as before
+        plain = plot_outlet_counts(counts)
+        assert {_hex(b.get_facecolor()) for b in plain.patches} == {NO_LEAN_COLOR.lower()}
+        shares = pd.DataFrame(
+            {"outlet": ["fox", "fox", "hpo", "nyt"], "voice": ["outlet", "quoted"] + ["outlet"] * 2,
+             "share": [0.7, 0.3, 1.0, 1.0], "n": 70}
+        )  # fmt: skip
+        ax = plot_voice_shares(shares, "outlet", labels=names)
+        assert [t.get_text() for t in ax.get_yticklabels()] == [
+            "NYT (n=70)",
+            "HuffPost (n=70)",
+            "Fox News (n=70)",
+        ]
+    plt.close("all")
+
+
+def test_lean_rows_say_how_many_articles_and_outlets_they_rest_on():
+    """A lean's row carries its n and outlets ("left (n=62 articles, 15 outlets)"); with
+    voices dodged, each point has its own, printed on its row right of the axes."""
+    from analysis.plots import count_label, count_labels
+
+    csv = pd.DataFrame(
+        {
+            "lean": ["center", "left", "right", "left"],
+            "voice": ["social", "social", "social", "outlet"],
+            "feature": "vader_compound_mean",
+            "n": [29, 62, 70, 974],
+            "n_outlets": [7, 15, 14, 48],
+            "mean": [-0.1, 0.0, -0.02, -0.08],
+            "ci_low": [-0.2, -0.05, -0.08, -0.1],
+            "ci_high": [0.1, 0.07, 0.05, -0.06],
+        }
+    )
+    social = csv[csv["voice"] == "social"]
+    with paper_style():
+        ax = plot_forest(social, "lean", ref=0)
+        assert [t.get_text() for t in ax.get_yticklabels()][::-1] == [
+            "left (n=62 articles, 15 outlets)",
+            "center (n=29 articles, 7 outlets)",
+            "right (n=70 articles, 14 outlets)",
+        ]
+        ax = plot_forest(csv, "lean", hue="voice")
+        texts = {t.get_text(): t.get_position()[1] for t in ax.texts}
+        assert set(texts) == {
+            "n=974 articles, 48 outlets",
+            "n=62 articles, 15 outlets",
+            "n=29 articles, 7 outlets",
+            "n=70 articles, 14 outlets",
+        }
+        # each count on the row of its own point
+        social_left = next(
+            ln for ln in ax.lines if ln.get_marker() == "^" and ln.get_xdata()[0] == 0.0
+        )
+        assert texts["n=62 articles, 15 outlets"] == pytest.approx(social_left.get_ydata()[0])
+        assert all(t.get_position()[0] > 1 for t in ax.texts)  # right of the axes
+    plt.close("all")
+    # the voice-differences figure's rows (analysis.outlets.plot_voice_differences)
+    paired = pd.DataFrame(
+        {"lean": ["left", "left", "right"], "n_articles": [869, 860, 1122], "n_outlets": 16}
+    )
+    assert count_labels(paired, "lean", n="n_articles") == {
+        "left": "left (n=860\u2013869 articles, 16 outlets)",
+        "right": "right (n=1,122 articles, 16 outlets)",
+    }
+    assert count_label("x", 1, 1) == "x (n=1 articles, 1 outlet)"
+    assert count_label("x") == "x"
+
+
+def _decomposition_table() -> pd.DataFrame:
+    rows = []
+    for outlet, n in (("Big", 30), ("Small", 3), ("Example", 1)):
+        for i in range(n):
+            for voice, chars, hits in (("outlet", 900, 1.0), ("quoted", 100, 1.0)):
+                rows.append(
+                    {"article_id": f"{outlet}{i}", "outlet": outlet, "voice": voice,
+                     "n_chars": chars, "irony_sarcastic_gratitude": hits}
+                )  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_voice_decomposition_greys_bars_that_rest_on_few_articles():
+    """Three articles drawing a full 100% bar are not evidence: such bars are pale and
+    hatched, their count says "n<10", the legend says why; a big outlet's bars and the
+    pinned worked example (one article by design) are drawn as they are."""
+    from analysis.plots import VOICE_COLORS
+
+    table = _decomposition_table()
+    with paper_style():
+        fig = plot_voice_decomposition(
+            table, "outlet", ["irony_sarcastic_gratitude"], pin_first=["Example"]
+        )
+    text_ax, feat_ax = fig.axes[:2]
+    rows = [t.get_text().split(" (n=")[0] for t in text_ax.get_yticklabels()]
+    assert rows[-1] == "Example"  # pinned on top
+    for ax in (text_ax, feat_ax):
+        by_row = _bars_by_row(ax)
+        for k, outlet in enumerate(rows):
+            hatched = {bool(p.get_hatch()) for p in by_row[k]}
+            assert hatched == {outlet == "Small"}, (outlet, hatched)
+        small = by_row[rows.index("Small")]
+        assert _hex(small[0].get_facecolor()) != VOICE_COLORS["outlet"].lower()
+        big = by_row[rows.index("Big")]
+        assert _hex(big[0].get_facecolor()) == VOICE_COLORS["outlet"].lower()
+    counts = [t.get_text() for t in feat_ax.texts]
+    assert "3 (n<10)" in counts and "30" in counts and "1" in counts
+    assert any("fewer than 10 articles" in t.get_text() for t in fig.legends[0].get_texts())
+    plt.close(fig)
+    with paper_style():
+        fig = plot_voice_decomposition(
+            table, "outlet", ["irony_sarcastic_gratitude"], min_articles=None
+        )
+    assert not any(p.get_hatch() for ax in fig.axes for p in ax.patches)
+    plt.close(fig)
+
+
+def test_heatmap_mutes_cells_resting_on_few_articles():
+    means = pd.DataFrame(
+        {"outlet": ["A", "B", "C"], "feature": "f", "mean": [1.0, 2.0, 3.0], "n": [100, 4, 50]}
+    )
+
+    def pale_rows(ax):
+        return sorted(
+            int(round(p.get_y() + 0.5))
+            for p in ax.patches
+            if isinstance(p, matplotlib.patches.Rectangle) and p.get_alpha()
+        )
+
+    with paper_style():
+        ax = plot_heatmap(means)
+        assert pale_rows(ax) == [1]  # B, 4 articles
+        assert "fewer than 10 articles" in ax.get_xlabel()
+        assert pale_rows(plot_heatmap(means, min_n=None)) == []
+    plt.close("all")
+
+
+def test_frame_composition_uses_full_mfc_names_and_shows_n():
+    """ "external reputation" read as another category than External regulation and
+    reputation: the legend has the Media Frames Corpus names (both spellings of the
+    legality column), wrapped, and every outlet row its number of articles."""
+    from analysis.plots import MFC_LABELS, frame_label
+
+    assert frame_label("frame_external_regulation_and_reputation") == (
+        "External regulation and reputation"
+    )
+    assert frame_label("frame_policy_prescription_and_evaluation") == (
+        "Policy prescription and evaluation"
+    )
+    assert frame_label("frame_legality_constitutionality_jurisprudence") == (
+        "Legality, constitutionality and jurisprudence"
+    )
+    assert len(MFC_LABELS) == 15
+    frames = [f"frame_{f}" for f in FRAMES]
+    frames[4] = "frame_legality_constitutionality_jurisprudence"  # as the lexicon names it
+    shares = pd.DataFrame(
+        [
+            {"outlet": o, "frame": f, "share": 1.0 + k}
+            for o in ("A", "B")
+            for k, f in enumerate(frames)
+        ]
+    )
+    with paper_style():
+        ax = plot_frame_composition(shares, n={"A": 172, "B": 93})
+    legend = [" ".join(t.get_text().split()) for t in ax.get_legend().get_texts()]
+    assert sorted(legend) == sorted(MFC_LABELS.values())
+    assert (
+        max(len(line) for t in ax.get_legend().get_texts() for line in t.get_text().split("\n"))
+        <= 28
+    )
+    assert sorted(t.get_text() for t in ax.get_yticklabels()) == ["A (n=172)", "B (n=93)"]
+    plt.close(ax.figure)
+
+
+def test_small_print_is_at_least_6_5_points(table):
+    """Counts beside bars were 5.5 pt, below journal minimums."""
+    words = pd.DataFrame(
+        {"group": "left", "term": ["a", "b"], "count": [30, 20], "log_odds": 1.0, "z": [3.0, 2.0]}
+    )
+    with paper_style():
+        figs = [
+            plot_distinctive_words(words),
+            plot_voice_decomposition(table, "outlet", ["irony_sarcastic_gratitude"]),
+            plot_heatmap(
+                pd.DataFrame({"outlet": ["A", "B"], "feature": "f", "mean": [1.0, np.nan]})
+            ).figure,
+        ]
+    for fig in figs:
+        sizes = [t.get_fontsize() for ax in fig.axes for t in ax.texts]
+        assert sizes and min(sizes) >= 6.5
+        plt.close(fig)
+
+
+def test_article_panel_bands_only_for_enough_articles_and_marks_the_article_in_black():
+    """Percentile bands of three articles looked like evidence: an outlet with fewer than
+    ten values shows them as dots. The article is black (not the vermilion of "right")
+    and its outlet's row is on top."""
+    rng = np.random.default_rng(3)
+    dist = pd.DataFrame(
+        {
+            "outlet": ["Big"] * 40 + ["Few"] * 3 + ["RT"],
+            "loaded_any": np.r_[rng.gamma(2, 1, 40), [0.5, 1.0, 1.5], [4.0]],
+        }
+    )
+    with paper_style():
+        fig = plot_article_vs_distribution(
+            dist,
+            {"loaded_any": 4.0},
+            ["loaded_any"],
+            article_group="RT",
+            order=["Big", "Few", "RT"],
+        )
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[-1] == "RT (n=1)"  # the top row, whatever the order asked
+    row = {lab.split(" (n=")[0]: k for k, lab in enumerate(labels)}
+    bands = [seg for coll in ax.collections for seg in coll.get_segments()]
+    assert {int(round(seg[0][1])) for seg in bands} == {row["Big"]}
+    dots = [ln for ln in ax.lines if ln.get_gid() == "single-values"]
+    assert len(dots) == 1 and set(dots[0].get_ydata()) == {row["Few"]}
+    assert sorted(dots[0].get_xdata()) == [0.5, 1.0, 1.5]
+    marks = [ln for ln in ax.lines if ln.get_gid() != "single-values" and ln.get_marker() == "D"]
+    assert len(marks) == 1 and _hex(marks[0].get_color()) == "#000000"
+    assert marks[0].get_ydata()[0] == row["RT"]
+    dashed = [ln for ln in ax.lines if ln.get_linestyle() == "--"]
+    assert dashed and all(_hex(ln.get_color()) == "#000000" for ln in dashed)
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "each article (n < 10)" in legend
+    plt.close(fig)

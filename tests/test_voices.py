@@ -96,7 +96,13 @@ def test_voice_differences_figure_and_caption():
     tests, _ = voice_tests(voiced_outlets(), ["x"], ["left", "right"], {}, seed=1, n_boot=100)
     fig, data = plot_voice_differences(tests, ["x"])
     assert set(data["feature"]) == {"x"} and len(data) == 2
-    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["right", "left"]
+    # each lean row says how many articles and outlets its difference rests on
+    ticks = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    n = data.set_index("lean")
+    assert ticks == [
+        f"{lean} (n={int(n.loc[lean, 'n_articles'])} articles, {int(n.loc[lean, 'n_outlets'])} outlets)"
+        for lean in ("right", "left")
+    ]
     assert "95% bootstrap CI over outlets" in fig.get_supxlabel()
     plt.close(fig)
     # most outlets' quotes a little below their prose, a few far above: the rank test
