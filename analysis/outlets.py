@@ -296,8 +296,9 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
                 figs.append(
                     (
                         name,
-                        f"`{feat}` by lean and voice: mean over articles and 95% bootstrap CI "
-                        "over outlets (each resampled with all its articles).",
+                        f"`{feat}` by lean and voice (colour and marker): mean over articles "
+                        "and 95% bootstrap CI over outlets (each resampled with all its "
+                        "articles); beside each point the articles and outlets it rests on.",
                     )
                 )
         plotted = _pick(features, voice_spec.get("plot_features", 6))
@@ -371,7 +372,7 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
             figs.append(
                 (
                     "voice_decomposition",
-                    "Where each measure lives: share of its total in the outlet's prose, in quotes and in embedded posts, per outlet (a rate per 1,000 tokens times the voice's length; a count per segment summed over the voice's segments); the small number right of a bar counts the articles with any of that measure, i.e. how many the shares rest on.",
+                    "Where each measure lives: share of its total in the outlet's prose, in quotes and in embedded posts, per outlet (a rate per 1,000 tokens times the voice's length; a count per segment summed over the voice's segments); the small number right of a bar counts the articles with any of that measure, i.e. how many the shares rest on; pale hatched bars rest on fewer than 10.",
                 )
             )
         if len(own):

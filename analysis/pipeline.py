@@ -993,7 +993,7 @@ def write_report(
             else "as the corpus gives it"
         )
         + " (blue: left, purple: center, vermillion: right; grey: no lean given). Data: `figures/outlet_counts.csv`.",
-        "voice_shares": "Mean share of each article's characters spoken by the outlet, by quoted people, by embedded social posts, and page debris, per outlet (its articles in brackets). Data: `figures/voice_shares.csv`.",
+        "voice_shares": "Mean share of each article's characters spoken by the outlet, by quoted people, by embedded social posts, and page debris, per outlet (n = its articles; pale and hatched: fewer than 10). Data: `figures/voice_shares.csv`.",
     }
     for name, caption in captions.items():
         if (out / "figures" / f"{name}.png").exists():
