@@ -404,7 +404,7 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
                     (
                         name,
                         f"The worked example's {voice} voice (dashed line) against each "
-                        f"outlet's distribution of {voice}-voice values{among_text} (10-90 and "
+                        f"outlet's distribution of {voice}-voice values among {among_text} (10-90 and "
                         "25-75 percentile bands and median for outlets with 10 articles or "
                         "more; fewer are drawn as single dots).",
                     )
@@ -415,6 +415,9 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
                     out / "highlight_article.csv",
                 )
             )
+            places = highlight_places(own, reference.loc[among], dist_feats)
+            files.append(_write(places, out / "highlight_places.csv"))
+            lines += highlight_markdown(places, own["outlet"].iloc[0], among_text)
     # the article x voice tables are done with: free them before the segment texts are read
     del own, reference, by_lean_table, outlet_voice
     step("distinctive words and actor labels")
@@ -1093,15 +1096,64 @@ def absent_features(ccfg: dict, names: list[str]) -> str | None:
     return ". ".join(said) or None
 
 
+def highlight_places(
+    own: pd.DataFrame, reference: pd.DataFrame, features: list[str]
+) -> pd.DataFrame:
+    """Where one article sits among the reference articles, per voice and feature: its
+    value, how many reference articles have that voice, their median, and the share of
+    them at or above the article's value (every outlet's, not only those in the figures).
+    An example placed in a distribution, not a test."""
+    rows = []
+    for voice, mine in own.groupby("voice", sort=False):
+        ref = reference[reference["voice"] == voice]
+        for f in features:
+            value = mine[f].iloc[0]
+            col = ref[f].dropna()
+            rows.append(
+                {
+                    "voice": voice,
+                    "feature": f,
+                    "value": value,
+                    "n_reference": len(col),
+                    "median": col.median() if len(col) else np.nan,
+                    "share_at_or_above": (col >= value).mean()
+                    if len(col) and pd.notna(value)
+                    else np.nan,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def highlight_markdown(places: pd.DataFrame, outlet: str, among_text: str) -> list[str]:
+    """The report's table of :func:`highlight_places`: the worked example per voice."""
+    if places.empty:
+        return []
+    lines = [
+        f"The worked example ({outlet}) per voice against {among_text} (the same voice of "
+        "each): its value, their median and the share of them at or above it (one article "
+        "placed in a distribution, not a test) — `highlight_places.csv`.",
+        "",
+        "| voice | feature | worked example | reference articles | median | at or above |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in places.itertuples():
+        share = "–" if pd.isna(r.share_at_or_above) else f"{r.share_at_or_above:.0%}"
+        median = "–" if pd.isna(r.median) else f"{r.median:.3g}"
+        lines.append(
+            f"| {r.voice} | {r.feature} | {r.value:.3g} | {r.n_reference:,} | {median} | {share} |"
+        )
+    return [*lines, ""]
+
+
 def highlight_reference(reference: pd.DataFrame, column: str | None) -> tuple[np.ndarray, str]:
-    """``(row mask, caption words)``: the articles a highlighted article is set against.
+    """``(row mask, words naming them)``: the articles a highlighted article is set against.
 
     ``compare.highlight_reference`` null: every article of the outlets shown. A feature
     column (``actor_taliban__mentions``): only articles with a positive value of it in any
     voice, so that a measure most articles never carry (the Taliban's labels) is compared
     with the coverage where it can occur, not with a corpus of zeros."""
     if not column:
-        return np.ones(len(reference), dtype=bool), ""
+        return np.ones(len(reference), dtype=bool), "every other article of the corpus"
     if column not in reference.columns:
         raise ConfigError(
             f"compare.highlight_reference={column!r} is not a feature column of this run; "
@@ -1110,7 +1162,7 @@ def highlight_reference(reference: pd.DataFrame, column: str | None) -> tuple[np
     hits = reference.loc[reference[column].fillna(0).to_numpy() > 0, "article_id"]
     among = reference["article_id"].isin(set(hits)).to_numpy()
     n = int(reference.loc[among, "article_id"].nunique())
-    return among, f" among the {n:,} articles with `{column}` above 0 in any voice"
+    return among, f"the {n:,} articles with `{column}` above 0 in any voice"
 
 
 def not_computed(ccfg: dict, names: list[str]) -> str | None:

@@ -1287,9 +1287,9 @@ def test_a_highlighted_article_is_set_against_the_coverage_where_a_measure_can_o
     )
     among, text = highlight_reference(ref, "actor_taliban__mentions")
     assert among.tolist() == [True, True, False, True, True]
-    assert text == " among the 2 articles with `actor_taliban__mentions` above 0 in any voice"
+    assert text == "the 2 articles with `actor_taliban__mentions` above 0 in any voice"
     everyone, said = highlight_reference(ref, None)
-    assert everyone.all() and said == ""
+    assert everyone.all() and said == "every other article of the corpus"
     with pytest.raises(ConfigError, match="not a feature column of this run"):
         highlight_reference(ref, "actor_nobody__mentions")
 
@@ -1310,3 +1310,20 @@ def test_a_word_that_occurs_mostly_inside_a_listed_phrase_is_not_listed_twice():
         for term, n in listed.items():
             for longer, m in listed.items():
                 assert not (term != longer and f" {term} " in f" {longer} " and m >= 0.8 * n)
+
+
+def test_the_worked_example_is_placed_among_the_reference_per_voice():
+    """Its value, the reference's median and the share at or above it, per voice; a voice
+    the reference lacks gives n 0 and no share, not a crash."""
+    from analysis.outlets import highlight_markdown, highlight_places
+
+    own = pd.DataFrame({"voice": ["outlet", "social"], "outlet": "RT", "x": [4.0, 1.0]})
+    ref = pd.DataFrame({"voice": ["outlet"] * 4, "x": [0.0, 1.0, 4.0, 5.0]})
+    places = highlight_places(own, ref, ["x"])
+    out = places.set_index("voice")
+    assert out.loc["outlet", ["value", "n_reference", "median", "share_at_or_above"]].tolist() == [4.0, 4, 2.5, 0.5]  # fmt: skip
+    assert out.loc["social", "n_reference"] == 0 and pd.isna(out.loc["social", "share_at_or_above"])
+    lines = highlight_markdown(places, "RT", "every other article of the corpus")
+    assert lines[0].startswith("The worked example (RT) per voice against every other article")
+    assert "| outlet | x | 4 | 4 | 2.5 | 50% |" in lines
+    assert "| social | x | 1 | 0 | – | – |" in lines
