@@ -198,13 +198,13 @@ class FeatureCache:
         if self.failed is None:
             try:
                 return self._transform(name, estimator, texts)
-            except sqlite3.Error as exc:
+            except (sqlite3.Error, OSError) as exc:  # OSError: a folder it cannot create
                 self._give_up(exc)
         return np.asarray(estimator.transform(list(texts)), dtype=np.float64).reshape(
             len(texts), len(estimator.get_feature_names_out())
         )
 
-    def _give_up(self, exc: sqlite3.Error) -> None:
+    def _give_up(self, exc: Exception) -> None:
         self.failed = f"{type(exc).__name__}: {exc}"
         with contextlib.suppress(sqlite3.Error):
             self.close()
@@ -230,7 +230,10 @@ class FeatureCache:
             for h, blob in self.con.execute(
                 f"SELECT h, v FROM {table} WHERE h IN ({marks})", batch
             ):
-                row = np.frombuffer(zlib.decompress(blob), dtype=np.float64)
+                try:
+                    row = np.frombuffer(zlib.decompress(blob), dtype=np.float64)
+                except (zlib.error, TypeError, ValueError):
+                    continue  # a damaged row is a miss: computed again and written over
                 if row.shape[0] == n_out:
                     found[h] = row
         todo = [i for i, k in enumerate(keys) if k not in found]

@@ -66,6 +66,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from analysis.corpora import sha256_file
 from analysis.errors import ConfigError, FramelensError
+from analysis.records import text_problem
 
 log = logging.getLogger(__name__)
 
@@ -2320,7 +2321,7 @@ def predict_texts(pipe: Pipeline, texts: Sequence[Any]) -> pd.DataFrame:
     out["probability" if has_proba else "score"] = np.nan
     for lab in labels:
         out[f"{prefix}{lab}"] = np.nan
-    reasons = [_text_problem(t) for t in texts]
+    reasons = [text_problem(t) for t in texts]
     ok = [i for i, r in enumerate(reasons) if r is None]
     if ok:
         cleaned = dict(zip(ok, pipe.steps[0][1].transform([texts[i] for i in ok]), strict=True))
@@ -2341,25 +2342,6 @@ def predict_texts(pipe: Pipeline, texts: Sequence[Any]) -> pd.DataFrame:
                 out.loc[keep, "probability" if has_proba else "score"] = chosen
     out["reason"] = [r or "" for r in reasons]
     return out
-
-
-def _text_problem(value: Any) -> str | None:
-    if value is None or (isinstance(value, float) and value != value):
-        return "missing text"
-    if isinstance(value, bytes):
-        return "text is bytes, not decoded text"
-    if isinstance(value, bool):
-        return "text is a boolean (true/false), not text"
-    if isinstance(value, (int, float, np.number)):
-        return f"text is a number ({value!r}), not text"
-    if not isinstance(value, str):
-        kind = {"list": "a list", "dict": "an object (mapping)"}.get(
-            type(value).__name__, f"a {type(value).__name__}"
-        )
-        return f"text is {kind}, not text"
-    if not value.strip():
-        return "empty text"
-    return None
 
 
 #: Input formats ``predict_file`` reads (the corpus layer's readers); ``json`` is one JSON

@@ -1020,9 +1020,15 @@ class LoadReport:
         }
 
 
+_QUOTED_VALUE_RE = re.compile(r"""\s*(?:'[^']*'|"[^"]*")""")
+
+
 def _reason_kind(reason: str) -> str:
-    """Short category of a reason for the summary (the full text goes to the quarantine file)."""
-    return reason.split(":", 1)[0].split(" (", 1)[0]
+    """Short category of a reason for the summary (the full text goes to the quarantine
+    file): ``duplicate id 'a0' (first seen at …)`` -> ``duplicate id``, so a corpus of a
+    million duplicates has one category, not a million."""
+    kind = reason.split(":", 1)[0].split(" (", 1)[0]
+    return _QUOTED_VALUE_RE.sub("", kind).strip() or kind
 
 
 def parse_date(value: Any, fmt: str | None = None) -> tuple[str | None, str | None]:
@@ -1327,9 +1333,6 @@ class QuarantineWriter:
     def write(self, corpus: str, table: str, locator: str, reason: str, record: Any) -> None:
         if self.path is None:
             return
-        if self._fh is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._fh = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 (closed in close())
         entry = {
             "corpus": corpus,
             "table": table,
@@ -1337,7 +1340,19 @@ class QuarantineWriter:
             "reason": reason,
             "record": record,
         }
-        self._fh.write(json.dumps(entry, ensure_ascii=False, default=str, sort_keys=True) + "\n")
+        try:
+            if self._fh is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._fh = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 (closed in close())
+            self._fh.write(
+                json.dumps(entry, ensure_ascii=False, default=str, sort_keys=True) + "\n"
+            )
+            self._fh.flush()
+        except OSError as exc:
+            raise FramelensError(
+                f"cannot write the quarantine file {self.path} ({exc.strerror or exc}): free "
+                "some space, or choose another folder with output_dir=PATH"
+            ) from exc
 
     def close(self) -> None:
         if self._fh is not None:

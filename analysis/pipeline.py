@@ -16,6 +16,7 @@ Later stages (comparisons, more figures) plug in as further functions called fro
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -275,10 +276,52 @@ def score_segments(
 
 
 def _chunk_key(chunk: pd.DataFrame, stage_hash: str) -> str:
+    """What a chunk's results are made of: the stages (``stage_hash``) and every value of
+    every record in it, so a corpus file edited between two runs (a lean corrected, a text
+    fixed, same ids) has its changed chunks redone on resume, not reused."""
     digest = hashlib.sha1(stage_hash.encode())
+    digest.update("\x00".join(map(str, chunk.columns)).encode("utf-8", "surrogatepass"))
     for rid in chunk["id"]:
         digest.update(str(rid).encode("utf-8", "surrogatepass") + b"\x00")
+    # pandas' stable 64-bit hash of each row (fixed key): vectorised, same across processes
+    digest.update(pd.util.hash_pandas_object(chunk, index=False).to_numpy().tobytes())
     return digest.hexdigest()
+
+
+@contextlib.contextmanager
+def run_lock(work: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``work`` for a run, or stop at once if another holds it.
+
+    The lock is the operating system's (``flock``), so a run that is killed, even with
+    SIGKILL, leaves nothing to clean up: the next run takes the lock and resumes. Where
+    ``fcntl`` does not exist (Windows) runs are not locked.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover (Windows)
+        yield
+        return
+    work.mkdir(parents=True, exist_ok=True)
+    path = work / ".lock"
+    fh = open(path, "a+", encoding="utf-8")  # noqa: SIM115 (closed below)
+    try:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            fh.seek(0)
+            holder = fh.read().strip() or "another process"
+            raise FramelensError(
+                f"another framelens run ({holder}) is writing to {work}: two runs in one "
+                "folder would mix their results. Wait for it to finish (or stop it), or "
+                "give this run another output_dir=PATH"
+            ) from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()}")
+        fh.flush()
+        yield
+    finally:
+        fh.close()  # releases the lock
 
 
 def _write_parts(work: Path, index: int, tables: dict[str, pd.DataFrame], key: str) -> None:
@@ -352,13 +395,24 @@ def run_chunks(
                     raise ChunkFailed(i, chunk["id"].tolist(), exc) from exc
                 finish(i, chunk["id"].tolist(), key, result)
         elif kind == "local":
-            with ProcessPoolExecutor(n_jobs) as pool:
+            pool = ProcessPoolExecutor(
+                n_jobs, initializer=_local_worker_init, initargs=(os.getpid(),)
+            )
+            try:
                 _run_pool(pool.submit, todo(), container, 2 * n_jobs, finish, _wait_futures)
+            except BaseException:
+                _stop_pool(pool)  # Ctrl-C or a failed chunk: do not wait for the others
+                raise
+            pool.shutdown(wait=True)
         elif kind == "dask":
             client, owned = _dask_client(cfg.executor)
             try:
                 n_workers = max(1, len(client.scheduler_info().get("workers", {})))
                 _run_pool(client.submit, todo(), container, 2 * n_workers, finish, _wait_dask)
+            except KeyboardInterrupt:
+                # the workers took the Ctrl-C too: their shutdown is not news
+                logging.getLogger("distributed").setLevel(logging.CRITICAL)
+                raise
             finally:
                 # our connection is closed either way; the cluster only if this run started it
                 cluster = client.cluster if owned else None
@@ -408,6 +462,54 @@ def resume_instruction(cfg: DictConfig, out: Path, out_dir: Any = None) -> str:
     if out_dir is None and "${now:" in str(raw):
         return f"run the same command with output_dir={out} to resume"
     return "run the same command again to resume"
+
+
+def _local_worker_init(parent: int) -> None:
+    """Start of each local worker: Ctrl-C is the driver's to handle (it stops the workers;
+    a worker that took the signal itself could die holding the pool's queue lock and hang
+    the driver's shutdown), and a worker whose driver is gone (killed with SIGKILL) exits
+    within a second instead of running on as an orphan."""
+    import signal
+    import threading
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def exit_with_parent() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=exit_with_parent, name="framelens-parent-watch", daemon=True).start()
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ctrl-C ignored in this (main) thread while the block runs: processes forked in it
+    inherit that. A no-op off the main thread, where signals cannot be set."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Stop a local pool now: cancel what has not started, terminate what has (its chunk
+    is redone on resume; finished chunks are on disk)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        with contextlib.suppress(Exception):
+            proc.terminate()
+    for proc in processes:
+        with contextlib.suppress(Exception):
+            proc.join(timeout=5)
 
 
 def _run_pool(submit, tasks, container, max_in_flight, finish, wait_some) -> None:
@@ -470,7 +572,17 @@ def _dask_client(ecfg: Any):
             f"executor.start_method={method!r} is not available here; use one of "
             f"{', '.join(multiprocessing.get_all_start_methods())} (or null for the default)"
         )
-    with dask.config.set({"distributed.worker.multiprocessing-method": str(method)}):
+    # distributed logs every nanny, worker and retirement at INFO: ~60 lines a run. Its
+    # warnings and errors still show; forked workers inherit the level
+    for name in ("distributed", "distributed.nanny", "distributed.scheduler", "distributed.worker"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    # the worker processes start with Ctrl-C ignored (inherited at fork), as local workers
+    # do: the driver handles it and closes the cluster; workers taking it too print a
+    # traceback each
+    with (
+        dask.config.set({"distributed.worker.multiprocessing-method": str(method)}),
+        _sigint_ignored(),
+    ):
         cluster = LocalCluster(
             n_workers=int(ecfg.get("n_workers", 2)),
             threads_per_worker=int(ecfg.get("threads_per_worker", 1)),
@@ -681,7 +793,18 @@ def run_pipeline(
     out = Path(out_dir if out_dir is not None else cfg.output_dir)
     work = out / "work" if out_dir is not None else Path(cfg.work_dir)
     _check_writable(out)
-    _check_writable(work)
+    _check_writable(
+        work, "output_dir" if out_dir is not None or work.is_relative_to(out) else "work_dir"
+    )
+    # one run at a time per work folder: a second would mix its parts into the first's
+    with run_lock(work):
+        return _run_locked(cfg, out, work, out_dir, command, t0)
+
+
+def _run_locked(
+    cfg: DictConfig, out: Path, work: Path, out_dir: Any, command: str, t0: float
+) -> RunResult:
+    """:func:`run_pipeline` once its work folder is locked."""
     corpus = OmegaConf.to_container(cfg.corpus, resolve=True)
     # corpus.also: further corpora appended to the main one (e.g. the worked example)
     sources = [resolve_source(corpus)] + [resolve_source(c) for c in corpus.get("also") or []]
@@ -847,7 +970,7 @@ def _chain_chunks(sources, chunk_size: int, quarantine: Path, report: LoadReport
         report.quarantine_path = part.quarantine_path
 
 
-def _check_writable(path: Path) -> None:
+def _check_writable(path: Path, option: str = "output_dir") -> None:
     """Create ``path`` and check that files can be written there, before any work is done.
 
     Also removes the temporary files a killed run may have left (``.NAME.RANDOM.part``,
@@ -860,9 +983,11 @@ def _check_writable(path: Path) -> None:
         os.unlink(probe)
         remove_partial_files(path, depth=1)
     except OSError as exc:
+        what = exc.strerror or str(exc)
+        if isinstance(exc, FileExistsError | NotADirectoryError):
+            what = "a file is in the way of the folder"
         raise FramelensError(
-            f"cannot write outputs to {path} ({exc.strerror or exc}): choose another folder "
-            "with output_dir=PATH"
+            f"cannot write outputs to {path} ({what}): choose another folder with {option}=PATH"
         ) from exc
 
 

@@ -8,6 +8,7 @@ extra columns such as labels) or :data:`SEGMENT_COLUMNS`.
 from __future__ import annotations
 
 import dataclasses
+import numbers
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,3 +102,25 @@ class Segment:
 
     def to_row(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+
+def text_problem(value: Any) -> str | None:
+    """Why ``value`` cannot be scored as a text (None: it can): missing, bytes, a number,
+    a boolean, a list or mapping, or only white space. One wording for every command that
+    scores texts (``features``, ``classify predict``)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return "missing text"
+    if isinstance(value, bytes):
+        return "text is bytes, not decoded text"
+    if isinstance(value, bool):
+        return "text is a boolean (true/false), not text"
+    if isinstance(value, (int, float, numbers.Number)):
+        return f"text is a number ({value!r}), not text"
+    if not isinstance(value, str):
+        kind = {"list": "a list", "dict": "an object (mapping)"}.get(
+            type(value).__name__, f"a {type(value).__name__}"
+        )
+        return f"text is {kind}, not text"
+    if not value.strip():
+        return "empty text"
+    return None

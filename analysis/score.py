@@ -26,6 +26,7 @@ from analysis.pipeline import (
     feature_matrix,
     score_segments,
 )
+from analysis.records import text_problem
 from analysis.segment import html_to_text
 
 #: Columns of :func:`iter_rows`' frames.
@@ -79,10 +80,8 @@ def iter_rows(
         if reason is None:
             if text_field not in rec:
                 reason = f"no column {text_field!r} (choose it with --text-field)"
-            elif not isinstance(text, str):
-                reason = f"text is {'missing' if text is None else type(text).__name__}, not text"
-            elif not text.strip():
-                reason = "empty text"
+            elif (reason := text_problem(text)) is not None:
+                pass
             elif "<" in text or "&" in text:  # markup read as text, as a corpus's is
                 text = html_to_text(text)
         rows.append(

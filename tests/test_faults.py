@@ -774,3 +774,138 @@ def test_cli_checksum_mismatch_exits_3(tmp_path, capsys, monkeypatch):
 
 def test_framelens_errors_keep_their_exit_codes():
     assert issubclass(OutputError, FramelensError) and OutputError.exit_code == 2
+
+
+# ------------------------------------------------------------ scale review (session 31)
+
+
+def _jsonl_corpus(path: Path, lean: str = "left", n: int = 12) -> Path:
+    rows = [
+        {"id": f"a{i}", "outlet": f"Outlet {i % 3}", "lean": lean,
+         "text": f"Officials said on Monday that the plan number {i} was a disaster for all."}
+        for i in range(n)
+    ]  # fmt: skip
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_an_edited_corpus_file_is_not_resumed_from_its_old_results(tmp_path):
+    """Same ids, another lean: the chunks are redone, so the tables say the new lean (the
+    resume key held the ids only, and a rerun kept the old tables under the new checksum)."""
+    from analysis.pipeline import read_parts
+
+    data = _jsonl_corpus(tmp_path / "mine.jsonl")
+    args = [f"corpus.path={data}", "corpus=custom", "chunk_size=5"]
+    first = _run(tmp_path / "out", *args)
+    assert set(read_parts(first.work_dir, "articles")["lean"]) == {"left"}
+    _jsonl_corpus(data, lean="right")
+    second = _run(tmp_path / "out", *args)
+    assert set(read_parts(second.work_dir, "articles")["lean"]) == {"right"}
+    # unchanged, it is resumed: no part is written again
+    parts = {p: p.stat().st_mtime_ns for p in (second.work_dir / "articles").glob("*.parquet")}
+    _run(tmp_path / "out", *args)
+    assert {p: p.stat().st_mtime_ns for p in parts} == parts
+
+
+def test_a_second_run_in_the_same_folder_is_refused_while_the_first_runs(tmp_path):
+    """Two runs writing one work folder would mix their parts: the second stops at once,
+    naming the first; the lock goes with the process, so the next run proceeds."""
+    from analysis.pipeline import run_lock
+
+    work = tmp_path / "work"
+    with (
+        run_lock(work),
+        pytest.raises(FramelensError, match=r"another framelens run \(pid \d+\) is writing to"),
+    ):
+        _run(tmp_path, "chunk_size=50")
+    assert (_run(tmp_path, "chunk_size=50").out_dir / "report.md").is_file()
+
+
+def test_local_workers_ignore_ctrl_c_and_exit_when_their_driver_is_gone(tmp_path):
+    """The driver handles Ctrl-C (workers taking it too hung its shutdown); a worker whose
+    driver was killed exits instead of running on as an orphan."""
+    import subprocess
+    import sys
+
+    script = (
+        "import os, signal, sys, time\n"
+        "from analysis.pipeline import _local_worker_init\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    _local_worker_init(os.getppid())\n"
+        "    assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN\n"
+        "    print(os.getpid(), flush=True)\n"
+        "    time.sleep(60)\n"
+        "    os._exit(0)\n"
+        "time.sleep(0.5)\n"
+        "os._exit(0)  # the driver dies without a word\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    child = int(out.stdout.split()[0])
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.2)
+    else:
+        os.kill(child, 9)
+        pytest.fail("the worker outlived its driver by 10 s")
+
+
+def test_a_damaged_cache_row_is_computed_again_and_a_cache_folder_that_cannot_be_made_warns(
+    tmp_path, caplog
+):
+    from analysis.features.framing import FrameShare
+
+    est = FrameShare(lexicon="issue_frames", prefix="issue").fit([""])
+    texts = ["Taxpayers foot the bill.", "Chaos at the airport."]
+    expected = est.transform(texts)
+    cache = FeatureCache(tmp_path / "c")
+    cache.transform("issue_frames", est, texts)
+    table = next(iter(cache._tables))
+    with cache.con:  # one row's bytes damaged on disk: zlib cannot read it
+        first = cache.con.execute(f"SELECT h FROM {table} LIMIT 1").fetchone()[0]
+        cache.con.execute(f"UPDATE {table} SET v = ? WHERE h = ?", (b"x\x01garbage", first))
+    again = FeatureCache(tmp_path / "c")
+    assert (again.transform("issue_frames", est, texts) == expected).all()
+    assert again.misses == 1 and again.failed is None  # that row only, written over
+    (tmp_path / "afile").write_text("not a folder")
+    blocked = FeatureCache(tmp_path / "afile" / "sub")
+    with caplog.at_level("WARNING", logger="framelens"):
+        assert (blocked.transform("issue_frames", est, texts) == expected).all()
+    assert blocked.failed.startswith(("NotADirectoryError", "FileExistsError"))
+    assert "cannot be used" in caplog.records[0].getMessage()
+
+
+def test_duplicate_ids_are_one_quarantine_category(tmp_path):
+    from analysis.corpora import _reason_kind
+
+    assert _reason_kind("duplicate id 'a0' (first seen at x.jsonl:1)") == "duplicate id"
+    assert _reason_kind('duplicate id "b" (first seen at x.jsonl:2)') == "duplicate id"
+    assert _reason_kind("missing text: the record has no 'text' field") == "missing text"
+
+
+def test_a_full_disk_while_writing_the_quarantine_is_one_clear_error(tmp_path, monkeypatch):
+    import builtins
+    import errno
+
+    from analysis.corpora import QuarantineWriter
+
+    writer = QuarantineWriter(tmp_path / "q.jsonl")
+    real_open = builtins.open
+
+    class Full:
+        def __init__(self, fh):
+            self.fh = fh
+
+        def write(self, text):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+        def close(self):
+            self.fh.close()
+
+    monkeypatch.setattr(builtins, "open", lambda *a, **k: Full(real_open(*a, **k)))
+    with pytest.raises(FramelensError, match=r"cannot write the quarantine file .*q\.jsonl \(No space left on device\): free some space"):  # fmt: skip
+        writer.write("c", "t", "x:1", "empty text", {"id": "x"})
