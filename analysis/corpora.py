@@ -1219,7 +1219,12 @@ class Validator:
         warnings: list[str] = []
         if row.get("text") is MISSING:
             return None, self._no_field("text", record), warnings
-        text, problem = _as_text(row.get("text"))
+        value = row.get("text")
+        if isinstance(value, int | float) and value == value:
+            # a number is an id or a count, not an article (CSV cells are strings: "1984"
+            # stays text); `framelens features` and `classify predict` say the same
+            return None, f"text is a number ({value!r}), not text", warnings
+        text, problem = _as_text(value)
         if problem:
             return (
                 None,

@@ -296,7 +296,8 @@ BAD_JSONL_LINES = [
     (b'{"id": "u1", "outlet": "A", "text": "caf\xe9 latin-1"}', "undecodable"),
     (b'{"id": "j1", "outlet": "A", "text": "broken', "invalid JSON"),
     (b'["a", "list"]', "JSON line is a list, not an object"),
-    (b'{"id": "t1", "outlet": "A", "text": 42.5, "title": ["x"]}', "title is a list, not text"),
+    (b'{"id": "t1", "outlet": "A", "text": "fine", "title": ["x"]}', "title is a list, not text"),
+    (b'{"id": "t2", "outlet": "A", "text": 12345}', "text is a number (12345), not text"),
     (b'{"id": "ok2", "outlet": "B", "text": "another good one"}', None),
 ]
 
@@ -317,7 +318,7 @@ def test_mixed_file_good_lines_load_bad_lines_are_quarantined_with_reasons(tmp_p
         assert entry["where"].startswith("mixed.jsonl:")
     # the record itself is kept so nothing is lost
     assert entries[0]["record"]["id"] == "e1"
-    assert "loaded 2, quarantined 12" in report.summary()
+    assert "loaded 2, quarantined 13" in report.summary()
 
 
 @pytest.mark.parametrize("policy", ["keep", "null", "KEEP", None])
