@@ -714,11 +714,19 @@ def _read_csv(path: Path, spec: TableSpec) -> Generator[RawRecord, None, int]:
                     )
                     continue
                 if len(row) != width:
+                    if len(row) > width:
+                        fix = f"quote a field that holds the delimiter {delimiter!r}"
+                    elif lines and not lines[-1].endswith(("\n", "\r")):
+                        fix = "the file's last line is cut off (an interrupted copy or download?)"
+                    else:
+                        fix = (
+                            f"a field is missing, or the row is cut short; a field that holds "
+                            f"the delimiter {delimiter!r} must be quoted"
+                        )
                     yield RawRecord(
                         loc,
                         None,
-                        f"row has {len(row)} fields, header has {width} (line {line}): quote "
-                        f"a field that holds the delimiter {delimiter!r}",
+                        f"row has {len(row)} fields, header has {width} (line {line}): {fix}",
                         _joined(lines),
                     )
                     continue

@@ -717,3 +717,16 @@ def test_a_mapping_that_names_no_field_stops_early_and_unknown_fields_are_refuse
     # a named corpus takes options too (the HTML warning names corpus.options.html=false)
     spec = C.resolve_source({"name": "sample", "options": {"html": False}}).table
     assert spec.options["html"] is False
+
+
+def test_a_csv_row_of_the_wrong_width_says_which_way_it_is_wrong(tmp_path):
+    """Too many fields: an unquoted delimiter; too few in the middle: a missing field;
+    too few on a last line without its line break: the file is cut off."""
+    path = tmp_path / "cut.csv"
+    path.write_bytes(b"id,outlet,text\n1,A,too,many\n2,A\n3,A,fine\n4,A")
+    quarantine = tmp_path / "q.jsonl"
+    C.load_corpus(_custom(path), quarantine=quarantine)
+    reasons = [json.loads(line)["reason"] for line in quarantine.read_text().splitlines()]
+    assert reasons[0].endswith("quote a field that holds the delimiter ','")
+    assert "(line 3): a field is missing, or the row is cut short" in reasons[1]
+    assert "(line 5): the file's last line is cut off" in reasons[2]
