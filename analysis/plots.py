@@ -279,12 +279,7 @@ def plot_voice_shares(
     left = pd.Series(0.0, index=wide.index)
     for voice in voices:
         bars = ax.barh(wide.index, wide[voice], left=left, color=VOICE_COLORS[voice], label=voice)
-        for bar, few in zip(bars, thin, strict=True):
-            if few:
-                bar.set_facecolor(_pale(VOICE_COLORS[voice]))
-                bar.set_hatch(_THIN_HATCH)
-                bar.set_edgecolor("#999999")
-                bar.set_linewidth(0)
+        _mark_thin(bars, thin, VOICE_COLORS[voice])
         left += wide[voice]
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
@@ -488,6 +483,16 @@ def _pale(color, amount: float = 0.55) -> tuple:
     """``color`` blended towards white (thin-evidence bars keep their hue, faded)."""
     rgba = np.asarray(matplotlib.colors.to_rgba(color))
     return tuple((1 - amount) * rgba[:3] + amount) + (1.0,)
+
+
+def _mark_thin(bars, thin, color) -> None:
+    """Draw the bars resting on too few articles (``thin``) pale and hatched."""
+    for bar, few in zip(bars, thin, strict=True):
+        if few:
+            bar.set_facecolor(_pale(color))
+            bar.set_hatch(_THIN_HATCH)
+            bar.set_edgecolor("#999999")
+            bar.set_linewidth(0)
 
 
 def _thin_handle(label: str) -> matplotlib.patches.Patch:
@@ -1233,12 +1238,7 @@ def plot_voice_decomposition(
         for voice in voices:
             w = sub[voice].fillna(0.0).to_numpy()
             bars = ax.barh(y, w, left=left, color=VOICE_COLORS[voice], label=voice, height=0.75)
-            for bar, few in zip(bars, thin, strict=True):
-                if few:
-                    bar.set_facecolor(_pale(VOICE_COLORS[voice]))
-                    bar.set_hatch(_THIN_HATCH)
-                    bar.set_edgecolor("#999999")
-                    bar.set_linewidth(0)
+            _mark_thin(bars, thin, VOICE_COLORS[voice])
             left += w
         for yi, g in enumerate(order):
             if sub.loc[g].isna().all():
