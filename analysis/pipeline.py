@@ -284,8 +284,21 @@ def _chunk_key(chunk: pd.DataFrame, stage_hash: str) -> str:
     for rid in chunk["id"]:
         digest.update(str(rid).encode("utf-8", "surrogatepass") + b"\x00")
     # pandas' stable 64-bit hash of each row (fixed key): vectorised, same across processes
-    digest.update(pd.util.hash_pandas_object(chunk, index=False).to_numpy().tobytes())
+    try:
+        rows = pd.util.hash_pandas_object(chunk, index=False)
+    except TypeError:  # a list or mapping in an extra field: hashed by its JSON
+        rows = pd.util.hash_pandas_object(
+            chunk.apply(lambda col: col.map(_json_if_nested) if col.dtype == object else col),
+            index=False,
+        )
+    digest.update(rows.to_numpy().tobytes())
     return digest.hexdigest()
+
+
+def _json_if_nested(value: Any) -> Any:
+    if isinstance(value, list | tuple | dict):
+        return json.dumps(value, sort_keys=True, default=str)
+    return value
 
 
 @contextlib.contextmanager

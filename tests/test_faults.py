@@ -909,3 +909,19 @@ def test_a_full_disk_while_writing_the_quarantine_is_one_clear_error(tmp_path, m
     monkeypatch.setattr(builtins, "open", lambda *a, **k: Full(real_open(*a, **k)))
     with pytest.raises(FramelensError, match=r"cannot write the quarantine file .*q\.jsonl \(No space left on device\): free some space"):  # fmt: skip
         writer.write("c", "t", "x:1", "empty text", {"id": "x"})
+
+
+def test_chunk_keys_hash_nested_extra_fields_and_are_stable():
+    """A list or mapping in an extra field (unhashable for pandas) is hashed by its JSON;
+    the key is the same for equal chunks and moves with any value."""
+    from analysis.pipeline import _chunk_key
+
+    chunk = pd.DataFrame(
+        {"id": ["a", "b"], "tags": [["x", "y"], {"k": 1}], "lean": [None, np.nan], "n": [1, "s"]}
+    )
+    key = _chunk_key(chunk, "stages")
+    assert key == _chunk_key(chunk.copy(), "stages")
+    edited = chunk.copy()
+    edited.at[0, "tags"] = ["x", "z"]
+    assert _chunk_key(edited, "stages") != key
+    assert _chunk_key(chunk, "other stages") != key
