@@ -90,7 +90,10 @@ def _run_name(task: str, cfg: dict) -> str:
     own = (cfg.get("corpus") or {}).get("path")
     if not own:
         return task
-    stem = re.sub(r"[^\w.-]+", "_", Path(str(own)).name.split(".")[0]).strip("._") or "own"
+    name = Path(str(own)).name
+    for suffix in (".gz", ".bz2", ".xz", ".zst"):  # a compressed file: its own suffix too
+        name = name.removesuffix(suffix)
+    stem = re.sub(r"[^\w.-]+", "_", Path(name).stem).strip("._") or "own"
     return f"{task}-{stem}"
 
 

@@ -147,13 +147,18 @@ def cmd_segment(args: argparse.Namespace) -> int:
                 if len(hit):
                     found = hit.iloc[0].to_dict()
                     break
-            first = _first_quarantine_reason(quarantine) if found is None else None
+            id_column = fields.get("id", "id") if own else "id"
+            first = (
+                _quarantine_reason(quarantine, args.target, id_column) if found is None else None
+            )
         if found is None:
             why = ""
             if report.quarantined:  # perhaps the article itself: say why records were set aside
-                why = (
-                    f"; {report.quarantined:,} of its {report.read:,} records were set aside, "
-                    f"the first because: {first}"
+                reason, mine = first or (None, False)
+                why = f"; {report.quarantined:,} of its {report.read:,} records were set aside" + (
+                    f", {args.target!r} because: {reason}"
+                    if mine
+                    else f", the first because: {reason}"
                 )
             raise FramelensError(
                 f"{args.target!r} is neither a file nor an article id in corpus {args.corpus!r} "
@@ -166,14 +171,26 @@ def cmd_segment(args: argparse.Namespace) -> int:
     return 0
 
 
-def _first_quarantine_reason(path: Path) -> str | None:
-    """The reason of the first record in a quarantine file (JSONL), if any."""
+def _quarantine_reason(path: Path, target: str, id_column: object) -> tuple[str, bool] | None:
+    """``(reason, is the target's)`` from a quarantine file (JSONL): the entry of the record
+    whose ``id_column`` is ``target`` if there is one, else the first entry's."""
+    first = None
     try:
         with path.open(encoding="utf-8") as fh:
-            line = fh.readline()
-        return json.loads(line).get("reason") if line.strip() else None
+            for line in fh:
+                entry = json.loads(line)
+                record = entry.get("record")
+                if (
+                    isinstance(id_column, str)
+                    and isinstance(record, dict)
+                    and str(record.get(id_column)) == target
+                ):
+                    return entry.get("reason"), True
+                if first is None:
+                    first = (entry.get("reason"), False)
     except (OSError, ValueError):
-        return None
+        pass
+    return first
 
 
 def _field_option(value: str) -> tuple[str, str]:

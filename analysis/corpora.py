@@ -717,7 +717,10 @@ def _read_csv(path: Path, spec: TableSpec) -> Generator[RawRecord, None, int]:
                     if len(row) > width:
                         fix = f"quote a field that holds the delimiter {delimiter!r}"
                     elif lines and not lines[-1].endswith(("\n", "\r")):
-                        fix = "the file's last line is cut off (an interrupted copy or download?)"
+                        fix = (
+                            "a field is missing on the file's last line, which has no line "
+                            "break: the file may be cut off (an interrupted copy or download?)"
+                        )
                     else:
                         fix = (
                             f"a field is missing, or the row is cut short; a field that holds "
@@ -892,20 +895,22 @@ def table_columns(path: Path, spec: TableSpec) -> list[str] | None:
     return None
 
 
-def record_fields(path: Path, spec: TableSpec) -> list[str] | None:
-    """:func:`table_columns`, and for JSONL the keys of the first record that parses (its
-    records may each have other keys: a hint, not a schema). None when unknown."""
-    if spec.format != "jsonl":
-        return table_columns(path, spec)
+def record_fields(path: Path, spec: TableSpec, sample: int = 100) -> list[str] | None:
+    """The field names of a file's first ``sample`` readable records, in any format the
+    corpus layer reads (a CSV header, JSONL or JSON records, a Parquet schema): a hint of
+    what a file holds, not a schema. None when no record can be read."""
+    seen: dict[str, None] = {}
+    read = 0
     try:
-        with _open_binary(path) as fh:
-            for raw in fh:
-                if raw.strip():
-                    record = json.loads(raw)
-                    return list(record) if isinstance(record, dict) else None
+        for raw in read_raw(path, spec):
+            if isinstance(raw.record, dict):
+                seen.update(dict.fromkeys(k for k in raw.record if not k.startswith("@")))
+                read += 1
+                if read >= sample:
+                    break
     except Exception:  # noqa: BLE001 (an unreadable file is the reader's to report)
-        return None
-    return None
+        return list(seen) or None
+    return list(seen) or None
 
 
 def _mapped_column(how: Any) -> str | None:
@@ -1035,8 +1040,9 @@ def _reason_kind(reason: str) -> str:
     """Short category of a reason for the summary (the full text goes to the quarantine
     file): ``duplicate id 'a0' (first seen at …)`` -> ``duplicate id``, so a corpus of a
     million duplicates has one category, not a million."""
-    kind = reason.split(":", 1)[0].split(" (", 1)[0]
-    return _QUOTED_VALUE_RE.sub("", kind).strip() or kind
+    # quoted values first: an id may hold ':' or ' (' ("duplicate id 'http://x'")
+    kind = _QUOTED_VALUE_RE.sub("", reason).split(":", 1)[0].split(" (", 1)[0].strip()
+    return kind or reason.split(":", 1)[0]
 
 
 def parse_date(value: Any, fmt: str | None = None) -> tuple[str | None, str | None]:
@@ -1228,10 +1234,14 @@ class Validator:
         if row.get("text") is MISSING:
             return None, self._no_field("text", record), warnings
         value = row.get("text")
-        if isinstance(value, int | float) and value == value:
-            # a number is an id or a count, not an article (CSV cells are strings: "1984"
-            # stays text); `framelens features` and `classify predict` say the same
-            return None, f"text is a number ({value!r}), not text", warnings
+        if value is not None and not isinstance(value, str) and value == value:
+            # a number, a boolean or a list is not an article (CSV cells are strings:
+            # "1984" stays text); in the words `framelens features` and `predict` use
+            from analysis.records import text_problem
+
+            problem = text_problem(value)
+            if problem:
+                return None, problem, warnings
         text, problem = _as_text(value)
         if problem:
             return (

@@ -94,11 +94,18 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
     skipped = not_computed(ccfg, names)
     if skipped:
         log.info("comparison: %s", skipped)
-        lines += [f"Note: {skipped[0].upper()}{skipped[1:]}.", ""]
+        lines += [f"Note: {skipped}.", ""]
 
     # the highlighted article's rows on their own, the rest as the reference corpus; the
     # full table is not kept beside the reference (on a large corpus, two copies of it)
     own = av[av["article_id"] == highlight].copy() if highlight else av.iloc[:0]
+    if highlight and own.empty:
+        missing = (
+            f"compare.highlight_article={highlight!r} is not an article of this run (or it "
+            "has no measured text), so no article is placed against the outlets"
+        )
+        log.warning("comparison: %s", missing)
+        lines += [f"Note: {missing}.", ""]
     reference = S.rows_where(av, av["article_id"] != highlight) if len(own) else av
     columns = list(av.columns)
     del av
@@ -386,6 +393,13 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
                 dist = reference.loc[
                     in_top & among & (reference["voice"] == voice).to_numpy(), shown
                 ]
+                if dist.empty:
+                    lines += [
+                        f"No article among {among_text} has a {voice} voice in the outlets "
+                        f"shown, so the worked example's {voice} voice has no figure.",
+                        "",
+                    ]
+                    continue
                 data = pd.concat([dist, row[shown]])
                 fig = plot_article_vs_distribution(
                     data, row.iloc[0], dist_feats, group="outlet",
@@ -1159,7 +1173,13 @@ def highlight_reference(reference: pd.DataFrame, column: str | None) -> tuple[np
             f"compare.highlight_reference={column!r} is not a feature column of this run; "
             "name one it computes (e.g. actor_taliban__mentions) or null for every article"
         )
-    hits = reference.loc[reference[column].fillna(0).to_numpy() > 0, "article_id"]
+    values = pd.to_numeric(reference[column], errors="coerce")
+    if values.notna().sum() == 0 and reference[column].notna().any():
+        raise ConfigError(
+            f"compare.highlight_reference={column!r} is not a numeric feature column; name "
+            "one whose positive values pick the reference (e.g. actor_taliban__mentions)"
+        )
+    hits = reference.loc[values.fillna(0).to_numpy() > 0, "article_id"]
     among = reference["article_id"].isin(set(hits)).to_numpy()
     n = int(reference.loc[among, "article_id"].nunique())
     return among, f"the {n:,} articles with `{column}` above 0 in any voice"

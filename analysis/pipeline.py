@@ -301,9 +301,13 @@ def _json_if_nested(value: Any) -> Any:
     return value
 
 
+#: The lock file a run holds in its output and work folders (git-ignored).
+LOCK_NAME = ".framelens-run.lock"
+
+
 @contextlib.contextmanager
-def run_lock(work: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``work`` for a run, or stop at once if another holds it.
+def run_lock(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` for a run, or stop at once if another holds it.
 
     The lock is the operating system's (``flock``), so a run that is killed, even with
     SIGKILL, leaves nothing to clean up: the next run takes the lock and resumes. Where
@@ -314,24 +318,33 @@ def run_lock(work: Path) -> Iterator[None]:
     except ImportError:  # pragma: no cover (Windows)
         yield
         return
-    work.mkdir(parents=True, exist_ok=True)
-    path = work / ".lock"
-    fh = open(path, "a+", encoding="utf-8")  # noqa: SIM115 (closed below)
+    path = folder / LOCK_NAME
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fh = open(path, "a+", encoding="utf-8")  # noqa: SIM115 (closed below)
+    except OSError as exc:
+        raise FramelensError(
+            f"cannot write the run's lock file {path} ({exc.strerror or exc}): free some "
+            "space, or choose another folder with output_dir=PATH"
+        ) from exc
     try:
         try:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
+        except BlockingIOError:
             fh.seek(0)
             holder = fh.read().strip() or "another process"
             raise FramelensError(
-                f"another framelens run ({holder}) is writing to {work}: two runs in one "
+                f"another framelens run ({holder}) is writing to {folder}: two runs in one "
                 "folder would mix their results. Wait for it to finish (or stop it), or "
                 "give this run another output_dir=PATH"
             ) from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"pid {os.getpid()}")
-        fh.flush()
+        try:
+            fh.seek(0)
+            fh.truncate()
+            fh.write(f"pid {os.getpid()}")
+            fh.flush()
+        except OSError:
+            pass  # the pid is only for the message of a run that finds the lock taken
         yield
     finally:
         fh.close()  # releases the lock
@@ -477,7 +490,7 @@ def resume_instruction(cfg: DictConfig, out: Path, out_dir: Any = None) -> str:
     return "run the same command again to resume"
 
 
-def _local_worker_init(parent: int) -> None:
+def _local_worker_init(driver: int) -> None:
     """Start of each local worker: Ctrl-C is the driver's to handle (it stops the workers;
     a worker that took the signal itself could die holding the pool's queue lock and hang
     the driver's shutdown), and a worker whose driver is gone (killed with SIGKILL) exits
@@ -486,6 +499,10 @@ def _local_worker_init(parent: int) -> None:
     import threading
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    # the parent is the driver when forked, the fork server under "forkserver" (which
+    # exits with the driver): either way, a new parent means the driver is gone
+    parent = os.getppid()
 
     def exit_with_parent() -> None:
         while os.getppid() == parent:
@@ -809,8 +826,13 @@ def run_pipeline(
     _check_writable(
         work, "output_dir" if out_dir is not None or work.is_relative_to(out) else "work_dir"
     )
-    # one run at a time per work folder: a second would mix its parts into the first's
-    with run_lock(work):
+    # one run at a time per output and work folder: a second would mix its files into the
+    # first's; leftovers of a killed run are removed only once the folders are this run's
+    with run_lock(out), contextlib.ExitStack() as stack:
+        if work.resolve() != out.resolve():
+            stack.enter_context(run_lock(work))
+        for folder in (out, work):
+            remove_partial_files(folder, depth=1)
         return _run_locked(cfg, out, work, out_dir, command, t0)
 
 
@@ -891,7 +913,7 @@ def _warn_stale_files(out: Path, work: Path, written: list[Path]) -> None:
         if p.is_file()
         and p.resolve() not in mine
         and not p.resolve().is_relative_to(work)
-        and p.name != "quarantine.jsonl"
+        and p.name not in ("quarantine.jsonl", LOCK_NAME)
     )
     if stale:
         shown = ", ".join(stale[:10]) + (f" and {len(stale) - 10} more" if len(stale) > 10 else "")
@@ -986,15 +1008,14 @@ def _chain_chunks(sources, chunk_size: int, quarantine: Path, report: LoadReport
 def _check_writable(path: Path, option: str = "output_dir") -> None:
     """Create ``path`` and check that files can be written there, before any work is done.
 
-    Also removes the temporary files a killed run may have left (``.NAME.RANDOM.part``,
-    here and one folder down), so they never pile up or show in a reproduction diff.
+    The temporary files a killed run may have left (``.NAME.RANDOM.part``) are removed by
+    :func:`run_pipeline` once it holds the folder's lock, never from under a running run.
     """
     try:
         path.mkdir(parents=True, exist_ok=True)
         fd, probe = tempfile.mkstemp(dir=path, prefix=".write-test.")
         os.close(fd)
         os.unlink(probe)
-        remove_partial_files(path, depth=1)
     except OSError as exc:
         what = exc.strerror or str(exc)
         if isinstance(exc, FileExistsError | NotADirectoryError):

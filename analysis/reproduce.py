@@ -23,10 +23,14 @@ IGNORED_PARTS = {"work"}
 
 
 def _files(root: Path) -> set[Path]:
+    from analysis.pipeline import LOCK_NAME
+
     return {
         p.relative_to(root)
         for p in root.rglob("*")
-        if p.is_file() and not IGNORED_PARTS & set(p.relative_to(root).parts)
+        if p.is_file()
+        and not IGNORED_PARTS & set(p.relative_to(root).parts)
+        and p.name != LOCK_NAME
     }
 
 

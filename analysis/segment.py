@@ -711,7 +711,14 @@ class Segmenter:
                         tail = _Piece(cut, p.end, 0, kind="embedded_post", ends_post=True)
                         return [head, tail]
             return [p]
-        debris = _debris_kind(line, nwords, alone=len(line) == len(text.strip()))
+        debris = _debris_kind(line, nwords)
+        if (
+            debris == "boilerplate"
+            and not _LOWER_RE.search(line)
+            and _shouting_only(text)
+            and _debris_kind(line, nwords, alone=True) is None
+        ):
+            debris = None  # a shouted post, not a related-story link: nothing else to link
         if debris:
             p.kind = debris
             return [p]
@@ -1229,7 +1236,9 @@ _NOT_A_TAG_RE = re.compile(
 #: An attribute value whose quote is not closed before its tag ends and the next tag begins
 #: (``<a href="http://x.com>today</a>``): a parser, like a browser, would read the rest of
 #: the text into the attribute; the quote is closed where the tag ends instead.
-_UNCLOSED_ATTRIBUTE_RE = re.compile(r"""(=\s*)(["'])([^"'<>]*)>(?=[^"'<]*<)""")
+_UNCLOSED_ATTRIBUTE_RE = re.compile(
+    r"""(<[A-Za-z][A-Za-z0-9]*\s[^<>]*?=\s*)(["'])((?:(?!\2)[^<>])*)>(?=(?:(?!\2)[^<])*<)"""
+)
 _BARE_AMPERSAND_RE = re.compile(
     r"&(?!(?:[A-Za-z][A-Za-z0-9]{1,30}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});)"
 )
@@ -1610,11 +1619,21 @@ def _is_outlet_link_mention(line: str) -> bool:
     return len(line) > 700 and R.POST_SIG_ANCHOR_RE.search(line) is None
 
 
+_LOWER_RE = re.compile(r"[a-z]")
+
+
+def _shouting_only(text: str) -> bool:
+    """The whole text is in capitals (links aside): a shouted post or sentence, where a
+    line in capitals cannot be a related-story link between paragraphs of prose."""
+    return _LOWER_RE.search(R.URL_RE.sub("", text)) is None
+
+
 def _debris_kind(line: str, nwords: int, *, alone: bool = False) -> str | None:
     """Page-debris kind of a whole line (``caption``/``boilerplate``/``media_link``) or None.
 
-    ``alone``: the line is the whole text (a tweet, a sentence), so there is no page around
-    it and shouting in capitals is content, not a related-story link between paragraphs.
+    ``alone``: the text has no prose around the line (a shouted tweet, one line or several,
+    links aside), so shouting in capitals is content, not a related-story link between
+    paragraphs.
     """
     if " mi" in line[-300:] and R.MAP_SCALE_RE.search(line[-300:]):
         return "caption"  # a map's legend and place names flattened into a line

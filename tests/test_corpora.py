@@ -729,4 +729,4 @@ def test_a_csv_row_of_the_wrong_width_says_which_way_it_is_wrong(tmp_path):
     reasons = [json.loads(line)["reason"] for line in quarantine.read_text().splitlines()]
     assert reasons[0].endswith("quote a field that holds the delimiter ','")
     assert "(line 3): a field is missing, or the row is cut short" in reasons[1]
-    assert "(line 5): the file's last line is cut off" in reasons[2]
+    assert "(line 5): a field is missing on the file's last line" in reasons[2]

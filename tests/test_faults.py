@@ -832,12 +832,12 @@ def test_local_workers_ignore_ctrl_c_and_exit_when_their_driver_is_gone(tmp_path
         "from analysis.pipeline import _local_worker_init\n"
         "pid = os.fork()\n"
         "if pid == 0:\n"
-        "    _local_worker_init(os.getppid())\n"
+        "    _local_worker_init(1)  # not its parent's pid: under forkserver it is not\n"
         "    assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN\n"
         "    print(os.getpid(), flush=True)\n"
         "    time.sleep(60)\n"
         "    os._exit(0)\n"
-        "time.sleep(0.5)\n"
+        "time.sleep(2.5)  # the worker lives while its parent does\n"
         "os._exit(0)  # the driver dies without a word\n"
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
@@ -885,6 +885,9 @@ def test_duplicate_ids_are_one_quarantine_category(tmp_path):
     assert _reason_kind("duplicate id 'a0' (first seen at x.jsonl:1)") == "duplicate id"
     assert _reason_kind('duplicate id "b" (first seen at x.jsonl:2)') == "duplicate id"
     assert _reason_kind("missing text: the record has no 'text' field") == "missing text"
+    # ids holding ':' or ' (' (URLs, timestamps) are one category too
+    assert _reason_kind("duplicate id 'http://x.com/a (b)' (first seen at x:1)") == "duplicate id"
+    assert _reason_kind("duplicate id '2021-05-01:3' (first seen at x:2)") == "duplicate id"
 
 
 def test_a_full_disk_while_writing_the_quarantine_is_one_clear_error(tmp_path, monkeypatch):
@@ -925,3 +928,21 @@ def test_chunk_keys_hash_nested_extra_fields_and_are_stable():
     edited.at[0, "tags"] = ["x", "z"]
     assert _chunk_key(edited, "stages") != key
     assert _chunk_key(chunk, "other stages") != key
+
+
+def test_a_model_of_your_own_file_is_named_by_the_whole_file_name():
+    from analysis.classify_cli import _run_name
+
+    assert _run_name("irony", {"corpus": {}}) == "irony"
+    names = {f: _run_name("irony", {"corpus": {"path": f}}) for f in ["news.2020.csv", "news.2021.csv", "my file.jsonl.gz", ".hidden.csv"]}  # fmt: skip
+    assert names == {"news.2020.csv": "irony-news.2020", "news.2021.csv": "irony-news.2021",
+                     "my file.jsonl.gz": "irony-my_file", ".hidden.csv": "irony-hidden"}  # fmt: skip
+
+
+def test_highlight_reference_must_be_a_numeric_column():
+    from analysis.errors import ConfigError
+    from analysis.outlets import highlight_reference
+
+    ref = pd.DataFrame({"article_id": ["a", "b"], "outlet": ["X", "Y"]})
+    with pytest.raises(ConfigError, match="is not a numeric feature column"):
+        highlight_reference(ref, "outlet")

@@ -1349,8 +1349,12 @@ def test_cli_segment_shows_a_file_or_a_corpus_article(tmp_path, capsys):
     assert capsys.readouterr().out.startswith("=== j1 | unknown |")
     assert cli.main(["segment", "j2", "--corpus", str(posts)]) == 2  # set aside: says why
     err = capsys.readouterr().err
-    assert "1 of its 2 records were set aside, the first because: missing text" in err
+    assert "1 of its 2 records were set aside, 'j2' because: missing text" in err
     assert "--field text=COLUMN" in err
+    listed = tmp_path / "posts.json"  # a JSON list without outlets: the same
+    listed.write_text('[{"id": "k1", "text": "Fine day."}, {"id": "k2", "text": "Rain."}]')
+    assert cli.main(["segment", "k2", "--corpus", str(listed), "--outlet", "Mine"]) == 0
+    assert capsys.readouterr().out.startswith("=== k2 | Mine |")
 
 
 @pytest.mark.parametrize(
@@ -1376,6 +1380,11 @@ def test_cli_segment_shows_a_file_or_a_corpus_article(tmp_path, capsys):
          "They met today and voted.\n\nNext."),
         ("<p>Single <a href='x.com>quote</a> too.</p><p>Next.</p>", "Single quote too.\n\nNext."),
         ('<p>A <a title="a>b" href="u">closed</a> one.</p><p>Next.</p>', "A closed one.\n\nNext."),
+        ("<p>They met <a href=\"http://x.com>Trump's speech</a> and voted.</p><p>Next.</p>",
+         "They met Trump's speech and voted.\n\nNext."),
+        # an equals sign and a quote in text, not in a tag, are left as written
+        ('<p>In math a="b>c holds.</p><p>Next.</p>', 'In math a="b>c holds.\n\nNext.'),
+        ('<p>Code: <code>if (a="b>c) run();</code></p><p>Next.</p>', 'Code: if (a="b>c) run();\n\nNext.'),
     ],
 )  # fmt: skip
 def test_html_to_text_reads_markup_and_leaves_text_alone(given, expected):
@@ -1406,3 +1415,6 @@ def test_shouting_in_capitals_is_debris_between_paragraphs_but_content_alone():
     assert kinds_of(shout) == ["body"]
     assert kinds_of(f"  {shout}!!\n") == ["body"]
     assert kinds_of("• WE ARE SO DONE WITH THIS ONE, FOLKS") == ["body"]
+    # a shouted post of several lines, or with its link, is still shouting, not links
+    assert kinds_of(f"{shout}\nhttps://t.co/abc123")[0] == "body"
+    assert kinds_of("THE TALIBAN WOULD LIKE TO THANK THE AMERICAN TAXPAYER\nFOR THEIR GENEROUS DONATION OF HUMVEES TODAY") == ["body", "body"]  # fmt: skip
