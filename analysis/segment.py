@@ -1622,9 +1622,18 @@ def _is_outlet_link_mention(line: str) -> bool:
 _LOWER_RE = re.compile(r"[a-z]")
 
 
+@functools.lru_cache(maxsize=8)
 def _shouting_only(text: str) -> bool:
     """The whole text is in capitals (links aside): a shouted post or sentence, where a
-    line in capitals cannot be a related-story link between paragraphs of prose."""
+    line in capitals cannot be a related-story link between paragraphs of prose.
+
+    Cached: every line in capitals of a text asks (an article of 5 MB has thousands of
+    "ADVERTISEMENT" lines), and a string's hash is computed once, so a hit is cheap."""
+    first = _LOWER_RE.search(text)
+    if first is None:
+        return True
+    if R.URL_RE.search(text) is None:  # no link: any lower-case letter is prose
+        return False
     return _LOWER_RE.search(R.URL_RE.sub("", text)) is None
 
 
