@@ -30,7 +30,14 @@ from analysis import cli
 from analysis.cache import FeatureCache
 from analysis.errors import FramelensError
 from analysis.io import OutputError, atomic_write, remove_partial_files, write_text
-from analysis.pipeline import TABLES, _code_fingerprint, _is_done, read_parts, run_pipeline
+from analysis.pipeline import (
+    LOCK_NAME,
+    TABLES,
+    _code_fingerprint,
+    _is_done,
+    read_parts,
+    run_pipeline,
+)
 from analysis.run import compose_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,7 +112,9 @@ def _outputs(out: Path) -> dict[str, bytes]:
     return {
         str(p.relative_to(out)): _normalized(p)
         for p in sorted(out.rglob("*"))
-        if p.is_file() and "work" not in p.relative_to(out).parts
+        if p.is_file()
+        and "work" not in p.relative_to(out).parts
+        and p.name != LOCK_NAME  # the run's lock holds its pid: not an output
     }
 
 
