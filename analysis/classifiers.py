@@ -58,7 +58,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.model_selection import ParameterGrid, StratifiedKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
@@ -78,6 +78,7 @@ __all__ = [
     "CompactTfidfVectorizer",
     "KeywordCounts",
     "ModelError",
+    "SoftVote",
     "StemmedText",
     "TextCleaner",
     "TopicScores",
@@ -234,6 +235,64 @@ class TextCleaner(TransformerMixin, BaseEstimator):
         from analysis.features._text import text_tags
 
         return text_tags(super().__sklearn_tags__())
+
+
+class SoftVote(ClassifierMixin, BaseEstimator):
+    """Average a classifier's probabilities with class probabilities the features carry.
+
+    The last ``len(classes_)`` columns of ``X`` are taken to be another model's class
+    probabilities, in the order of ``classes_`` (sorted labels): those of the fine-tuned
+    encoder (:class:`analysis.embeddings.FineTunedProbabilities`), which
+    :func:`build_pipeline` puts last in the feature union when ``classifier.encoder_vote``
+    is on. ``estimator`` is fitted on the other columns; ``predict_proba`` is
+    ``(1 - weight) * estimator's + weight * those columns`` (soft voting with fixed
+    weights, as :class:`sklearn.ensemble.VotingClassifier` does for two models that read
+    the same input), and ``predict`` takes the most probable class.
+
+    The encoder's probabilities are not learned from by ``estimator``: a fine-tuned encoder
+    fits its own training texts far better than new ones, so a model stacked on them would
+    trust them too much. A fixed weight does not have that problem.
+    """
+
+    def __init__(self, estimator=None, weight=0.5):
+        self.estimator = estimator
+        self.weight = weight
+
+    def _split(self, X):
+        k = len(self.classes_)
+        if X.shape[1] <= k:
+            raise ValueError(
+                f"SoftVote expects the features followed by {k} class probabilities, "
+                f"got only {X.shape[1]} columns"
+            )
+        voted = X[:, -k:]
+        voted = np.asarray(voted.toarray() if hasattr(voted, "toarray") else voted, dtype=float)
+        return X[:, :-k], voted
+
+    def fit(self, X, y):
+        if self.estimator is None:
+            raise ValueError("SoftVote needs an estimator")
+        w = float(self.weight)
+        if not 0.0 <= w <= 1.0:
+            raise ValueError(f"SoftVote weight must be between 0 and 1, got {self.weight!r}")
+        self.classes_ = np.unique(np.asarray(y, dtype=object))
+        rest, _ = self._split(X)
+        self.estimator_ = clone(self.estimator).fit(rest, y)
+        if list(self.estimator_.classes_) != list(self.classes_):
+            raise ValueError(
+                f"the estimator's classes {list(self.estimator_.classes_)} are not "
+                f"{list(self.classes_)}"
+            )
+        return self
+
+    def predict_proba(self, X) -> np.ndarray:
+        check_is_fitted(self, "estimator_")
+        rest, voted = self._split(X)
+        w = float(self.weight)
+        return (1.0 - w) * np.asarray(self.estimator_.predict_proba(rest)) + w * voted
+
+    def predict(self, X) -> np.ndarray:
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
 
 
 @lru_cache(maxsize=200_000)
@@ -997,6 +1056,10 @@ def build_pipeline(
             )
         branches.append(("embeddings", encoder))
         weights["embeddings"] = float(emb.get("weight", 1.0))
+    vote = _encoder_vote(cfg) if fine_tune is not False else None
+    if vote is not None:  # last: SoftVote reads its probabilities from the last columns
+        branches.append(("encoder_vote", vote[0]))
+        weights["encoder_vote"] = 1.0
     names = [n for n, _ in branches]
     weights = {k: v for k, v in weights.items() if k in names} or None
     features = FeatureUnion(branches, transformer_weights=weights)
@@ -1007,6 +1070,8 @@ def build_pipeline(
     calib = dict(cfg.get("calibration") or {})
     if calib.get("enabled") if calibrated is None else calibrated:
         model = _calibrated(model, calib, seed)
+    if vote is not None:
+        model = SoftVote(model, weight=vote[1])
     pipe = Pipeline([("clean", clean), ("features", features), ("clf", model)])
     # every random step gets the config's seed (LinearSVC's dual solver shuffles, for one)
     unseeded = {
@@ -1015,6 +1080,37 @@ def build_pipeline(
         if k.endswith("random_state") and v is None
     }
     return pipe.set_params(**unseeded) if unseeded else pipe
+
+
+#: the keys of ``classifier.encoder_vote`` besides enabled and weight
+ENCODER_VOTE_KEYS = ("epochs", "learning_rate", "train_batch_size", "warmup", "batch_size")
+
+
+def _encoder_vote(cfg: Mapping[str, Any]) -> tuple[Any, float] | None:
+    """The fine-tuned encoder and its vote weight, if ``classifier.encoder_vote.enabled``."""
+    node = dict(cfg.get("encoder_vote") or {})
+    if not node.get("enabled"):
+        return None
+    unknown = sorted(set(node) - {"enabled", "weight", "model", *ENCODER_VOTE_KEYS})
+    if unknown:
+        raise ConfigError(
+            f"classifier.encoder_vote has unknown keys {unknown}: use enabled, weight, "
+            + ", ".join(ENCODER_VOTE_KEYS)
+        )
+    try:
+        weight = float(node.get("weight", 0.5))
+    except (TypeError, ValueError):
+        weight = float("nan")
+    if not 0.0 < weight <= 1.0:
+        raise ConfigError(
+            f"classifier.encoder_vote.weight must be above 0 and at most 1, got "
+            f"{node.get('weight')!r} (the encoder's share of the averaged probability)"
+        )
+    from analysis.embeddings import FineTunedProbabilities
+
+    kwargs = {k: node[k] for k in ENCODER_VOTE_KEYS if node.get(k) is not None}
+    encoder = FineTunedProbabilities(model=node.get("model") or "all-MiniLM-L6-v2", **kwargs)
+    return encoder, weight
 
 
 def _calibrated(model: Any, calib: Mapping[str, Any], seed: int) -> Any:
@@ -1613,6 +1709,11 @@ def _describe_pipeline(pipe: Pipeline, cfg: Mapping[str, Any]) -> list[str]:
         nodes["embeddings"] = {"model": emb.get("model"), **tuning}
     union = pipe.named_steps["features"]
     weights = union.transformer_weights or {}
+    clf = pipe.named_steps["clf"]
+    vote = clf if isinstance(clf, SoftVote) else None
+    if vote is not None:
+        clf = getattr(vote, "estimator_", vote.estimator)
+        nodes.setdefault("encoder_vote", dict(cfg.get("encoder_vote") or {}))
     lines = []
     for name, est in union.transformer_list:
         steps = [s for _, s in est.steps] if isinstance(est, Pipeline) else [est]
@@ -1622,8 +1723,13 @@ def _describe_pipeline(pipe: Pipeline, cfg: Mapping[str, Any]) -> list[str]:
             _describe_step(step, given[i] if i < len(given) else None)
             for i, step in enumerate(steps)
         ]
+        if vote is not None and name == "encoder_vote":
+            lines.append(
+                f"{name} (its class probabilities, weight {vote.weight} in the average): "
+                + " -> ".join(parts)
+            )
+            continue
         lines.append(f"{name} (weight {weights.get(name, 1.0)}): " + " -> ".join(parts))
-    clf = pipe.named_steps["clf"]
     calib = dict(cfg.get("calibration") or {})
     inner = getattr(clf, "estimator", None) if calib.get("enabled") else None
     base = inner if inner is not None else clf
@@ -1631,6 +1737,11 @@ def _describe_pipeline(pipe: Pipeline, cfg: Mapping[str, Any]) -> list[str]:
     text = f"classifier: {_describe_step(base, model_node)}"
     if inner is not None:
         text += f", probabilities calibrated ({calib.get('method', 'sigmoid')}, {calib.get('folds', 5)} folds)"
+    if vote is not None:
+        text += (
+            f", fitted on the other branches; its probabilities are averaged with the "
+            f"fine-tuned encoder's (weights {1 - float(vote.weight):g} and {float(vote.weight):g})"
+        )
     return [*lines, text]
 
 
@@ -1706,6 +1817,15 @@ def _preprocessing_notes(cfg: Mapping[str, Any]) -> list[str]:
             f"epoch(s), learning rate {tuning.get('learning_rate', 2e-5)}); the grid "
             "(selection_cv) was searched over the frozen vectors, the chosen parameters were "
             "then fitted with the fine-tuned encoder"
+        )
+    vote = dict(cfg.get("encoder_vote") or {})
+    if vote.get("enabled"):
+        notes.append(
+            "MiniLM fine-tuned end to end as a classifier on the training texts and labels "
+            f"(cross-entropy, {vote.get('epochs', 3)} epoch(s), learning rate "
+            f"{vote.get('learning_rate', 5e-5)}); its class probabilities are averaged with the "
+            f"linear model's, weight {vote.get('weight', 0.5)} for the encoder; the grid "
+            "(selection_cv) was searched for the linear model alone"
         )
     return notes
 

@@ -37,6 +37,7 @@ from analysis.errors import FramelensError
 __all__ = [
     "EmbeddingsUnavailable",
     "FineTunedEmbeddings",
+    "FineTunedProbabilities",
     "SentenceEmbeddings",
     "cache_dir",
     "embeddings_available",
@@ -329,6 +330,11 @@ class FineTunedEmbeddings(SentenceEmbeddings):
                 loss.backward()
                 opt.step()
         model.eval()
+        self._keep_weights(model)
+        return self
+
+    def _keep_weights(self, model) -> None:
+        """Store the tuned encoder as float16 arrays and fingerprint them (the cache key)."""
         self.weights_ = {
             k: v.detach().cpu().numpy().astype(np.float16 if v.is_floating_point() else v.dtype)
             for k, v in model.state_dict().items()
@@ -338,7 +344,6 @@ class FineTunedEmbeddings(SentenceEmbeddings):
             h.update(k.encode())
             h.update(np.ascontiguousarray(self.weights_[k]).tobytes())
         self.fingerprint_ = h.hexdigest()[:16]
-        return self
 
     def _variant(self) -> str:
         fingerprint = getattr(self, "fingerprint_", None)
@@ -373,6 +378,112 @@ class FineTunedEmbeddings(SentenceEmbeddings):
                 _TUNED.pop(next(iter(_TUNED)))
             _TUNED[self.fingerprint_] = encoder
         return encoder
+
+
+class FineTunedProbabilities(FineTunedEmbeddings):
+    """MiniLM fine-tuned end to end as a classifier; ``transform`` gives its class probabilities.
+
+    ``fit(X, y)`` puts a linear softmax layer on the mean-pooled, unit-length sentence vector
+    and trains encoder and layer together on the labels with cross-entropy (Devlin et al.
+    2019's recipe for sentence classification): ``epochs`` passes over the texts in shuffled
+    batches of ``train_batch_size``, AdamW with ``learning_rate`` (weight decay 0.01), a
+    linear warm-up over the first ``warmup`` share of the steps and a linear decay to zero,
+    seeded by ``random_state``. ``transform(X)`` returns one column per class, in the order
+    of ``classes_`` (sorted labels, as scikit-learn orders them), summing to 1.
+
+    The weights are kept as :class:`FineTunedEmbeddings` keeps them (float16 arrays, no code
+    executed on load), the layer as ``coef_`` / ``intercept_``; the tuned vectors are
+    cached per text under the weights' fingerprint. Used by
+    :class:`analysis.classifiers.SoftVote`, which averages these probabilities with a
+    linear model's (``classifier.encoder_vote`` in a task config).
+
+    On 2 CPU cores one epoch over 3,000 tweets takes about 85 seconds.
+    """
+
+    def __init__(
+        self,
+        model=MODEL_NAME,
+        batch_size=64,
+        cache=True,
+        epochs=3,
+        learning_rate=5e-5,
+        train_batch_size=32,
+        warmup=0.1,
+        random_state=None,
+    ):
+        SentenceEmbeddings.__init__(self, model=model, batch_size=batch_size, cache=cache)
+        self.epochs = epochs
+        self.learning_rate = learning_rate
+        self.train_batch_size = train_batch_size
+        self.warmup = warmup
+        self.random_state = random_state
+
+    def fit(self, X, y=None):
+        SentenceEmbeddings.fit(self, X)
+        if y is None:
+            raise ValueError(
+                "FineTunedProbabilities.fit needs the labels y: it learns to predict them"
+            )
+        texts = _texts(X)
+        labels = np.asarray(["" if v is None else str(v) for v in y], dtype=object)
+        if len(labels) != len(texts):
+            raise ValueError(f"{len(texts)} texts but {len(labels)} labels")
+        self.classes_, target = np.unique(labels, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError("fine-tuning needs texts of at least two different labels")
+        import torch
+
+        seed = 0 if self.random_state is None else int(self.random_state)
+        model = copy.deepcopy(_load_encoder(self.model))  # loading seeds torch itself
+        torch.manual_seed(seed)
+        rng = np.random.default_rng(seed)
+        head = torch.nn.Linear(DIMENSIONS, len(self.classes_))
+        size = max(1, int(self.train_batch_size))
+        epochs = max(1, int(self.epochs))
+        steps = epochs * -(-len(texts) // size)
+        warm = max(1.0, float(self.warmup) * steps)
+        opt = torch.optim.AdamW(
+            [*model.parameters(), *head.parameters()],
+            lr=float(self.learning_rate),
+            weight_decay=0.01,
+        )
+        sched = torch.optim.lr_scheduler.LambdaLR(
+            opt, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (steps - s) / steps)
+        )
+        prepare = getattr(model, "preprocess", None) or model.tokenize
+        log.info(
+            "fine-tuning %s as a %d-class classifier on %d texts (%d epochs)",
+            self.model,
+            len(self.classes_),
+            len(texts),
+            epochs,
+        )
+        target = torch.as_tensor(target, dtype=torch.long)
+        model.train()
+        for _ in range(epochs):
+            order = rng.permutation(len(texts))
+            for b in range(0, len(order), size):
+                idx = order[b : b + size]
+                vectors = model(prepare([texts[i] for i in idx]))["sentence_embedding"]
+                loss = torch.nn.functional.cross_entropy(head(vectors), target[idx])
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                sched.step()
+        model.eval()
+        self._keep_weights(model)
+        self.coef_ = head.weight.detach().cpu().numpy().astype(np.float64)
+        self.intercept_ = head.bias.detach().cpu().numpy().astype(np.float64)
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        scores = super().transform(X) @ self.coef_.T + self.intercept_
+        scores -= scores.max(axis=1, keepdims=True)
+        proba = np.exp(scores)
+        return proba / proba.sum(axis=1, keepdims=True)
+
+    def get_feature_names_out(self, input_features=None):
+        return np.asarray([f"encoder_p_{c}" for c in self.classes_], dtype=object)
 
 
 #: fine-tuned encoders built in this process, by weight fingerprint (at most two)

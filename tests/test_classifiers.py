@@ -970,6 +970,116 @@ def test_fine_tuned_embeddings_fit_save_load(with_mirror, tmp_path, monkeypatch)
         enc.transform(["one more headline"])
 
 
+def test_soft_vote_averages_with_the_probability_columns_and_checks_its_input():
+    """SoftVote fits its model on all but the last k columns and averages its probabilities
+    with those columns: weight 0 is the model alone, weight 1 the columns alone."""
+    from scipy import sparse
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    y = np.where(X[:, 0] > 0, "1", "0").astype(object)
+    voted = np.column_stack([np.full(60, 0.9), np.full(60, 0.1)])  # always says "0"
+    full = np.hstack([X, voted])
+    alone = LogisticRegression().fit(X, y).predict_proba(X)
+    for w, expected in [(0.0, alone), (1.0, voted), (0.25, 0.75 * alone + 0.25 * voted)]:
+        vote = C.SoftVote(LogisticRegression(), weight=w).fit(full, y)
+        np.testing.assert_allclose(vote.predict_proba(full), expected, atol=1e-12)
+        np.testing.assert_allclose(
+            vote.predict_proba(sparse.csr_matrix(full)), expected, atol=1e-12
+        )
+    assert (
+        list(C.SoftVote(LogisticRegression(), weight=1.0).fit(full, y).predict(full)) == ["0"] * 60
+    )
+    assert list(vote.classes_) == ["0", "1"]
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        C.SoftVote(LogisticRegression(), weight=1.5).fit(full, y)
+    with pytest.raises(ValueError, match="followed by 2 class probabilities"):
+        C.SoftVote(LogisticRegression()).fit(voted, y)
+
+
+def test_encoder_vote_option_builds_the_vote_and_tuning_leaves_it_out():
+    """classifier.encoder_vote puts the fine-tuned encoder last in the union and wraps the
+    calibrated model in SoftVote; the grid search runs without either (no torch needed)."""
+    from analysis import embeddings as E
+
+    cfg = C.compose_task("irony", ["classifier.encoder_vote.enabled=true"])
+    pipe = C.build_pipeline(cfg, {"C": 3.0})
+    names = [n for n, _ in pipe.named_steps["features"].transformer_list]
+    assert names[-1] == "encoder_vote"
+    enc = dict(pipe.named_steps["features"].transformer_list)["encoder_vote"]
+    assert type(enc) is E.FineTunedProbabilities and enc.random_state == cfg["seed"]
+    assert pipe.named_steps["features"].transformer_weights["encoder_vote"] == 1.0
+    vote = pipe.named_steps["clf"]
+    assert isinstance(vote, C.SoftVote) and vote.weight == 0.5
+    assert vote.estimator.estimator.C == 3.0  # calibrated, tuned C inside
+    tuning = C.build_pipeline(cfg, calibrated=False, fine_tune=False)
+    assert "encoder_vote" not in dict(tuning.named_steps["features"].transformer_list)
+    assert not isinstance(tuning.named_steps["clf"], C.SoftVote)
+    assert not isinstance(C.build_pipeline(C.compose_task("irony")).named_steps["clf"], C.SoftVote)
+    for override, message in [
+        ("+classifier.encoder_vote.epoch=2", r"unknown keys \['epoch'\].*epochs"),
+        ("classifier.encoder_vote.weight=0", "above 0 and at most 1"),
+        ("classifier.encoder_vote.weight=heavy", "above 0 and at most 1"),
+    ]:
+        bad = C.compose_task("irony", ["classifier.encoder_vote.enabled=true", override])
+        with pytest.raises(C.ConfigError, match=message):
+            C.build_pipeline(bad)
+
+
+@pytest.mark.slow
+@pytest.mark.corpora
+def test_encoder_vote_trains_saves_and_predicts_the_same_after_loading(
+    with_mirror, tmp_path, monkeypatch
+):
+    """One short epoch on 80 tweets: the encoder's probabilities are proper distributions,
+    the same seed gives the same weights, and a saved model predicts as the fitted one."""
+    from analysis import embeddings as E
+
+    if not E.embeddings_available():
+        pytest.skip("embeddings extra not installed")
+    monkeypatch.setenv("FRAMELENS_CACHE", str(tmp_path / "cache"))
+    cfg = C.compose_task(
+        "irony",
+        [
+            "classifier.encoder_vote.enabled=true",
+            "classifier.encoder_vote.epochs=1",
+            "classifier.encoder_vote.train_batch_size=16",
+            "classifier.cv.folds=2",
+            "classifier.grid.C=[1.0]",
+            "classifier.grid.class_weight=[balanced]",
+            "classifier.calibration.folds=2",
+        ],
+    )
+    data = C.load_task_data(cfg, sample=80)
+    cleaned = C.TextCleaner().fit_transform(data.texts)
+    with pytest.raises(ValueError, match="needs the labels y"):
+        E.FineTunedProbabilities().fit(cleaned)
+    a = E.FineTunedProbabilities(epochs=1, train_batch_size=16, random_state=1)
+    b = E.FineTunedProbabilities(epochs=1, train_batch_size=16, random_state=1)
+    a.fit(cleaned[:40], data.labels[:40])
+    b.fit(cleaned[:40], data.labels[:40])
+    assert a.fingerprint_ == b.fingerprint_ and list(a.classes_) == ["0", "1"]
+    proba = a.transform(cleaned[40:])
+    assert proba.shape == (40, 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-9)
+    assert list(a.get_feature_names_out()) == ["encoder_p_0", "encoder_p_1"]
+
+    result = C.train_task(cfg, data, n_jobs=1)
+    assert any(
+        "fine-tuned encoder's (weights 0.5 and 0.5)" in line for line in result.card["pipeline"]
+    )
+    assert any("cross-entropy" in note for note in result.card["data"]["preprocessing"])
+    path = C.save_model(result.pipeline, tmp_path / "irony.skops", result.card)
+    loaded = C.load_model(path, task="irony")
+    new = ["Oh great, another Monday. Just what I needed", "The bus leaves at nine", ""]
+    before = C.predict_texts(result.pipeline, new)
+    after = C.predict_texts(loaded, new)
+    assert before["label"].tolist() == after["label"].tolist()
+    np.testing.assert_allclose(before["p_1"], after["p_1"], atol=1e-9)
+    assert after["reason"].tolist()[-1] == "empty text"
+
+
 # --------------------------------------------------------------------------- full data (slow)
 
 
