@@ -1083,7 +1083,14 @@ def build_pipeline(
 
 
 #: the keys of ``classifier.encoder_vote`` besides enabled and weight
-ENCODER_VOTE_KEYS = ("epochs", "learning_rate", "train_batch_size", "warmup", "batch_size")
+ENCODER_VOTE_KEYS = (
+    "epochs",
+    "learning_rate",
+    "train_batch_size",
+    "warmup",
+    "class_weight",
+    "batch_size",
+)
 
 
 def _encoder_vote(cfg: Mapping[str, Any]) -> tuple[Any, float] | None:

@@ -388,7 +388,8 @@ class FineTunedProbabilities(FineTunedEmbeddings):
     2019's recipe for sentence classification): ``epochs`` passes over the texts in shuffled
     batches of ``train_batch_size``, AdamW with ``learning_rate`` (weight decay 0.01), a
     linear warm-up over the first ``warmup`` share of the steps and a linear decay to zero,
-    seeded by ``random_state``. ``transform(X)`` returns one column per class, in the order
+    seeded by ``random_state``; ``class_weight="balanced"`` weighs each class's loss by
+    ``n / (classes * count)``, as scikit-learn does. ``transform(X)`` returns one column per class, in the order
     of ``classes_`` (sorted labels, as scikit-learn orders them), summing to 1.
 
     The weights are kept as :class:`FineTunedEmbeddings` keeps them (float16 arrays, no code
@@ -409,6 +410,7 @@ class FineTunedProbabilities(FineTunedEmbeddings):
         learning_rate=5e-5,
         train_batch_size=32,
         warmup=0.1,
+        class_weight=None,
         random_state=None,
     ):
         SentenceEmbeddings.__init__(self, model=model, batch_size=batch_size, cache=cache)
@@ -416,6 +418,7 @@ class FineTunedProbabilities(FineTunedEmbeddings):
         self.learning_rate = learning_rate
         self.train_batch_size = train_batch_size
         self.warmup = warmup
+        self.class_weight = class_weight
         self.random_state = random_state
 
     def fit(self, X, y=None):
@@ -431,6 +434,8 @@ class FineTunedProbabilities(FineTunedEmbeddings):
         self.classes_, target = np.unique(labels, return_inverse=True)
         if len(self.classes_) < 2:
             raise ValueError("fine-tuning needs texts of at least two different labels")
+        if self.class_weight not in (None, "balanced"):
+            raise ValueError(f"class_weight must be None or 'balanced', not {self.class_weight!r}")
         import torch
 
         seed = 0 if self.random_state is None else int(self.random_state)
@@ -458,6 +463,10 @@ class FineTunedProbabilities(FineTunedEmbeddings):
             len(texts),
             epochs,
         )
+        balance = None
+        if self.class_weight == "balanced":  # as scikit-learn: n / (classes * count)
+            counts = np.bincount(target, minlength=len(self.classes_))
+            balance = torch.as_tensor(len(target) / (len(counts) * counts), dtype=torch.float32)
         target = torch.as_tensor(target, dtype=torch.long)
         model.train()
         for _ in range(epochs):
@@ -465,7 +474,7 @@ class FineTunedProbabilities(FineTunedEmbeddings):
             for b in range(0, len(order), size):
                 idx = order[b : b + size]
                 vectors = model(prepare([texts[i] for i in idx]))["sentence_embedding"]
-                loss = torch.nn.functional.cross_entropy(head(vectors), target[idx])
+                loss = torch.nn.functional.cross_entropy(head(vectors), target[idx], weight=balance)
                 opt.zero_grad()
                 loss.backward()
                 opt.step()

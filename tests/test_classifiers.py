@@ -1055,6 +1055,8 @@ def test_encoder_vote_trains_saves_and_predicts_the_same_after_loading(
     cleaned = C.TextCleaner().fit_transform(data.texts)
     with pytest.raises(ValueError, match="needs the labels y"):
         E.FineTunedProbabilities().fit(cleaned)
+    with pytest.raises(ValueError, match="class_weight must be None or 'balanced'"):
+        E.FineTunedProbabilities(class_weight="heavy").fit(cleaned, data.labels)
     a = E.FineTunedProbabilities(epochs=1, train_batch_size=16, random_state=1)
     b = E.FineTunedProbabilities(epochs=1, train_batch_size=16, random_state=1)
     a.fit(cleaned[:40], data.labels[:40])
