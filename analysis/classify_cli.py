@@ -104,10 +104,25 @@ def _run_name(task: str, cfg: dict) -> str:
     return f"{task}-{stem}"
 
 
+def _check_writable(folder: Path, option: str) -> None:
+    from analysis.pipeline import _check_writable as check
+
+    check(folder, option)
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from analysis import classifiers as C
 
     cfg = _task_config(args)
+    name = _run_name(args.task, cfg)
+    path = Path(args.output) if args.output else Path("models") / name / f"{name}.skops"
+    # a wrong --output stops here, not after minutes of training
+    if path.suffix != ".skops":
+        raise FramelensError(
+            f"--output must be a model file ending in .skops, not {path} "
+            f"(e.g. --output {path / (name + '.skops') if not path.suffix else path.with_suffix('.skops')})"
+        )
+    _check_writable(path.parent, "--output")
     data = C.load_task_data(cfg, sample=args.sample)
     grid = C._grid(cfg)
     folds = int((cfg.get("cv") or {}).get("folds", 5))
@@ -118,8 +133,6 @@ def cmd_train(args: argparse.Namespace) -> int:
     _note_fine_tuning(cfg, 1 + (folds if args.evaluate else 0))
     start = time.perf_counter()
     result = C.train_task(cfg, data, nested=args.evaluate)
-    name = _run_name(args.task, cfg)
-    path = Path(args.output) if args.output else Path("models") / name / f"{name}.skops"
     # nested-CV metrics of `classify evaluate` for the very same config go into the card
     evaluated = Path("outputs") / "classify" / name / "metrics.json"
     attached = C.attach_nested_cv(result.card, evaluated)
@@ -158,6 +171,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         if args.output_dir
         else Path("outputs") / "classify" / _run_name(args.task, cfg)
     )
+    _check_writable(out_dir, "--output-dir")  # before the CV, not after it
     cv = dict(cfg.get("cv") or {})
     repeats = int(cv.get("repeats") or 1)
     _err(

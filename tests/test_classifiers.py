@@ -1355,6 +1355,36 @@ def test_cli_predict_checks_the_output_before_loading_the_model(tmp_path, capsys
     assert classify_cli.PREDICT_INPUT_FORMATS == C.PREDICT_INPUT_FORMATS
 
 
+def test_cli_train_and_evaluate_check_their_output_before_any_work(tmp_path, capsys, monkeypatch):
+    """A model path without .skops or a folder that cannot be written stops at once (it
+    used to stop after training: 6 minutes with the encoder vote)."""
+    from analysis import classifiers as Cmod
+    from analysis import classify_cli
+
+    def no_work(*a, **k):
+        raise AssertionError("the data were loaded before the output was checked")
+
+    monkeypatch.setattr(Cmod, "load_task_data", no_work)
+    code = classify_cli.main(["train", "irony", "--output", str(tmp_path / "vote_model")])
+    err = capsys.readouterr().err
+    assert code != 0 and "--output must be a model file ending in .skops" in err
+    assert str(tmp_path / "vote_model" / "irony.skops") in err
+    code = classify_cli.main(["train", "irony", "--output", str(tmp_path / "m.txt")])
+    assert code != 0 and str(tmp_path / "m.skops") in capsys.readouterr().err
+    blocker = tmp_path / "file"
+    blocker.write_text("in the way")
+    code = classify_cli.main(["train", "irony", "--output", str(blocker / "irony.skops")])
+    err = capsys.readouterr().err
+    assert code != 0 and "a file is in the way" in err and "--output=PATH" in err
+    monkeypatch.undo()
+    monkeypatch.setattr(Cmod, "evaluate_task", no_work)
+    code = classify_cli.main(
+        ["evaluate", "irony", "--sample", "60", "--output-dir", str(blocker / "out")]
+    )
+    err = capsys.readouterr().err
+    assert code != 0 and "a file is in the way" in err and "--output-dir=PATH" in err
+
+
 def test_cli_predict_summary_counts_skipped_blank_lines(saved_model, tmp_path):
     src, out = tmp_path / "in.csv", tmp_path / "out.csv"
     src.write_text("id,text\na,Great another Monday\n\nc,I love traffic\n", encoding="utf-8")
