@@ -1825,13 +1825,14 @@ def _preprocessing_notes(cfg: Mapping[str, Any]) -> list[str]:
             "(selection_cv) was searched over the frozen vectors, the chosen parameters were "
             "then fitted with the fine-tuned encoder"
         )
-    vote = dict(cfg.get("encoder_vote") or {})
-    if vote.get("enabled"):
+    vote = _encoder_vote(cfg)
+    if vote is not None:
+        encoder, weight = vote
         notes.append(
             "MiniLM fine-tuned end to end as a classifier on the training texts and labels "
-            f"(cross-entropy, {vote.get('epochs', 3)} epoch(s), learning rate "
-            f"{vote.get('learning_rate', 5e-5)}); its class probabilities are averaged with the "
-            f"linear model's, weight {vote.get('weight', 0.5)} for the encoder; the grid "
+            f"(cross-entropy, {encoder.epochs} epoch(s), learning rate "
+            f"{encoder.learning_rate}); its class probabilities are averaged with the "
+            f"linear model's, weight {weight} for the encoder; the grid "
             "(selection_cv) was searched for the linear model alone"
         )
     return notes

@@ -51,11 +51,13 @@ def _err(msg: str) -> None:
 
 
 def _note_fine_tuning(cfg: dict, fits: int) -> None:
-    vote = dict(cfg.get("encoder_vote") or {})
-    if vote.get("enabled"):
+    from analysis.classifiers import _encoder_vote
+
+    vote = _encoder_vote(cfg)
+    if vote is not None:
         _err(
             f"  the sentence encoder is fine-tuned as a classifier {fits} time(s) on the "
-            f"training rows ({vote.get('epochs', 3)} epoch(s), about 30 seconds per epoch and "
+            f"training rows ({vote[0].epochs} epoch(s), about 30 seconds per epoch and "
             "1,000 texts on 2 CPU cores); classifier.encoder_vote.enabled=false leaves it out"
         )
     emb = dict(cfg.get("embeddings") or {})
@@ -104,14 +106,9 @@ def _run_name(task: str, cfg: dict) -> str:
     return f"{task}-{stem}"
 
 
-def _check_writable(folder: Path, option: str) -> None:
-    from analysis.pipeline import _check_writable as check
-
-    check(folder, option)
-
-
 def cmd_train(args: argparse.Namespace) -> int:
     from analysis import classifiers as C
+    from analysis.pipeline import _check_writable
 
     cfg = _task_config(args)
     name = _run_name(args.task, cfg)
@@ -171,6 +168,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         if args.output_dir
         else Path("outputs") / "classify" / _run_name(args.task, cfg)
     )
+    from analysis.pipeline import _check_writable
+
     _check_writable(out_dir, "--output-dir")  # before the CV, not after it
     cv = dict(cfg.get("cv") or {})
     repeats = int(cv.get("repeats") or 1)

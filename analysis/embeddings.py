@@ -389,8 +389,9 @@ class FineTunedProbabilities(FineTunedEmbeddings):
     batches of ``train_batch_size``, AdamW with ``learning_rate`` (weight decay 0.01), a
     linear warm-up over the first ``warmup`` share of the steps and a linear decay to zero,
     seeded by ``random_state``; ``class_weight="balanced"`` weighs each class's loss by
-    ``n / (classes * count)``, as scikit-learn does. ``transform(X)`` returns one column per class, in the order
-    of ``classes_`` (sorted labels, as scikit-learn orders them), summing to 1.
+    ``n / (classes * count)``, as scikit-learn does. ``transform(X)`` returns one column per
+    class, in the order of ``classes_`` (sorted labels, as scikit-learn orders them), summing
+    to 1.
 
     The weights are kept as :class:`FineTunedEmbeddings` keeps them (float16 arrays, no code
     executed on load), the layer as ``coef_`` / ``intercept_``; the tuned vectors are
