@@ -51,6 +51,7 @@ from analysis.plots import (
     save_figure,
 )
 from analysis.provenance import write_manifest
+from analysis.records import extra_as_text
 
 log = logging.getLogger("framelens")
 
@@ -126,7 +127,9 @@ def process_chunk(articles: pd.DataFrame, stages: Stages | dict) -> dict[str, pd
     """
     if isinstance(stages, dict):
         stages = stages_for(stages)
-    out = {"articles": articles}
+    # one type per extra column in every chunk's Parquet part (a JSONL field can hold an
+    # int in one record and a string in the next)
+    out = {"articles": extra_as_text(articles)}
     if stages.segmenter is None:
         return out
     segments = stages.segmenter.segment_table(articles)

@@ -8,9 +8,12 @@ extra columns such as labels) or :data:`SEGMENT_COLUMNS`.
 from __future__ import annotations
 
 import dataclasses
+import json
 import numbers
 from dataclasses import dataclass, field
 from typing import Any
+
+import pandas as pd
 
 #: Kinds of segment an article is split into.
 KINDS = ("headline", "body", "quote", "embedded_post", "caption", "boilerplate", "media_link")
@@ -36,6 +39,39 @@ SEGMENT_COLUMNS = (
     "speaker",
     "text",
 )
+
+
+def extra_as_text(articles: pd.DataFrame) -> pd.DataFrame:
+    """``articles`` with every column beyond :data:`ARTICLE_COLUMNS` as text: a string
+    stays, a number or flag becomes its ``str``, a list or mapping its JSON, a missing value
+    ``None``.
+
+    A run writes its article table chunk by chunk, and a JSONL corpus can give one field an
+    integer in one record and a string (or a list) in the next; Parquet needs one type per
+    column, the same in every chunk. Text is the one type every value has, whatever the
+    chunk holds (``pd.to_numeric`` turns a numeric column back).
+    """
+    extra = [c for c in articles.columns if c not in ARTICLE_COLUMNS]
+    if not extra:
+        return articles
+    return articles.assign(**{c: articles[c].map(_as_text, na_action=None) for c in extra})
+
+
+def _as_text(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, list | tuple | dict):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    if hasattr(value, "tolist"):  # numpy scalars and arrays (a Parquet list column)
+        return _as_text(value.tolist())
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return str(value)
 
 
 @dataclass(frozen=True, slots=True)

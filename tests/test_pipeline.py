@@ -661,6 +661,26 @@ def test_work_tables_read_as_one_table_each(sample_run):
     assert list(some.columns) == ["article_id", "voice"] and len(some) == len(whole)
 
 
+def test_extra_fields_of_mixed_types_are_kept_as_text(tmp_path):
+    """A JSONL field can hold an int, a string, a list or nothing from record to record (and
+    a whole chunk of one type): every value is kept, as text, and the chunks' parts still
+    read as one table."""
+    values = [5, "Jane Doe", None, [1, "two"], 2.5, True, {"a": 1}]
+    src = tmp_path / "mixed.jsonl"
+    with src.open("w") as fh:
+        for i, value in enumerate(values):
+            text = f"Article {i} reports on the budget. Critics said it was late."
+            fh.write(json.dumps({"id": f"a{i}", "outlet": "X", "text": text, "who": value}) + "\n")
+    cfg = compose_config(
+        ["corpus=custom", f"corpus.path={src}", "+corpus.extra.who=who", "chunk_size=2", LIGHT]
+    )
+    result = run_pipeline(cfg, out_dir=tmp_path / "out")
+    assert result.report.loaded == len(values) and result.report.quarantined == 0
+    table = pd.read_parquet(result.work_dir / "articles").set_index("id").sort_index()
+    who = [None if pd.isna(v) else v for v in table["who"]]
+    assert who == ["5", "Jane Doe", None, '[1, "two"]', "2.5", "True", '{"a": 1}']
+
+
 def test_other_lean_values_are_named_in_the_report(sample_run):
     """The sample's RT article is 'state-funded': not one of the three leans, so the
     report says it is left out of the lean comparisons instead of dropping it silently."""
