@@ -2032,8 +2032,9 @@ def save_model(
 ) -> Path:
     """Write a fitted pipeline with skops (atomically) and its model card beside it.
 
-    Returns the model path. The card goes to ``model_card.json`` and ``model_card.md`` in
-    the same folder, with the model file's sha256. Vectorizers are saved through their
+    Returns the model path. The card goes beside it, named after it (:func:`card_paths`:
+    ``irony.model_card.json`` and ``.md`` for ``irony.skops``, so two models in one folder
+    keep a card each), with the model file's sha256. Vectorizers are saved through their
     compact subclasses (:class:`CompactTfidfVectorizer`), which behave identically.
     """
     import copy
@@ -2067,15 +2068,19 @@ def save_model(
             "bytes": path.stat().st_size,
         }
         text = json.dumps(_jsonable(card), indent=2, sort_keys=True, ensure_ascii=False)
-        _atomic_write(
-            path.parent / "model_card.json",
-            lambda tmp: Path(tmp).write_text(text + "\n", encoding="utf-8"),
-        )
+        card_json, card_md = card_paths(path)
+        _atomic_write(card_json, lambda tmp: Path(tmp).write_text(text + "\n", encoding="utf-8"))
         md = render_card(card)
-        _atomic_write(
-            path.parent / "model_card.md", lambda tmp: Path(tmp).write_text(md, encoding="utf-8")
-        )
+        _atomic_write(card_md, lambda tmp: Path(tmp).write_text(md, encoding="utf-8"))
     return path
+
+
+def card_paths(model_path: str | os.PathLike) -> tuple[Path, Path]:
+    """The model card files of a model file: ``X.model_card.json`` and ``X.model_card.md``
+    beside ``X.skops``."""
+    path = Path(model_path)
+    stem = path.parent / path.name.removesuffix(".skops")
+    return Path(f"{stem}.model_card.json"), Path(f"{stem}.model_card.md")
 
 
 def attach_nested_cv(card: dict[str, Any], metrics_json: str | os.PathLike) -> bool:
@@ -2333,7 +2338,7 @@ def render_card(card: Mapping[str, Any]) -> str:
         f"{d['rows']:,} used for training"
         + (
             f"; {d['load_report']['quarantined']:,} quarantined (the reasons are in "
-            "model_card.json, `data.load_report`)."
+            "the card's JSON file, `data.load_report`)."
             if d["load_report"].get("quarantined")
             else "."
         ),

@@ -151,9 +151,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             f"(bootstrap95 {m['bootstrap95'][0]:.3f}-{m['bootstrap95'][1]:.3f})"
             + (f", from {evaluated}" if attached else "")
         )
-    _out(
-        f"trained in {time.perf_counter() - start:.1f} s; model card: {saved.parent / 'model_card.md'}"
-    )
+    _out(f"trained in {time.perf_counter() - start:.1f} s; model card: {C.card_paths(saved)[1]}")
     _out(str(saved.resolve()))
     return 0
 

@@ -491,8 +491,10 @@ def test_save_load_round_trip(saved_model, tiny_model):
     pipe = C.load_model(saved_model, task="irony")
     texts = ["Oh great, taxes again", "The report on taxes was published today"]
     np.testing.assert_allclose(pipe.predict_proba(texts), tiny_model.pipeline.predict_proba(texts))
-    card = json.loads((saved_model.parent / "model_card.json").read_text())
-    assert card["model_file"]["sha256"] and (saved_model.parent / "model_card.md").is_file()
+    card_json, card_md = C.card_paths(saved_model)
+    assert card_json.parent == saved_model.parent and card_md.name.endswith(".model_card.md")
+    card = json.loads(card_json.read_text())
+    assert card["model_file"]["sha256"] and card_md.is_file()
     with zipfile.ZipFile(saved_model) as zf:
         assert "schema.json" in zf.namelist()
 
@@ -542,6 +544,16 @@ def test_compact_vectorizer_keeps_behaviour(saved_model, tiny_model):
     assert type(original).__name__ == "TfidfVectorizer"
 
 
+def test_two_models_in_one_folder_keep_a_card_each(tiny_model, tmp_path):
+    for name in ("first", "second"):
+        C.save_model(tiny_model.pipeline, tmp_path / f"{name}.skops", tiny_model.card)
+    for name in ("first", "second"):
+        card_json, card_md = C.card_paths(tmp_path / f"{name}.skops")
+        card = json.loads(card_json.read_text())
+        assert card["model_file"]["path"] == str(tmp_path / f"{name}.skops")
+        assert card_md.read_text().startswith("# ")
+
+
 def test_cached_model_trains_once_per_config_and_data(tmp_path, monkeypatch, tiny_irony_overrides):
     trained = []
     real = C.train_task
@@ -549,7 +561,7 @@ def test_cached_model_trains_once_per_config_and_data(tmp_path, monkeypatch, tin
     data = tmp_path / "train.csv"
     data.write_bytes((DATA / "tiny_train.csv").read_bytes())
     first = C.cached_model("irony", tiny_irony_overrides(data), directory=tmp_path / "cache")
-    assert first.is_file() and (first.parent / "model_card.md").is_file() and trained == [1]
+    assert first.is_file() and C.card_paths(first)[1].is_file() and trained == [1]
     assert first.parent.parent == tmp_path / "cache" / "models"
     assert C.model_info(C.load_model(first, task="irony"))["task"] == "irony"
     # the same config and data: the file is reused, nothing is trained
@@ -662,7 +674,7 @@ def test_cli_train_last_line_is_model_path(with_mirror, tmp_path):
     assert lines[-1] == str(target.resolve()) and target.is_file()
     pipe = C.load_model(lines[-1], task="irony")
     assert list(pipe.classes_) == ["0", "1"]
-    card = json.loads((target.parent / "model_card.json").read_text())
+    card = json.loads(C.card_paths(target)[0].read_text())
     assert card["data"]["corpus"] == "semeval2018_irony" and card["data"]["table"] == "taskA"
     assert card["data"]["subsample"] == 300
 
@@ -680,9 +692,9 @@ def test_cli_train_on_your_own_file_keeps_the_default_model(
     assert code == 0
     own = tmp_path / "models" / "irony-tiny_train" / "irony-tiny_train.skops"
     assert lines[-1] == str(own.resolve()) and own.is_file()
-    assert (own.parent / "model_card.md").is_file()
+    assert C.card_paths(own)[1].is_file()
     assert default.read_bytes() == b"the default model"
-    assert not (default.parent / "model_card.md").exists()
+    assert not C.card_paths(default)[1].exists()
 
 
 @pytest.mark.corpora
