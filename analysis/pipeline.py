@@ -516,20 +516,40 @@ def _local_worker_init(driver: int) -> None:
 
 
 @contextlib.contextmanager
-def _sigint_ignored() -> Iterator[None]:
-    """Ctrl-C ignored in this (main) thread while the block runs: processes forked in it
-    inherit that. A no-op off the main thread, where signals cannot be set."""
+def _sigint_held(start_method: str = "fork") -> Iterator[None]:
+    """Ctrl-C kept from the processes started in the block, and not lost for the driver.
+
+    Forked processes (and threads) started in the block inherit SIGINT blocked, so they
+    never take Ctrl-C: it is the driver's to handle. A Ctrl-C pressed meanwhile is
+    recorded (an older thread may receive it) and raised in the driver as
+    KeyboardInterrupt once the block is over, so what the block started exists and can be
+    stopped. Spawned processes keep neither a mask nor a handler through ``exec``, only an
+    ignored signal, so with another ``start_method`` SIGINT is ignored during the block
+    (a Ctrl-C then is lost). A no-op off the main thread, where signals cannot be set.
+    """
     import signal
     import threading
 
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if start_method != "fork" or not hasattr(signal, "pthread_sigmask"):
+        before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, before)
+        return
+    pressed: list[int] = []
+    handler = signal.signal(signal.SIGINT, lambda signum, frame: pressed.append(signum))
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, before)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # one still pending: recorded now
+        signal.signal(signal.SIGINT, handler)
+    if pressed:
+        raise KeyboardInterrupt
 
 
 def _stop_pool(pool: ProcessPoolExecutor) -> None:
@@ -609,21 +629,27 @@ def _dask_client(ecfg: Any):
     # warnings and errors still show; forked workers inherit the level
     for name in ("distributed", "distributed.nanny", "distributed.scheduler", "distributed.worker"):
         logging.getLogger(name).setLevel(logging.WARNING)
-    # the worker processes start with Ctrl-C ignored (inherited at fork), as local workers
-    # do: the driver handles it and closes the cluster; workers taking it too print a
+    # the worker processes start with Ctrl-C blocked (inherited), as local workers ignore
+    # it: the driver handles it and closes the cluster; workers taking it too print a
     # traceback each
-    with (
-        dask.config.set({"distributed.worker.multiprocessing-method": str(method)}),
-        _sigint_ignored(),
-    ):
-        cluster = LocalCluster(
-            n_workers=int(ecfg.get("n_workers", 2)),
-            threads_per_worker=int(ecfg.get("threads_per_worker", 1)),
-            processes=True,
-            dashboard_address=None,
-            host="127.0.0.1",
-        )
-    return Client(cluster), True
+    cluster = None
+    try:
+        with (
+            dask.config.set({"distributed.worker.multiprocessing-method": str(method)}),
+            _sigint_held(str(method)),
+        ):
+            cluster = LocalCluster(
+                n_workers=int(ecfg.get("n_workers", 2)),
+                threads_per_worker=int(ecfg.get("threads_per_worker", 1)),
+                processes=True,
+                dashboard_address=None,
+                host="127.0.0.1",
+            )
+        return Client(cluster), True
+    except KeyboardInterrupt:  # pressed while the cluster started: delivered as it ends
+        if cluster is not None:
+            cluster.close()
+        raise
 
 
 def read_parts(

@@ -370,11 +370,20 @@ def _driver_marker():
     return getattr(analysis.pipeline, "_test_driver_marker", None)
 
 
+def _sigint_kept_out() -> bool:
+    """Ctrl-C cannot reach this process: blocked (forked workers) or ignored (spawned)."""
+    import signal
+
+    blocked = signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, set())
+    return blocked or signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(("method", "inherited"), [("fork", True), ("spawn", False)])
 def test_dask_local_cluster_start_method(monkeypatch, method, inherited):
     """executor.start_method: forked workers start with the driver's state (its imported
-    modules); spawned ones import everything afresh."""
+    modules); spawned ones import everything afresh. Either way Ctrl-C cannot reach them
+    (the driver handles it), and reaches the driver again once the cluster is up."""
     pytest.importorskip("distributed")
     import analysis.pipeline
     from analysis.pipeline import _dask_client
@@ -383,11 +392,43 @@ def test_dask_local_cluster_start_method(monkeypatch, method, inherited):
     client, owned = _dask_client(OmegaConf.create({"n_workers": 1, "start_method": method}))
     try:
         seen = set(client.run(_driver_marker).values())
+        kept_out = set(client.run(_sigint_kept_out).values())
     finally:
         cluster = client.cluster
         client.close()
         cluster.close()
     assert owned and seen == ({"driver"} if inherited else {None})
+    assert kept_out == {True} and not _sigint_kept_out()
+
+
+@pytest.mark.slow
+def test_ctrl_c_while_a_local_cluster_starts_stops_the_run(tmp_path):
+    """Ctrl-C pressed while the LocalCluster starts (it used to be ignored there) reaches
+    the driver once the cluster is up, which closes it: no worker is left behind."""
+    pytest.importorskip("distributed")
+    script = (
+        "import os, signal, threading, time\n"
+        "import psutil\n"
+        "from omegaconf import OmegaConf\n"
+        "from analysis.pipeline import _dask_client\n"
+        "def press():\n"
+        "    time.sleep(0.05)\n"
+        "    os.kill(os.getpid(), signal.SIGINT)\n"
+        "threading.Thread(target=press, daemon=True).start()\n"
+        "try:\n"
+        "    _dask_client(OmegaConf.create({'n_workers': 2}))\n"
+        "    print('not interrupted')\n"
+        "except KeyboardInterrupt:\n"
+        "    print('interrupted')\n"
+        "deadline = time.time() + 10\n"
+        "while psutil.Process().children(recursive=True) and time.time() < deadline:\n"
+        "    time.sleep(0.1)\n"
+        "print('children', len(psutil.Process().children(recursive=True)))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
+    assert out.stdout.split("\n")[:2] == ["interrupted", "children 0"], out.stdout + out.stderr
 
 
 def test_dask_unknown_start_method_is_a_clear_error():
@@ -710,6 +751,9 @@ def test_one_lean_gets_no_distinctive_words_figure(tmp_path):
     assert "Distinctive words and actor labels need two leans or more; this run has left only" in (
         report
     )
+    # and its glossary does not define statistics between leans that it never computed
+    glossary = report.split("## Measures and statistics")[1]
+    assert "**Cliff's delta**" not in glossary and "icc(outlet)" not in glossary
 
 
 def test_report_says_when_a_corpus_path_is_relative(tmp_path):
