@@ -1061,6 +1061,7 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
         [*features, *(f for f in scores if f in av.columns)] if expert_lines else features,
         ["voice", "bootstrap CI", "BH, p (BH)", "rank-biserial r", "Friedman test",
          "Kendall's W", *(["Spearman ρ"] if expert_lines else [])],
+        used_in="\n".join(lines),
     )  # fmt: skip
     return files, lines
 

@@ -122,10 +122,26 @@ def _category_description(prefix: str, category: str) -> str | None:
     return text.rstrip(".") if isinstance(text, str) else None
 
 
-def glossary_markdown(features: Iterable[str], statistics: Iterable[str] = ()) -> list[str]:
+#: How a report shows it uses a statistic (any of these strings), where the key alone is
+#: not what its tables and captions print.
+_SIGNS = {
+    "bootstrap CI": ("CI", "bootstrap"),
+    "BH, p (BH)": ("(BH)", "BH-"),
+    "Tarone 1990": ("Tarone",),
+    "rank-biserial r": ("rank-biserial",),
+    "Friedman test": ("Friedman",),
+    "var(outlet), icc(outlet)": ("var(outlet)", "icc(outlet)"),
+}
+
+
+def glossary_markdown(
+    features: Iterable[str], statistics: Iterable[str] = (), used_in: str | None = None
+) -> list[str]:
     """A report section: each feature with its definition and unit, then the statistics
     named (keys of :data:`STATISTICS`). Features without a definition are listed with
-    their unit alone, so none is left out."""
+    their unit alone, so none is left out. With ``used_in`` (the report's text so far), a
+    statistic is listed only when that text shows it (a one-lean run has no Cliff's delta
+    between leans and no mixed model, so its glossary does not define them)."""
     from analysis.plots import feature_unit
 
     lines = ["## Measures and statistics", ""]
@@ -135,6 +151,8 @@ def glossary_markdown(features: Iterable[str], statistics: Iterable[str] = ()) -
         parts = [p for p in (text, f"unit: {unit}" if unit else None) if p]
         lines.append(f"- `{name}`: {'; '.join(parts) or 'see its extractor in configs/features/'}.")
     stats = [s for s in dict.fromkeys(statistics) if s in STATISTICS]
+    if used_in is not None:
+        stats = [s for s in stats if any(sign in used_in for sign in _SIGNS.get(s, (s,)))]
     if stats:
         lines.append("")
         lines += [f"- **{s}**: {STATISTICS[s]}." for s in stats]

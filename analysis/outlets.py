@@ -445,6 +445,7 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
         [f for f in glossed if f in columns],
         ["voice", "bootstrap CI", "BH, p (BH)", "Tarone 1990", "Cliff's delta", "epsilon²",
          "rank-biserial r", "var(outlet), icc(outlet)"],
+        used_in="\n".join(lines),
     )  # fmt: skip
     return files, lines
 

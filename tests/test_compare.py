@@ -1270,6 +1270,11 @@ def test_glossary_defines_every_measure_and_statistic_a_report_uses():
     assert items[3] == "- `nosuch_x`: see its extractor in configs/features/."
     assert items[4].startswith("- **Cliff's delta**: share of pairs")
     assert describe_feature("actor_taliban__militants").startswith("how often a segment uses")
+    # with the report's text, only the statistics it shows are defined
+    stats = ["bootstrap CI", "Cliff's delta", "var(outlet), icc(outlet)", "Tarone 1990"]
+    used = "| feature | difference (95% CI) | icc(outlet) |"
+    listed = [ln for ln in glossary_markdown([], stats, used_in=used) if ln.startswith("- **")]
+    assert [ln.split("**")[1] for ln in listed] == ["bootstrap CI", "var(outlet), icc(outlet)"]
 
 
 def test_a_highlighted_article_is_set_against_the_coverage_where_a_measure_can_occur():
