@@ -204,18 +204,29 @@ class FeatureCache:
             len(texts), len(estimator.get_feature_names_out())
         )
 
-    def _give_up(self, exc: Exception) -> None:
+    def usable(self) -> bool:
+        """Open the cache file now; one that cannot be used is given up with the warning
+        (``who``: a run checks in its driver, so the warning comes once, not per worker)."""
+        if self.failed is None:
+            try:
+                self.con  # noqa: B018 (opens, creates or checks the file)
+            except (sqlite3.Error, OSError) as exc:
+                self._give_up(exc, who="this run")
+        return self.failed is None
+
+    def _give_up(self, exc: Exception, who: str = "this process") -> None:
         self.failed = f"{type(exc).__name__}: {exc}"
         with contextlib.suppress(sqlite3.Error):
             self.close()
         self._tables.clear()
         logging.getLogger("framelens").warning(
-            "feature cache %s cannot be used (%s); this process computes every feature "
+            "feature cache %s cannot be used (%s); %s computes every feature "
             "without it. Set cache.dir=PATH (or FRAMELENS_CACHE) to a writable folder with "
             "free space, or cache.enabled=false; `framelens cache clear` removes a damaged "
             "cache file",
             self.path,
             self.failed,
+            who,
         )
 
     def _transform(self, name: str, estimator: Any, texts: Sequence[str]) -> np.ndarray:

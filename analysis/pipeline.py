@@ -888,6 +888,8 @@ def _run_locked(
         run_cfg = fit_segment_config(
             cfg, lambda: _chain_chunks(sources, int(cfg.chunk_size), None, LoadReport(names, ""))
         )
+        if not _cache_usable(run_cfg):  # warned once here, not by every worker
+            run_cfg = OmegaConf.merge(run_cfg, {"cache": {"enabled": False}})
         stage_hash = _stage_hash(run_cfg)
         # parts from a previous, different configuration must not be mixed in
         _reset_work_if_stale(work, stage_hash)
@@ -929,6 +931,20 @@ def _run_locked(
     files.append(write_manifest(out, outputs, sources, feature_corpora(cfg), command))
     _warn_stale_files(out, work, files)
     return result
+
+
+def _cache_usable(cfg: DictConfig) -> bool:
+    """False when the run's feature cache is on but cannot be used (a folder that cannot
+    be written, a damaged file): checked in the driver, which warns once."""
+    cache_cfg = cfg.get("cache") or {}
+    if cfg.get("features") is None or not cache_cfg.get("enabled", False):
+        return True
+    cache = FeatureCache(cache_cfg.get("dir"))
+    try:
+        return cache.usable()
+    finally:
+        with contextlib.suppress(Exception):
+            cache.close()
 
 
 def _warn_stale_files(out: Path, work: Path, written: list[Path]) -> None:

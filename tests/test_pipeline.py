@@ -252,6 +252,21 @@ def test_cli_run_on_sample_end_to_end(tmp_path):
     assert (tmp_path / "out" / "report.md").is_file()
 
 
+def test_an_unusable_feature_cache_is_named_once_per_run_not_per_worker(tmp_path):
+    """Two local workers and a cache folder that cannot be made: one warning, from the
+    driver, and the features are computed without the cache."""
+    blocker = tmp_path / "a-file"  # a folder below a file cannot be made, even by root
+    blocker.write_text("")
+    proc = _cli(
+        "run", "corpus=sample", LIGHT, "executor=local", "executor.n_jobs=2", "chunk_size=20",
+        "cache.enabled=true", f"cache.dir={blocker / 'cache'}", f"output_dir={tmp_path / 'out'}",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    warnings = [ln for ln in proc.stderr.splitlines() if "cannot be used" in ln]
+    assert len(warnings) == 1 and "this run computes every feature without it" in warnings[0]
+    assert len(pd.read_parquet(tmp_path / "out" / "work" / "features")) > 0
+
+
 def test_cli_hydra_run_dir_is_the_output_folder(tmp_path):
     """A Hydra user's `hydra.run.dir=PATH` puts the outputs there, as output_dir=PATH does."""
     proc = _cli("run", "corpus=sample", "features=[vader]", f"hydra.run.dir={tmp_path / 'h'}")
