@@ -601,6 +601,11 @@ def _wait_dask(futures: list) -> list:
     return list(done)
 
 
+def _quiet_cancelled(record: logging.LogRecord) -> bool:
+    """A logging filter: False for a Dask worker's note that a task it ran was cancelled."""
+    return not str(record.msg).endswith("ended with CancelledError")
+
+
 def _dask_client(ecfg: Any):
     try:
         from distributed import Client, LocalCluster
@@ -629,6 +634,11 @@ def _dask_client(ecfg: Any):
     # warnings and errors still show; forked workers inherit the level
     for name in ("distributed", "distributed.nanny", "distributed.scheduler", "distributed.worker"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    # a chunk still running when a stopped run closes the cluster is cancelled, and its
+    # worker warns "Async instruction ... ended with CancelledError": expected, not news
+    state_machine = logging.getLogger("distributed.worker.state_machine")
+    if _quiet_cancelled not in state_machine.filters:
+        state_machine.addFilter(_quiet_cancelled)
     # the worker processes start with Ctrl-C blocked (inherited), as local workers ignore
     # it: the driver handles it and closes the cluster; workers taking it too print a
     # traceback each

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -414,6 +415,8 @@ def test_dask_local_cluster_start_method(monkeypatch, method, inherited):
         cluster.close()
     assert owned and seen == ({"driver"} if inherited else {None})
     assert kept_out == {True} and not _sigint_kept_out()
+    state_machine = logging.getLogger("distributed.worker.state_machine")
+    assert analysis.pipeline._quiet_cancelled in state_machine.filters
 
 
 @pytest.mark.slow
@@ -444,6 +447,20 @@ def test_ctrl_c_while_a_local_cluster_starts_stops_the_run(tmp_path):
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=tmp_path
     )
     assert out.stdout.split("\n")[:2] == ["interrupted", "children 0"], out.stdout + out.stderr
+
+
+def test_dask_workers_do_not_warn_about_the_chunks_a_stopped_run_cancels():
+    """Ctrl-C closes the cluster with chunks still running; each worker's "Async instruction
+    ... ended with CancelledError" warning is filtered (forked workers inherit the filter)."""
+    import logging
+
+    from analysis.pipeline import _quiet_cancelled
+
+    def record(msg: str) -> logging.LogRecord:
+        return logging.LogRecord("distributed.worker.state_machine", 30, "", 0, msg, None, None)
+
+    assert not _quiet_cancelled(record("Async instruction for <Task> ended with CancelledError"))
+    assert _quiet_cancelled(record("Unhandled exception in async instruction for <Task>"))
 
 
 def test_dask_unknown_start_method_is_a_clear_error():
