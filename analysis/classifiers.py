@@ -1190,12 +1190,46 @@ def score(metric: str, y_true, y_pred, labels: Sequence[str], positive: str | No
     raise ConfigError(f"unknown metric {metric!r}: use f1_macro, f1_positive or accuracy")
 
 
-def _all_scores(y_true, y_pred, labels, positive) -> dict[str, float]:
-    s = _scores_from_confusion(_confusion(y_true, y_pred, labels))
+def _all_scores(y_true, y_pred, labels, positive, class_weights=None) -> dict[str, float]:
+    """Every metric of the predictions; ``class_weights`` (one per label) weight each row by
+    its true label's weight (:func:`_test_share_weights`)."""
+    return _cm_scores(_confusion(y_true, y_pred, labels), labels, positive, class_weights)
+
+
+def _cm_scores(cm: np.ndarray, labels, positive, class_weights=None) -> dict[str, float]:
+    if class_weights is not None:  # rows of the confusion matrix are the true labels
+        cm = cm * np.asarray(class_weights, dtype=float)[:, None]
+    s = _scores_from_confusion(cm)
     out = {"f1_macro": float(s["f1"].mean()), "accuracy": float(s["accuracy"])}
     if positive is not None:
         out["f1_positive"] = float(s["f1"][list(labels).index(positive)])
     return out
+
+
+def _test_shares(cfg: Mapping[str, Any], labels: Sequence[str]) -> dict[str, Any] | None:
+    """``classifier.test_shares`` checked: ``{counts: {label: n}, source}`` with a positive
+    count for every label, or None when the task config gives none."""
+    node = cfg.get("test_shares")
+    if not node:
+        return None
+    counts = dict(node.get("counts") or {}) if isinstance(node, Mapping) else {}
+    counts = {str(k): v for k, v in counts.items()}
+    bad = [k for k, v in counts.items() if not isinstance(v, int) or isinstance(v, bool) or v < 1]
+    if set(counts) != {str(lab) for lab in labels} or bad:
+        raise ConfigError(
+            "classifier.test_shares needs counts: {label: number of test rows} for exactly the "
+            f"labels {list(labels)} (positive integers), and a source; got {dict(node)!r}"
+        )
+    return {"counts": counts, "source": str(node.get("source") or "")}
+
+
+def _test_share_weights(y: np.ndarray, labels: Sequence[str], counts: Mapping[str, int]):
+    """Per label, its share in the test over its share in ``y``: weighting each row by its
+    label's weight gives the class balance of the test."""
+    n, total = len(y), sum(counts.values())
+    return np.array(
+        [counts[lab] / total / max((y == lab).sum() / n, 1e-12) for lab in labels], dtype=float
+    )
 
 
 def _t_interval(
@@ -1213,26 +1247,29 @@ def _t_interval(
 
 
 def _bootstrap(
-    y_true, y_pred, labels, positive, n_boot: int, seed: int, level: float = 0.95
+    y_true,
+    y_pred,
+    labels,
+    positive,
+    n_boot: int,
+    seed: int,
+    level: float = 0.95,
+    class_weights=None,
 ) -> dict[str, tuple[float, float]]:
-    """Percentile intervals of each metric over rows resampled with replacement."""
+    """Percentile intervals of each metric over rows resampled with replacement (each row
+    weighted by its true label's ``class_weights``, when given)."""
     labels = list(labels)
     index = {lab: i for i, lab in enumerate(labels)}
     t = np.fromiter((index[v] for v in y_true), dtype=np.int64, count=len(y_true))
     p = np.fromiter((index.get(v, 0) for v in y_pred), dtype=np.int64, count=len(y_pred))
     k, n = len(labels), len(t)
     rng = np.random.default_rng(seed)
-    draws: dict[str, list[float]] = {"f1_macro": [], "accuracy": []}
-    if positive is not None:
-        draws["f1_positive"] = []
+    draws: dict[str, list[float]] = {}
     codes = t * k + p
     for _ in range(int(n_boot)):
         cm = np.bincount(codes[rng.integers(0, n, n)], minlength=k * k).reshape(k, k)
-        s = _scores_from_confusion(cm)
-        draws["f1_macro"].append(float(s["f1"].mean()))
-        draws["accuracy"].append(float(s["accuracy"]))
-        if positive is not None:
-            draws["f1_positive"].append(float(s["f1"][labels.index(positive)]))
+        for m, v in _cm_scores(cm, labels, positive, class_weights).items():
+            draws.setdefault(m, []).append(v)
     lo, hi = 50 * (1 - level), 50 * (1 + level)
     return {m: (float(np.percentile(v, lo)), float(np.percentile(v, hi))) for m, v in draws.items()}
 
@@ -1466,6 +1503,7 @@ def cross_validate_task(
     X = np.asarray(data.texts, dtype=object)
     y = data.labels
     labels = _labels(cfg, y)
+    _test_shares(cfg, labels)  # a bad classifier.test_shares: refused before any fold
     positive = cfg.get("positive")
     positive = str(positive) if positive is not None else None
     cvc = dict(cfg.get("cv") or {})
@@ -1555,6 +1593,17 @@ def _metrics(y, pred, proba, kind, fold, labels, positive, cfg) -> dict[str, Any
             "bootstrap95": list(boot[m]),
             "folds": vals,
         }
+    test = _test_shares(cfg, labels)
+    if test is not None:
+        # what the official test should show if it differed only in class balance: the
+        # same predictions, each row weighted by its label's test share over its share here
+        w = _test_share_weights(y, labels, test["counts"])
+        at = _all_scores(y, pred, labels, positive, w)
+        boot_w = _bootstrap(
+            y, pred, labels, positive, int(cvc.get("bootstrap", 1000)), seed, class_weights=w
+        )
+        for m, value in at.items():
+            summary[m]["at_test_shares"] = {"value": value, "bootstrap95": list(boot_w[m])}
     s = _scores_from_confusion(_confusion(y, pred, labels))
     per_class = {
         lab: {
@@ -1574,6 +1623,8 @@ def _metrics(y, pred, proba, kind, fold, labels, positive, cfg) -> dict[str, Any
         "n": len(y),
         "folds": len(set(fold.tolist())),
     }
+    if test is not None:
+        out["test_shares"] = test
     if proba is not None and kind == "probability":
         from sklearn.metrics import average_precision_score, brier_score_loss, log_loss
 
@@ -2289,7 +2340,30 @@ def _fmt_metric(m: Mapping[str, Any]) -> str:
     )
     if m.get("repeated"):
         text += "; " + fmt_repeated(m["repeated"])
+    if m.get("at_test_shares"):
+        text += "; " + fmt_at_shares(m["at_test_shares"])
     return text
+
+
+def fmt_at_shares(a: Mapping[str, Any]) -> str:
+    """``at the test's class shares 0.617 (bootstrap95 0.599–0.635)``."""
+    lo, hi = a["bootstrap95"]
+    return f"at the test's class shares {a['value']:.3f} (bootstrap95 {lo:.3f}–{hi:.3f})"
+
+
+def class_shares_note(metrics: Mapping[str, Any]) -> str | None:
+    """One sentence on ``at the test's class shares`` for reports, or None."""
+    test = metrics.get("test_shares")
+    if not test:
+        return None
+    total = sum(test["counts"].values())
+    shares = ", ".join(f"`{k}` {v / total:.1%}" for k, v in test["counts"].items())
+    return (
+        "At the test's class shares: the same out-of-fold predictions with each row weighted "
+        f"by its label's share in the official test ({shares}; "
+        f"{test['source'] or 'classifier.test_shares'}) over its share here: what the test "
+        "should show if it differed from the training data only in class balance."
+    )
 
 
 def fmt_repeated(r: Mapping[str, Any]) -> str:
@@ -2395,6 +2469,8 @@ def render_card(card: Mapping[str, Any]) -> str:
         lines.append("")
         for m, v in nested["summary"].items():
             lines.append(f"- {m}: {_fmt_metric(v)}")
+        if note := class_shares_note(nested):
+            lines += ["", note]
         lines += ["", "| label | precision | recall | F1 | support |", "|---|---|---|---|---|"]
         for lab, v in nested["per_class"].items():
             lines.append(
@@ -2723,6 +2799,15 @@ def evaluate_task(
                     if v.get("repeated")
                     else {}
                 ),
+                **(
+                    {
+                        "at_test_shares": v["at_test_shares"]["value"],
+                        "at_test_shares_bootstrap95_low": v["at_test_shares"]["bootstrap95"][0],
+                        "at_test_shares_bootstrap95_high": v["at_test_shares"]["bootstrap95"][1],
+                    }
+                    if v.get("at_test_shares")
+                    else {}
+                ),
             }
         )
     _atomic_write(
@@ -2753,6 +2838,8 @@ def _metrics_markdown(res: CVResult, data: TaskData) -> str:
     ]
     for name, v in m["summary"].items():
         lines.append(f"- {name}: {_fmt_metric(v)}")
+    if note := class_shares_note(m):
+        lines += ["", note]
     lines += ["", "| label | precision | recall | F1 | support |", "|---|---|---|---|---|"]
     for lab, v in m["per_class"].items():
         lines.append(

@@ -189,6 +189,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         )
         if v.get("repeated"):
             _out(f"  {'':<12} {C.fmt_repeated(v['repeated'])}")
+        if v.get("at_test_shares"):
+            _out(f"  {'':<12} {C.fmt_at_shares(v['at_test_shares'])}")
+    if note := C.class_shares_note(m):
+        _out(note)
     _out(f"metrics, confusion matrix and PR curves in {out_dir}")
     _out(str(out_dir.resolve()))
     return 0

@@ -285,6 +285,41 @@ def test_repeated_cv_is_the_mean_over_seeded_runs():
         C.cross_validate_task(cfg, n_jobs=1)
 
 
+def test_metrics_at_the_test_class_shares_weight_each_row_by_its_label(tmp_path):
+    """classifier.test_shares: every metric again with each row weighted by its label's test
+    share over its share here (sklearn's sample_weight gives the same numbers), with an
+    interval, in metrics.json/csv/md and the CLI's words; bad counts are a ConfigError."""
+    from sklearn.metrics import accuracy_score, f1_score
+
+    cfg = tiny_cfg()
+    cfg["test_shares"] = {"counts": {"0": 60, "1": 40}, "source": "a task paper"}
+    res = C.evaluate_task(cfg, tmp_path, n_jobs=1)
+    y, pred = res.y_true, res.y_pred
+    share = {lab: (y == lab).mean() for lab in ("0", "1")}
+    w = np.array([{"0": 0.6, "1": 0.4}[v] / share[v] for v in y])
+    summary = res.metrics["summary"]
+    at = summary["f1_positive"]["at_test_shares"]
+    assert at["value"] == pytest.approx(f1_score(y, pred, pos_label="1", sample_weight=w))
+    assert at["bootstrap95"][0] <= at["value"] <= at["bootstrap95"][1]
+    macro = f1_score(y, pred, average="macro", sample_weight=w)
+    assert summary["f1_macro"]["at_test_shares"]["value"] == pytest.approx(macro)
+    acc = accuracy_score(y, pred, sample_weight=w)
+    assert summary["accuracy"]["at_test_shares"]["value"] == pytest.approx(acc)
+    assert res.metrics["test_shares"]["counts"] == {"0": 60, "1": 40}
+    md = (tmp_path / "metrics.md").read_text()
+    assert "at the test's class shares" in md and "`0` 60.0%, `1` 40.0%; a task paper" in md
+    assert "at_test_shares" in pd.read_csv(tmp_path / "metrics.csv").columns
+    # without the key nothing is added; counts that do not match the labels are refused
+    assert (
+        "at_test_shares"
+        not in C.cross_validate_task(tiny_cfg(), n_jobs=1).metrics["summary"]["f1_positive"]
+    )
+    for counts in ({"0": 60}, {"0": 60, "1": 0}, {"0": 60, "1": 40, "2": 5}, {"0": 6, "1": 0.5}):
+        cfg["test_shares"] = {"counts": counts}
+        with pytest.raises(ConfigError, match="classifier.test_shares needs counts"):
+            C.cross_validate_task(cfg, n_jobs=1)
+
+
 def test_evaluate_writes_figures_and_tables(tmp_path):
     C.evaluate_task(tiny_cfg(), tmp_path, n_jobs=1)
     for name in ("metrics.json", "metrics.csv", "metrics.md", "oof_predictions.csv"):
