@@ -1208,9 +1208,15 @@ def _cm_scores(cm: np.ndarray, labels, positive, class_weights=None) -> dict[str
 
 def _test_shares(cfg: Mapping[str, Any], labels: Sequence[str]) -> dict[str, Any] | None:
     """``classifier.test_shares`` checked: ``{counts: {label: n}, source}`` with a positive
-    count for every label, or None when the task config gives none."""
+    count for every label, or None when the task config gives none. With ``corpus: NAME``
+    the counts describe that corpus's test, so they are left out (None) when the task is
+    trained on another corpus or on your own labelled file."""
     node = cfg.get("test_shares")
     if not node:
+        return None
+    corpus = dict(cfg.get("corpus") or {})
+    of = node.get("corpus") if isinstance(node, Mapping) else None
+    if of is not None and (corpus.get("path") or of != corpus.get("name")):
         return None
     counts = dict(node.get("counts") or {}) if isinstance(node, Mapping) else {}
     counts = {str(k): v for k, v in counts.items()}

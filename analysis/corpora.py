@@ -1397,13 +1397,25 @@ def _clean_record(rec: dict[str, Any] | None) -> Any:
 
 
 def _matches(row: dict[str, Any], filters: Mapping[str, Any]) -> bool:
+    """Whether the row's value of every filtered field is one of that field's values."""
     for key, allowed in filters.items():
         if allowed is None:
             continue
-        values = allowed if isinstance(allowed, (list, tuple, set)) else [allowed]
-        if row.get(key) not in set(map(str, values)) and row.get(key) not in set(values):
+        if not _is_one_of(row.get(key), allowed):
             return False
     return True
+
+
+def _excluded(row: dict[str, Any], exclude: Mapping[str, Any]) -> bool:
+    """Whether the row's value of any excluded field is one of that field's values."""
+    return any(
+        values is not None and _is_one_of(row.get(key), values) for key, values in exclude.items()
+    )
+
+
+def _is_one_of(value: Any, allowed: Any) -> bool:
+    values = allowed if isinstance(allowed, (list, tuple, set)) else [allowed]
+    return value in set(map(str, values)) or value in set(values)
 
 
 @dataclass
@@ -1420,12 +1432,15 @@ class CorpusSource:
     # how a user's own file maps a field, in the words of the command that reads it
     # (a run: corpus.fields.text=COLUMN; framelens segment: --field text=COLUMN)
     fields_hint: str = "corpus.fields.{field}=COLUMN"
+    # field -> values whose articles are left out (corpus.exclude), after the filters
+    exclude: dict[str, Any] = field(default_factory=dict)
 
 
 def resolve_source(cfg: Mapping[str, Any] | str) -> CorpusSource:
     """Turn a corpus config (``configs/corpus/*.yaml``) or a corpus name into a source.
 
-    ``cfg`` keys: ``name``; optional ``table``, ``filters``, ``limit``, ``fields`` and
+    ``cfg`` keys: ``name``; optional ``table``, ``filters`` (field -> values kept),
+    ``exclude`` (field -> values left out), ``limit``, ``fields`` and
     ``extra`` (replacing the descriptor's mapping of those fields: a ``map`` that merges an
     outlet's desks into one, another lean column), ``date_policy``; for a user's own file
     (``name: custom``): ``path``, ``format``, ``options``.
@@ -1435,6 +1450,7 @@ def resolve_source(cfg: Mapping[str, Any] | str) -> CorpusSource:
     cfg = dict(cfg)
     name = cfg.get("name") or "custom"
     filters = {k: v for k, v in dict(cfg.get("filters") or {}).items() if v not in (None, [], "")}
+    exclude = {k: v for k, v in dict(cfg.get("exclude") or {}).items() if v not in (None, [], "")}
     limit = cfg.get("limit")
     path = cfg.get("path")
     if path in (None, "", "???") and (name == "custom" or path == "???"):
@@ -1465,7 +1481,8 @@ def resolve_source(cfg: Mapping[str, Any] | str) -> CorpusSource:
             )
         spec = _table_from_dict(cfg.get("table") or "custom", raw)
         _check_filters(filters, spec)
-        return CorpusSource(name, spec, Path.cwd(), filters, limit, custom=True)
+        _check_filters(exclude, spec, "corpus.exclude")
+        return CorpusSource(name, spec, Path.cwd(), filters, limit, custom=True, exclude=exclude)
     desc = get_descriptor(name)
     spec = desc.table(cfg.get("table"))
     if "date_policy" in cfg:  # ++corpus.date_policy=keep overrides the descriptor's
@@ -1481,8 +1498,11 @@ def resolve_source(cfg: Mapping[str, Any] | str) -> CorpusSource:
         if given:
             spec = dataclasses.replace(spec, **{key: {**getattr(spec, key), **given}})
     _check_filters(filters, spec)
+    _check_filters(exclude, spec, "corpus.exclude")
     root = ensure_available(desc)
-    return CorpusSource(desc.name, spec, root, filters, limit, overridden=frozenset(overridden))
+    return CorpusSource(
+        desc.name, spec, root, filters, limit, overridden=frozenset(overridden), exclude=exclude
+    )
 
 
 def _check_field_names(fields: Mapping[str, Any]) -> None:
@@ -1496,18 +1516,21 @@ def _check_field_names(fields: Mapping[str, Any]) -> None:
         )
 
 
-def _check_filters(filters: Mapping[str, Any], spec: TableSpec) -> None:
-    """A filter on a field the articles do not have would select nothing, and the run
-    would end saying the corpus selected none of its records: name the field instead."""
+def _check_filters(
+    filters: Mapping[str, Any], spec: TableSpec, where: str = "corpus.filters"
+) -> None:
+    """A filter on a field the articles do not have would select nothing (an exclusion,
+    leave nothing out), and the run would end saying the corpus selected none of its
+    records: name the field instead."""
     import difflib
 
     known = sorted({*ARTICLE_COLUMNS, *spec.fields, *spec.extra})
     for key in filters:
         if key not in known:
             close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
-            guess = f"; did you mean corpus.filters.{close[0]}?" if close else ""
+            guess = f"; did you mean {where}.{close[0]}?" if close else ""
             raise FramelensError(
-                f"corpus.filters.{key}: the articles have no field {key!r} (they have: "
+                f"{where}.{key}: the articles have no field {key!r} (they have: "
                 f"{', '.join(known)}){guess}"
             )
 
@@ -1573,7 +1596,9 @@ def iter_articles(
                             f"a mapped field; {reason}"
                         )
                     continue
-                if source.filters and not _matches(row, source.filters):
+                if (source.filters and not _matches(row, source.filters)) or (
+                    source.exclude and _excluded(row, source.exclude)
+                ):
                     report.filtered += 1
                     continue
                 report.loaded += 1

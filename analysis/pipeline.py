@@ -1035,9 +1035,14 @@ def _require_articles(report: LoadReport, corpus: dict) -> None:
     if report.read == 0:
         why = "the corpus has no records"
     elif report.filtered == report.read:
-        shown = ", ".join(f"{k}={v}" for k, v in (corpus.get("filters") or {}).items())
+        kept = [f"{k}={v}" for k, v in (corpus.get("filters") or {}).items() if v]
+        dropped = [f"not {k}={v}" for k, v in (corpus.get("exclude") or {}).items() if v]
+        names = " and ".join(
+            n for n, given in (("corpus.filters", kept), ("corpus.exclude", dropped)) if given
+        )
         why = (
-            f"corpus.filters ({shown}) selected none of the {report.read:,} records; "
+            f"{names or 'corpus.filters'} ({', '.join(kept + dropped)}) selected none of the "
+            f"{report.read:,} records; "
             f"`framelens corpora info {corpus.get('name')}` lists the values of each field"
         )
     else:
@@ -1177,7 +1182,9 @@ def write_report(
     lines += [
         "## Data",
         "",
-        f"- Corpus: `{rep.corpus}` (table `{rep.table}`); filters: {corpus.get('filters') or 'none'}; limit: {corpus.get('limit')}",
+        f"- Corpus: `{rep.corpus}` (table `{rep.table}`); filters: {corpus.get('filters') or 'none'}"
+        + (f"; excluded: {corpus['exclude']}" if corpus.get("exclude") else "")
+        + f"; limit: {corpus.get('limit')}",
         f"- Records read: {rep.read:,}; loaded: {rep.loaded:,}; quarantined: {rep.quarantined:,}"
         + (f"; filtered out: {rep.filtered:,}" if rep.filtered else ""),
     ]

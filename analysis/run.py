@@ -185,7 +185,9 @@ def _unknown_key(key: str, overrides: Sequence[str]) -> str:
     tail = ".".join(parts[depth + 1 :])
     close = difflib.get_close_matches(missing, keys, n=2, cutoff=0.75)
     head = f"{where or 'the config'} has no key {missing}"
-    if where in ("corpus.filters", "corpus.fields", "corpus.extra", "corpus.options"):
+    if where in (
+        "corpus.filters", "corpus.exclude", "corpus.fields", "corpus.extra", "corpus.options"
+    ):  # fmt: skip
         # open maps: their keys are the user's (article fields, columns), added with a '+'
         return f"{head} yet: add it with a leading +, as in +{key}={value}"
     add = f"only to add a new key that some code reads: +{key}={value}"

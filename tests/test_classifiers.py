@@ -309,11 +309,15 @@ def test_metrics_at_the_test_class_shares_weight_each_row_by_its_label(tmp_path)
     md = (tmp_path / "metrics.md").read_text()
     assert "at the test's class shares" in md and "`0` 60.0%, `1` 40.0%; a task paper" in md
     assert "at_test_shares" in pd.read_csv(tmp_path / "metrics.csv").columns
-    # without the key nothing is added; counts that do not match the labels are refused
+    # irony.yaml's counts are SemEval's test's (corpus: semeval2018_irony): not applied to
+    # this file of our own; counts that do not match the labels are refused
     assert (
         "at_test_shares"
         not in C.cross_validate_task(tiny_cfg(), n_jobs=1).metrics["summary"]["f1_positive"]
     )
+    assert C._test_shares(tiny_cfg(), ["0", "1"]) is None
+    semeval = C.compose_task("irony")
+    assert C._test_shares(semeval, ["0", "1"])["counts"] == {"0": 473, "1": 311}
     for counts in ({"0": 60}, {"0": 60, "1": 0}, {"0": 60, "1": 40, "2": 5}, {"0": 6, "1": 0.5}):
         cfg["test_shares"] = {"counts": counts}
         with pytest.raises(ConfigError, match="classifier.test_shares needs counts"):

@@ -664,6 +664,25 @@ def test_a_named_corpus_takes_field_overrides():
     assert (extra["source_lean"] == plain["lean"]).all()
 
 
+def test_exclude_leaves_out_the_articles_of_the_values_given():
+    """corpus.exclude: field -> values whose articles are left out (after the filters),
+    counted as filtered out; an unknown field is named, as for filters."""
+    plain, _ = C.load_corpus({"name": "sample"})
+    outlet = plain["outlet"].value_counts().index[0]
+    kept, report = C.load_corpus({"name": "sample", "exclude": {"outlet": [outlet]}})
+    assert outlet not in set(kept["outlet"])
+    assert len(kept) == len(plain) - (plain["outlet"] == outlet).sum() == report.loaded
+    assert report.filtered == (plain["outlet"] == outlet).sum()
+    lean = plain["lean"].dropna().iloc[0]
+    both, _ = C.load_corpus(
+        {"name": "sample", "filters": {"lean": [lean]}, "exclude": {"outlet": outlet}}
+    )
+    expected = plain[(plain["lean"] == lean) & (plain["outlet"] != outlet)]
+    assert list(both["id"]) == list(expected["id"])
+    with pytest.raises(C.FramelensError, match=r"corpus.exclude.outlt: .*did you mean corpus.exclude.outlet"):  # fmt: skip
+        C.resolve_source({"name": "sample", "exclude": {"outlt": ["X"]}})
+
+
 def test_html_in_a_text_field_is_read_as_text(tmp_path):
     """A CMS export's text field with markup: inline tags and entities used to reach the
     segmenter, which read an href's quotes as a quotation and "&quot;" as prose."""
