@@ -205,8 +205,8 @@ class FeatureCache:
         )
 
     def usable(self) -> bool:
-        """Open the cache file now; one that cannot be used is given up with the warning
-        (``who``: a run checks in its driver, so the warning comes once, not per worker)."""
+        """Open the cache file now; one that cannot be used is given up with one warning
+        that names the run (a run checks in its driver: once, not once per worker)."""
         if self.failed is None:
             try:
                 self.con  # noqa: B018 (opens, creates or checks the file)

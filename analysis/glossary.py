@@ -126,7 +126,7 @@ def _category_description(prefix: str, category: str) -> str | None:
 #: not what its tables and captions print.
 _SIGNS = {
     "bootstrap CI": ("CI", "bootstrap"),
-    "BH, p (BH)": ("(BH)", "BH-"),
+    "BH, p (BH)": ("(BH)", "Benjamini-Hochberg"),
     "Tarone 1990": ("Tarone",),
     "rank-biserial r": ("rank-biserial",),
     "Friedman test": ("Friedman",),

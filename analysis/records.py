@@ -54,7 +54,7 @@ def extra_as_text(articles: pd.DataFrame) -> pd.DataFrame:
     extra = [c for c in articles.columns if c not in ARTICLE_COLUMNS]
     if not extra:
         return articles
-    return articles.assign(**{c: articles[c].map(_as_text, na_action=None) for c in extra})
+    return articles.assign(**{c: articles[c].map(_as_text) for c in extra})
 
 
 def _as_text(value: Any) -> str | None:
