@@ -465,9 +465,13 @@ class FineTunedProbabilities(FineTunedEmbeddings):
             epochs,
         )
         balance = None
-        if self.class_weight == "balanced":  # as scikit-learn: n / (classes * count)
-            counts = np.bincount(target, minlength=len(self.classes_))
-            balance = torch.as_tensor(len(target) / (len(counts) * counts), dtype=torch.float32)
+        if self.class_weight == "balanced":  # scikit-learn's n / (classes * count)
+            from sklearn.utils.class_weight import compute_class_weight
+
+            weights = compute_class_weight(
+                "balanced", classes=np.arange(len(self.classes_)), y=target
+            )
+            balance = torch.as_tensor(weights, dtype=torch.float32)
         target = torch.as_tensor(target, dtype=torch.long)
         model.train()
         for _ in range(epochs):

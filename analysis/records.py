@@ -54,10 +54,10 @@ def extra_as_text(articles: pd.DataFrame) -> pd.DataFrame:
     extra = [c for c in articles.columns if c not in ARTICLE_COLUMNS]
     if not extra:
         return articles
-    return articles.assign(**{c: articles[c].map(_as_text) for c in extra})
+    return articles.assign(**{c: articles[c].map(_text_value) for c in extra})
 
 
-def _as_text(value: Any) -> str | None:
+def _text_value(value: Any) -> str | None:
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, float) and value != value:
@@ -65,7 +65,7 @@ def _as_text(value: Any) -> str | None:
     if isinstance(value, list | tuple | dict):
         return json.dumps(value, ensure_ascii=False, default=str)
     if hasattr(value, "tolist"):  # numpy scalars and arrays (a Parquet list column)
-        return _as_text(value.tolist())
+        return _text_value(value.tolist())
     try:
         if pd.isna(value):
             return None
