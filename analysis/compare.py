@@ -1184,9 +1184,11 @@ def lean_model(
 
     Notes
     -----
-    With few outlets per lean (e.g. BASIL: one outlet per lean) lean and outlet cannot be
-    separated: the cluster-robust SEs then rest on 2-3 clusters and are unreliable, which
-    the ``note`` says.
+    With few outlets per lean lean and outlet are hard to separate: the cluster-robust SEs
+    then rest on a handful of clusters and are unreliable, which the ``note`` says. A lean
+    (or the reference) carried by a single outlet (BASIL: one outlet per lean) cannot be
+    separated from that outlet at all: its term keeps the difference of means as ``coef``
+    but gets no SE, test or interval (NaN), and the ``note`` names it.
 
     References
     ----------
@@ -1269,6 +1271,8 @@ def lean_model(
             "ci_high": conf.iloc[:, 1].to_numpy(dtype=float),
         }
     )
+    if model == "ols_cluster":
+        note = _untestable_leans(out, d, reference, lean_col, group_col, note)
     if model == "mixedlm":
         out, boundary = _variance_rows(out, res, group_col, alpha)
         if boundary:
@@ -1281,6 +1285,36 @@ def lean_model(
     out["feature"] = feature
     out["note"] = note.strip("; ")
     return out
+
+
+def _untestable_leans(
+    out: pd.DataFrame, d: pd.DataFrame, reference: str, lean_col: str, group_col: str, note: str
+) -> str:
+    """Blank the test of each lean term that rests on a single outlet (in place).
+
+    With outlet-clustered errors, a lean (or the reference) carried by one outlet is that
+    outlet's mean: its residuals sum to zero within the one cluster, so the cluster-robust
+    SE collapses towards 0 and the p-value towards 0 while lean and outlet cannot be told
+    apart at all. Such a term keeps its coefficient (the difference of means) but gets NaN
+    SE, z, p and interval, and the note says why.
+    """
+    per_lean = d.groupby("lean")["grp"].nunique()
+    lonely = []
+    for i, term in out["term"].items():
+        if not str(term).startswith(f"{lean_col}["):
+            continue
+        level = str(term)[len(lean_col) + 1 : -1]
+        if min(per_lean.get(level, 0), per_lean.get(reference, 0)) < 2:
+            out.loc[i, ["se", "z", "p_value", "ci_low", "ci_high"]] = np.nan
+            lonely.append(level)
+    if not lonely:
+        return note
+    one = sorted({lv for lv in [*lonely, reference] if per_lean.get(lv, 0) < 2})
+    return (
+        f"{note}; no test for {', '.join(lonely)} vs {reference}: "
+        f"{' and '.join(one)} rest{'s' if len(one) == 1 else ''} on a single {group_col}, "
+        f"so lean and {group_col} cannot be told apart"
+    )
 
 
 def adjust_lean_effects(

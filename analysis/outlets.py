@@ -1035,9 +1035,11 @@ def lean_effects_markdown(
             note = r.note if isinstance(r.note, str) else ""
             p_adj = getattr(r, "p_adj", np.nan)
             p_adj = "" if pd.isna(p_adj) else f"{p_adj:.2g}"
+            ci = "" if pd.isna(r.ci_low) else f" ({r.ci_low:+.3g} to {r.ci_high:+.3g})"
+            p = "no test" if pd.isna(r.p_value) else f"{r.p_value:.2g}"
             lines.append(
-                f"| {feature} | {level} | {r.coef:+.3g} ({r.ci_low:+.3g} to {r.ci_high:+.3g}) | "
-                f"{r.p_value:.2g} | {p_adj} | {r.model} ({int(r.n):,}, {int(r.n_groups)}) | "
+                f"| {feature} | {level} | {r.coef:+.3g}{ci} | "
+                f"{p} | {p_adj} | {r.model} ({int(r.n):,}, {int(r.n_groups)}) | "
                 f"{var} | {icc} | {note} |"
             )
     return [*lines, ""]

@@ -365,7 +365,7 @@ def test_lean_model_matches_statsmodels_and_recovers_effect():
 
 
 def test_lean_model_falls_back_to_cluster_ols_with_few_outlets():
-    data = lean_data(n_outlets=3, per=40)
+    data = lean_data(n_outlets=6, per=40)
     out = lean_model(data, "y", covariates=()).set_index("term")
     assert set(out["model"]) == {"ols_cluster"}
     assert "unreliable" in out["note"].iloc[0]
@@ -379,6 +379,36 @@ def test_lean_model_falls_back_to_cluster_ols_with_few_outlets():
     assert out.loc["lean[left]", "se"] == pytest.approx(
         ref.bse["C(lean, Treatment('center'))[T.left]"]
     )
+
+
+def test_lean_model_gives_no_test_for_a_lean_of_a_single_outlet():
+    """One outlet per lean: each lean's mean is its outlet's, so the outlet-clustered SE
+    collapses to ~0 (p ~ 0) although lean and outlet cannot be told apart. The difference
+    of means stays; the test, the interval and a BH rejection do not, and the report and
+    note say why."""
+    from analysis.outlets import lean_effects_markdown
+
+    data = lean_data(n_outlets=3, per=40)
+    codes = pd.factorize(data["outlet"], sort=True)[0]
+    naive = smf.ols("y ~ C(lean, Treatment('center'))", data).fit(
+        cov_type="cluster", cov_kwds={"groups": codes}
+    )
+    assert naive.bse.iloc[1] < 1e-8  # the degenerate SE this guards against
+    out = lean_model(data, "y", covariates=())
+    rows = out.set_index("term")
+    means = data.groupby("lean")["y"].mean()
+    assert rows.loc["lean[left]", "coef"] == pytest.approx(means["left"] - means["center"])
+    for term in ("lean[left]", "lean[right]"):
+        assert rows.loc[term, ["se", "z", "p_value", "ci_low", "ci_high"]].isna().all()
+    assert "no test for left, right vs center" in rows["note"].iloc[0]
+    assert "single outlet" in rows["note"].iloc[0]
+    adjusted = adjust_lean_effects(out)
+    assert not adjusted["reject"].any()
+    table = "\n".join(lean_effects_markdown(adjusted))
+    assert "| y | left | " in table and "| no test |" in table and "nan" not in table
+    # a second outlet on each side makes the test possible again
+    two = lean_model(lean_data(n_outlets=6, per=40), "y", covariates=()).set_index("term")
+    assert np.isfinite(two.loc["lean[left]", "p_value"]) and "no test" not in two["note"].iloc[0]
 
 
 def test_lean_effects_table_in_the_report():
