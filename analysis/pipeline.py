@@ -22,11 +22,12 @@ import json
 import logging
 import multiprocessing
 import os
+import re
 import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,7 +42,7 @@ from analysis import __version__
 from analysis.cache import FeatureCache
 from analysis.config import build, build_features
 from analysis.corpora import LoadReport, iter_articles, resolve_source
-from analysis.errors import FramelensError
+from analysis.errors import ConfigError, FramelensError
 from analysis.io import atomic_write, remove_partial_files, write_text
 from analysis.io import write_csv as io_write_csv
 from analysis.plots import (
@@ -859,8 +860,7 @@ def run_pipeline(
         from analysis.run import command_line
 
         command = command_line(cfg)
-    out = Path(out_dir if out_dir is not None else cfg.output_dir)
-    work = out / "work" if out_dir is not None else Path(cfg.work_dir)
+    out, work, changes = _run_folders(cfg, out_dir, command)
     _check_writable(out)
     _check_writable(
         work, "output_dir" if out_dir is not None or work.is_relative_to(out) else "work_dir"
@@ -872,11 +872,48 @@ def run_pipeline(
             stack.enter_context(run_lock(work))
         for folder in (out, work):
             remove_partial_files(folder, depth=1)
-        return _run_locked(cfg, out, work, out_dir, command, t0)
+        return _run_locked(cfg, out, work, out_dir, command, t0, changes)
+
+
+def _run_folders(cfg: DictConfig, out_dir: Any, command: str) -> tuple[Path, Path, list[str]]:
+    """The run's output and work folders, and the settings in which it differs from its
+    experiment as configured (:func:`analysis.run.experiment_changes`).
+
+    An experiment's own ``output_dir`` holds its committed outputs and its ``work_dir`` the
+    tables they are made from: a variant (``experiment=X corpus.limit=500``) may write into
+    neither unless the command names them. Without ``output_dir`` it is refused, with the
+    fix; with one, its work folder goes inside that ``output_dir``.
+    """
+    from analysis.run import experiment_as_configured, experiment_changes
+
+    own = experiment_as_configured(cfg)
+    changes = experiment_changes(cfg, own)
+    if out_dir is not None:
+        out = Path(out_dir)
+        return out, out / "work", changes
+    out, work = Path(cfg.output_dir), Path(cfg.work_dir)
+    if not changes:
+        return out, work, changes
+    if out == Path(own.output_dir) and not re.search(r"(^|\s)\+*output_dir=", command or ""):
+        raise ConfigError(
+            f"this run changes {', '.join(changes)} of experiment {cfg.name}, whose outputs "
+            f"in {out} are of the experiment as configured: give this variant its own folder "
+            f"with output_dir=PATH (e.g. output_dir=outputs/{cfg.name}_variant), or name "
+            f"output_dir={out} to replace them"
+        )
+    if work == Path(own.work_dir) and out != Path(own.output_dir):
+        work = out / "work"
+    return out, work, changes
 
 
 def _run_locked(
-    cfg: DictConfig, out: Path, work: Path, out_dir: Any, command: str, t0: float
+    cfg: DictConfig,
+    out: Path,
+    work: Path,
+    out_dir: Any,
+    command: str,
+    t0: float,
+    changes: list[str],
 ) -> RunResult:
     """:func:`run_pipeline` once its work folder is locked."""
     corpus = OmegaConf.to_container(cfg.corpus, resolve=True)
@@ -935,7 +972,7 @@ def _run_locked(
         more, sections = compare_stage(cfg, out, work)
         files += more
     result = RunResult(out, work, report, files, time.perf_counter() - t0)
-    files.append(write_report(cfg, result, command, sections))
+    files.append(write_report(cfg, result, command, sections, changes))
     # last: what the outputs were made from, and a checksum of each
     outputs = [*files, quarantine] if quarantine.is_file() else files
     files.append(write_manifest(out, outputs, sources, feature_corpora(cfg), command))
@@ -1165,8 +1202,13 @@ def write_report(
     result: RunResult,
     command: str | None = None,
     sections: list[str] | None = None,
+    changes: Sequence[str] = (),
 ) -> Path:
-    """A Markdown report that reads top to bottom: question, data, counts, figures."""
+    """A Markdown report that reads top to bottom: question, data, counts, figures.
+
+    ``changes``: the settings in which the run differs from its experiment as configured;
+    the experiment's notes (``compare.notes``), written for it as configured, are then left
+    out, unless the run gives its own."""
     out = result.out_dir
     summary = json.loads((out / "summary.json").read_text())
     rep = result.report
@@ -1222,15 +1264,17 @@ def write_report(
     lines += sections or []
     # the researcher's reading of the results, written in the experiment config
     notes = list((cfg.get("compare") or {}).get("notes") or [])
-    if notes:
-        lines += ["## Reading the results", ""]
-        if corpus.get("limit"):
-            lines += [
-                f"*Written for the whole corpus; this run read at most {corpus['limit']:,} "
-                "records, so its numbers differ.*",
-                "",
-            ]
-        lines += [f"- {n}" for n in notes] + [""]
+    if notes and changes and "compare.notes" not in changes:
+        lines += [
+            "## Reading the results",
+            "",
+            f"*The experiment's notes are left out: they were written for `framelens run "
+            f"experiment={cfg.name}` as configured, and this run changes "
+            f"{', '.join(f'`{c}`' for c in changes)}, so its numbers differ.*",
+            "",
+        ]
+    elif notes:
+        lines += ["## Reading the results", ""] + [f"- {n}" for n in notes] + [""]
     lines += [
         "## Tables",
         "",

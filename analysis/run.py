@@ -13,6 +13,7 @@ import sys
 import weakref
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
@@ -67,6 +68,61 @@ def command_line(cfg: DictConfig) -> str:
     if overrides is None:
         return f"framelens run experiment={cfg.get('name')}"
     return " ".join(["framelens run", *(shlex.quote(o) for o in overrides)])
+
+
+#: Settings that change how a run is executed or where it writes, never its results
+#: (results are identical across executors, chunk sizes and with or without the cache).
+EXECUTION_SETTINGS = ("output_dir", "work_dir", "executor", "cache", "chunk_size")
+
+
+def experiment_as_configured(cfg: DictConfig) -> DictConfig | None:
+    """The experiment ``cfg.name`` names (``configs/experiment/<name>.yaml``), composed on
+    its own without any override; None for an ad-hoc run."""
+    name = cfg.get("name")
+    if not name or not (Path(CONFIG_DIR) / "experiment" / f"{name}.yaml").is_file():
+        return None
+    return compose_config([f"experiment={name}"])
+
+
+def experiment_changes(cfg: DictConfig, own: DictConfig | None = None) -> list[str]:
+    """The settings in which ``cfg`` differs from its experiment as configured.
+
+    ``cfg.name`` names an experiment (``configs/experiment/<name>.yaml``): the experiment is
+    composed on its own and every setting that differs, apart from
+    :data:`EXECUTION_SETTINGS`, is listed by its dotted key (``corpus.limit``,
+    ``corpus.exclude.outlet``). Empty for the experiment as configured and for ad-hoc runs.
+    ``own``: the experiment as configured, when the caller has composed it already.
+    The committed outputs and the notes of an experiment describe it as configured, so a
+    variant must neither overwrite them nor carry its notes.
+    """
+    from omegaconf import OmegaConf
+
+    own = own if own is not None else experiment_as_configured(cfg)
+    if own is None:
+        return []
+    mine = _flat(OmegaConf.to_container(cfg, resolve=False))
+    base = _flat(OmegaConf.to_container(own, resolve=False))
+    changed = {
+        key
+        for key in mine.keys() | base.keys()
+        if mine.get(key, _MISSING) != base.get(key, _MISSING)
+        and key.split(".")[0] not in EXECUTION_SETTINGS
+    }
+    # an empty mapping filled in ({} -> {outlet: [...]}) is named by the key filled in
+    return sorted(k for k in changed if not any(o.startswith(f"{k}.") for o in changed))
+
+
+_MISSING = object()
+
+
+def _flat(tree: Any, prefix: str = "") -> dict[str, Any]:
+    """``{"a": {"b": 1}}`` -> ``{"a.b": 1}`` (lists stay values; an empty mapping is one)."""
+    if not isinstance(tree, dict) or not tree:
+        return {prefix: tree}
+    out: dict[str, Any] = {}
+    for key, value in tree.items():
+        out.update(_flat(value, f"{prefix}.{key}" if prefix else str(key)))
+    return out
 
 
 # --------------------------------------------------------------------------- checked compose

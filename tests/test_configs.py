@@ -141,6 +141,48 @@ def test_command_line_keeps_the_overrides_given_to_compose_config():
     assert command_line(OmegaConf.create({"name": "x"})) == "framelens run experiment=x"
 
 
+def test_a_variant_of_an_experiment_keeps_off_its_outputs_and_its_notes(tmp_path, monkeypatch):
+    """`experiment=X corpus.limit=N` differs from X as configured: it may not overwrite X's
+    committed outputs or share its work folder without saying so, and X's notes (written
+    for X as configured) are left out of its report. Executor and cache settings do not
+    make a variant."""
+    from analysis.pipeline import run_pipeline
+    from analysis.run import command_line, experiment_changes
+
+    def changes(*overrides):
+        return experiment_changes(compose_config(["experiment=zaranj_humvees", *overrides]))
+
+    assert changes() == [] and changes("executor=dask", "cache.enabled=false") == []
+    assert changes("corpus.limit=5", "seed=3") == ["corpus.limit", "seed"]
+    assert changes("+corpus.exclude.outlet=[RT]") == ["corpus.exclude.outlet"]
+    assert experiment_changes(compose_config(["corpus=sample", "corpus.limit=5"])) == []
+
+    monkeypatch.chdir(tmp_path)  # the experiment's own folders, relative, land here
+    small = ["experiment=zaranj_humvees", "corpus.limit=40", "plot.formats=[png]"]
+    cfg = compose_config(small)
+    own = Path(cfg.output_dir)
+    with pytest.raises(ConfigError, match=r"changes corpus\.limit, plot\.formats of experiment .*"
+                       r"output_dir=PATH"):  # fmt: skip
+        run_pipeline(cfg)
+    assert not own.exists() and not Path(cfg.work_dir).exists()
+    variant = compose_config([*small, "output_dir=v"])
+    result = run_pipeline(variant)
+    assert result.out_dir == Path("v") and result.work_dir == Path("v/work")
+    assert not own.exists() and not Path(cfg.work_dir).exists()
+    report = (result.out_dir / "report.md").read_text()
+    assert "*The experiment's notes are left out" in report and "`corpus.limit`" in report
+    assert not any(n[:40] in report for n in cfg.compare.notes)
+    # named on purpose, the experiment's own folder is replaced (its work folder kept)
+    named = compose_config([*small, f"output_dir={own}"])
+    result = run_pipeline(named)
+    assert result.out_dir == own and result.work_dir == Path(cfg.work_dir)
+    # from a notebook with a folder of its own (not written into the report, which must
+    # not depend on where the run went; rerun as printed, the command is refused as above)
+    result = run_pipeline(cfg, out_dir="mine")
+    assert result.work_dir == Path("mine/work")
+    assert f"\n{command_line(cfg)}\n" in (result.out_dir / "report.md").read_text()
+
+
 # --------------------------------------------------------------------------- command line
 
 

@@ -41,10 +41,6 @@ def test_default_features_run_on_the_sample(tmp_path):
     result = run_pipeline(cfg, out_dir=tmp_path)
     report = (result.out_dir / "report.md").read_text()
     assert f"## Reading the results\n\n- {note}\n\n## Tables" in report
-    cfg = compose_config(["corpus=sample", "corpus.limit=20", "plot.formats=[png]",
-                          "features=[vader]", f"compare.notes=['{note}']"])  # fmt: skip
-    report = (run_pipeline(cfg, out_dir=tmp_path / "limited").out_dir / "report.md").read_text()
-    assert "*Written for the whole corpus; this run read at most 20 records" in report
     av = read_parts(result.work_dir, "article_voice")
     worked = av[av["article_id"] == "000_3cce98ca88fb24fd"].set_index("voice")
     # the mockery sits in the embedded posts, not in the outlet's prose
