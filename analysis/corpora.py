@@ -1048,9 +1048,11 @@ def _reason_kind(reason: str) -> str:
 def parse_date(value: Any, fmt: str | None = None) -> tuple[str | None, str | None]:
     """``(iso_date, problem)``: ISO ``YYYY-MM-DD`` or None, and why not if it is not parseable.
 
-    Read: ISO dates and date-times, RFC 2822 (RSS, e-mail), the :data:`DATE_FORMATS`; or,
-    with ``fmt`` (a ``strptime`` format: a table's ``options.date_format``), that form
-    only. Empty values are no date and no problem.
+    Read: ISO dates and date-times, RFC 2822 (RSS, e-mail), the :data:`DATE_FORMATS`.
+    ``fmt`` (a ``strptime`` format: a table's ``options.date_format``) is tried first and
+    takes the place of the month-first slashed forms (a day-first file must not read
+    ``04/05/2021`` as April 5); ISO, RFC 2822 and written-out dates are still read.
+    Empty values are no date and no problem.
     """
     if value is None or (isinstance(value, float) and value != value):
         return None, None
@@ -1063,7 +1065,7 @@ def parse_date(value: Any, fmt: str | None = None) -> tuple[str | None, str | No
         if not text:
             return None, None
         parsed = None
-        for form in (fmt,) if fmt else _DATE_READERS:
+        for form in (fmt, *_UNAMBIGUOUS_READERS) if fmt else _DATE_READERS:
             try:
                 parsed = form(text) if callable(form) else dt.datetime.strptime(text, form).date()
                 break
@@ -1097,6 +1099,8 @@ def _rfc2822_date(text: str) -> dt.date:
 
 
 _DATE_READERS = (_iso_date, _rfc2822_date, *DATE_FORMATS)
+#: what ``options.date_format`` leaves of them: not the month-first slashed forms
+_UNAMBIGUOUS_READERS = tuple(f for f in _DATE_READERS if f not in ("%m/%d/%y", "%m/%d/%Y"))
 
 
 def _nested_join(value: Any, seps: list[str]) -> str:

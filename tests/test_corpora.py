@@ -628,6 +628,11 @@ def test_lean_spellings_of_the_three_are_normalised_others_kept(given, kept):
         ("13/04/2021", None, None),
         ("13/04/2021", "%d/%m/%Y", "2021-04-13"),
         ("04/05/2021", "%d/%m/%Y", "2021-05-04"),
+        # the format replaces the month-first reading only: other forms are still read
+        ("2014-10-22", "%d/%m/%Y", "2014-10-22"),
+        ("August 6, 2021", "%d/%m/%Y", "2021-08-06"),
+        ("Tue, 06 Apr 2021 10:00:00 GMT", "%d/%m/%Y", "2021-04-06"),
+        ("13/31/2021", "%d/%m/%Y", None),
     ],
 )
 def test_date_forms(value, fmt, iso):
