@@ -46,6 +46,7 @@ from analysis.errors import ConfigError, FramelensError
 from analysis.io import atomic_write, remove_partial_files, write_text
 from analysis.io import write_csv as io_write_csv
 from analysis.plots import (
+    check_formats,
     paper_style,
     plot_outlet_counts,
     plot_voice_shares,
@@ -861,6 +862,7 @@ def run_pipeline(
 
         command = command_line(cfg)
     out, work, changes = _run_folders(cfg, out_dir, command)
+    check_formats((cfg.get("plot") or {}).get("formats", ["png"]))
     _check_writable(out)
     _check_writable(
         work, "output_dir" if out_dir is not None or work.is_relative_to(out) else "work_dir"

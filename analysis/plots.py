@@ -101,6 +101,30 @@ _METADATA = {
     "pdf": {"CreationDate": None, "ModDate": None, "Producer": None, "Creator": None},
     "svg": {"Date": None, "Creator": None},
 }
+#: Figure formats written byte-identical on every rerun (the raster ones carry no date).
+FIGURE_FORMATS = ("png", "pdf", "svg", "tif", "tiff", "jpg", "jpeg", "webp")
+
+
+def check_formats(formats: Sequence[str] | str | None) -> list[str]:
+    """``plot.formats`` as a list, or a :class:`~analysis.errors.ConfigError` naming a
+    format that cannot be written (checked before a run starts, not after its features)."""
+    from analysis.errors import ConfigError
+
+    given = [formats] if isinstance(formats, str) else list(formats or [])
+    bad = [f for f in given if f not in FIGURE_FORMATS]
+    if not given or bad:
+        why = {
+            "eps": "embeds the time of writing, so reruns would differ: pdf is the vector format",
+            "ps": "embeds the time of writing, so reruns would differ: pdf is the vector format",
+        }
+        detail = "; ".join(f"{f} {why[f]}" for f in bad if f in why)
+        raise ConfigError(
+            f"plot.formats={given} cannot be written"
+            + (f": {', '.join(map(str, bad))} is not a figure format here" if bad else "")
+            + (f" ({detail})" if detail else "")
+            + f"; choose from {', '.join(FIGURE_FORMATS)}, e.g. plot.formats=[png,pdf]"
+        )
+    return given
 
 
 def save_figure(
@@ -126,7 +150,11 @@ def save_figure(
         atomic_write(
             path,
             lambda tmp, fmt=fmt: fig.savefig(
-                tmp, format=fmt, dpi=dpi, metadata=_METADATA.get(fmt, {})
+                tmp,
+                format=fmt,
+                dpi=dpi,
+                # the formats that take metadata (raster formats other than png do not)
+                **({"metadata": _METADATA[fmt]} if fmt in _METADATA else {}),
             ),
         )
         written.append(path)

@@ -182,6 +182,22 @@ def test_png_is_byte_identical_on_rerun(figures, tmp_path):
     _render_twice(draw, data, "forest_lean", tmp_path, ("png",), dpi=50)
 
 
+def test_every_offered_format_is_written_byte_identical_and_others_are_refused(figures, tmp_path):
+    """TIFF and JPEG (journals ask for them) take no metadata: they used to crash the run
+    after its features were computed. Every format offered is written and reproducible; a
+    format that is not (eps embeds the time, pgf needs LaTeX, a typo) is refused first."""
+    from analysis.errors import ConfigError
+    from analysis.plots import FIGURE_FORMATS, check_formats
+
+    draw, data = figures["forest_lean"]
+    _render_twice(draw, data, "forest_lean", tmp_path, FIGURE_FORMATS, dpi=40)
+    assert check_formats(["png", "tiff"]) == ["png", "tiff"] and check_formats("pdf") == ["pdf"]
+    for bad, says in [(["png", "eps"], "eps embeds the time of writing"),
+                      (["pgn"], "pgn is not a figure format here"), ([], "choose from png")]:  # fmt: skip
+        with pytest.raises(ConfigError, match=says):
+            check_formats(bad)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", NAMES)
 def test_figures_all_formats_are_byte_identical_on_rerun(figures, name, tmp_path):
