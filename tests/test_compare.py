@@ -1252,8 +1252,8 @@ def test_misspelt_compare_features_are_named_absent_optional_ones_are_not():
 
 
 def test_the_report_names_listed_features_the_run_did_not_compute():
-    """Not a warning (the default lists name optional extractors' features), but the report
-    says what the comparison leaves out, so a reader does not look for it in vain."""
+    """Not a warning, but the report says what the comparison leaves out of the features a
+    config lists, so a reader does not look for it in vain."""
     from analysis.outlets import not_computed
 
     names = ["article_id", "vader_compound_mean", "vader_compound_min"]
