@@ -2141,7 +2141,9 @@ def card_paths(model_path: str | os.PathLike) -> tuple[Path, Path]:
 
 
 def attach_nested_cv(card: dict[str, Any], metrics_json: str | os.PathLike) -> bool:
-    """Copy nested-CV metrics from an ``evaluate`` run into ``card`` if the config matches."""
+    """Copy nested-CV metrics from an ``evaluate`` run into ``card`` if they describe the
+    same model: the same config and the same rows (neither run on a subsample, the same
+    row and label counts)."""
     path = Path(metrics_json)
     if not path.is_file() or card.get("nested_cv"):
         return False
@@ -2149,7 +2151,14 @@ def attach_nested_cv(card: dict[str, Any], metrics_json: str | os.PathLike) -> b
         report = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    if report.get("config_sha256") != card.get("config_sha256") or card["data"].get("subsample"):
+    mine, theirs = card.get("data") or {}, report.get("data") or {}
+    if (
+        report.get("config_sha256") != card.get("config_sha256")
+        or mine.get("subsample")
+        or theirs.get("subsample")
+        or (mine.get("rows"), mine.get("label_counts"))
+        != (theirs.get("rows"), theirs.get("label_counts"))
+    ):
         return False
     card["nested_cv"] = report["metrics"]
     card["nested_cv_source"] = str(path)

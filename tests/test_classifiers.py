@@ -1214,6 +1214,30 @@ def test_card_of_a_subsampled_model_does_not_claim_the_full_data():
     assert "subsample" not in whole.split("## Intended use and limits")[1].split("## Config")[0]
 
 
+def test_card_takes_nested_cv_only_of_an_evaluation_on_the_same_rows(tiny_model, tmp_path):
+    """`classify train` attaches the metrics of an earlier `classify evaluate` of the same
+    config; an evaluation on a subsample (`--sample 600`) is not the model's and used to be
+    shown in the card as if it were."""
+    card = tiny_model.card
+    metrics = {"summary": {}, "primary": "f1_positive"}
+
+    def attach(data):
+        path = tmp_path / "metrics.json"
+        path.write_text(
+            json.dumps({"config_sha256": card["config_sha256"], "data": data, "metrics": metrics})
+        )
+        fresh = {**card, "nested_cv": None}
+        return C.attach_nested_cv(fresh, path), fresh
+
+    same = {k: card["data"][k] for k in ("rows", "label_counts")}
+    ok, attached = attach(same)
+    assert ok and attached["nested_cv"] == metrics
+    subsample = {"rows": 30, "label_counts": {"0": 15, "1": 15}, "subsample": 30}
+    for data in (subsample, {**same, "subsample": 48}, {**same, "rows": 47}):
+        ok, fresh = attach(data)
+        assert not ok and fresh["nested_cv"] is None
+
+
 def test_card_pipeline_lines_show_the_configured_settings(tiny_model):
     lines = tiny_model.card["pipeline"]
     style = next(line for line in lines if line.startswith("style"))
