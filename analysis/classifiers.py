@@ -2588,6 +2588,12 @@ def predict_formats(
     from analysis.score import _output_format
 
     src, out = Path(input_path), Path(output_path)
+    if out.resolve() == src.resolve():
+        raise FramelensError(
+            f"--output {out} is the --input file: writing the predictions there would replace "
+            f"the texts they are made from; give another file, e.g. --output "
+            f"{out.with_name(out.stem + '.predicted' + out.suffix)}"
+        )
     out_fmt = _output_format(out)  # "--output must end in .csv, .tsv or .parquet, not ..."
     choices = ", ".join(PREDICT_INPUT_FORMATS)
     if fmt:

@@ -1428,6 +1428,13 @@ def test_cli_predict_checks_the_output_before_loading_the_model(tmp_path, capsys
     err = capsys.readouterr().err
     assert code != 0 and "--output must end in .csv, .tsv or .parquet" in err
     assert classify_cli.PREDICT_INPUT_FORMATS == C.PREDICT_INPUT_FORMATS
+    # the input as output would replace the texts with their predictions
+    texts = tmp_path / "in.csv"
+    texts.write_bytes((DATA / "predict_input.csv").read_bytes())
+    args = ["predict", "irony", "--model", "none.skops", "--input", str(texts), "--output"]
+    assert classify_cli.main([*args, str(tmp_path / "." / "in.csv")]) != 0
+    assert "is the --input file" in capsys.readouterr().err
+    assert texts.read_bytes() == (DATA / "predict_input.csv").read_bytes()
 
 
 def test_cli_train_and_evaluate_check_their_output_before_any_work(tmp_path, capsys, monkeypatch):
