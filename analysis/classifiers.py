@@ -1133,14 +1133,54 @@ def _calibrated(model: Any, calib: Mapping[str, Any], seed: int) -> Any:
 
 
 def _grid(cfg: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The candidates of ``classifier.grid``, each checked against the model before any
+    work: an empty list, an unknown parameter or a value the model refuses (``C=-1``,
+    ``class_weight=balancd``) is a :class:`ConfigError` naming the key, not a traceback
+    from the first fit."""
     grid = dict(cfg.get("grid") or {})
-    if not grid:
-        return [{}]
-    return list(
-        ParameterGrid(
-            {k: list(v) if isinstance(v, (list, tuple)) else [v] for k, v in grid.items()}
+    empty = [k for k, v in grid.items() if isinstance(v, (list, tuple)) and not v]
+    if empty:
+        raise ConfigError(
+            f"classifier.grid.{empty[0]} is an empty list: give at least one value, or drop "
+            f"the key with '~classifier.grid.{empty[0]}'"
         )
+    candidates = (
+        list(
+            ParameterGrid(
+                {k: list(v) if isinstance(v, (list, tuple)) else [v] for k, v in grid.items()}
+            )
+        )
+        if grid
+        else [{}]
     )
+    pcfg = cfg.get("pipeline") or {}
+    if "model" not in pcfg:
+        return candidates
+    model = _built(pcfg["model"], "classifier.pipeline.model")
+
+    def check(est: Any, setting: str) -> None:
+        try:
+            getattr(est, "_validate_params", lambda: None)()  # scikit-learn's own check
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(
+                f"{setting} is not valid for {type(est).__name__}: "
+                f"{' '.join(str(exc).split())[:300]}"
+            ) from None
+
+    for params in candidates:
+        for key, value in params.items():
+            try:
+                est = clone(model).set_params(**{key: value})
+            except ValueError as exc:  # a parameter the model does not have
+                raise ConfigError(
+                    f"classifier.grid.{key} is not a parameter of {type(model).__name__}: "
+                    f"{' '.join(str(exc).split())[:300]}"
+                ) from None
+            check(est, f"classifier.grid.{key}={value!r}")
+    calib = dict(cfg.get("calibration") or {})
+    if calib.get("enabled"):
+        check(_calibrated(clone(model), calib, 0), "classifier.calibration")
+    return candidates
 
 
 # --------------------------------------------------------------------------- metrics

@@ -682,6 +682,22 @@ def test_cli_main_reports_errors_in_one_line(tmp_path, capsys):
     assert code == 2 and "unknown classifier task 'irny'" in err and "irony, irony_type" in err
 
 
+def test_a_grid_value_the_model_refuses_is_a_config_error_before_any_fit():
+    """It used to surface as scikit-learn's traceback from the first fit of the tuning."""
+    cases = [
+        ({"C": [-1]}, r"classifier\.grid\.C=-1 is not valid for LogisticRegression: The 'C'"),
+        ({"class_weight": ["balancd"]}, r"classifier\.grid\.class_weight='balancd' is not valid"),
+        ({"gamma": [1]}, r"classifier\.grid\.gamma is not a parameter of LogisticRegression"),
+        ({"C": []}, r"classifier\.grid\.C is an empty list"),
+    ]
+    for grid, says in cases:
+        with pytest.raises(ConfigError, match=says):
+            C._grid(tiny_cfg(grid=grid))
+    with pytest.raises(ConfigError, match=r"classifier\.calibration is not valid.*'method'"):
+        C._grid(tiny_cfg(calibration={"enabled": True, "method": "foo", "folds": 2}))
+    assert len(C._grid(tiny_cfg(grid={"C": [0.3, 1.0], "class_weight": [None]}))) == 2
+
+
 SMALL = [
     "classifier.cv.folds=2",
     "classifier.cv.inner_folds=2",
