@@ -33,6 +33,7 @@ ALLOWED_TARGETS = frozenset(
         "sklearn.preprocessing.StandardScaler",
         "sklearn.impute.SimpleImputer",
         "sklearn.preprocessing.MaxAbsScaler",
+        "sklearn.preprocessing.MinMaxScaler",
         "sklearn.model_selection.StratifiedKFold",
     }
 )

@@ -191,6 +191,22 @@ def test_tune_uses_training_folds_and_picks_from_grid():
     assert res.oof_pred is not None and set(res.oof_pred) <= {"0", "1"}
 
 
+def test_style_features_of_a_long_text_stay_in_the_training_range(tiny_model):
+    """Tweets are short: standardised text length of an article was a z-score of ~100 and
+    set its P(ironic) alone (-0.96 rank correlation with length over articles). The style
+    branch is clipped to the training range, so a text longer than any tweet counts as the
+    longest tweet."""
+    pipe = tiny_model.pipeline
+    style = dict(pipe.named_steps["features"].transformer_list)["style"]
+    train = pd.read_csv(DATA / "tiny_train.csv")["text"].tolist()
+    cleaned = pipe.named_steps["clean"].transform(train)
+    seen = style.transform(cleaned)
+    huge = style.transform(pipe.named_steps["clean"].transform(["Taxes again. " * 5000]))
+    assert (huge <= seen.max(axis=0) + 1e-9).all() and (huge >= seen.min(axis=0) - 1e-9).all()
+    p_long, p_short = pipe.predict_proba(["Taxes again. " * 5000, "Taxes again. " * 3])[:, 1]
+    assert abs(p_long - p_short) < 0.5
+
+
 def test_train_card_and_calibrated_probabilities(tiny_model):
     pipe, card = tiny_model.pipeline, tiny_model.card
     assert C.model_info(pipe)["labels"] == ["0", "1"]
