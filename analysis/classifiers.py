@@ -2027,11 +2027,14 @@ TRUSTED_TYPES = frozenset(
 
 
 def _is_trusted_type(name: str) -> bool:
-    """Allow-listed: the named types above, or estimator and CV-splitter classes from sklearn
-    or analysis (importing them is safe: they are this environment's own code)."""
+    """Allow-listed: the named types above, or estimator and CV-splitter classes from sklearn,
+    analysis or a module you allowed with ``FRAMELENS_ALLOW`` (importing them is safe: they
+    are this environment's own code, or code you vouched for)."""
+    from analysis.config import allowed_modules
+
     if name in TRUSTED_TYPES:
         return True
-    if not name.startswith(TRUSTED_PREFIXES):
+    if not name.startswith(TRUSTED_PREFIXES + allowed_modules()):
         return False
     module, _, attr = name.rpartition(".")
     try:
@@ -2144,7 +2147,10 @@ def save_model(
         raise ModelError(f"model files end in .skops: {path}")
     if not isinstance(getattr(pipe, "framelens_", None), dict):
         raise ModelError(
-            "save_model needs a pipeline trained by train_task (it has no framelens_ metadata)"
+            "save_model needs a pipeline trained by train_task (it has no framelens_ "
+            "metadata): express the change as a task config (a feature branch, another "
+            "model; notebook 02 shows how) and train it with train_task, which tunes it and "
+            "writes the card that describes it"
         )
     from analysis.features._text import params_only_state
 
@@ -2249,7 +2255,9 @@ def load_model(
             + ", ".join(refused)
             + ". Load only model files from sources you trust; if you have checked them, pass "
             + " ".join(f"--trust {t}" for t in refused)
-            + " (in Python: load_model(..., trusted=[...]) with these names)"
+            + " (in a run: +features.irony_probability.trusted=[...]; in Python: "
+            "load_model(..., trusted=[...]) with these names); for types of your own "
+            f"module: FRAMELENS_ALLOW={refused[0].split('.')[0]}"
         )
     try:
         model = sio.load(path, trusted=list(untrusted))

@@ -17,6 +17,24 @@ from analysis.errors import ConfigError
 
 #: Modules whose callables a config may name.
 ALLOWED_PREFIXES = ("analysis.",)
+#: Environment variable naming your own modules (comma-separated) whose callables configs
+#: may name and whose types model files may hold: ``FRAMELENS_ALLOW=my_features``.
+ALLOW_ENV = "FRAMELENS_ALLOW"
+
+
+def allowed_modules() -> tuple[str, ...]:
+    """The module prefixes you allowed with ``FRAMELENS_ALLOW`` (``("my_features.",)``).
+
+    Read at each check, so a notebook can set ``os.environ["FRAMELENS_ALLOW"]`` before it
+    builds a config, and worker processes inherit it. Allowing a module trusts its code as
+    much as the package's: name only modules you wrote or checked.
+    """
+    import os
+
+    names = [n.strip().strip(".") for n in os.environ.get(ALLOW_ENV, "").split(",")]
+    return tuple(f"{n}." for n in names if n)
+
+
 #: Callables outside the package that configs may name.
 ALLOWED_TARGETS = frozenset(
     {
@@ -49,10 +67,14 @@ def check_targets(node: Any, where: str = "config") -> None:
         for key, value in node.items():
             if key == "_target_":
                 target = str(value)
-                if not (target.startswith(ALLOWED_PREFIXES) or target in ALLOWED_TARGETS):
+                prefixes = ALLOWED_PREFIXES + allowed_modules()
+                if not (target.startswith(prefixes) or target in ALLOWED_TARGETS):
+                    module = target.rpartition(".")[0] or target
                     raise ConfigError(
                         f"{where}._target_={target!r} is not allowed: configs may only name "
-                        "callables in the analysis package or in analysis.config.ALLOWED_TARGETS"
+                        "callables in the analysis package, in analysis.config.ALLOWED_TARGETS, "
+                        f"or in modules of your own that you allow: {ALLOW_ENV}={module} "
+                        "(comma-separated; the module must be importable, e.g. on PYTHONPATH)"
                     )
             else:
                 check_targets(value, f"{where}.{key}")

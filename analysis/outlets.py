@@ -513,8 +513,9 @@ def outlet_leans(table: pd.DataFrame) -> tuple[pd.Series, str | None]:
 def lean_map_hint(cfg: DictConfig, values: list[str]) -> str:
     """The override that maps a corpus's other lean values onto the three: the column the
     lean is read from, each value to the lean its name suggests (``Lean Left`` -> left; a
-    value naming none or two of them, ``Left-Center``, gets ``left|center|right`` for the
-    reader to choose). A named corpus needs the ``+``."""
+    value naming none or two of them, ``Left-Center``, gets the placeholder ``LEAN`` and a
+    sentence asks the reader to choose: pasted unchanged, a guess would count the outlets
+    on a side the reader never chose). A named corpus needs the ``+``."""
     from analysis.corpora import get_descriptor
 
     corpus = OmegaConf.to_container(cfg.corpus, resolve=True) if "corpus" in cfg else {}
@@ -531,11 +532,14 @@ def lean_map_hint(cfg: DictConfig, values: list[str]) -> str:
         low = value.lower()
         named = [lean for lean, stem in (("left", "left"), ("center", "cent"), ("right", "right"))
                  if stem in low]  # fmt: skip
-        return named[0] if len(named) == 1 else "left|center|right"
+        return named[0] if len(named) == 1 else "LEAN"
 
     pairs = ",".join(f"{v}:{guess(v)}" for v in values[:4])
     prefix = "+" if corpus.get("name") not in (None, "custom") else ""
-    return f"'{prefix}corpus.fields.lean={{column:{column},map:{{{pairs}}}}}'"
+    hint = f"'{prefix}corpus.fields.lean={{column:{column},map:{{{pairs}}}}}'"
+    if "LEAN" in pairs:
+        hint += " with each LEAN replaced by left, center or right"
+    return hint
 
 
 def lean_bootstrap_means(

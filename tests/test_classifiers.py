@@ -698,6 +698,44 @@ def test_cli_main_reports_errors_in_one_line(tmp_path, capsys):
     assert code == 2 and "unknown classifier task 'irny'" in err and "irony, irony_type" in err
 
 
+OWN_MODULE = """
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+
+
+class PunctuationRuns(TransformerMixin, BaseEstimator):
+    def fit(self, X, y=None):
+        self.n_features_out_ = 3  # a fitted attribute: scikit-learn checks for one
+        return self
+
+    def transform(self, X):
+        return np.array([[t.count("!!"), t.count("?!"), t.count("...")] for t in X], float)
+"""
+
+
+def test_a_transformer_of_your_own_module_is_allowed_by_name(tmp_path, monkeypatch):
+    """Extending a classifier with your own code: FRAMELENS_ALLOW names the module, so a
+    config may build its transformer and a model file holding it loads, without trusting
+    anything else. Not named, both are refused with the way to allow it."""
+    from analysis.config import check_targets
+
+    module = f"own_feats_{tmp_path.name[-6:].replace('-', '_')}"
+    (tmp_path / f"{module}.py").write_text(OWN_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delenv("FRAMELENS_ALLOW", raising=False)
+    cfg = tiny_cfg(grid={"C": [1.0], "class_weight": [None]})
+    cfg["pipeline"]["features"]["punct"] = [{"_target_": f"{module}.PunctuationRuns"}]
+    with pytest.raises(ConfigError, match=rf"FRAMELENS_ALLOW={module} \(comma-separated"):
+        check_targets(cfg["pipeline"], "classifier.pipeline")
+    monkeypatch.setenv("FRAMELENS_ALLOW", f"some_other, {module}")
+    trained = C.train_task(cfg)
+    path = C.save_model(trained.pipeline, tmp_path / "own.skops", trained.card)
+    assert "punct" in dict(C.load_model(path).named_steps["features"].transformer_list)
+    monkeypatch.delenv("FRAMELENS_ALLOW")
+    with pytest.raises(C.ModelError, match=rf"{module}\.PunctuationRuns.*FRAMELENS_ALLOW={module}"):
+        C.load_model(path)
+
+
 def test_a_grid_value_the_model_refuses_is_a_config_error_before_any_fit():
     """It used to surface as scikit-learn's traceback from the first fit of the tuning."""
     cases = [

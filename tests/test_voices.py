@@ -202,7 +202,7 @@ def test_the_lean_mapping_hint_names_the_column_and_a_sensible_lean():
     hint = lean_map_hint(cfg, ["Lean Left", "Lean Right", "Left-Center", "mixed"])
     assert hint == (
         "'corpus.fields.lean={column:leaning,map:{Lean Left:left,Lean Right:right,"
-        "Left-Center:left|center|right,mixed:left|center|right}}'"
+        "Left-Center:LEAN,mixed:LEAN}}' with each LEAN replaced by left, center or right"
     )
     named = lean_map_hint(compose_config(["corpus=allsides"]), ["Lean Right"])
     assert named == "'+corpus.fields.lean={column:bias_text,map:{Lean Right:right}}'"
