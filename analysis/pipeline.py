@@ -863,6 +863,7 @@ def run_pipeline(
         command = command_line(cfg)
     out, work, changes = _run_folders(cfg, out_dir, command)
     check_formats((cfg.get("plot") or {}).get("formats", ["png"]))
+    _check_not_foreign(out)
     _check_writable(out)
     _check_writable(
         work, "output_dir" if out_dir is not None or work.is_relative_to(out) else "work_dir"
@@ -1102,6 +1103,33 @@ def _chain_chunks(sources, chunk_size: int, quarantine: Path, report: LoadReport
         report.reasons.update(part.reasons)
         report.warnings.update(part.warnings)
         report.quarantine_path = part.quarantine_path
+
+
+#: Files a run writes at the top of its output folder, whatever its config.
+RUN_FILES = ("report.md", "config.yaml", "summary.json", "manifest.json")
+
+
+def _check_not_foreign(out: Path) -> None:
+    """Refuse an output folder whose report, config or tables no framelens run wrote.
+
+    A folder of an earlier run (it has ``manifest.json``, or the lock file every run leaves,
+    an interrupted one too) is rerun into, as resuming needs; a folder of your own files that a run
+    would overwrite (a ``report.md`` of yours, CSV tables, ``figures/``) is not touched.
+    Files a run never writes (``notes.txt``) do not count.
+    """
+    if not out.is_dir() or (out / "manifest.json").is_file() or (out / LOCK_NAME).exists():
+        return  # a run's folder: every run leaves its lock file, even one killed at once
+    clash = sorted(
+        p.name
+        for p in out.iterdir()
+        if p.name in RUN_FILES or p.suffix == ".csv" or (p.name == "figures" and p.is_dir())
+    )
+    if clash:
+        raise FramelensError(
+            f"output_dir {out} holds files that no framelens run wrote ({', '.join(clash[:5])}"
+            f"{' ...' if len(clash) > 5 else ''}), which this run would overwrite: choose a new "
+            "or empty folder with output_dir=PATH"
+        )
 
 
 def _check_writable(path: Path, option: str = "output_dir") -> None:

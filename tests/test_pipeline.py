@@ -792,3 +792,26 @@ def test_report_says_when_a_corpus_path_is_relative(tmp_path):
     absolute = compose_config(["corpus=custom", f"corpus.path={tmp_path / 'mine.csv'}"])
     assert _relative_paths_note(absolute) == ""
     assert _relative_paths_note(compose_config(["corpus=sample"])) == ""
+
+
+def test_a_folder_of_your_own_files_is_not_overwritten(tmp_path):
+    """A report.md or tables of yours in output_dir were replaced without a word; a folder
+    of an earlier run (manifest, or the lock file even a killed run leaves) is still rerun
+    into, and files a run never writes do not count."""
+    from analysis.errors import FramelensError
+
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "report.md").write_text("my notes")
+    (mine / "counts.csv").write_text("a,b\n")
+    with pytest.raises(FramelensError, match=r"holds files that no framelens run wrote \(counts"):
+        _run(mine)
+    assert (mine / "report.md").read_text() == "my notes"
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "notes.txt").write_text("kept")
+    first = _run(notes)
+    assert (notes / "notes.txt").read_text() == "kept" and (notes / "manifest.json").is_file()
+    (notes / "manifest.json").unlink()  # a run's folder all the same: its lock file stays
+    _run(notes)
+    assert first.out_dir == notes
