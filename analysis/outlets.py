@@ -969,6 +969,22 @@ def rank_mean_disagreements(paired: pd.DataFrame, features: list[str] | None = N
     return f" {text[0].upper()}{text[1:]}."
 
 
+def _too_few_outlets_note(tests: pd.DataFrame, alpha: float = 0.05) -> str:
+    """A sentence on the leans whose tests cannot reach ``alpha`` at all: a two-sided exact
+    Wilcoxon signed-rank test over ``k`` outlets cannot go below ``2 / 2**k`` (five outlets:
+    0.0625), so "0 significant" there says nothing about the data."""
+    k = tests.groupby("lean", sort=True)["n_outlets"].max().dropna().astype(int)
+    weak = k[2.0 / 2.0 ** k.clip(lower=1) >= alpha]
+    if weak.empty:
+        return ""
+    named = ", ".join(f"{lean} ({n} outlet{'s' if n != 1 else ''})" for lean, n in weak.items())
+    return (
+        f" With {named}, no test can reach p < {alpha:g} whatever the data (a Wilcoxon "
+        "signed-rank test over k outlets cannot go below 2 / 2^k: 0.0625 with five), and "
+        "the intervals rest on that handful of outlets: read those rows as descriptive."
+    )
+
+
 def voice_tests_markdown(
     tests: pd.DataFrame, top: int = 8, sampled: str | None = None
 ) -> list[str]:
@@ -987,7 +1003,7 @@ def voice_tests_markdown(
         f"Benjamini-Hochberg across {int(tests['p_value'].notna().sum())} tests): "
         f"{len(sig)} significant at FDR 0.05 — `voice_tests.csv`. The outlet is the unit "
         "because an outlet's articles share its editing and sources: they are not "
-        "independent draws." + (f" {sampled}" if sampled else ""),
+        "independent draws." + (f" {sampled}" if sampled else "") + _too_few_outlets_note(tests),
         "",
     ]
     if not len(sig):

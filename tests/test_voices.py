@@ -64,6 +64,12 @@ def test_voice_tests_take_the_outlet_as_the_unit():
     assert "Benjamini-Hochberg across 4 tests): 2 significant" in lines[0]
     assert lines[2].startswith("| lean | feature | outlets (articles) | quoted | outlet |")
     assert "| 11 (77) |" in lines[4]
+    assert "no test can reach" not in lines[0]
+    # a lean of five outlets: no signed-rank test over them can go below p = 0.0625
+    few = tests.assign(n_outlets=np.where(tests["lean"] == "right", 5, tests["n_outlets"]))
+    said = voice_tests_markdown(few)[0]
+    assert "With right (5 outlets), no test can reach p < 0.05 whatever the data" in said
+    assert stats.wilcoxon(np.arange(1.0, 6.0)).pvalue == pytest.approx(2 / 2**5)
 
 
 def test_one_large_outlet_does_not_make_a_lean_significant():
