@@ -45,8 +45,9 @@ FEATURES: dict[str, str] = {
     "irony_interjections": "sarcastic stock phrases ('yeah right', 'oh great')",
     "irony_positive_negative": "sentences with a strongly positive word about a negative "
     "event (war, attack, captured)",
-    "irony_probability": "probability that the text is ironic, from the package's irony "
-    "classifier trained on SemEval-2018 Task 3A tweets (in-domain only for social posts)",
+    "irony_probability": "probability that the text is ironic, from an irony classifier: "
+    "the package's, trained on SemEval-2018 Task 3A tweets (in-domain only for social posts), "
+    "unless the run names a model file of its own (manifest.json lists it)",
     "style_flesch_reading_ease": "Flesch reading ease: higher is easier (60-70 plain "
     "English); quoted fragments and short posts inflate it",
     "style_quotes_per_1k": "double quotation marks (single quotes double as apostrophes)",

@@ -978,7 +978,11 @@ def _run_locked(
     files.append(write_report(cfg, result, command, sections, changes))
     # last: what the outputs were made from, and a checksum of each
     outputs = [*files, quarantine] if quarantine.is_file() else files
-    files.append(write_manifest(out, outputs, sources, feature_corpora(cfg), command))
+    files.append(
+        write_manifest(
+            out, outputs, sources, feature_corpora(cfg), command, models=feature_models(cfg)
+        )
+    )
     _warn_stale_files(out, work, files)
     return result
 
@@ -1053,6 +1057,17 @@ def feature_corpora(cfg: DictConfig) -> dict[str, str]:
         if corpus:
             out[str(name)] = str(corpus)
     return out
+
+
+def feature_models(cfg: DictConfig) -> dict[str, str]:
+    """The model files the selected feature extractors load instead of training, by feature
+    name (``features.irony_probability.model=models/irony/irony.skops``): the manifest
+    records each one's checksum, so ``framelens reproduce`` names a model that changed."""
+    return {
+        str(name): str(spec["model"])
+        for name, spec in (cfg.get("features") or {}).items()
+        if isinstance(spec, Mapping) and spec.get("model")
+    }
 
 
 def _check_feature_corpora(cfg: DictConfig) -> None:

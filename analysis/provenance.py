@@ -85,11 +85,14 @@ def write_manifest(
     sources: Iterable[CorpusSource],
     feature_corpora: Mapping[str, str] | None = None,
     command: str | None = None,
+    models: Mapping[str, str] | None = None,
 ) -> Path:
     """Write ``out/manifest.json`` (see the module docstring); returns its path.
 
     ``feature_corpora`` maps feature names to the corpora they train on (``marked_words``:
-    ``babe``); their files are listed under ``data`` too.
+    ``babe``); their files are listed under ``data`` too. ``models`` maps feature names to
+    the model files they load (``irony_probability``: ``models/irony/irony.skops``); each
+    is listed under ``models`` with its checksum.
     """
     from analysis import __version__
 
@@ -112,6 +115,16 @@ def write_manifest(
         "libraries": library_versions(),
         "data": data,
         "lexicons": {p.name: sha256_file(p) for p in sorted(LEXICON_DIR.glob("*.yaml"))},
+        **(
+            {
+                "models": {
+                    name: {"path": path, "sha256": sha256_file(Path(path).expanduser())}
+                    for name, path in sorted(models.items())
+                }
+            }
+            if models
+            else {}
+        ),
         "outputs": dict(sorted(files.items())),
     }
     return write_text(out / MANIFEST, json.dumps(manifest, indent=2, sort_keys=False) + "\n")

@@ -815,3 +815,25 @@ def test_a_folder_of_your_own_files_is_not_overwritten(tmp_path):
     (notes / "manifest.json").unlink()  # a run's folder all the same: its lock file stays
     _run(notes)
     assert first.out_dir == notes
+
+
+def test_the_manifest_names_a_model_file_a_feature_loads(tmp_path):
+    """A run with features.irony_probability.model=PATH depends on that file: the manifest
+    records its checksum, so `framelens reproduce` can say the model changed."""
+    from analysis.pipeline import feature_models
+    from analysis.provenance import diff_manifests, write_manifest
+
+    model = tmp_path / "irony.skops"
+    cfg = compose_config(["corpus=sample", "features=[irony_cues,irony_probability]",
+                          f"features.irony_probability.model={model}"])  # fmt: skip
+    assert feature_models(cfg) == {"irony_probability": str(model)}
+    assert feature_models(compose_config(["corpus=sample"])) == {}
+    manifests = []
+    for content, folder in ((b"first model", "a"), (b"retrained", "b")):
+        model.write_bytes(content)
+        (tmp_path / folder).mkdir()
+        path = write_manifest(tmp_path / folder, [], [], models=feature_models(cfg))
+        manifests.append(json.loads(path.read_text()))
+    assert manifests[0]["models"]["irony_probability"]["path"] == str(model)
+    (moved,) = diff_manifests(*manifests)
+    assert moved.startswith("models.irony_probability.sha256: ")
