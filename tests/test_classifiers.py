@@ -1566,3 +1566,21 @@ def test_fold_intervals_stay_in_the_metrics_range():
     low, high = C._t_interval([0.0, 0.89, 0.1])
     assert low == 0.0 and 0.89 < high <= 1.0
     assert C._t_interval([2.0, 3.0, 2.5], bounds=(0.0, np.inf))[1] > 3.0  # the log loss
+
+
+def test_predict_on_an_input_without_rows(saved_model, tmp_path):
+    """A header alone is an input with no rows (an output with the header); its columns are
+    still checked. A 0-byte file is an error, not a silent empty output."""
+    pipe = C.load_model(saved_model)
+    header = tmp_path / "header.csv"
+    header.write_text("id,text\n")
+    counts = C.predict_file(pipe, header, tmp_path / "o.csv", text_field="text", id_field="id")
+    assert counts["rows"] == 0
+    assert (tmp_path / "o.csv").read_text().splitlines()[0].startswith("row,id,label")
+    with pytest.raises(FramelensError, match=r"has no column 'body' \(its columns: 'id', 'text'\)"):
+        C.predict_file(pipe, header, tmp_path / "o2.csv", text_field="body", id_field="id")
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    with pytest.raises(FramelensError, match=r"--input empty.jsonl is empty \(0 bytes\)"):
+        C.predict_file(pipe, empty, tmp_path / "o3.csv", text_field="text")
+    assert not (tmp_path / "o3.csv").exists()
