@@ -20,6 +20,7 @@ Every record read becomes an article row or a quarantine entry with a reason; th
 from __future__ import annotations
 
 import bisect
+import codecs
 import csv
 import dataclasses
 import datetime as dt
@@ -484,6 +485,8 @@ def _read_jsonl(path: Path, spec: TableSpec) -> Generator[RawRecord, None, int]:
     try:
         with _open_binary(path) as fh:
             for lineno, line in enumerate(fh, 1):  # noqa: B007 (used after the loop)
+                if lineno == 1 and line.startswith(codecs.BOM_UTF8):
+                    line = line[len(codecs.BOM_UTF8) :]  # a byte-order mark, as CSV allows
                 if not line.strip():
                     blank += 1
                     continue

@@ -754,3 +754,16 @@ def test_a_csv_row_of_the_wrong_width_says_which_way_it_is_wrong(tmp_path):
     assert reasons[0].endswith("quote a field that holds the delimiter ','")
     assert "(line 3): a field is missing, or the row is cut short" in reasons[1]
     assert "(line 5): a field is missing on the file's last line" in reasons[2]
+
+
+def test_a_byte_order_mark_is_read_in_jsonl_as_in_csv(tmp_path):
+    """Windows tools write a UTF-8 BOM: a CSV read with it, a JSONL file quarantined its
+    first record as invalid JSON."""
+    lines = [
+        '{"id": "a", "outlet": "X", "text": "first"}',
+        '{"id": "b", "outlet": "Y", "text": "second"}',
+    ]
+    path = tmp_path / "bom.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + "\n".join(lines).encode() + b"\n")
+    articles, report = C.load_corpus(_custom(path))
+    assert report.loaded == 2 and articles["id"].tolist() == ["a", "b"]
