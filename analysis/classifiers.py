@@ -917,7 +917,11 @@ def load_task_data(cfg: Mapping[str, Any], sample: int | None = None) -> TaskDat
                 f"labels {unknown} in column {label_col!r} are not in classifier.labels {labels}; "
                 "add them or drop those rows with classifier.rows.drop"
             )
-    if sample and sample < len(df):
+    if sample and sample >= len(df):
+        log.warning(
+            "--sample %d is not below the %d rows there are: using all of them", sample, len(df)
+        )
+    elif sample:
         info["rows_before_sample"] = len(df)  # the full model's rows, for the card
         df = _stratified_sample(df, label_col, int(sample), int(cfg.get("seed", 13)))
         info["subsample"] = int(sample)

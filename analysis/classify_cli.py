@@ -250,9 +250,9 @@ def register(subparsers) -> argparse.ArgumentParser:
         "--evaluate", action="store_true", help="also run nested CV and put its metrics in the card"
     )
     t.add_argument(
-        "--sample", type=int, help="train on a stratified subsample of N rows (quick runs)"
+        "--sample", type=_positive, help="train on a stratified subsample of N rows (quick runs)"
     )
-    t.add_argument("--jobs", type=int, help="parallel folds (default: classifier.n_jobs)")
+    t.add_argument("--jobs", type=_positive, help="parallel folds (default: classifier.n_jobs)")
     t.set_defaults(func=cmd_train)
 
     e = sub.add_parser(
@@ -264,8 +264,10 @@ def register(subparsers) -> argparse.ArgumentParser:
         "--output-dir",
         help="where to write (default outputs/classify/TASK, or TASK-FILE for your own FILE)",
     )
-    e.add_argument("--sample", type=int, help="evaluate on a stratified subsample of N rows")
-    e.add_argument("--jobs", type=int, help="parallel outer folds (default: classifier.n_jobs)")
+    e.add_argument("--sample", type=_positive, help="evaluate on a stratified subsample of N rows")
+    e.add_argument(
+        "--jobs", type=_positive, help="parallel outer folds (default: classifier.n_jobs)"
+    )
     e.set_defaults(func=cmd_evaluate)
 
     r = sub.add_parser(
@@ -308,6 +310,17 @@ def register(subparsers) -> argparse.ArgumentParser:
     )
     r.set_defaults(func=cmd_predict)
     return p
+
+
+def _positive(text: str) -> int:
+    """argparse type of --sample and --jobs: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1584,3 +1584,16 @@ def test_predict_on_an_input_without_rows(saved_model, tmp_path):
     with pytest.raises(FramelensError, match=r"--input empty.jsonl is empty \(0 bytes\)"):
         C.predict_file(pipe, empty, tmp_path / "o3.csv", text_field="text")
     assert not (tmp_path / "o3.csv").exists()
+
+
+def test_sample_and_jobs_must_be_at_least_one(capsys):
+    """--sample 0 trained on every row and overwrote the default model without a word."""
+    from analysis import classify_cli
+
+    for flag in ("--sample", "--jobs"):
+        with pytest.raises(SystemExit) as stop:
+            classify_cli.main(["train", "irony", flag, "0"])
+        assert stop.value.code == 2
+        assert (
+            f"argument {flag}: '0' is not a whole number of at least 1" in capsys.readouterr().err
+        )
