@@ -965,17 +965,31 @@ def _run_locked(
     if counts["resumed"]:
         log.info("resumed: %d of %d chunks were already done", counts["resumed"], counts["chunks"])
 
-    files = [write_config(cfg, out / "config.yaml")]
-    files += summarize(cfg, out, work, report)
-    sections: list[str] = []
-    if cfg.get("compare"):
-        from analysis.events import resolve_stage  # allow-listed: functions of analysis.*
+    # the manifest is written last: a folder without one holds no finished run's outputs
+    (out / "manifest.json").unlink(missing_ok=True)
+    try:
+        files = [write_config(cfg, out / "config.yaml")]
+        files += summarize(cfg, out, work, report)
+        sections: list[str] = []
+        if cfg.get("compare"):
+            from analysis.events import resolve_stage  # allow-listed: functions of analysis.*
 
-        compare_stage = resolve_stage(cfg.compare.get("stage"), "compare.stage")
-        more, sections = compare_stage(cfg, out, work)
-        files += more
-    result = RunResult(out, work, report, files, time.perf_counter() - t0)
-    files.append(write_report(cfg, result, command, sections, changes))
+            compare_stage = resolve_stage(cfg.compare.get("stage"), "compare.stage")
+            more, sections = compare_stage(cfg, out, work)
+            files += more
+        result = RunResult(out, work, report, files, time.perf_counter() - t0)
+        files.append(write_report(cfg, result, command, sections, changes))
+    except KeyboardInterrupt:
+        log.warning(
+            "interrupted while writing the tables and figures: %s is incomplete (no report.md "
+            "or manifest.json of this run); the features of all %d chunks are kept in %s: "
+            "%s (only the tables, figures and report are made again)",
+            out,
+            counts["chunks"],
+            work,
+            resume_instruction(cfg, out, out_dir),
+        )
+        raise
     # last: what the outputs were made from, and a checksum of each
     outputs = [*files, quarantine] if quarantine.is_file() else files
     files.append(

@@ -837,3 +837,30 @@ def test_the_manifest_names_a_model_file_a_feature_loads(tmp_path):
     assert manifests[0]["models"]["irony_probability"]["path"] == str(model)
     (moved,) = diff_manifests(*manifests)
     assert moved.startswith("models.irony_probability.sha256: ")
+
+
+def test_ctrl_c_while_the_outputs_are_written_says_the_folder_is_incomplete(
+    tmp_path, monkeypatch, caplog
+):
+    """Interrupted in the comparison stage, a folder used to keep the previous run's
+    manifest beside half of the new tables, with no word on how to finish. Now the manifest
+    goes first (a folder without one holds no finished run), the message says so and how
+    to finish, and the rerun makes only the outputs again."""
+    import analysis.pipeline as P
+
+    first = _run(tmp_path)
+    assert (first.out_dir / "manifest.json").is_file()
+    real = P.summarize
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(P, "summarize", interrupted)
+    with caplog.at_level("WARNING", logger="framelens"), pytest.raises(KeyboardInterrupt):
+        _run(tmp_path)
+    assert not (tmp_path / "manifest.json").exists()
+    said = " ".join(r.getMessage() for r in caplog.records)
+    assert f"interrupted while writing the tables and figures: {tmp_path} is incomplete" in said
+    assert "run the same command again to resume (only the tables" in said
+    monkeypatch.setattr(P, "summarize", real)
+    assert (_run(tmp_path).out_dir / "manifest.json").is_file()
