@@ -6,7 +6,7 @@
     framelens corpora fetch NAME [--mirror DIR]
     framelens corpora verify [NAME ...]     checksums of fetched copies (or the mirror's)
     framelens segment FILE_OR_ID [--corpus NAME] [--format text|json]
-    framelens reproduce NAME [--keep]       rerun an experiment: "identical" or what moved
+    framelens reproduce NAME|FOLDER [--keep] rerun an experiment or a run's folder: "identical" or what moved
     framelens classify train|evaluate|predict TASK ...   irony, irony_type, frames, bias
     framelens features --input FILE --output OUT.csv [--text-field text] [--no-segment] [overrides]
 
@@ -406,8 +406,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_cache)
 
-    p = sub.add_parser("reproduce", help="rerun an experiment; report identical or what moved")
-    p.add_argument("name", help="experiment name (configs/experiment/NAME.yaml)")
+    p = sub.add_parser(
+        "reproduce", help="rerun an experiment or a run's folder; report identical or what moved"
+    )
+    p.add_argument(
+        "name",
+        help="experiment name (configs/experiment/NAME.yaml), or the output folder of a run",
+    )
     p.add_argument("overrides", nargs="*", help="extra Hydra overrides, e.g. executor=local")
     p.add_argument("--keep", action="store_true", help="keep the rerun's folder")
     p.set_defaults(func=cmd_reproduce)

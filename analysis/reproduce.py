@@ -85,24 +85,60 @@ def reproduce(
     keep: bool = False,
     kept: list[Path] | None = None,
 ) -> list[str]:
-    """Rerun experiment ``name``; return the differences (empty when identical).
+    """Rerun experiment ``name``, or the run whose output folder ``name`` is; return the
+    differences (empty when identical).
 
+    A folder is rerun from the composed config it holds (``config.yaml``, which every run
+    writes) with the command its ``manifest.json`` records; overrides are not taken there.
     With ``keep`` the rerun's folder is not deleted; its path is appended to ``kept`` (as
     soon as it exists, so a caller can name it even when the rerun fails)."""
-    if not (Path(CONFIG_DIR) / "experiment" / f"{name}.yaml").is_file():
-        raise ConfigError(unknown_option("experiment", name))
-    cfg = compose_checked([f"experiment={name}", *(overrides or [])])
-    committed = Path(cfg.output_dir)
-    if not committed.is_dir():
-        raise FramelensError(
-            f"{committed} does not exist: run `framelens run experiment={name}` first"
-        )
-    tmp = Path(tempfile.mkdtemp(prefix=f"reproduce-{name}-"))
+    if Path(name).is_dir() and not (Path(CONFIG_DIR) / "experiment" / f"{name}.yaml").is_file():
+        committed = Path(name)
+        cfg, command = _folder_run(committed, overrides)
+    else:
+        if not (Path(CONFIG_DIR) / "experiment" / f"{name}.yaml").is_file():
+            raise ConfigError(
+                unknown_option("experiment", name)
+                + " — or give the output folder of a run (it holds config.yaml)"
+            )
+        cfg = compose_checked([f"experiment={name}", *(overrides or [])])
+        command = f"framelens run experiment={name}"
+        committed = Path(cfg.output_dir)
+        if not committed.is_dir():
+            raise FramelensError(
+                f"{committed} does not exist: run `framelens run experiment={name}` first"
+            )
+    tmp = Path(tempfile.mkdtemp(prefix=f"reproduce-{Path(name).name or 'run'}-"))
     if keep and kept is not None:
         kept.append(tmp)
     try:
-        run_pipeline(cfg, out_dir=tmp, command=f"framelens run experiment={name}")
+        run_pipeline(cfg, out_dir=tmp, command=command)
         return compare_dirs(committed, tmp)
     finally:
         if not keep:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _folder_run(folder: Path, overrides: list[str] | None):
+    """The config and command of the run whose outputs are in ``folder``."""
+    from omegaconf import OmegaConf
+    from omegaconf.errors import OmegaConfBaseException
+
+    if overrides:
+        raise ConfigError(
+            f"overrides are not taken when rerunning the run in {folder}: it reruns the config "
+            "it holds (config.yaml); for a variant, run it with `framelens run`"
+        )
+    config, manifest = folder / "config.yaml", folder / MANIFEST
+    if not config.is_file() or not manifest.is_file():
+        missing = "config.yaml" if not config.is_file() else MANIFEST
+        raise FramelensError(
+            f"{folder} has no {missing}: it is not the output folder of a finished framelens "
+            "run (an interrupted one has no manifest.json: finish it first)"
+        )
+    try:
+        cfg = OmegaConf.load(config)
+        command = json.loads(manifest.read_text(encoding="utf-8")).get("command")
+    except (OSError, ValueError, OmegaConfBaseException) as exc:
+        raise FramelensError(f"cannot read the run in {folder}: {exc}") from None
+    return cfg, command or "framelens run"

@@ -100,8 +100,14 @@ def experiment_changes(cfg: DictConfig, own: DictConfig | None = None) -> list[s
     own = own if own is not None else experiment_as_configured(cfg)
     if own is None:
         return []
-    mine = _flat(OmegaConf.to_container(cfg, resolve=False))
-    base = _flat(OmegaConf.to_container(own, resolve=False))
+
+    def settings(c: DictConfig) -> dict[str, Any]:  # resolved, without the folders
+        tree = OmegaConf.to_container(c, resolve=False)
+        for key in EXECUTION_SETTINGS:
+            tree.pop(key, None)
+        return _flat(OmegaConf.to_container(OmegaConf.create(tree), resolve=True))
+
+    mine, base = settings(cfg), settings(own)
     changed = {
         key
         for key in mine.keys() | base.keys()

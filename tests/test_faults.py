@@ -955,3 +955,25 @@ def test_highlight_reference_must_be_a_numeric_column():
     ref = pd.DataFrame({"article_id": ["a", "b"], "outlet": ["X", "Y"]})
     with pytest.raises(ConfigError, match="is not a numeric feature column"):
         highlight_reference(ref, "outlet")
+
+
+def test_cli_reproduce_reruns_the_run_in_a_folder(tmp_path, capsys):
+    """An ad-hoc or custom run is reproduced from its own folder (config.yaml and the
+    manifest's command); a folder that is not a finished run's says what is missing."""
+    from analysis.pipeline import run_pipeline
+    from analysis.run import compose_config
+
+    out = tmp_path / "mine"
+    cfg = compose_config(["corpus=sample", "features=[vader,irony_cues]", "plot.formats=[png]",
+                          "compare.n_boot=50"])  # fmt: skip
+    run_pipeline(cfg, out_dir=out, command="framelens run corpus=sample ...")
+    assert cli.main(["reproduce", str(out)]) == 0
+    assert f"{out}: identical" in capsys.readouterr().out
+    (out / "corpus_counts.csv").write_text("outlet,articles\nX,1\n")
+    assert cli.main(["reproduce", str(out)]) == 1
+    assert "changed: corpus_counts.csv" in capsys.readouterr().out
+    (out / "manifest.json").unlink()
+    assert cli.main(["reproduce", str(out)]) != 0
+    assert "has no manifest.json: it is not the output folder of a finished" in _one_line(
+        capsys.readouterr().err
+    )
