@@ -1069,8 +1069,8 @@ def _needed_columns(names: list[str], ccfg: dict) -> tuple[list[str] | None, lis
     """The article x voice columns this stage reads for every row (ids, lengths and the
     configured features), so a large corpus is not read with all of its ~110 feature
     columns, and the frame-share columns, which only the frame-composition figure uses and
-    which are read for its rows alone. ``None`` reads every column (no features configured:
-    the first feature columns stand in for the list). ``names``: the table's columns."""
+    which are read for its rows alone. ``None`` reads every column (no feature configured,
+    or none of them computed: the first feature columns stand in for the list). ``names``: the table's columns."""
     if not names:
         return None, []
     frames = [c for c in names if c.startswith("frame_")]
@@ -1079,8 +1079,8 @@ def _needed_columns(names: list[str], ccfg: dict) -> tuple[list[str] | None, lis
         wanted |= set(ccfg.get(key) or [])
     if ccfg.get("highlight_reference"):
         wanted.add(ccfg["highlight_reference"])
-    if not ccfg.get("features"):
-        return None, frames
+    if not any(f in names for f in ccfg.get("features") or []):
+        return None, frames  # none listed was computed: compare_stage falls back to the first
     return [c for c in names if c in wanted], frames
 
 

@@ -101,19 +101,26 @@ def experiment_changes(cfg: DictConfig, own: DictConfig | None = None) -> list[s
     if own is None:
         return []
 
-    def settings(c: DictConfig) -> dict[str, Any]:  # resolved, without the folders
+    def settings(c: DictConfig, resolve: bool) -> dict[str, Any]:  # without the folders
         tree = OmegaConf.to_container(c, resolve=False)
         for key in EXECUTION_SETTINGS:
             tree.pop(key, None)
-        return _flat(OmegaConf.to_container(OmegaConf.create(tree), resolve=True))
+        return _flat(OmegaConf.to_container(OmegaConf.create(tree), resolve=resolve))
 
-    mine, base = settings(cfg), settings(own)
-    changed = {
-        key
-        for key in mine.keys() | base.keys()
-        if mine.get(key, _MISSING) != base.get(key, _MISSING)
-        and key.split(".")[0] not in EXECUTION_SETTINGS
-    }
+    # changed as written and as resolved: `seed=3` moves `classifier.seed: ${seed}` only
+    # when resolved, a run's resolved config.yaml differs from the experiment only as written
+    changed = set.intersection(
+        *(
+            {
+                key
+                for key in mine.keys() | base.keys()
+                if mine.get(key, _MISSING) != base.get(key, _MISSING)
+            }
+            for mine, base in (
+                (settings(cfg, resolve), settings(own, resolve)) for resolve in (False, True)
+            )
+        )
+    )
     # an empty mapping filled in ({} -> {outlet: [...]}) is named by the key filled in
     return sorted(k for k in changed if not any(o.startswith(f"{k}.") for o in changed))
 
@@ -166,6 +173,7 @@ def compose_checked(overrides: Sequence[str] = ()) -> DictConfig:
         cfg = compose_config(overrides)
     except (HydraException, OmegaConfBaseException, ValueError) as exc:
         raise ConfigError(f"bad override: {explain_compose_error(exc, overrides)}") from exc
+    _check_added_keys(cfg, overrides)
     for key, (low, optional) in INT_SETTINGS.items():
         try:
             value = OmegaConf.select(cfg, key, default=None)
@@ -223,6 +231,46 @@ def _override_for(key: str, overrides: Sequence[str]) -> tuple[str | None, str]:
     return None, "..."
 
 
+#: Config maps whose keys are the user's (article fields, columns, values), added with '+'.
+OPEN_MAPS = ("corpus.filters", "corpus.exclude", "corpus.fields", "corpus.extra", "corpus.options")
+
+
+def _article_fields() -> tuple[str, ...]:
+    from analysis.corpora import DEFAULT_FIELDS
+
+    return tuple(DEFAULT_FIELDS)
+
+
+ARTICLE_FIELDS = _article_fields()
+
+
+def _check_added_keys(cfg: DictConfig, overrides: Sequence[str]) -> None:
+    """A ``+key=value`` that adds a key next to one of nearly the same name
+    (``+corpus.limt=10`` beside ``limit``) is a typo: nothing reads the new key and the run
+    would go on without the setting. Keys of the open maps (:data:`OPEN_MAPS`) are the
+    user's to add."""
+    from omegaconf import OmegaConf
+
+    for override in overrides:
+        if not override.startswith("+") or override.startswith("++"):
+            continue
+        key, _, value = override[1:].partition("=")
+        parent, _, name = key.rpartition(".")
+        if parent in OPEN_MAPS or parent.startswith(tuple(f"{m}." for m in OPEN_MAPS)):
+            continue
+        node = OmegaConf.select(cfg, parent) if parent else cfg
+        if not isinstance(node, DictConfig):
+            continue
+        siblings = [str(k) for k in node if str(k) != name]
+        close = difflib.get_close_matches(name, siblings, n=1, cutoff=0.8)
+        if close:
+            where = f"{parent}." if parent else ""
+            raise ConfigError(
+                f"+{key} adds a key that nothing reads, beside {where}{close[0]}: did you mean "
+                f"{where}{close[0]}={value}?"
+            )
+
+
 def _unknown_key(key: str, overrides: Sequence[str]) -> str:
     """``compare has no key min_article; did you mean compare.min_articles=5? ...``
 
@@ -247,9 +295,14 @@ def _unknown_key(key: str, overrides: Sequence[str]) -> str:
     tail = ".".join(parts[depth + 1 :])
     close = difflib.get_close_matches(missing, keys, n=2, cutoff=0.75)
     head = f"{where or 'the config'} has no key {missing}"
-    if where in (
-        "corpus.filters", "corpus.exclude", "corpus.fields", "corpus.extra", "corpus.options"
-    ):  # fmt: skip
+    if where == "corpus.fields" and missing not in ARTICLE_FIELDS:
+        close = difflib.get_close_matches(missing, ARTICLE_FIELDS, n=1, cutoff=0.6)
+        return (
+            f"{head}: corpus.fields maps the article fields {', '.join(ARTICLE_FIELDS)}"
+            + (f"; did you mean corpus.fields.{close[0]}={value}?" if close else "")
+            + f" (another column is kept with +corpus.extra.{missing}={value})"
+        )
+    if where in OPEN_MAPS:
         # open maps: their keys are the user's (article fields, columns), added with a '+'
         return f"{head} yet: add it with a leading +, as in +{key}={value}"
     add = f"only to add a new key that some code reads: +{key}={value}"

@@ -281,3 +281,18 @@ def test_stratified_sample_too_small_for_two_per_label_says_so():
     df = pd.DataFrame({"label": list("aabbccdd") * 3})
     with pytest.raises(ConfigError, match="at least 8"):
         _stratified_sample(df, "label", 7, seed=13)
+
+
+def test_a_plus_key_beside_a_near_namesake_is_a_typo():
+    """+corpus.limt=10 added a key nothing reads and the run went on over every record; a
+    misspelt article field named the '+' that only led to a second error."""
+    from analysis.run import compose_checked
+
+    with pytest.raises(ConfigError, match=r"\+corpus\.limt adds a key that nothing reads, "
+                       r"beside corpus\.limit: did you mean corpus\.limit=10\?"):  # fmt: skip
+        compose_checked(["+corpus.limt=10"])
+    with pytest.raises(ConfigError, match=r"did you mean corpus\.fields\.outlet=source\?"):
+        compose_checked(["corpus=custom", "corpus.path=x.csv", "corpus.fields.outlett=source"])
+    # the user's own keys of the open maps, and new parameters, are added as before
+    compose_checked(["+corpus.extra.author=author", "+corpus.exclude.outlet=[X]"])
+    compose_checked(["features=[irony_probability]", "+features.irony_probability.trusted=[a.B]"])

@@ -864,3 +864,13 @@ def test_ctrl_c_while_the_outputs_are_written_says_the_folder_is_incomplete(
     assert "run the same command again to resume (only the tables" in said
     monkeypatch.setattr(P, "summarize", real)
     assert (_run(tmp_path).out_dir / "manifest.json").is_file()
+
+
+def test_a_run_computing_none_of_the_compared_features_compares_its_own(tmp_path):
+    """features=[irony_probability] alone (or any list disjoint from compare.features)
+    crashed the comparison with "No objects to concatenate": only the listed columns were
+    read. It now compares the run's first feature columns and says so."""
+    result = _run(tmp_path, "compare.features=[vader_compound_mean]", features="features=[style]")
+    report = (result.out_dir / "report.md").read_text()
+    assert "none of compare.features is in this run's table, so its first" in report
+    assert "style_" in (result.out_dir / "lean_voice_means.csv").read_text()
