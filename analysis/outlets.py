@@ -151,7 +151,11 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
     files.append(_write(lean_means, out / "lean_voice_means.csv"))
     min_articles = int(ccfg.get("min_articles", 20))
     compared = (
-        f"Outlets compared: the {len(top)} largest with at least {min_articles} articles"
+        (
+            f"Outlets compared: the {len(top)} largest with at least {min_articles} articles"
+            if len(top) > 1
+            else f"Outlet compared: the only one with at least {min_articles} articles"
+        )
         if top
         else f"No outlet has {min_articles} articles or more, so the per-outlet tables are empty "
         "and their figures left out (set compare.min_articles lower for smaller outlets)"
@@ -794,10 +798,15 @@ def outlet_tests_markdown(
     lines = [
         f"Differences between the {n_outlets} outlets compared (Kruskal-Wallis H per voice "
         f"and feature, Benjamini-Hochberg across {n_tests} tests, epsilon squared as "
-        f"effect size): {len(sig)} significant at FDR 0.05 — `outlet_tests.csv`. Where "
-        "they differ, every two outlets (Mann-Whitney U, Benjamini-Hochberg across those "
-        f"{n_pairs:,} tests, Cliff's delta): {len(pair_sig):,} pairs significant — "
-        f"`outlet_pairwise_tests.csv`. {caveat}",
+        f"effect size): {len(sig)} significant at FDR 0.05 — `outlet_tests.csv`. "
+        + (
+            "Where they differ, every two outlets (Mann-Whitney U, Benjamini-Hochberg across "
+            f"those {n_pairs:,} tests, Cliff's delta): {len(pair_sig):,} pairs significant — "
+            "`outlet_pairwise_tests.csv`. "
+            if n_pairs
+            else "With no difference, no two outlets are compared pairwise. "
+        )
+        + caveat,
         "",
     ]
     if not len(sig):
@@ -977,7 +986,10 @@ def _too_few_outlets_note(tests: pd.DataFrame, alpha: float = 0.05) -> str:
     weak = k[2.0 / 2.0 ** k.clip(lower=1) >= alpha]
     if weak.empty:
         return ""
-    named = ", ".join(f"{lean} ({n} outlet{'s' if n != 1 else ''})" for lean, n in weak.items())
+    named = ", ".join(
+        f"{n} outlet{'s' if n != 1 else ''}" if lean == "all" else f"{lean} ({n} outlets)"
+        for lean, n in weak.items()
+    )
     return (
         f" With {named}, no test can reach p < {alpha:g} whatever the data (a Wilcoxon "
         "signed-rank test over k outlets cannot go below 2 / 2^k: 0.0625 with five), and "

@@ -1272,7 +1272,8 @@ def write_report(
     summary = json.loads((out / "summary.json").read_text())
     rep = result.report
     title = cfg.get("title") or (
-        f"{rep.corpus}: outlets, leans and voices compared (ad hoc run)"
+        f"{rep.corpus}: outlets{', leans' if _has_leans(out) else ''} and voices compared "
+        "(ad hoc run)"
         if cfg.name == "adhoc"
         else cfg.name
     )
@@ -1357,6 +1358,16 @@ def write_report(
         "",
     ]
     return write_text(out / "report.md", "\n".join(lines))
+
+
+def _has_leans(out: Path) -> bool:
+    """Whether any article of the run has a lean of the three (``corpus_counts.csv``,
+    written before the report; articles without one count as ``unknown``)."""
+    try:
+        leans = pd.read_csv(out / "corpus_counts.csv", usecols=["lean"])["lean"]
+    except (OSError, ValueError):
+        return False
+    return bool(leans.isin(["left", "center", "right"]).any())
 
 
 def _relative_paths_note(cfg: DictConfig) -> str:
