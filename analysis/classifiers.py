@@ -2459,7 +2459,15 @@ def render_card(card: Mapping[str, Any]) -> str:
     lines = [
         f"# Model card: {card['task']}",
         "",
-        str(card.get("description", "")).strip(),
+        (
+            "Trained on your own file, labels "
+            + ", ".join(f"`{x}`" for x in card.get("labels") or [])
+            + (f" (positive: `{card['positive']}`)" if card.get("positive") else "")
+            + ". The task config describes its own corpus's model: "
+            if d.get("path")
+            else ""
+        )
+        + str(card.get("description", "")).strip(),
         "",
         f"- Created: {card['created']} · framelens {card['framelens_version']} · scikit-learn "
         f"{card['sklearn_version']} · Python {card['python']}",
@@ -2487,7 +2495,8 @@ def render_card(card: Mapping[str, Any]) -> str:
         + ", ".join(f"`{k}`: {v:,}" for k, v in d["label_counts"].items()),
     ]
     for ex in d.get("excluded") or []:
-        lines.append(f"- Excluded {ex['rows']:,} rows by rule `{ex['rule']}`: {ex['why']}")
+        why = f": {ex['why']}" if str(ex.get("why") or "").strip() else ""
+        lines.append(f"- Excluded {ex['rows']:,} rows by rule `{ex['rule']}`{why}")
     sampled = _sample_note(d)
     if sampled:
         lines.append(f"- {sampled} (small setting, not a full model)")
@@ -2546,7 +2555,12 @@ def render_card(card: Mapping[str, Any]) -> str:
     else:
         lines.append(
             f"Not run for this file: `framelens classify evaluate {card['task']}` (or `train --evaluate`) "
-            "writes nested-CV metrics with intervals, a confusion matrix and PR curves."
+            + (
+                "with the training command's overrides (your file, its labels) "
+                if d.get("path")
+                else ""
+            )
+            + "writes nested-CV metrics with intervals, a confusion matrix and PR curves."
         )
     lines += ["", "## Intended use and limits", ""]
     if d.get("path"):

@@ -230,6 +230,13 @@ def test_card_of_a_model_trained_on_your_own_file_says_so(tiny_model):
     assert "- Your own file `" in md and "tiny_train.csv" in md
     assert "table `taskA`" not in md
     assert "describes the model trained on the task's own corpus" in md
+    # its labels are its own; evaluating it needs the training command's overrides
+    assert "Trained on your own file, labels `0`, `1` (positive: `1`). The task config" in md
+    assert "with the training command's overrides (your file, its labels)" in md
+    ruled = {**card, "data": {**card["data"], "excluded": [
+        {"rule": "drop label in ['maybe']", "why": "", "rows": 1}]}}  # fmt: skip
+    shown = C.render_card({**ruled, "model_file": {}})
+    assert "- Excluded 1 rows by rule `drop label in ['maybe']`\n" in shown
 
 
 def test_your_own_labelled_file_needs_only_text_and_label_columns(tmp_path):
