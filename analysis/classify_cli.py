@@ -151,7 +151,11 @@ def cmd_train(args: argparse.Namespace) -> int:
             f"(bootstrap95 {m['bootstrap95'][0]:.3f}-{m['bootstrap95'][1]:.3f})"
             + (f", from {evaluated}" if attached else "")
         )
-    _out(f"trained in {time.perf_counter() - start:.1f} s; model card: {C.card_paths(saved)[1]}")
+    _out(
+        f"trained in {result.card['train_seconds']:.1f} s (tuning and final fit, as the card "
+        f"says; {time.perf_counter() - start:.1f} s with saving); model card: "
+        f"{C.card_paths(saved)[1]}"
+    )
     _out(str(saved.resolve()))
     return 0
 
@@ -218,7 +222,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
     )
     blank = counts.get("blank_lines") or 0
     _out(
-        f"{args.task}: {counts['rows']:,} rows predicted, {counts['with_reason']:,} without a label (see the reason column)"
+        f"{args.task}: {counts['rows']:,} rows written, {counts['rows'] - counts['with_reason']:,} "
+        f"with a label, {counts['with_reason']:,} without (see the reason column)"
         + (
             f"; {blank:,} empty line(s) skipped, not records (row counts records, not file lines)"
             if blank

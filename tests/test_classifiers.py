@@ -1552,6 +1552,7 @@ def test_cli_predict_summary_counts_skipped_blank_lines(saved_model, tmp_path):
          "--output", str(out)]
     )  # fmt: skip
     assert code == 0 and "1 empty line(s) skipped" in lines[0] and "row counts records" in lines[0]
+    assert "irony: 2 rows written, 2 with a label, 0 without" in lines[0]
 
 
 def test_cli_output_to_a_closed_pipe_is_quiet(monkeypatch):
