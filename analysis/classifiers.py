@@ -2506,7 +2506,9 @@ def render_card(card: Mapping[str, Any]) -> str:
         lines += ["", "## Pipeline", ""]
     if card.get("pipeline"):
         lines += [
-            "Raw text -> TextCleaner (above) -> union of feature branches -> classifier "
+            "Raw text -> TextCleaner ("
+            + ("its preprocessing above" if d.get("preprocessing") else "text as given")
+            + ") -> union of feature branches -> classifier "
             "(each step with the parameters it is given):",
             "",
         ]
