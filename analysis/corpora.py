@@ -949,6 +949,7 @@ def check_columns(path: Path, source: CorpusSource) -> None:
     columns = table_columns(path, source.table)
     if columns is None:
         return
+    missing: list[tuple[str, str, str]] = []  # (column, what, hint)
     for name, (what, likely) in _REQUIRED.items():
         column = _mapped_column(source.table.fields.get(name))
         if column is None or column in columns:
@@ -960,6 +961,7 @@ def check_columns(path: Path, source: CorpusSource) -> None:
         hint = _how_to_map(name, source)
         if guess is not None:
             hint = hint.replace("=COLUMN", f"={guess}")
+        missing.append((column, what, hint))
         message = (
             f"{path.name} has no column {column!r} (the column mapped to the {what}); its "
             f"columns are: {shown or '(none)'}. Map the {what} to its column with {hint}"
@@ -975,11 +977,19 @@ def check_columns(path: Path, source: CorpusSource) -> None:
                 how = "corpus.format=tsv"
             else:  # quoted for the shell and for Hydra, which cannot parse a bare ';'
                 how = f"\"corpus.options.delimiter='{sep}'\""
-            message = (
+            raise FramelensError(
                 f"{path.name} has one column {columns[0][:60]!r}: its fields look separated "
                 f"by {sep!r}, not {_csv_dialect(source.table)[0]!r}; read it with {how}"
             )
+    if len(missing) == 1:
         raise FramelensError(message)
+    if missing:  # every column at once, not one per attempt
+        raise FramelensError(
+            f"{path.name} has none of the columns mapped to "
+            + " and ".join(f"the {what} ({column!r})" for column, what, _ in missing)
+            + f"; its columns are: {shown or '(none)'}. Map them with "
+            + " and ".join(hint for _, _, hint in missing)
+        )
 
 
 def other_delimiter(columns: list[str], wanted: str) -> str | None:

@@ -767,3 +767,15 @@ def test_a_byte_order_mark_is_read_in_jsonl_as_in_csv(tmp_path):
     path.write_bytes(b"\xef\xbb\xbf" + "\n".join(lines).encode() + b"\n")
     articles, report = C.load_corpus(_custom(path))
     assert report.loaded == 2 and articles["id"].tolist() == ["a", "b"]
+
+
+def test_every_missing_mapped_column_is_named_at_once(tmp_path):
+    """A file lacking the text and the outlet column named the text, and after that was
+    fixed the outlet: one run per mistake."""
+    path = tmp_path / "two.csv"
+    path.write_text("key,source2,body2\n1,a,b\n")
+    with pytest.raises(FramelensError) as err:
+        C.load_corpus(_custom(path))
+    said = str(err.value)
+    assert "has none of the columns mapped to the article text ('text') and the outlet" in said
+    assert "corpus.fields.text=COLUMN and corpus.fields.outlet=COLUMN" in said
