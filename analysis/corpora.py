@@ -1296,7 +1296,8 @@ class Validator:
         if problem or not outlet.strip():
             return (
                 None,
-                "missing outlet: no outlet/source value (map one with corpus.fields.outlet=COLUMN)",
+                "missing outlet: this record's outlet value is empty (every article needs "
+                "one: fill it in, or drop the record)",
                 warnings,
             )
         title, problem = _as_text(row.get("title"))
