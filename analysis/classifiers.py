@@ -2794,7 +2794,7 @@ def predict_file(
                 yield frame(buf)
                 buf, yielded = [], True
         if not buf and not yielded:  # not one record: an empty file, or a header alone
-            _check_header(Path(input_path), in_fmt, text_field, id_field)
+            _check_header(Path(input_path), spec, text_field, id_field)
         else:
             _check_fields(input_path, text_field, id_field, found, seen)
         if buf or not yielded:  # an input without records still gets the header
@@ -2817,23 +2817,20 @@ def _id_text(value: Any) -> str:
     return value if isinstance(value, str) else str(value)
 
 
-def _check_header(path: Path, in_fmt: str, text_field: str, id_field: str | None) -> None:
+def _check_header(path: Path, spec: Any, text_field: str, id_field: str | None) -> None:
     """An input without records: a 0-byte file is an error (a failed export, the wrong
-    file); a CSV or TSV with a header alone is fine (no rows to predict) if the header has
-    the named columns."""
-    import csv
-    import gzip
+    file); a CSV, TSV or Parquet file with a header alone is fine (no rows to predict) if
+    the header has the named columns."""
+    from analysis.corpora import table_columns
 
     if path.stat().st_size == 0:
         raise FramelensError(
             f"--input {path.name} is empty (0 bytes): there is nothing to predict; check "
             "that the export that wrote it finished, or that this is the file you meant"
         )
-    if in_fmt not in ("csv", "tsv"):
+    header = table_columns(path, spec)
+    if header is None:  # JSON formats: no header to check
         return
-    opener = gzip.open if path.suffix.lower() == ".gz" else open
-    with opener(path, "rt", encoding="utf-8-sig", errors="replace", newline="") as fh:
-        header = next(csv.reader(fh, delimiter="\t" if in_fmt == "tsv" else ","), [])
     found = {text_field: text_field in header, id_field: id_field is None or id_field in header}
     _check_fields(path, text_field, id_field, found, dict.fromkeys(header))
 

@@ -20,6 +20,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
+from analysis.corpora import DEFAULT_FIELDS
 from analysis.errors import ConfigError, FramelensError
 from analysis.pipeline import configure_logging, log, run_pipeline
 
@@ -235,13 +236,8 @@ def _override_for(key: str, overrides: Sequence[str]) -> tuple[str | None, str]:
 OPEN_MAPS = ("corpus.filters", "corpus.exclude", "corpus.fields", "corpus.extra", "corpus.options")
 
 
-def _article_fields() -> tuple[str, ...]:
-    from analysis.corpora import DEFAULT_FIELDS
-
-    return tuple(DEFAULT_FIELDS)
-
-
-ARTICLE_FIELDS = _article_fields()
+#: The article fields ``corpus.fields`` maps (``corpus.extra`` keeps other columns).
+ARTICLE_FIELDS = tuple(DEFAULT_FIELDS)
 
 
 def _check_added_keys(cfg: DictConfig, overrides: Sequence[str]) -> None:

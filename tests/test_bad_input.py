@@ -131,7 +131,10 @@ def test_csv_with_a_junk_header_and_junk_bytes(tmp_path, bad_input_counts, heade
     columns = C.table_columns(path, C.TableSpec("t", "csv", str(path), {}))
     if columns is not None and not {"outlet", "text"} <= set(columns):
         # a header without the mapped columns stops the load at once, naming them
-        with pytest.raises(FramelensError, match="(has no column '(outlet|text)'|has none of the columns mapped).*corpus.fields"):
+        with pytest.raises(
+            FramelensError,
+            match="(has no column '(outlet|text)'|has none of the columns mapped).*corpus.fields",
+        ):
             _load(path, tmp_path)
         return
     _load(path, tmp_path, bad_input_counts, "loader.csv_bytes")
