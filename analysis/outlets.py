@@ -1082,7 +1082,8 @@ def _needed_columns(names: list[str], ccfg: dict) -> tuple[list[str] | None, lis
     configured features), so a large corpus is not read with all of its ~110 feature
     columns, and the frame-share columns, which only the frame-composition figure uses and
     which are read for its rows alone. ``None`` reads every column (no feature configured,
-    or none of them computed: the first feature columns stand in for the list). ``names``: the table's columns."""
+    or none of them computed: the first feature columns stand in for the list). ``names``:
+    the table's columns."""
     if not names:
         return None, []
     frames = [c for c in names if c.startswith("frame_")]
@@ -1109,8 +1110,8 @@ def absent_features(ccfg: dict, names: list[str]) -> str | None:
     ``model_features``, ``highlight_features``, the figure lists) that look misspelt: not
     in the run's table, but close to a column that is. None when there are none.
 
-    Names that are simply absent are expected: the default lists name the optional
-    extractors' features too, and ``features=[vader]`` keeps the default lists. A misspelt
+    Names that are simply absent are expected: ``features=[vader]`` keeps the default
+    lists (:func:`not_computed` names them in the report). A misspelt
     name (``vader_compound``) would otherwise vanish without a word."""
     import difflib
 
