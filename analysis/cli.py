@@ -127,6 +127,7 @@ def cmd_segment(args: argparse.Namespace) -> int:
                 "--field maps the columns of your own corpus file (--corpus FILE); a named "
                 "corpus's fields are set in its descriptor"
             )
+        columns = None
         if own:  # the corpus layer's hints name this command's flag
             source = C.resolve_source({"name": "custom", "path": args.corpus, "fields": fields})
             columns = C.record_fields(Path(args.corpus), source.table)
@@ -159,6 +160,12 @@ def cmd_segment(args: argparse.Namespace) -> int:
                     f", {args.target!r} because: {reason}"
                     if mine
                     else f", the first because: {reason}"
+                )
+            if own and "id" not in fields and columns is not None and "id" not in columns:
+                why += (
+                    f"; {Path(args.corpus).name} has no 'id' column, so its articles are named "
+                    "by file and record number: name the column that holds the ids with "
+                    "--field id=COLUMN"
                 )
             raise FramelensError(
                 f"{args.target!r} is neither a file nor an article id in corpus {args.corpus!r} "

@@ -1334,6 +1334,10 @@ def test_cli_segment_shows_a_file_or_a_corpus_article(tmp_path, capsys):
     argv += ["--field", "outlet=publisher", "--field", "text=body"]
     assert cli.main(argv) == 0
     assert capsys.readouterr().out.startswith("=== x2 | Wire |")
+    # the text mapped but not the ids: the articles are named by record, and the error says so
+    args = ["segment", "x2", "--corpus", str(renamed), "--field", "text=body"]
+    assert cli.main([*args, "--field", "outlet=publisher"]) == 2
+    assert "renamed.csv has no 'id' column" in capsys.readouterr().err
     assert cli.main(["segment", "x2", "--field", "text=body"]) == 2  # not with a named corpus
     assert "--corpus FILE" in capsys.readouterr().err
     assert cli.main([*argv[:4], "--field", "text"]) == 2
