@@ -55,6 +55,16 @@ def _pick(features: list[str], which: Any) -> list[str]:
     return [f for f in which if f in features]
 
 
+def voice_plot_features(features: list[str], paired: pd.DataFrame | None, which: Any) -> list[str]:
+    """The panels of the voice-differences figure: the first ``which`` features (an int)
+    whose voices differ in some outlet at all, since a cue no article uses in either voice
+    draws an empty panel; or the features listed, as given."""
+    if isinstance(which, (int, float, str)) and paired is not None:
+        moving = set(paired.loc[paired["mean_diff"].fillna(0) != 0, "feature"])
+        features = [f for f in features if f in moving]
+    return _pick(features, which)
+
+
 def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], list[str]]:
     """Statistics, figures and report lines for the run's article x voice table."""
     from analysis.pipeline import read_parts
@@ -312,7 +322,7 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
                         "articles); beside each point the articles and outlets it rests on.",
                     )
                 )
-        plotted = _pick(features, voice_spec.get("plot_features", 6))
+        plotted = voice_plot_features(features, paired, voice_spec.get("plot_features", 6))
         # only rows with an outlet mean to draw: too few articles with both voices per
         # outlet (a small corpus) leaves every panel empty
         drawable = (

@@ -228,3 +228,16 @@ def test_an_outlet_with_articles_of_two_leans_is_named():
     assert lean_of.to_dict() == {"X": "right", "Y": "center", "Z": "left"}
     assert note.startswith("1 outlet carries articles of more than one lean: X (right 2, left 1)")
     assert outlet_leans(table[table["outlet"] != "X"])[1] is None
+
+
+def test_the_voice_figure_skips_features_that_never_differ():
+    """An all-zero panel (a cue no article uses in either voice) took one of the six places
+    while features with clear differences were left out; listed features stay as given."""
+    from analysis.outlets import voice_plot_features
+
+    paired = pd.DataFrame(
+        {"feature": ["zero", "zero", "a", "b", "c"], "mean_diff": [0.0, np.nan, 0.2, -0.1, 0.3]}
+    )
+    assert voice_plot_features(["zero", "a", "b", "c"], paired, 2) == ["a", "b"]
+    assert voice_plot_features(["zero", "a"], paired, ["zero", "a"]) == ["zero", "a"]
+    assert voice_plot_features(["zero", "a"], None, 1) == ["zero"]
