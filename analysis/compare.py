@@ -1184,11 +1184,12 @@ def lean_model(
 
     Notes
     -----
-    With few outlets per lean lean and outlet are hard to separate: the cluster-robust SEs
+    With few outlets per lean, lean and outlet are hard to separate: the cluster-robust SEs
     then rest on a handful of clusters and are unreliable, which the ``note`` says. A lean
     (or the reference) carried by a single outlet (BASIL: one outlet per lean) cannot be
-    separated from that outlet at all: its term keeps the difference of means as ``coef``
-    but gets no SE, test or interval (NaN), and the ``note`` names it.
+    separated from that outlet at all: its term keeps its estimate as ``coef`` (without
+    covariates, the difference of means) but gets no SE, test or interval (NaN), and the
+    ``note`` names it.
 
     References
     ----------
@@ -1295,7 +1296,7 @@ def _untestable_leans(
     With outlet-clustered errors, a lean (or the reference) carried by one outlet is that
     outlet's mean: its residuals sum to zero within the one cluster, so the cluster-robust
     SE collapses towards 0 and the p-value towards 0 while lean and outlet cannot be told
-    apart at all. Such a term keeps its coefficient (the difference of means) but gets NaN
+    apart at all. Such a term keeps its coefficient (its estimate) but gets NaN
     SE, z, p and interval, and the note says why.
     """
     per_lean = d.groupby("lean")["grp"].nunique()
