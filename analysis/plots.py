@@ -113,11 +113,11 @@ def check_formats(formats: Sequence[str] | str | None) -> list[str]:
     given = [formats] if isinstance(formats, str) else list(formats or [])
     bad = [f for f in given if f not in FIGURE_FORMATS]
     if not given or bad:
-        why = {
-            "eps": "embeds the time of writing, so reruns would differ: pdf is the vector format",
-            "ps": "embeds the time of writing, so reruns would differ: pdf is the vector format",
-        }
-        detail = "; ".join(f"{f} {why[f]}" for f in bad if f in why)
+        detail = "; ".join(
+            f"{f} embeds the time of writing, so reruns would differ: pdf is the vector format"
+            for f in bad
+            if f in ("eps", "ps")
+        )
         raise ConfigError(
             f"plot.formats={given} cannot be written"
             + (f": {', '.join(map(str, bad))} is not a figure format here" if bad else "")

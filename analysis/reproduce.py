@@ -92,11 +92,12 @@ def reproduce(
     writes) with the command its ``manifest.json`` records; overrides are not taken there.
     With ``keep`` the rerun's folder is not deleted; its path is appended to ``kept`` (as
     soon as it exists, so a caller can name it even when the rerun fails)."""
-    if Path(name).is_dir() and not (Path(CONFIG_DIR) / "experiment" / f"{name}.yaml").is_file():
+    is_experiment = (Path(CONFIG_DIR) / "experiment" / f"{name}.yaml").is_file()
+    if Path(name).is_dir() and not is_experiment:
         committed = Path(name)
         cfg, command = _folder_run(committed, overrides)
     else:
-        if not (Path(CONFIG_DIR) / "experiment" / f"{name}.yaml").is_file():
+        if not is_experiment:
             raise ConfigError(
                 unknown_option("experiment", name)
                 + " — or give the output folder of a run (it holds config.yaml)"
