@@ -292,7 +292,8 @@ def register(subparsers) -> argparse.ArgumentParser:
     r.add_argument(
         "--input",
         required=True,
-        help="CSV, TSV, JSONL or a JSON list of records (optionally .gz), or Parquet file; a "
+        help="CSV (also ';'-separated), TSV, JSONL or a JSON list of records (optionally .gz), "
+        "or Parquet file; a "
         "text file with one text per line with --format lines",
     )
     r.add_argument("--text-field", default="text", help="column holding the text (default: text)")

@@ -390,7 +390,9 @@ def build_parser() -> argparse.ArgumentParser:
         "features", help="score your own texts (CSV/TSV/JSONL/JSON) into CSV/Parquet"
     )
     p.add_argument(
-        "--input", required=True, help="CSV, TSV, JSONL(.gz), JSON list of records or Parquet file"
+        "--input",
+        required=True,
+        help="CSV (also ';'-separated), TSV, JSONL(.gz), JSON list of records or Parquet file",
     )
     p.add_argument("--output", required=True, help="OUT.csv or OUT.parquet")
     p.add_argument("--text-field", default="text", help="column holding the text")

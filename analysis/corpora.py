@@ -992,6 +992,20 @@ def check_columns(path: Path, source: CorpusSource) -> None:
         )
 
 
+def input_spec(path: Path, fmt: str, text_field: str) -> TableSpec:
+    """The table spec of a researcher's own ``--input`` file (``framelens features``,
+    ``classify predict``). A CSV or TSV whose header is one column that splits into the
+    named text field on another delimiter (a spreadsheet export separated by ';', a tab
+    or '|') is read with that delimiter, as it is written."""
+    spec = TableSpec(name="input", format=fmt, path=str(path), fields={"text": text_field})
+    if fmt in ("csv", "tsv"):
+        header = table_columns(Path(path), spec) or []
+        sep = other_delimiter(header, text_field) if len(header) == 1 else None
+        if sep is not None:
+            spec.options["delimiter"] = sep
+    return spec
+
+
 def other_delimiter(columns: list[str], wanted: str) -> str | None:
     """The delimiter a one-column header splits on into a header with ``wanted`` in it."""
     if len(columns) != 1:

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 from tqdm.auto import tqdm
 
-from analysis.corpora import FramelensError, TableSpec, infer_format, other_delimiter, read_raw
+from analysis.corpora import FramelensError, infer_format, input_spec, other_delimiter, read_raw
 from analysis.io import atomic_write, write_tables
 from analysis.pipeline import (
     MEASURED_VOICES,
@@ -56,7 +56,7 @@ def iter_rows(
             f"--input must be CSV, TSV, JSONL, a JSON list of records or Parquet (by its "
             f"suffix: .csv, .tsv, .jsonl or .json, optionally .gz, or .parquet), not {path.name}"
         )
-    spec = TableSpec(name="input", format=fmt, path=str(path), fields={"text": text_field})
+    spec = input_spec(path, fmt, text_field)
     rows: list[dict[str, Any]] = []
     yielded = False
     columns: dict[str, None] = {}  # the fields seen until a record has the text field

@@ -161,9 +161,13 @@ def test_missing_text_column_stops_with_the_file_columns(tmp_path, stages):
         score_file(src, tmp_path / "out.csv", stages, text_field="body", id_field="ident",
                    id_required=True)  # fmt: skip
     assert score_file(src, tmp_path / "out.csv", stages, text_field="body", id_field="ident")
-    semi = tmp_path / "semi.csv"
-    semi.write_text("id;text\n1;hello\n")
-    with pytest.raises(FramelensError, match=r"fields look separated by ';'; save it with ','"):
+    semi = tmp_path / "semi.csv"  # a European spreadsheet export: read as it is written
+    semi.write_text('id;text\n1;"hello, world"\n2;bye\n')
+    rows = read_rows(semi, "text")
+    assert rows["id"].tolist() == ["1", "2"]
+    assert rows["text"].tolist() == ["hello, world", "bye"]
+    semi.write_text("id;body\n1;hello\n")  # the wrong --text-field still names the columns
+    with pytest.raises(FramelensError, match=r"no column 'text' \(its columns: 'id;body'\)"):
         read_rows(semi, "text")
     mixed = tmp_path / "in.jsonl"
     mixed.write_text(json.dumps({"text": PROSE}) + "\n" + json.dumps({"body": "x"}) + "\n")
