@@ -1786,6 +1786,7 @@ def train_task(
         "labels": labels,
         "positive": positive,
         "label_column": cfg.get("label"),
+        "label_names": _label_names(cfg),
         "corpus": card["data"]["corpus"],
         "table": card["data"]["table"],
         "created": card["created"],
@@ -2599,17 +2600,21 @@ def render_card(card: Mapping[str, Any]) -> str:
 def predict_texts(pipe: Pipeline, texts: Sequence[Any]) -> pd.DataFrame:
     """Predict labels for texts; one output row per input, in order.
 
-    Columns: ``label`` (corpus spelling), ``probability`` (of that label, if the model has
-    probabilities) or ``score``, one ``p_<label>``/``score_<label>`` column per label, and
-    ``reason``: why a row got no label (missing, not text, empty), else empty.
+    Columns: ``label`` (corpus spelling), ``label_name`` when the task names its labels
+    (GVFC's frame numbers: ``4`` is ``mental health``), ``probability`` (of that label, if
+    the model has probabilities) or ``score``, one ``p_<label>``/``score_<label>`` column
+    per label, and ``reason``: why a row got no label (missing, not text, empty), else empty.
     """
     meta = model_info(pipe)
     labels = list(meta["labels"])
+    names = meta.get("label_names") or {}
     clf = pipe.steps[-1][1]
     has_proba = hasattr(clf, "predict_proba")
     prefix = "p_" if has_proba else "score_"
     n = len(texts)
     out = pd.DataFrame({"label": [""] * n})
+    if names:
+        out["label_name"] = ""
     out["probability" if has_proba else "score"] = np.nan
     for lab in labels:
         out[f"{prefix}{lab}"] = np.nan
@@ -2626,6 +2631,8 @@ def predict_texts(pipe: Pipeline, texts: Sequence[Any]) -> pd.DataFrame:
             pred = clf.predict(feats)
             scores, _ = _scores_matrix(clf, feats, labels)
             out.loc[keep, "label"] = [str(p) for p in pred]
+            if names:
+                out.loc[keep, "label_name"] = [names.get(str(p), "") for p in pred]
             if scores is not None:
                 for j, lab in enumerate(labels):
                     out.loc[keep, f"{prefix}{lab}"] = scores[:, j]
@@ -2733,7 +2740,7 @@ def predict_file(
     Returns counts: ``rows``, ``with_reason``, ``blank_lines`` (skipped, not records) and
     ``output``.
     """
-    from analysis.corpora import TableSpec, read_raw
+    from analysis.corpora import input_spec, read_raw
     from analysis.io import atomic_write, write_tables
     from analysis.segment import html_to_text
 
@@ -2748,7 +2755,7 @@ def predict_file(
             pass
     except OSError as exc:
         raise FramelensError(f"cannot read --input {input_path} ({exc.strerror or exc})") from None
-    spec = TableSpec(name="input", format=in_fmt, path=str(input_path), fields={"text": text_field})
+    spec = input_spec(input_path, in_fmt, text_field)
     columns = predict_columns(pipe, id_field)
     counts: Counter = Counter()
 
@@ -2800,7 +2807,7 @@ def predict_file(
         if buf or not yielded:  # an input without records still gets the header
             yield frame(buf)
 
-    kinds = {"strings": ("id", "label", "reason"), "integers": ("row",)}
+    kinds = {"strings": ("id", "label", "label_name", "reason"), "integers": ("row",)}
     atomic_write(output_path, lambda tmp: write_tables(chunks(), tmp, out_fmt, **kinds))
     return {
         "rows": counts["rows"],

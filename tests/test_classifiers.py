@@ -1391,6 +1391,37 @@ def test_predict_id_field_typo_names_the_columns(saved_model, tmp_path):
         )  # fmt: skip
 
 
+def test_predict_names_the_labels_when_the_task_names_them(saved_model, tmp_path):
+    """GVFC's frames are numbers (label ``4``, as in the corpus); a task with label_names
+    also writes each label's name, saved in the model file with the labels."""
+    res = C.train_task(tiny_cfg(label_names={"0": "literal", "1": "ironic"}))
+    path = C.save_model(res.pipeline, tmp_path / "named.skops", res.card)
+    pred = C.predict_texts(C.load_model(path), ["Oh great, the bus is late again", None])
+    assert list(pred.columns[:2]) == ["label", "label_name"]
+    assert pred.loc[0, "label_name"] == {"0": "literal", "1": "ironic"}[pred.loc[0, "label"]]
+    assert pred.loc[1, ["label", "label_name"]].tolist() == ["", ""]  # no text, no name
+    unnamed = C.predict_texts(C.load_model(saved_model), ["Oh great"])  # a task without names
+    assert "label_name" not in unnamed.columns
+
+
+def test_predict_reads_a_semicolon_separated_spreadsheet_export(saved_model, tmp_path):
+    """Spreadsheets in many locales export 'CSV' with ';' between fields (',' is their
+    decimal comma): the file is read as written, the same rows as its ','-separated twin."""
+    table = pd.DataFrame(
+        {
+            "id": ["a1", "a2", "a3", "a4"],
+            "text": ["Oh great, the bus is late again; love it", "", "The council met", "1,5"],
+        }
+    )
+    comma, semi = tmp_path / "comma.csv", tmp_path / "semi.csv"
+    table.to_csv(comma, index=False)
+    table.to_csv(semi, index=False, sep=";")
+    pipe = C.load_model(saved_model)
+    for src in (comma, semi):
+        C.predict_file(pipe, src, tmp_path / f"{src.stem}.out.csv", id_field="id")
+    assert (tmp_path / "semi.out.csv").read_bytes() == (tmp_path / "comma.out.csv").read_bytes()
+
+
 def test_predict_txt_input_is_refused_unless_read_as_lines(saved_model, tmp_path):
     pipe = C.load_model(saved_model)
     src, out = tmp_path / "t.txt", tmp_path / "t.csv"
