@@ -207,6 +207,24 @@ def test_style_features_of_a_long_text_stay_in_the_training_range(tiny_model):
     assert abs(p_long - p_short) < 0.5
 
 
+@pytest.mark.slow
+@pytest.mark.corpora
+def test_marked_word_scores_of_a_long_text_stay_in_the_training_range(with_mirror):
+    """The bias model's marked-word count and sum grow with length: standardised on news
+    sentences, a whole article set P(Biased) alone (a neutral sentence repeated 10,000
+    times: P 1.0). The branch is clipped to the training sentences' range."""
+    cfg = C.compose_task("bias")
+    cfg["embeddings"] = {"enabled": False}
+    data = C.load_task_data(cfg, sample=600)
+    pipe = C.build_pipeline(cfg, {"C": 1.0}).fit(data.texts, data.labels)
+    words = dict(pipe.named_steps["features"].transformer_list)["words"]
+    cleaned = pipe.named_steps["clean"].transform(data.texts)
+    seen = words.transform(cleaned)
+    long = "The committee said the radical plan is a bizarre disaster. " * 2000
+    huge = words.transform(pipe.named_steps["clean"].transform([long]))
+    assert (huge <= seen.max(axis=0) + 1e-9).all() and (huge >= seen.min(axis=0) - 1e-9).all()
+
+
 def test_train_card_and_calibrated_probabilities(tiny_model):
     pipe, card = tiny_model.pipeline, tiny_model.card
     assert C.model_info(pipe)["labels"] == ["0", "1"]
