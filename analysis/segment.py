@@ -541,8 +541,13 @@ class Segmenter:
     def _segment(
         self, article: Article, fixed: list[tuple[int, int, str, str | None]] | None
     ) -> list[Segment]:
-        text = _as_str(article.text)
+        original = text = _as_str(article.text)
         title = _as_str(article.title)
+        # hover cards printed inline are blanked for the analysis (their headlines are not
+        # the outlet's prose, their quotes not quotations) and cut out as page debris below
+        cards = _hover_cards(text) if not fixed else []
+        if cards:
+            text = _mask(text, cards)
         pieces = self._split(text, fixed)
         if pieces:
             self._classify(text, pieces)
@@ -565,6 +570,9 @@ class Segmenter:
                     quote_state.carry = None
                     quote_state.block = None
                 raw.append(("text", p.start, p.end, kind, p.speaker))
+        if cards:
+            text = original
+            raw = _cut_spans(raw, text, cards, "boilerplate")
         langs = self._languages(article, title, text, raw)
         segs = []
         for pos, ((fld, s, e, kind, spk), lang) in enumerate(zip(raw, langs, strict=True)):
@@ -1792,6 +1800,47 @@ def _debris_kind(line: str, nwords: int, *, alone: bool = False) -> str | None:
         # Fox News prints its related-story links in capitals between paragraphs
         return "boilerplate"
     return None
+
+
+def _hover_cards(text: str) -> list[tuple[int, int]]:
+    """Spans of the scraped hover cards in a text (``R.HOVER_CARD_RE``), in order."""
+    if " MORE" not in text:
+        return []
+    return [m.span("card") for m in R.HOVER_CARD_RE.finditer(text)]
+
+
+def _mask(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with each span blanked out (spaces, so every offset stays valid)."""
+    parts, pos = [], 0
+    for s, e in spans:
+        parts += [text[pos:s], " " * (e - s)]
+        pos = e
+    return "".join(parts) + text[pos:]
+
+
+def _cut_spans(
+    raw: list[tuple[str, int, int, str, str | None]],
+    text: str,
+    spans: list[tuple[int, int]],
+    kind: str,
+) -> list[tuple[str, int, int, str, str | None]]:
+    """``raw`` segments of the text with ``spans`` cut out of them as segments of ``kind``;
+    what is left of a segment on either side keeps its kind and speaker."""
+    out: list[tuple[str, int, int, str, str | None]] = []
+    for fld, s, e, k, spk in raw:
+        inside = [(a, b) for a, b in spans if fld == "text" and a < e and b > s]
+        pos = s
+        for a, b in inside:
+            x, y = _strip_span(text, pos, max(pos, a))
+            if y > x:
+                out.append((fld, x, y, k, spk))
+            if max(a, pos) < min(b, e):
+                out.append((fld, max(a, pos), min(b, e), kind, None))
+            pos = max(pos, b)
+        x, y = _strip_span(text, pos, e)
+        if y > x:
+            out.append((fld, x, y, k, spk))
+    return out
 
 
 def _split_signatures(text: str, p: _Piece) -> list[_Piece] | None:

@@ -62,7 +62,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from analysis.records import Article  # noqa: E402
-from analysis.segment import Segmenter, render_segments  # noqa: E402
+from analysis.segment import Segmenter, _hover_cards, render_segments  # noqa: E402
 
 DEBRIS = ("boilerplate", "caption", "media_link")
 
@@ -335,7 +335,10 @@ def score_gold(
     """Score the segmenter against hand annotations (see module docstring).
 
     Debris is scored per line: a line counts as page voice when at least half of its
-    characters lie in boilerplate/caption/media_link segments. A debris line in page voice is
+    characters lie in boilerplate/caption/media_link segments. The annotations mark whole
+    lines, so the hover cards cut out of a prose line (``_hover_cards``: "Trump Donald John
+    TrumpGOP senators balk ... MORE", added after the annotations) are left out of both
+    counts: such a line is judged by the rest of its characters. A debris line in page voice is
     a TP, otherwise a FN; any other page-voice line that is neither neutral nor part of a
     post is a FP. A post is a TP only when exactly one ``embedded_post`` segment overlaps its
     lines and covers all of them; an ``embedded_post`` segment is correct when every line it
@@ -353,6 +356,7 @@ def score_gold(
                 break
     totals: dict[str, Counter] = {}
     per_article: dict[str, list[Counter]] = {}
+    n_cards: Counter = Counter()
     for doc in docs:
         per: dict[str, Counter] = {}
         for a in doc["articles"]:
@@ -364,17 +368,24 @@ def score_gold(
                     raise ValueError(f"{a['id']} line {i}: {got!r} != {prefix!r}")
             segs = seg.segment(art)
             body = [s for s in segs if s.field == "text"]
+            cards = _hover_cards(art.text)
+            n_cards[str(doc["seed"])] += len(cards)
+            card_chars = [
+                sum(max(0, min(le, e) - max(ls, s)) for s, e in cards) for ls, le in spans
+            ]
             page = [0] * len(spans)
             post_segs: list[tuple[int, int]] = []
             for s in body:
                 if s.kind == "embedded_post":
                     post_segs.append((s.start, s.end))
-                if s.voice != "page":
+                if s.voice != "page" or (s.start, s.end) in cards:
                     continue
                 for li, (ls, le) in enumerate(spans):
                     if s.start < le and ls < s.end:
                         page[li] += min(le, s.end) - max(ls, s.start)
-            is_page = [2 * page[li] >= le - ls for li, (ls, le) in enumerate(spans)]
+            is_page = [
+                2 * page[li] >= le - ls - card_chars[li] for li, (ls, le) in enumerate(spans)
+            ]
             debris = {i for i, _ in a["debris"]}
             neutral = {i for i, _ in a["neutral"]}
             post_of = {i: k for k, p in enumerate(a["posts"]) for i, _ in p}
@@ -430,7 +441,10 @@ def score_gold(
         total = Counter()
         for c in pooled:
             total.update(c)
-        print(f"\n== pooled: {len(docs)} files, {len(pooled)} articles ==")
+        print(
+            f"\n== pooled: {len(docs)} files, {len(pooled)} articles "
+            f"({sum(n_cards.values())} hover cards cut out of prose lines) =="
+        )
         print(
             f"  posts P {_ratio(total['seg_ok'], total['seg_ok'] + total['seg_bad'])}"
             f"  posts R {_ratio(total['post_tp'], total['post_tp'] + total['post_fn'])}"

@@ -111,6 +111,15 @@ def test_all_caps_ratio_is_a_share_of_words(cues):
         ("UNIDENTIFIED PERSON #1: Go now.", 0),
         ("The US UN ambassador spoke.", 0),
         ("PATRIOT Act and CARES Act and DREAM Act", 0),
+        # a methods review's cases (Reuters datelines and subheads, acronyms by company)
+        ("WASHINGTON/RIYADH (Reuters) - The deal was signed.", 0),
+        ("SAN FRANCISCO (Reuters Breakingviews) - Sanctions bite.", 0),
+        ("WIDE SUPPORT", 0),
+        ("TRUMP DECLARES ‘CASE CLOSED’", 0),
+        ("LAST WORD ON SUBSIDIES?", 0),
+        ("the CASE Act, ACT/SAT scores, COP 21 and Caterpillar (CAT)", 0),
+        ("THANK YOU AMERICA!", 3),  # "!": a shout, not a subhead
+        ("GREAT JOB\n— Jane Doe (@janedoe) May 5, 2020", 2),  # a post's signature: no dateline
     ],
 )
 def test_acronyms_standing_alone_are_not_shouting(cues, text, shouted):

@@ -527,6 +527,36 @@ def test_prose_that_looks_like_debris_stays_outlet(line):
     assert kinds_of(f"{PROSE}\n\n{line}") == ["body", "body"]
 
 
+def test_hover_cards_inside_prose_are_page_debris_and_quotes_keep_their_speaker():
+    """The Hill prints a hover card after a name: the full name glued to up to three related
+    headlines, then "MORE" (1,217 of its 1,377 AllSides articles). The card is page debris;
+    the prose around it stays the outlet's, its quoted headline is not a quotation, and the
+    quotation after it keeps its speaker."""
+    card = (
+        "Charles (Charlie) Wieder DentOvernight Health Care — Federal judge blocks Trump from "
+        "detaining migrant children Dent says he 'cannot support' the bill MORE"
+    )
+    text = (
+        "“The type of turnover we see in the White House is not reassuring,” said Rep. "
+        f"Charlie Dent {card} (R-Pa.), who is retiring next year. “We like stability.”\n\n"
+        "The latest to quit is Gary Cohn."
+    )
+    got = segs(text)
+    check_invariants(art(text), got)
+    assert [(s.voice, s.text[:24]) for s in got] == [
+        ("quoted", "“The type of turnover we"),
+        ("outlet", "said Rep. Charlie Dent"),
+        ("page", "Charles (Charlie) Wieder"),
+        ("outlet", "(R-Pa.), who is retiring"),
+        ("quoted", "“We like stability.”"),
+        ("outlet", "The latest to quit is Ga"),
+    ]
+    assert got[2].text == card and got[2].kind == "boilerplate"
+    assert got[0].speaker == got[4].speaker == "Rep. Charlie Dent"
+    # an upper-case word before MORE makes a link label, not the end of a card
+    assert not R.HOVER_CARD_RE.search("Sen. Tim Scott Tim Scott READ MORE: his plan")
+
+
 def test_related_headlines_under_a_bare_label():
     text = (
         f"{PROSE}\n\nREAD MORE:\n\nOur War Against Memory\n\nDestroying Symbols: Where Does It "

@@ -77,22 +77,30 @@ _APOSTROPHE_RE = re.compile(r"['’]")
 _ELONGATION_RE = re.compile(r"(.)\1{2,}")  # "LOOOOVE"
 # Capitals that are typography, not shouting: a stage direction in square brackets
 # ("[SPEAKING RUSSIAN]") or a transcript's cue in parentheses ("(SOUNDBITE OF ...)"), a
-# dateline ("WASHINGTON —", "KABUL, Afghanistan (AP) -") and a label opening a line
-# ("UPDATE:", "SEN. LINDSEY GRAHAM:")
+# dateline ("WASHINGTON —", "WASHINGTON/RIYADH (Reuters) -", "KABUL, Afghanistan (AP) -"), a
+# label opening a line ("UPDATE:", "TAKE BACK THREE KEY STATES:"), a subhead (a whole text
+# of at most eight words in capitals, no "!": "WIDE SUPPORT", "‘HISTORIC EVENT’", "LAST
+# WORD?"; a segment, since the segmenter makes each subhead line one; a shouted post keeps
+# its signature or link in its segment, and "!" or a shout word like "WOW" keeps a text), and
+# acronyms by their company: a ticker ("(CAT)"), a pair ("ACT/SAT"), a bill ("CASE Act"),
+# a number after it ("COP 21")
 _TYPOGRAPHIC_CAPS_RE = re.compile(
     r"\[[^\]a-z]{2,80}\]"
     r"|\((?:SOUNDBITE|CROSSTALK|LAUGHTER|APPLAUSE|INAUDIBLE|BEGIN|END|VO|SOT|NATS|MUSIC"
     r"|COMMERCIAL|VIDEO|AUDIO|CHEERS|BOOING|UNINTELLIGIBLE)\b[^)a-z]{0,80}\)"
-    r"|^[ \t]*[A-Z][A-Z.'’ ]{1,40}(?=(?:,[^\n]{0,40}?)?(?:\s*\([A-Za-z. ]{1,20}\))?"
-    r"\s*[-—–]{1,2}\s?[A-Z\"“])"
-    r"|^[ \t]*[A-Z][A-Z.'’#0-9]*(?: [A-Z#0-9][A-Z.'’#0-9]*){0,3}:(?=\s|$)",
+    r"|\A\s*[‘'\"“]?[A-Z][A-Z0-9.,'’&/%-]*(?: [‘“]?[A-Z0-9&][A-Z0-9.,'’&/%-]*){0,7}[’'\"”]?\??"
+    r"\s*\Z"
+    r"|^[ \t]*[A-Z][A-Z.'’/ ]{1,40}(?=(?:,[^\n]{0,40}?)?(?:[ \t]*\([A-Za-z. ]{1,30}\))?"
+    r"[ \t]*[-—–]{1,2}[ \t]?[A-Z\"“])"
+    r"|^[ \t]*[A-Z][A-Z.'’#0-9]*(?: [A-Z#0-9][A-Z.'’#0-9]*){0,5}:(?=\s|$)"
+    r"|\([A-Z]{2,6}\)|\b[A-Z]{2,}/[A-Z]{2,}\b|\b[A-Z]{2,}(?= Acts?\b| \d)",
     re.MULTILINE,
 )
 # Acronyms spelled like English words, common in news ("ICE agents", "the WHO", "SEAL")
 _WORDLIKE_ACRONYMS = frozenset(
     {"ICE", "WHO", "NOW", "SEAL", "SEALS", "DREAM", "CARES", "PATRIOT", "AIDS", "SNAP"}
     | {"SALT", "START", "AIM", "NAFTA", "OPEC", "CAT", "WIC", "ACE", "JOBS", "HERO"}
-    | {"ABC", "IRS", "GDP", "EST", "TIME", "FOX", "SUN"}
+    | {"ABC", "IRS", "GDP", "EST", "TIME", "FOX", "SUN", "PPP", "CHIP", "SAT", "COP"}
 )
 _ROMAN_RE = re.compile(r"[IVXLC]+")  # "Henry VIII", "Lerner III"
 # Shouted without being dictionary words; two-letter words that are emphasis alone
@@ -211,10 +219,15 @@ class IronyCues(RebuiltOnLoad, TransformerMixin, BaseEstimator):
         TALIBAN WOULD LIKE"), an English word alone ("I LOVE Mondays", elongations too),
         emphatic short words ("SO"), internet shouts ("OMG"). Not acronyms and names,
         alone or listed (FBI, NATO, "the FBI, CIA and NSA", ICE, WHO), nor typography:
-        stage directions ("[SPEAKING RUSSIAN]", "(SOUNDBITE)"), datelines ("WASHINGTON —")
-        and labels opening a line ("UPDATE:", "SEN. LINDSEY GRAHAM:"). Before version 2
-        every capitalized word counted, and news that writes many acronyms (BBC's US, IS,
-        UN, UK) scored highest.
+        stage directions ("[SPEAKING RUSSIAN]", "(SOUNDBITE)"), datelines ("WASHINGTON —",
+        "WASHINGTON/RIYADH (Reuters) -"), labels opening a line ("UPDATE:", "SEN. LINDSEY
+        GRAHAM:"), subheads (a text of at most eight capitalized words without "!": "WIDE
+        SUPPORT"), tickers, acronym pairs, bills ("(CAT)", "ACT/SAT", "CASE Act"). Before
+        version 2 every capitalized word counted, and news that writes many acronyms (BBC's
+        US, IS, UN, UK) scored highest; version 4 added the subheads, the Reuters datelines
+        and the acronyms by their company (Reuters' subheads had made it the most
+        "shouting" center outlet). Acronyms spelled like English words that the list of
+        known ones lacks (a "CHIP" is known, "CAL FIRE" is not) still count.
     ``irony_scare_quotes``
         Quoted phrases of 1-3 words (“dozens”, 'likely'), not counting a text that is
         itself one short quotation.
@@ -268,7 +281,7 @@ class IronyCues(RebuiltOnLoad, TransformerMixin, BaseEstimator):
        detection in English tweets. SemEval.
     """
 
-    feature_version = "3"
+    feature_version = "4"
     _names = (
         "irony_sarcastic_gratitude",
         "irony_all_caps_ratio",
