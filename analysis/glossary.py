@@ -49,7 +49,9 @@ FEATURES: dict[str, str] = {
     "the package's, trained on SemEval-2018 Task 3A tweets (in-domain only for social posts), "
     "unless the run names a model file of its own (manifest.json lists it)",
     "style_flesch_reading_ease": "Flesch reading ease: higher is easier (60-70 plain "
-    "English); quoted fragments and short posts inflate it",
+    "English); each segment's score is clipped to Flesch's 0-100 scale before the means "
+    "(one-word sentences score up to 121, unpunctuated lists far below 0), and quoted "
+    "fragments and short posts inflate it",
     "style_quotes_per_1k": "double quotation marks (single quotes double as apostrophes)",
     "style_caps_ratio": "share of letters in capitals",
     "style_mean_sentence_length": "tokens per sentence",
@@ -75,7 +77,8 @@ STATISTICS: dict[str, str] = {
     "minus the share where it is lower: -1 to +1, 0 no difference; 0.15, 0.33 and 0.47 are "
     "the usual lower bounds of a small, medium and large effect (Romano et al. 2006)",
     "epsilon²": "Kruskal-Wallis effect size, the share of rank variance between the outlets: "
-    "0 to 1 (0.01 small, 0.08 medium, 0.26 large in Rea & Parker's conventions)",
+    "0 to 1 (0.01 small, 0.08 medium, 0.26 large: Mangiafico's rcompanion conventions, "
+    "Summary and Analysis of Extension Program Evaluation in R, 2016)",
     "rank-biserial r": "Wilcoxon signed-rank effect size: the rank sum of the pairs (outlets "
     "or events) where the first is higher minus that where it is lower, over the total; "
     "-1 to +1",

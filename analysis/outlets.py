@@ -279,7 +279,7 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
             figs.append(
                 (
                     "outlet_heatmap",
-                    "Outlet x feature in the outlets' own prose (colour: z-score within each feature; numbers: raw means; pale cells: the outlet's 95% bootstrap interval includes the mean over the outlets shown)."
+                    "Outlet x feature in the outlets' own prose (colour: distance from the median outlet in standard deviations, within each feature; numbers: raw means; pale cells: the outlet's 95% bootstrap interval includes the median of the outlets shown)."
                     + (
                         " A feature that fewer than "
                         f"{sparse_share:.0%} of the articles shown "
@@ -432,9 +432,12 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
                     (
                         name,
                         f"The worked example's {voice} voice (dashed line) against each "
-                        f"outlet's distribution of {voice}-voice values among {among_text} (10-90 and "
-                        "25-75 percentile bands and median for outlets with 10 articles or "
-                        "more; fewer are drawn as single dots).",
+                        f"compared outlet's distribution of {voice}-voice values among "
+                        f"{among_text}: the {dist['article_id'].nunique():,} of them with a "
+                        f"{voice} voice in the {dist['outlet'].nunique()} outlets shown (10-90 "
+                        "and 25-75 percentile bands and median for outlets with 10 articles or "
+                        "more; fewer are drawn as single dots); `highlight_places.csv` places "
+                        "the article among all of them, other outlets too.",
                     )
                 )
             files.append(
@@ -654,6 +657,7 @@ def lean_tests_markdown(tests: pd.DataFrame, top: int = 8, min_units: int = 5) -
     rule += "---|---|---|---|"
     lines += [head, rule]
     opposite = 0
+    levels: list[str] = []  # rows whose outlet-level and article-level deltas disagree
     for r in show.itertuples():
         row = f"| {r.voice} | {r.feature} | {r.group_a} vs {r.group_b} |"
         if outlets:
@@ -668,8 +672,20 @@ def lean_tests_markdown(tests: pd.DataFrame, top: int = 8, min_units: int = 5) -
             f"{r.effect_size:+.2f} | {r.p_adj:.2g} |"
         )
         opposite += bool(np.sign(r.effect_size) * np.sign(r.mean_a - r.mean_b) < 0)
+        if outlets and np.sign(r.effect_size) * np.sign(r.effect_size_outlets) < 0:
+            levels.append(f"{r.voice} `{r.feature}` ({r.group_a} vs {r.group_b})")
         lines.append(row)
     lines.append("")
+    if levels:
+        lines += [
+            f"The outlet-level and the article-level delta point opposite ways in "
+            f"{len(levels)} row{'s' if len(levels) > 1 else ''} here ("
+            + "; ".join(levels)
+            + "): the lean's typical outlet is on one side while its articles, pooled, are "
+            "on the other, so a few outlets with many articles (or an outlet's many articles "
+            "of one kind) carry the article-level result. Read the outlet-level column.",
+            "",
+        ]
     if opposite:
         lines += [
             f"Cliff's delta compares every article of one lean with every article of the "
@@ -1017,12 +1033,20 @@ def voice_tests_markdown(
 
     a, b = tests["voice_a"].iloc[0], tests["voice_b"].iloc[0]
     sig = tests[tests["reject"].fillna(False).astype(bool)]
+    tested = int(tests["p_value"].notna().sum())
+    family = int(tests["p_adj"].notna().sum())
+    left_out = (
+        f" that can reach p < 0.05 at all; the other {tested - family}, with five or fewer "
+        "outlets whose difference is not zero, are left out of the correction, Tarone 1990"
+        if tested > family
+        else ""
+    )
     lines = [
         f"The same articles' voices, {a} against {b}: each article's {a} minus its {b} value "
         "(outlet, topic and story are the same on both sides), averaged per outlet over its "
         "articles with both, and the outlets tested per lean (Wilcoxon signed-rank over "
         "outlets, matched-pairs rank-biserial r, 95% bootstrap intervals over outlets; "
-        f"Benjamini-Hochberg across {int(tests['p_value'].notna().sum())} tests): "
+        f"Benjamini-Hochberg across the {family} tests{left_out}): "
         f"{len(sig)} significant at FDR 0.05 — `voice_tests.csv`. The outlet is the unit "
         "because an outlet's articles share its editing and sources: they are not "
         "independent draws." + (f" {sampled}" if sampled else "") + _too_few_outlets_note(tests),

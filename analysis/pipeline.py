@@ -977,6 +977,11 @@ def _run_locked(
             compare_stage = resolve_stage(cfg.compare.get("stage"), "compare.stage")
             more, sections = compare_stage(cfg, out, work)
             files += more
+            # a comparison that could not run is said in the report; say it here too, since
+            # the run otherwise ends as if it had
+            for line in sections:
+                if isinstance(line, str) and line.startswith("Not computed:"):
+                    log.warning("comparison (compare.stage %s): %s", cfg.compare.get("stage"), line)
         result = RunResult(out, work, report, files, time.perf_counter() - t0)
         files.append(write_report(cfg, result, command, sections, changes))
     except KeyboardInterrupt:
@@ -1222,11 +1227,19 @@ def summarize(cfg: DictConfig, out: Path, work: Path, report: LoadReport) -> lis
     # AllSides ratings of its three outlets), so these figures name and colour them as its own
     labels = dict(ccfg.get("outlet_labels") or {})
     leans = dict(ccfg.get("outlet_leans") or {})
+    # the config's leans name only its outlets (BASIL's codes): on another corpus none of
+    # the outlets shown takes its colour from them, and the corpus's own leans are drawn
+    shown = set(counts.head(top)["outlet"])
+    lean_source = (
+        str(ccfg.get("outlet_leans_source") or "compare.outlet_leans")
+        if shown & set(leans)
+        else None
+    )
+    summary["outlet_counts_lean_source"] = lean_source
     with paper_style():
         ax = plot_outlet_counts(
-            counts.head(top), leans=leans, labels=labels,
-            lean_source=ccfg.get("outlet_leans_source") if leans else None,
-        )  # fmt: skip
+            counts.head(top), leans=leans, labels=labels, lean_source=lean_source
+        )
         ax.set_title(
             f"{report.corpus}: {len(articles):,} articles, top {min(top, len(counts))} outlets"
         )
@@ -1311,8 +1324,8 @@ def write_report(
     captions = {
         "outlet_counts": "Articles per outlet (largest outlets), coloured by the outlet's political lean "
         + (
-            f"({cfg.compare.get('outlet_leans_source') or 'compare.outlet_leans'}; the corpus gives none)"
-            if (cfg.get("compare") or {}).get("outlet_leans")
+            f"({summary['outlet_counts_lean_source']}; the corpus gives none)"
+            if summary.get("outlet_counts_lean_source")
             else "as the corpus gives it"
         )
         + " (blue: left, purple: center, vermillion: right; grey: no lean given). Data: `figures/outlet_counts.csv`.",

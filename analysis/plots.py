@@ -574,9 +574,11 @@ def plot_heatmap(
     annotate : bool, default True
         Print each cell's value (always the raw ``value``, also when ``zscore``).
     zscore : bool, default False
-        Colour by the z-score of each column across rows, ``(x - mean) / sd``, so features
-        on different scales share one colour scale: the colour then says "high or low
-        compared with the other outlets", not the level. Constant columns are 0.
+        Colour by each column's distance from its median row in standard deviations,
+        ``(x - median) / sd``, so features on different scales share one colour scale:
+        the colour then says "high or low compared with the typical outlet", not the
+        level (the median, since one outlier would pull a mean off every typical row).
+        Constant columns are 0.
     cmap : str, default "RdBu_r"
         A diverging colormap that is colour-blind safe (``RdBu_r``, ``PuOr_r``); missing
         cells are light grey with a dash.
@@ -594,8 +596,8 @@ def plot_heatmap(
         ``col_labels`` it leaves the column in the note on units.
     mute_within_ci : bool, default True
         With ``zscore`` and ``ci_low``/``ci_high`` columns (:func:`analysis.compare.
-        bootstrap_means`): draw pale the cells whose interval contains the column's mean
-        over the rows, the centre of the z-scores. Their colour is then not a difference
+        bootstrap_means`): draw pale the cells whose interval contains the column's median
+        over the rows, the centre of the scale. Their colour is then not a difference
         the data can tell from sampling noise (a count feature that two articles of one
         outlet have is +3 sd and full red otherwise); the note under the plot says so.
     min_n : int or None, default 10
@@ -618,7 +620,11 @@ def plot_heatmap(
     raw = wide.to_numpy(dtype=float)
     shown = raw
     if zscore:
-        mu = np.nanmean(raw, axis=0)
+        # centred on the median row, not the mean: one outlier (a feature most outlets
+        # barely have) pulls the mean off every typical row, which then all look different
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN column
+            mu = np.nanmedian(raw, axis=0)
         sd = np.nanstd(raw, axis=0)
         with np.errstate(invalid="ignore", divide="ignore"):
             shown = np.where(sd > 0, (raw - mu) / sd, np.where(np.isnan(raw), np.nan, 0.0))
@@ -710,7 +716,7 @@ def plot_heatmap(
                     j, i, fmt.format(v * scale[j]), ha="center", va="center", fontsize=6.5,
                     color=color,
                 )  # fmt: skip
-    label = f"z-score across {row}s (per column)" if zscore else str(value)
+    label = f"distance from the median {row}, in sd (per column)" if zscore else str(value)
     if not zscore and value == "mean" and len(cols) == 1:
         label = f"mean {feature_label(cols[0])}"
     ax.figure.colorbar(im, ax=ax, shrink=0.85, pad=0.02, label=label)
@@ -721,8 +727,8 @@ def plot_heatmap(
         why = []
         if (muted & ~few).any():
             why.append(
-                f"the {row}'s 95% interval includes the mean over the {row}s shown "
-                f"(no difference from the average that the data can tell)"
+                f"the {row}'s 95% interval includes the median of the {row}s shown "
+                f"(no difference from the typical {row} that the data can tell)"
                 + (
                     " or is a single value (all its articles alike, e.g. none with a hit)"
                     if degenerate.any()

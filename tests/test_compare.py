@@ -905,6 +905,11 @@ def test_outlet_level_tests_do_not_count_articles_as_independent():
     lonely = with_outlet_tests(tests, per.iloc[:0].pipe(pairwise_tests, "lean", ["x"], by="voice"))
     assert not lonely["reject_outlets"].any()
     assert "| – | – | – | 600 vs 600 |" in lean_tests_markdown(lonely)[4]
+    # deltas of opposite signs at the two levels are named under the table
+    flipped = merged.assign(effect_size_outlets=-np.sign(row["effect_size"]) * 0.36)
+    said = " ".join(lean_tests_markdown(flipped, min_units=5))
+    assert "point opposite ways in 1 row here (" in said and "Read the outlet-level column" in said
+    assert "point opposite ways" not in " ".join(lines)
 
 
 def test_lean_model_clear_errors():

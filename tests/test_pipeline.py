@@ -874,3 +874,16 @@ def test_a_run_computing_none_of_the_compared_features_compares_its_own(tmp_path
     report = (result.out_dir / "report.md").read_text()
     assert "none of compare.features is in this run's table, so its first" in report
     assert "style_" in (result.out_dir / "lean_voice_means.csv").read_text()
+
+
+def test_a_comparison_that_cannot_run_says_so_on_the_console(tmp_path, caplog):
+    """A methods review: compare=same_event on a corpus without events ended with rc 0 and a
+    quiet console, the missing comparison only in the report; and the outlet-count caption
+    credited the config's leans (BASIL's three outlets) for bars coloured by the corpus's."""
+    with caplog.at_level("WARNING", logger="framelens"):
+        result = _run(tmp_path, "compare=same_event", "compare.features=[irony_all_caps_ratio]")
+    said = " ".join(r.getMessage() for r in caplog.records)
+    assert "Not computed: the corpus has no 'event' column (compare.event_column)" in said
+    report = (result.out_dir / "report.md").read_text()
+    assert "coloured by the outlet's political lean as the corpus gives it" in report
+    assert "the corpus gives none" not in report

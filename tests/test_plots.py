@@ -357,9 +357,9 @@ def test_heatmap_mutes_cells_the_interval_cannot_tell_from_the_average():
         {
             "outlet": ["A", "B", "C", "D"] * 2,
             "feature": ["rare"] * 4 + ["clear"] * 4,
-            "mean": [0.0, 0.0, 0.0, 0.004, 1.0, 1.1, 0.9, 3.0],
-            "ci_low": [0.0, 0.0, 0.0, 0.0, 0.95, 1.05, 0.85, 2.8],
-            "ci_high": [0.0, 0.0, 0.0, 0.012, 1.05, 1.15, 0.95, 3.2],
+            "mean": [0.0, 0.0, 0.0, 0.004, 1.0, 1.2, 0.8, 3.0],
+            "ci_low": [0.0, 0.0, 0.0, 0.0, 0.95, 1.15, 0.75, 2.8],
+            "ci_high": [0.0, 0.0, 0.0, 0.012, 1.05, 1.25, 0.85, 3.2],
             "n": 100,
         }
     )
@@ -380,6 +380,24 @@ def test_heatmap_mutes_cells_the_interval_cannot_tell_from_the_average():
         assert pale(plain) == [] and "Pale" not in plain.get_xlabel()
         levels = plot_heatmap(means.drop(columns=["ci_low", "ci_high"]), zscore=True)
         assert pale(levels) == []
+    # a skewed feature (a methods review: all-caps shares): one outlet far above pulls the
+    # mean off the three typical ones, which then looked different while it looked average;
+    # against the median the typical ones are pale and the outlier is not
+    skewed = pd.DataFrame(
+        {
+            "outlet": ["A", "B", "C", "D"],
+            "feature": "caps",
+            "mean": [0.0001, 0.0002, 0.0004, 0.0058],
+            "ci_low": [0.0, 0.0001, 0.0002, 0.001],
+            "ci_high": [0.00035, 0.0004, 0.0006, 0.0167],
+            "n": 100,
+        }
+    )
+    assert np.mean(skewed["mean"]) > skewed["ci_high"][:3].max()  # the old centre
+    with paper_style():
+        ax = plot_heatmap(skewed, zscore=True)
+    assert pale(ax) == [(0, 0), (1, 0), (2, 0)]
+    assert "includes the median of the outlets shown" in " ".join(ax.get_xlabel().split())
 
 
 def test_frame_composition_needs_enough_styles():

@@ -61,7 +61,7 @@ def test_voice_tests_take_the_outlet_as_the_unit():
     assert pooled["n_outlets"].tolist() == [24] and pooled["n_articles"].tolist() == [160]
     lines = voice_tests_markdown(tests)
     assert lines[0].startswith("The same articles' voices, quoted against outlet")
-    assert "Benjamini-Hochberg across 4 tests): 2 significant" in lines[0]
+    assert "Benjamini-Hochberg across the 4 tests): 2 significant" in lines[0]
     assert lines[2].startswith("| lean | feature | outlets (articles) | quoted | outlet |")
     assert "| 11 (77) |" in lines[4]
     assert "no test can reach" not in lines[0]
@@ -70,6 +70,46 @@ def test_voice_tests_take_the_outlet_as_the_unit():
     said = voice_tests_markdown(few)[0]
     assert "With right (5 outlets), no test can reach p < 0.05 whatever the data" in said
     assert stats.wilcoxon(np.arange(1.0, 6.0)).pvalue == pytest.approx(2 / 2**5)
+
+
+def test_voice_tests_that_cannot_reach_significance_stay_out_of_the_correction():
+    """A methods review: ten outlets all tied but one gave r = -1.00 and p = 1 inside a BH
+    family, and 22 tests over four outlets (no p below 0.125) diluted the rest, so a right
+    lean where 10 of 10 outlets agree (p 0.002) came out at p (BH) 0.0625. A test over k
+    non-zero differences cannot go below 2 / 2^k: those over five or fewer keep their p but
+    stay out of the family (Tarone 1990), as the lean tests' do."""
+    from analysis.events import paired_tests
+    from analysis.outlets import voice_tests_markdown
+
+    rng = np.random.default_rng(3)
+    rows = []
+    for lean, k, shift in (("right", 10, 1.0), ("left", 4, 1.0), ("center", 10, 0.0)):
+        for o in range(k):
+            tie = lean == "center" and o > 0  # nine outlets tied, one lower
+            d = 0.0 if tie else (-1.0 if lean == "center" else shift + rng.normal(0, 0.1))
+            rows += [
+                {"unit": f"{lean}{o}", "side": "quoted", "stratum": lean, "x": 5.0 + d},
+                {"unit": f"{lean}{o}", "side": "outlet", "stratum": lean, "x": 5.0},
+            ]
+    tests, _ = paired_tests(
+        pd.DataFrame(rows), ["x"], [("quoted", "outlet")], ["right", "left", "center"],
+        n_boot=200, seed=1, columns=("unit", "side", "stratum"),
+    )  # fmt: skip
+    t = tests.set_index("voice")
+    assert t.loc["right", "p_value"] == pytest.approx(2 / 2**10)
+    assert t.loc["right", "p_adj"] == pytest.approx(2 / 2**10)  # a family of one
+    assert bool(t.loc["right", "reject"])
+    for lean in ("left", "center"):  # 4 outlets; 1 untied of 10: p 0.125 and 1 at best
+        assert t.loc[lean, "p_value"] > 0.05 and np.isnan(t.loc[lean, "p_adj"])
+        assert not t.loc[lean, "reject"]
+    renamed = tests.rename(
+        columns={"voice": "lean", "outlet_a": "voice_a", "outlet_b": "voice_b",
+                 "n_events": "n_outlets"}
+    ).assign(n_articles=50)  # fmt: skip
+    said = voice_tests_markdown(renamed)[0]
+    assert (
+        "Benjamini-Hochberg across the 1 tests that can reach p < 0.05 at all; the other 2" in said
+    )
 
 
 def test_one_large_outlet_does_not_make_a_lean_significant():
