@@ -298,6 +298,10 @@ def _bootstrap_ratio(
     return out
 
 
+#: Values closer to 0 than this are rounding error of sums of shares and rates, not data.
+_ROUNDING_ZERO = 1e-14
+
+
 def bootstrap_means(
     table: pd.DataFrame,
     by: str | Sequence[str],
@@ -397,6 +401,8 @@ def bootstrap_means(
                 lo, hi = np.nanquantile(boot, q, axis=0)
         else:
             lo, hi = np.quantile(boot, q, axis=0)
+        # a bound that is zero up to rounding (3.5e-18 from summing shares) is zero
+        lo, hi = (np.where(np.abs(x) < _ROUNDING_ZERO, 0.0, x) for x in (lo, hi))
         k = int(keep.sum())
         for pos, value in enumerate(key):
             parts[pos].append([value] * k)
@@ -1342,6 +1348,10 @@ def adjust_lean_effects(
     return out
 
 
+#: statsmodels' warnings of a MixedLM optimizer that failed before the next one is tried.
+_RETRY_WARNINGS = ("Retrying MixedLM optimization", "Maximum Likelihood optimization failed")
+
+
 def _fit_mixed(smf, formula: str, d: pd.DataFrame):
     from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
@@ -1357,6 +1367,11 @@ def _fit_mixed(smf, formula: str, d: pd.DataFrame):
     # 0.01 in the outcome's own units (any variance of a sentiment score in [-1, 1]): not a
     # failure, and not evidence of a variance at 0 either; lean_model judges that from the fit
     problems = [p for p in problems if "boundary" not in p]
+    # statsmodels tries bfgs, then lbfgs, then cg, warning at each retry; a fit that one of
+    # them brought to convergence is converged (the warnings of the attempts before are not
+    # about it: rejecting them sent a converged model to the OLS fallback)
+    if res.converged:
+        problems = [p for p in problems if not p.startswith(_RETRY_WARNINGS)]
     if not res.converged or problems:
         detail = f" ({problems[0].splitlines()[0]})" if problems else ""
         return None, f"mixed model did not converge{detail}"
