@@ -1402,8 +1402,8 @@ def test_a_mixed_model_converged_on_a_retry_is_kept():
             self.bse = pd.Series([0.1, 0.2])
 
         def fit(self, reml):
-            w.warn("Maximum Likelihood optimization failed to converge.", ConvergenceWarning)
-            w.warn("Retrying MixedLM optimization with lbfgs", ConvergenceWarning)
+            w.warn("Maximum Likelihood optimization failed.", ConvergenceWarning, stacklevel=2)
+            w.warn("Retrying MixedLM optimization with lbfgs", ConvergenceWarning, stacklevel=2)
             return self
 
     class Formula:
