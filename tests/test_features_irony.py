@@ -120,6 +120,11 @@ def test_all_caps_ratio_is_a_share_of_words(cues):
         ("the CASE Act, ACT/SAT scores, COP 21 and Caterpillar (CAT)", 0),
         ("THANK YOU AMERICA!", 3),  # "!": a shout, not a subhead
         ("GREAT JOB\n— Jane Doe (@janedoe) May 5, 2020", 2),  # a post's signature: no dateline
+        ("STEVE INSKEEP, HOST: Good morning.", 0),
+        ("CLEARED BY KERRY? - The State Department said", 0),
+        ("WITH YOUR SECOND CUP OF COFFEE... A writer says", 0),
+        ("Carson told USA TODAY on Monday.", 0),
+        ("call 1-800-CALL-FBI with tips", 0),
     ],
 )
 def test_acronyms_standing_alone_are_not_shouting(cues, text, shouted):

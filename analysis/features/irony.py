@@ -78,7 +78,9 @@ _ELONGATION_RE = re.compile(r"(.)\1{2,}")  # "LOOOOVE"
 # Capitals that are typography, not shouting: a stage direction in square brackets
 # ("[SPEAKING RUSSIAN]") or a transcript's cue in parentheses ("(SOUNDBITE OF ...)"), a
 # dateline ("WASHINGTON —", "WASHINGTON/RIYADH (Reuters) -", "KABUL, Afghanistan (AP) -"), a
-# label opening a line ("UPDATE:", "TAKE BACK THREE KEY STATES:"), a subhead (a whole text
+# label opening a line ("UPDATE:", "STEVE INSKEEP, HOST:", a kicker "CLEARED BY KERRY? -",
+# "WITH YOUR SECOND CUP OF COFFEE..."), an outlet's name ("USA TODAY"), a phone word
+# ("1-800-CALL-FBI"), a subhead (a whole text
 # of at most eight words in capitals, no "!": "WIDE SUPPORT", "‘HISTORIC EVENT’", "LAST
 # WORD?"; a segment, since the segmenter makes each subhead line one; a shouted post keeps
 # its signature or link in its segment, and "!" or a shout word like "WOW" keeps a text), and
@@ -92,7 +94,10 @@ _TYPOGRAPHIC_CAPS_RE = re.compile(
     r"\s*\Z"
     r"|^[ \t]*[A-Z][A-Z.'’/ ]{1,40}(?=(?:,[^\n]{0,40}?)?(?:[ \t]*\([A-Za-z. ]{1,30}\))?"
     r"[ \t]*[-—–]{1,2}[ \t]?[A-Z\"“])"
-    r"|^[ \t]*[A-Z][A-Z.'’#0-9]*(?: [A-Z#0-9][A-Z.'’#0-9]*){0,5}:(?=\s|$)"
+    r"|^[ \t]*[A-Z][A-Z.'’#0-9]*,?(?: [A-Z#0-9][A-Z.'’#0-9]*,?){0,5}:(?=\s|$)"
+    r"|^[ \t]*[A-Z][A-Z.'’ ]{2,60}\?(?=[ \t]*[-—–])"
+    r"|^[ \t]*[A-Z][A-Z.'’]*(?: [A-Z][A-Z.'’]*){3,9}(?:\.\.\.|…)(?=[ \t]*[A-Z])"
+    r"|\bUSA TODAY\b|\b\d[\d-]*-[A-Z][A-Z-]*\b"
     r"|\([A-Z]{2,6}\)|\b[A-Z]{2,}/[A-Z]{2,}\b|\b[A-Z]{2,}(?= Acts?\b| \d)",
     re.MULTILINE,
 )
