@@ -472,6 +472,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("framelens: interrupted\n")
         return 130
+    except BrokenPipeError:
+        # the reader went away (`framelens corpora info allsides | head`): that is not an
+        # error; point stdout at nothing so that the interpreter's final flush is quiet too
+        # (the recipe of Python's signal documentation)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":

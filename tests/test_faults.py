@@ -696,6 +696,23 @@ def test_cli_features_bad_overrides_are_one_line(args, expected, tmp_path, capsy
     assert not (tmp_path / "o.csv").exists()
 
 
+def test_cli_output_into_a_closed_pipe_is_quiet():
+    """`framelens corpora info sample | head -3` printed a BrokenPipeError traceback when
+    head stopped reading; a reader that goes away is not an error."""
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before the first line
+    prog = "import sys\nfrom analysis.cli import main\nsys.exit(main())\n"
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-c", prog, "corpora", "info", "sample"],
+            stdout=write, stderr=subprocess.PIPE, text=True, env=_env(), cwd=ROOT, timeout=120,
+        )  # fmt: skip
+    finally:
+        os.close(write)
+    assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr, proc.stderr
+    assert proc.returncode == 141
+
+
 def test_cli_reproduce_misspelt_experiment_is_one_line(capsys):
     assert cli.main(["reproduce", "security_coverge"]) == 2
     err = _one_line(capsys.readouterr().err)

@@ -231,7 +231,8 @@ class IronyCues(RebuiltOnLoad, TransformerMixin, BaseEstimator):
         version 2 every capitalized word counted, and news that writes many acronyms (BBC's
         US, IS, UN, UK) scored highest; version 4 added the subheads, the Reuters datelines
         and the acronyms by their company (Reuters' subheads had made it the most
-        "shouting" center outlet). Acronyms spelled like English words that the list of
+        "shouting" center outlet); version 5 the transcript labels with a comma, kickers,
+        "USA TODAY" and phone words. Acronyms spelled like English words that the list of
         known ones lacks (a "CHIP" is known, "CAL FIRE" is not) still count.
     ``irony_scare_quotes``
         Quoted phrases of 1-3 words (“dozens”, 'likely'), not counting a text that is
@@ -286,7 +287,7 @@ class IronyCues(RebuiltOnLoad, TransformerMixin, BaseEstimator):
        detection in English tweets. SemEval.
     """
 
-    feature_version = "4"
+    feature_version = "5"
     _names = (
         "irony_sarcastic_gratitude",
         "irony_all_caps_ratio",
