@@ -3,7 +3,8 @@
 A rerun, or a second experiment over the same texts, reads the values instead of
 recomputing them. Each extractor configuration gets its own SQLite table whose name is a
 hash of the extractor's class, parameters, ``feature_version``, the content of the
-lexicon files it may read and of files named in its parameters, and a fitted
+lexicon files it may read and of files named in its parameters, the versions of the
+scoring libraries (:data:`SCORING_LIBRARIES`), and a fitted
 ``fingerprint_`` when it has one (the trained model an extractor loaded), so values from
 different versions are never mixed. SQLite
 handles concurrent writers (local worker processes, Dask workers on one machine).
@@ -55,6 +56,24 @@ def _lexicon_fingerprint() -> str:
     return digest.hexdigest()
 
 
+#: Libraries whose scoring code or data the extractors run (VADER's lexicon and rules,
+#: pattern's via TextBlob, NLTK's tokenizers): a new version of one may score differently,
+#: so it starts new cache tables.
+SCORING_LIBRARIES = ("vaderSentiment", "textblob", "nltk")
+
+
+def _library_versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for lib in SCORING_LIBRARIES:
+        try:
+            out[lib] = version(lib)
+        except PackageNotFoundError:
+            out[lib] = "absent"
+    return out
+
+
 def extractor_key(name: str, estimator: Any) -> str:
     """Stable id of an extractor configuration and version."""
     params = estimator.get_params(deep=False)
@@ -71,6 +90,7 @@ def extractor_key(name: str, estimator: Any) -> str:
         "feature_version": str(getattr(estimator, "feature_version", __version__)),
         "lexicons": _lexicon_fingerprint(),
         "files": files,
+        "libraries": _library_versions(),
     }
     fitted = getattr(estimator, "fingerprint_", None)
     if fitted:  # what a fitted extractor read (a trained model's file), when it says

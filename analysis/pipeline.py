@@ -39,7 +39,7 @@ from omegaconf import DictConfig, OmegaConf
 from tqdm.auto import tqdm
 
 from analysis import __version__
-from analysis.cache import FeatureCache
+from analysis.cache import FeatureCache, default_cache_dir
 from analysis.config import build, build_features
 from analysis.corpora import LoadReport, iter_articles, resolve_source
 from analysis.errors import ConfigError, FramelensError
@@ -141,8 +141,16 @@ def process_chunk(articles: pd.DataFrame, stages: Stages | dict) -> dict[str, pd
     if stages.features is not None:
         from analysis.features import clear_cache
 
+        before = (stages.cache.hits, stages.cache.misses) if stages.cache is not None else None
         try:
             features = score_segments(segments, stages.features, stages.cache)
+            if before is not None:  # what this chunk read from the feature cache
+                out["cache_counts"] = pd.DataFrame(
+                    {
+                        "hits": [stages.cache.hits - before[0]],
+                        "misses": [stages.cache.misses - before[1]],
+                    }
+                )
         finally:
             # the per-text memos (tokens, sentence scores) serve the extractors of one
             # batch; emptied here, a worker holds one chunk's texts, not up to the budget
@@ -400,7 +408,15 @@ def run_chunks(
     n_jobs = int(cfg.executor.get("n_jobs", 1) or 1)
     counts = {"chunks": 0, "resumed": 0}
     container = OmegaConf.to_container(cfg, resolve=True)
-    progress = tqdm(total=total, unit="article", desc="framelens", disable=None, leave=False)
+    progress = tqdm(
+        total=total or None, unit=" articles", desc="framelens", disable=None, leave=False
+    )
+    heartbeat = _Heartbeat(total) if progress.disable else None
+
+    def advance(n: int) -> None:
+        progress.update(n)
+        if heartbeat is not None:  # no bar in a log file: a line now and then instead
+            heartbeat.update(n)
 
     def todo() -> Iterator[tuple[int, pd.DataFrame, str]]:
         for i, chunk in enumerate(chunks):
@@ -408,13 +424,13 @@ def run_chunks(
             key = _chunk_key(chunk, stage_hash)
             if _is_done(work, i, key):
                 counts["resumed"] += 1
-                progress.update(len(chunk))
+                advance(len(chunk))
                 continue
             yield i, chunk, key
 
     def finish(i: int, chunk_ids: list[str], key: str, result: Any) -> None:
         _write_parts(work, i, result, key)
-        progress.update(len(chunk_ids))
+        advance(len(chunk_ids))
 
     try:
         if kind == "serial" or (kind == "local" and n_jobs == 1):
@@ -455,6 +471,26 @@ def run_chunks(
     finally:
         progress.close()
     return counts
+
+
+class _Heartbeat:
+    """Progress for a run whose output is not a terminal (a log file, a batch job), where
+    the progress bar stays off: one line at most every ``every`` seconds, so a short run
+    (a test, CI) prints none and an hours-long one shows that it is moving."""
+
+    def __init__(self, total: int | None, every: float | None = None):
+        self.total, self.done = total or None, 0
+        self.every = float(every or os.environ.get("FRAMELENS_PROGRESS_EVERY", 60))
+        self.start = self.last = time.monotonic()
+
+    def update(self, n: int) -> None:
+        self.done += n
+        now = time.monotonic()
+        if now - self.last < self.every:
+            return
+        self.last = now
+        of = f" of {self.total:,} ({self.done / self.total:.0%})" if self.total else ""
+        log.info("features: %s%s articles, %.0f s", f"{self.done:,}", of, now - self.start)
 
 
 class ChunkFailed(FramelensError):
@@ -935,15 +971,20 @@ def _run_locked(
     _DRIVER_FEATURES.clear()
     _DRIVER_FEATURES[_config_hash(cfg.get("features"))] = _feature_stage(cfg)
     try:
-        run_cfg = fit_segment_config(
-            cfg, lambda: _chain_chunks(sources, int(cfg.chunk_size), None, LoadReport(names, ""))
-        )
+        seen = [0]  # the first pass counts the articles: the progress bar's total
+
+        def first_pass() -> Iterator[pd.DataFrame]:
+            for chunk in _chain_chunks(sources, int(cfg.chunk_size), None, LoadReport(names, "")):
+                seen[0] += len(chunk)
+                yield chunk
+
+        run_cfg = fit_segment_config(cfg, first_pass)
         if not _cache_usable(run_cfg):  # warned once here, not by every worker
             run_cfg = OmegaConf.merge(run_cfg, {"cache": {"enabled": False}})
         stage_hash = _stage_hash(run_cfg)
         # parts from a previous, different configuration must not be mixed in
         _reset_work_if_stale(work, stage_hash)
-        counts = run_chunks(chunks, run_cfg, work, stage_hash)
+        counts = run_chunks(chunks, run_cfg, work, stage_hash, total=seen[0] or None)
     except ChunkFailed as exc:
         resume = resume_instruction(cfg, out, out_dir)
         raise ChunkFailed(exc.index, exc.ids, exc.cause, resume) from exc.cause
@@ -964,6 +1005,14 @@ def _run_locked(
     _require_articles(report, corpus)
     if counts["resumed"]:
         log.info("resumed: %d of %d chunks were already done", counts["resumed"], counts["chunks"])
+    cached = read_parts(work, "cache_counts")
+    if len(cached):  # on the console only: the outputs do not depend on the cache
+        hits, misses = int(cached["hits"].sum()), int(cached["misses"].sum())
+        log.info(
+            "feature cache: %s of %s segment texts read from it, %s computed (%s)",
+            f"{hits:,}", f"{hits + misses:,}", f"{misses:,}",
+            (run_cfg.get("cache") or {}).get("dir") or default_cache_dir(),
+        )  # fmt: skip
 
     # the manifest is written last: a folder without one holds no finished run's outputs
     (out / "manifest.json").unlink(missing_ok=True)

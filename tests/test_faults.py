@@ -246,16 +246,23 @@ def _count_transforms(monkeypatch) -> list[int]:
     return calls
 
 
-def test_rerun_and_second_experiment_read_features_from_the_cache(tmp_path, monkeypatch):
+def test_rerun_and_second_experiment_read_features_from_the_cache(tmp_path, monkeypatch, caplog):
     calls = _count_transforms(monkeypatch)
     cache = f"cache.dir={tmp_path / 'cache'}"
     base = ["corpus=sample", LIGHT, "plot.formats=[png]", "~compare", "cache.enabled=true", cache]
-    first = run_pipeline(compose_config([*base, "chunk_size=20"]), out_dir=tmp_path / "a")
+    with caplog.at_level("INFO", logger="framelens"):
+        first = run_pipeline(compose_config([*base, "chunk_size=20"]), out_dir=tmp_path / "a")
     computed = sum(calls)
     assert computed > 0
+    said = [r.getMessage() for r in caplog.records if "feature cache:" in r.getMessage()]
+    assert said and ", 0 computed" not in said[-1]  # the console says what it computed
     calls.clear()
+    caplog.clear()
     # a rerun in a fresh folder, and a "second experiment" whose chunks differ: no recompute
-    second = run_pipeline(compose_config([*base, "chunk_size=20"]), out_dir=tmp_path / "b")
+    with caplog.at_level("INFO", logger="framelens"):
+        second = run_pipeline(compose_config([*base, "chunk_size=20"]), out_dir=tmp_path / "b")
+    said = [r.getMessage() for r in caplog.records if "feature cache:" in r.getMessage()]
+    assert said and ", 0 computed (" in said[-1]
     third = run_pipeline(compose_config([*base, "chunk_size=7"]), out_dir=tmp_path / "c")
     assert sum(calls) == 0
     # and without the cache, the same values in the same rows (the union's own output is
@@ -269,7 +276,7 @@ def test_rerun_and_second_experiment_read_features_from_the_cache(tmp_path, monk
         )
 
 
-def test_cache_counts_hits_and_keeps_versions_apart(tmp_path):
+def test_cache_counts_hits_and_keeps_versions_apart(tmp_path, monkeypatch):
     from analysis.features.framing import FrameShare
 
     est = FrameShare(lexicon="issue_frames", prefix="issue").fit([""])
@@ -283,6 +290,13 @@ def test_cache_counts_hits_and_keeps_versions_apart(tmp_path):
     est.feature_version = "2"  # a new extractor version never reads the old values
     cache.transform("issue_frames", est, texts[:1])
     assert cache.misses == 3
+    # nor does a new version of a scoring library (an upgrade outside the lock file)
+    import analysis.cache as cache_module
+
+    real = cache_module._library_versions
+    monkeypatch.setattr(cache_module, "_library_versions", lambda: {**real(), "nltk": "99"})
+    cache.transform("issue_frames", est, texts[:1])
+    assert cache.misses == 4
     cache.close()
 
 

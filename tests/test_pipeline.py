@@ -887,3 +887,15 @@ def test_a_comparison_that_cannot_run_says_so_on_the_console(tmp_path, caplog):
     report = (result.out_dir / "report.md").read_text()
     assert "coloured by the outlet's political lean as the corpus gives it" in report
     assert "the corpus gives none" not in report
+
+
+def test_a_run_without_a_terminal_reports_progress_now_and_then(tmp_path, caplog, monkeypatch):
+    """A batch job's log had nothing between the start and the end of the feature stage
+    (the progress bar is off without a terminal): a line at most once a minute, with the
+    total from the first pass. Here every chunk, to see them."""
+    monkeypatch.setenv("FRAMELENS_PROGRESS_EVERY", "0")
+    with caplog.at_level("INFO", logger="framelens"):
+        _run(tmp_path, "chunk_size=20", "~compare")
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("features:")]
+    assert lines[0].startswith("features: 20 of 41 (49%) articles"), lines
+    assert lines[-1].startswith("features: 41 of 41 (100%)")
