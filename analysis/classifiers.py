@@ -2782,8 +2782,9 @@ def predict_file(
         yielded = False
         for row_no, raw in enumerate(records(), 1):
             rec = raw.record
-            if rec is None:
-                buf.append((row_no, "", None, _short(raw.error or "unreadable record")))
+            if rec is None:  # its id all the same when that field could be read
+                rid = _id_text((raw.partial or {}).get(id_field)) if id_field else ""
+                buf.append((row_no, rid, None, _short(raw.error or "unreadable record")))
             else:
                 if not all(found.values()):
                     seen.update(dict.fromkeys(str(k) for k in rec if not str(k).startswith("@")))

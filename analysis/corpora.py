@@ -456,6 +456,9 @@ class RawRecord:
     record: dict[str, Any] | None
     error: str | None = None
     raw: str | None = None  # the undecodable text, for the quarantine file
+    # of a record with an error, the fields that could be read all the same (the id of a
+    # row whose text has bytes that are not UTF-8), so a row-by-row output keeps its id
+    partial: dict[str, Any] | None = None
 
 
 def _open_binary(path: Path):
@@ -708,12 +711,16 @@ def _read_csv(path: Path, spec: TableSpec) -> Generator[RawRecord, None, int]:
                 bad = next((i for i, v in enumerate(row) if _has_surrogates(v)), None)
                 if bad is not None:
                     column = header[bad] if bad < width else f"field {bad + 1}"
+                    readable = None
+                    if len(row) == width:
+                        readable = {h: v for h, v in zip(header, row) if not _has_surrogates(v)}
                     yield RawRecord(
                         loc,
                         None,
                         f"undecodable: invalid UTF-8 in column {column!r} of the record on "
                         f"line {line}; save the file as UTF-8",
                         _joined(lines),
+                        partial=readable,
                     )
                     continue
                 if len(row) != width:

@@ -68,7 +68,8 @@ def iter_rows(
             found = found or text_field in rec
             found_id = found_id or id_field in rec
             columns.update(dict.fromkeys(k for k in rec if not str(k).startswith("@")))
-        rid = rec.get(id_field) if id_field else None
+        # a row that could not be read whole keeps its id when that field could be
+        rid = (rec or raw.partial or {}).get(id_field) if id_field else None
         # no id: empty, not the row number, which could equal another record's real id
         # (the row column numbers every record)
         rid = (

@@ -1422,6 +1422,15 @@ def test_predict_names_the_labels_when_the_task_names_them(saved_model, tmp_path
     assert "label_name" not in unnamed.columns
 
 
+def test_predict_keeps_the_id_of_a_row_it_cannot_read_whole(saved_model, tmp_path):
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    src.write_bytes(b"tweet_id,text\n5,Caf\xe9 latin1 bytes here\n6,Oh great Monday\n")
+    C.predict_file(C.load_model(saved_model), src, out, id_field="tweet_id")
+    pred = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert pred["id"].tolist() == ["5", "6"]
+    assert pred.loc[0, "reason"].startswith("undecodable") and pred.loc[0, "label"] == ""
+
+
 def test_predict_reads_a_semicolon_separated_spreadsheet_export(saved_model, tmp_path):
     """Spreadsheets in many locales export 'CSV' with ';' between fields (',' is their
     decimal comma): the file is read as written, the same rows as its ','-separated twin."""

@@ -243,3 +243,13 @@ def test_markup_in_a_text_is_read_as_text_as_in_a_corpus(tmp_path, stages):
     out = pd.read_csv(tmp_path / "o.csv")
     assert out.loc[1, "share_quoted"] > 0.2
     assert out.loc[0, "share_quoted"] == pytest.approx(out.loc[1, "share_quoted"])
+
+
+def test_a_row_that_cannot_be_read_whole_keeps_its_id(tmp_path):
+    """A user test: a row whose text has Latin-1 bytes came out with its reason but no id,
+    though its id decodes fine, so the output could not be joined back by id."""
+    src = tmp_path / "in.csv"
+    src.write_bytes(b"key,text\nk1,fine text here\nk2,Caf\xe9 latin1 bytes\nk3,more text\n")
+    rows = read_rows(src, "text", "key")
+    assert rows["id"].tolist() == ["k1", "k2", "k3"]
+    assert rows.loc[1, "reason"].startswith("undecodable: invalid UTF-8 in column 'text'")
