@@ -713,7 +713,8 @@ def _read_csv(path: Path, spec: TableSpec) -> Generator[RawRecord, None, int]:
                     column = header[bad] if bad < width else f"field {bad + 1}"
                     readable = None
                     if len(row) == width:
-                        readable = {h: v for h, v in zip(header, row) if not _has_surrogates(v)}
+                        pairs = zip(header, row, strict=True)
+                        readable = {h: v for h, v in pairs if not _has_surrogates(v)}
                     yield RawRecord(
                         loc,
                         None,
