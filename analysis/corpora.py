@@ -247,10 +247,15 @@ def get_descriptor(name: str) -> Descriptor:
     """Read ``corpora/<name>/corpus.yaml``."""
     path = corpora_dir() / name / "corpus.yaml"
     if not path.is_file():
-        known = ", ".join(list_corpora()) or "(none)"
+        import difflib
+
+        names = list_corpora()
+        close = difflib.get_close_matches(str(name), names, n=2, cutoff=0.6)
+        guess = f"did you mean {' or '.join(close)}? " if close else ""
         raise CorpusNotFound(
-            f"no corpus named {name!r} (no {path}); known corpora: {known}. "
-            "For your own file use corpus=custom corpus.path=FILE"
+            f"no corpus named {name!r} (no {path}); {guess}known corpora: "
+            f"{', '.join(names) or '(none)'}. For your own file use corpus=custom "
+            "corpus.path=FILE"
         )
     raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     tables = {k: _table_from_dict(k, v) for k, v in (raw.get("tables") or {}).items()}
@@ -496,7 +501,13 @@ def _read_jsonl(path: Path, spec: TableSpec) -> Generator[RawRecord, None, int]:
                 loc = f"{name}:{lineno}"
                 try:
                     obj = orjson.loads(line)
-                except orjson.JSONDecodeError as exc:
+                except orjson.JSONDecodeError:
+                    # the reason without the line break: an unterminated string in a CRLF
+                    # file read "unexpected control character" (its \r), not the real cause
+                    try:
+                        orjson.loads(line.rstrip(b"\r\n"))
+                    except orjson.JSONDecodeError as bare:
+                        exc = bare
                     text, err = decode_text(line, f"on line {lineno}")
                     # each line is parsed alone: json's own "line 1" would be the wrong line
                     err = err or f"invalid JSON: {exc.msg} (line {lineno}, column {exc.colno})"

@@ -898,6 +898,7 @@ def run_pipeline(
 
         command = command_line(cfg)
     out, work, changes = _run_folders(cfg, out_dir, command)
+    new = [f for f in dict.fromkeys((out, work)) if not f.exists()]  # this run creates them
     check_formats((cfg.get("plot") or {}).get("formats", ["png"]))
     _check_not_foreign(out)
     _check_writable(out)
@@ -906,12 +907,34 @@ def run_pipeline(
     )
     # one run at a time per output and work folder: a second would mix its files into the
     # first's; leftovers of a killed run are removed only once the folders are this run's
-    with run_lock(out), contextlib.ExitStack() as stack:
-        if work.resolve() != out.resolve():
-            stack.enter_context(run_lock(work))
-        for folder in (out, work):
-            remove_partial_files(folder, depth=1)
-        return _run_locked(cfg, out, work, out_dir, command, t0, changes)
+    try:
+        with run_lock(out), contextlib.ExitStack() as stack:
+            if work.resolve() != out.resolve():
+                stack.enter_context(run_lock(work))
+            for folder in (out, work):
+                remove_partial_files(folder, depth=1)
+            return _run_locked(cfg, out, work, out_dir, command, t0, changes)
+    except FramelensError:
+        # refused before it made anything (a corpus file that is not there, columns that do
+        # not match): the folders this run created hold only its lock files; remove them
+        for folder in sorted(new, key=lambda f: len(f.parts), reverse=True):
+            _remove_if_only_locks(folder)
+        raise
+
+
+def _remove_if_only_locks(folder: Path) -> None:
+    """Remove ``folder`` when it holds nothing but run lock files and empty folders."""
+    try:
+        files = [p for p in folder.rglob("*") if p.is_file()]
+        if any(p.name != LOCK_NAME for p in files):
+            return
+        for p in files:
+            p.unlink()
+        for d in sorted((p for p in folder.rglob("*") if p.is_dir()), key=str, reverse=True):
+            d.rmdir()
+        folder.rmdir()
+    except OSError:
+        pass  # a folder that cannot be tidied is left as it is
 
 
 def _run_folders(cfg: DictConfig, out_dir: Any, command: str) -> tuple[Path, Path, list[str]]:

@@ -97,6 +97,12 @@ def reproduce(
         committed = Path(name)
         cfg, command = _folder_run(committed, overrides)
     else:
+        if not is_experiment and ("/" in name or Path(name).exists()):
+            what = "is a file" if Path(name).exists() else "does not exist"
+            raise FramelensError(
+                f"{name} {what}: give the output folder of a run (it holds config.yaml) or "
+                "the name of an experiment (framelens reproduce security_coverage)"
+            )
         if not is_experiment:
             raise ConfigError(
                 unknown_option("experiment", name)

@@ -779,3 +779,21 @@ def test_every_missing_mapped_column_is_named_at_once(tmp_path):
     said = str(err.value)
     assert "has none of the columns mapped to the article text ('text') and the outlet" in said
     assert "corpus.fields.text=COLUMN and corpus.fields.outlet=COLUMN" in said
+
+
+def test_a_misspelt_corpus_name_gets_a_suggestion():
+    from analysis.errors import CorpusNotFound
+
+    with pytest.raises(CorpusNotFound, match=r"did you mean allsides\? known corpora: allsides"):
+        C.get_descriptor("allsidez")
+
+
+def test_an_unterminated_string_in_a_crlf_jsonl_file_says_so(tmp_path):
+    """The reason named the CR of the line break ("unexpected control character"), not
+    the string left open."""
+    path = tmp_path / "x.jsonl"
+    path.write_bytes(b'{"a": "ok"}\r\n{"a": "unterminated\r\n{"a": 1}\r\n')
+    spec = C.TableSpec(name="t", format="jsonl", path=str(path), fields={})
+    errors = [r.error for r in C.read_raw(path, spec)]
+    assert errors[0] is None and errors[2] is None
+    assert errors[1].startswith("invalid JSON: unexpected end of data (line 2")

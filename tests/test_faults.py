@@ -1008,3 +1008,13 @@ def test_cli_reproduce_reruns_the_run_in_a_folder(tmp_path, capsys):
     assert "has no manifest.json: it is not the output folder of a finished" in _one_line(
         capsys.readouterr().err
     )
+
+
+def test_cli_reproduce_of_a_file_or_a_missing_path_says_what_it_wants(tmp_path, capsys):
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    assert cli.main(["reproduce", str(afile)]) != 0
+    err = _one_line(capsys.readouterr().err)
+    assert f"{afile} is a file: give the output folder of a run" in err
+    assert cli.main(["reproduce", str(tmp_path / "nope")]) != 0
+    assert "does not exist: give the output folder" in _one_line(capsys.readouterr().err)

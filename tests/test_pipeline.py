@@ -899,3 +899,22 @@ def test_a_run_without_a_terminal_reports_progress_now_and_then(tmp_path, caplog
     lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("features:")]
     assert lines[0].startswith("features: 20 of 41 (49%) articles"), lines
     assert lines[-1].startswith("features: 41 of 41 (100%)")
+
+
+def test_a_run_refused_before_it_starts_leaves_no_folder(tmp_path):
+    """A user test: a corpus.path that is not there stopped the run with a clear error but
+    left an output folder holding only lock files."""
+    from analysis.errors import FramelensError
+
+    out = tmp_path / "new" / "run"
+    cfg = compose_config(
+        ["corpus=custom", f"corpus.path={tmp_path / 'nope.jsonl'}", "plot.formats=[png]", LIGHT]
+    )
+    with pytest.raises(FramelensError):
+        run_pipeline(cfg, out_dir=out)
+    assert not out.exists()
+    kept = tmp_path / "kept"  # a folder that was there before the run stays
+    kept.mkdir()
+    with pytest.raises(FramelensError):
+        run_pipeline(cfg, out_dir=kept)
+    assert kept.is_dir()
