@@ -238,6 +238,10 @@ def infer_format(path: str | os.PathLike) -> str:
     )
 
 
+#: A text that is nothing but a link: a record whose article was never fetched.
+_LINK_ONLY_RE = re.compile(r"\s*(?:https?://|www\.)\S+\s*")
+
+
 def list_corpora() -> list[str]:
     """Names of all corpora with a descriptor."""
     return sorted(p.parent.name for p in corpora_dir().glob("*/corpus.yaml"))
@@ -1315,6 +1319,13 @@ class Validator:
                 )
         if not text.strip():  # after NULs are removed: "\x00" alone is an empty text
             return None, "empty text: the text is empty or whitespace only", warnings
+        if _LINK_ONLY_RE.fullmatch(text):
+            return (
+                None,
+                "no article text: the text is only a link (the article was not fetched); "
+                "fetch its text, or drop the record",
+                warnings,
+            )
         if len(text) > self.spec.max_chars:
             return (
                 None,

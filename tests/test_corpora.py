@@ -797,3 +797,18 @@ def test_an_unterminated_string_in_a_crlf_jsonl_file_says_so(tmp_path):
     errors = [r.error for r in C.read_raw(path, spec)]
     assert errors[0] is None and errors[2] is None
     assert errors[1].startswith("invalid JSON: unexpected end of data (line 2")
+
+
+def test_a_text_that_is_only_a_link_is_quarantined(tmp_path):
+    """A user test: a record whose text was a URL was kept silently, scored by its title
+    alone, while `framelens features` gave the same text a reason. No article text."""
+    src = tmp_path / "mine.jsonl"
+    rows = [
+        {"id": "u", "outlet": "T", "title": "Big news", "text": " https://example.com/a/b?c=1 "},
+        {"id": "w", "outlet": "T", "text": "www.example.com/story"},
+        {"id": "ok", "outlet": "T", "text": "The story is at https://example.com/a, he said."},
+    ]
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    arts, report = C.load_corpus({"name": "custom", "path": str(src)})
+    assert arts["id"].tolist() == ["ok"]
+    assert report.reasons == {"no article text": 2}
