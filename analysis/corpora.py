@@ -1128,6 +1128,14 @@ def parse_date(value: Any, fmt: str | None = None) -> tuple[str | None, str | No
                     " (slashed dates are read month first; for day-first dates set "
                     "corpus.options.date_format=%d/%m/%Y)"
                 )
+            iso = re.match(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:$|[T ])", text)
+            if iso and not how:  # the form is right, the day is not: 2021-02-30
+                y, m, d = map(int, iso.groups())
+                how = (
+                    f" (there is no day {d} in month {m} of {y})"
+                    if 1 <= m <= 12
+                    else (f" (there is no month {m})")
+                )
             return None, f"unparseable date: {text[:40]!r}{how}"
     if not (MIN_DATE <= parsed <= dt.date.today() + dt.timedelta(days=366)):
         return None, f"implausible date: {parsed.isoformat()}"

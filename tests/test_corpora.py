@@ -640,6 +640,12 @@ def test_date_forms(value, fmt, iso):
     assert parsed == iso and (problem is None) == (iso is not None)
 
 
+def test_a_date_of_the_right_form_but_no_such_day_says_so():
+    assert C.parse_date("2021-02-30")[1].endswith("(there is no day 30 in month 2 of 2021)")
+    assert C.parse_date("2021-13-01")[1].endswith("(there is no month 13)")
+    assert C.parse_date("2021-02-30garbage")[1] == "unparseable date: '2021-02-30garbage'"
+
+
 def test_day_first_dates_say_which_setting_reads_them(tmp_path):
     path = tmp_path / "eu.csv"
     path.write_text("id,outlet,text,date\n1,A,first,13/04/2021\n2,B,second,04/05/2021\n")
