@@ -421,7 +421,8 @@ def test_predict_csv_keeps_rows_order_ids_and_reasons(saved_model, tmp_path):
     pred = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert counts["rows"] == len(pred) == 9
     assert pred["row"].tolist() == [str(i) for i in range(1, 10)]
-    assert pred["id"].tolist() == ["a1", "a2", "a3", "a4", "a5", "", "a7", "", "a9"]
+    # row 6 has a field too many (which field is its id?); row 8 only bad bytes in its text
+    assert pred["id"].tolist() == ["a1", "a2", "a3", "a4", "a5", "", "a7", "a8", "a9"]
     by_row = pred.set_index("row")
     for row in ("1", "4", "7", "9"):
         assert by_row.loc[row, "label"] in {"0", "1"} and by_row.loc[row, "reason"] == ""
