@@ -59,7 +59,10 @@ log = logging.getLogger("framelens")
 
 #: Voices that are measured (``page`` debris is not).
 MEASURED_VOICES = ("outlet", "quoted", "social")
-TABLES = ("articles", "segments", "features", "article_voice", "voice_share", "kind_counts")
+TABLES = (
+    "articles", "segments", "features", "article_voice", "voice_share", "kind_counts",
+    "cache_counts",
+)  # fmt: skip
 
 
 # --------------------------------------------------------------------------- per chunk
@@ -373,6 +376,8 @@ def _write_parts(work: Path, index: int, tables: dict[str, pd.DataFrame], key: s
     for name, table in tables.items():
         path = work / name / f"part-{index:05d}.parquet"
         atomic_write(path, lambda tmp, t=table: t.to_parquet(tmp, index=False), fsync=True)
+    for name in set(TABLES) - set(tables):  # an earlier run's part of a table this one lacks
+        (work / name / f"part-{index:05d}.parquet").unlink(missing_ok=True)
     info = {"key": key, "rows": len(tables["articles"]), "tables": sorted(tables)}
     write_text(work / "done" / f"part-{index:05d}.json", json.dumps(info), fsync=True)
 

@@ -565,8 +565,9 @@ def test_marker_is_written_after_every_part(tmp_path, monkeypatch):
         monkeypatch.setattr(P, name, recording)
     _run(tmp_path, "chunk_size=20")
     # per chunk: every table part, then the marker
-    assert len(order) == 3 * (len(TABLES) + 1)
-    per_chunk = [order[i : i + 7] for i in range(0, 21, 7)]
+    k = len(TABLES) + 1
+    assert len(order) == 3 * k
+    per_chunk = [order[i : i + k] for i in range(0, 3 * k, k)]
     for names in per_chunk:
         assert names[-1] == "done" and sorted(names[:-1]) == sorted(TABLES), order
 
