@@ -1037,7 +1037,8 @@ def _run_locked(
     if len(cached):  # on the console only: the outputs do not depend on the cache
         hits, misses = int(cached["hits"].sum()), int(cached["misses"].sum())
         log.info(
-            "feature cache: %s of %s segment texts read from it, %s computed (%s)",
+            "feature cache: %s of %s values (segment texts x extractors) read from it, "
+            "%s computed (%s)",
             f"{hits:,}", f"{hits + misses:,}", f"{misses:,}",
             (run_cfg.get("cache") or {}).get("dir") or default_cache_dir(),
         )  # fmt: skip
