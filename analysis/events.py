@@ -349,15 +349,16 @@ def paired_tests(
     return tests[cols], diffs
 
 
-def _unreachable_clause(tests: pd.DataFrame) -> str:
+def _unreachable_clause(tests: pd.DataFrame, alpha: float = 0.05) -> str:
     """The clause saying how many of ``tests`` were left out of the BH family for having
-    too few non-zero differences (:func:`paired_tests`); empty when none were."""
+    too few non-zero differences (:func:`paired_tests` at ``alpha``); empty when none were."""
     left_out = int(tests["p_value"].notna().sum() - tests["p_adj"].notna().sum())
     if not left_out:
         return ""
+    most = max(k for k in range(64) if 2.0 / 2.0**k > alpha)  # 5 at alpha 0.05
     return (
-        f" that can reach p < 0.05 at all (the other {left_out}, with five or fewer non-zero "
-        "differences, are left out of the correction, Tarone 1990)"
+        f" that can reach p < {alpha:g} at all (the other {left_out}, with {most} or fewer "
+        "non-zero differences, are left out of the correction, Tarone 1990)"
     )
 
 
@@ -981,7 +982,7 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
         f"Mean differences with {n_boot} seeded bootstrap resamples of events (95% "
         "percentile CI); two-sided Wilcoxon signed-rank test per pair (zero differences "
         f"dropped), Benjamini-Hochberg over all {int(tests['p_adj'].notna().sum())} tests"
-        + _unreachable_clause(tests)
+        + _unreachable_clause(tests, alpha)
         + "; "
         "matched-pairs rank-biserial correlation as effect size; a Friedman test per "
         "feature across the three outlets. "
