@@ -83,6 +83,8 @@ def _corpus_info(name: str, table: str | None) -> None:
     )
     articles, report = C.load_corpus({"name": name, "table": table})
     _out(f"  {report.summary()}")
+    if variants := report.variants_line():
+        _out(f"  check: {variants}")
     info = C.describe(articles)
     for key, label in (("lean", "by lean"), ("outlet", "top outlets"), ("topic", "top topics")):
         if key in info:

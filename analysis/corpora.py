@@ -971,6 +971,7 @@ def check_columns(path: Path, source: CorpusSource) -> None:
     """
     columns = table_columns(path, source.table)
     if columns is None:
+        _check_named_columns(path, source, None)
         return
     missing: list[tuple[str, str, str]] = []  # (column, what, hint)
     for name, (what, likely) in _REQUIRED.items():
@@ -1013,6 +1014,43 @@ def check_columns(path: Path, source: CorpusSource) -> None:
             + f"; its columns are: {shown or '(none)'}. Map them with "
             + " and ".join(hint for _, _, hint in missing)
         )
+    _check_named_columns(path, source, columns)
+
+
+#: Records of a headerless file (JSONL, JSON) looked at for the columns a mapping names.
+NAMED_COLUMN_SAMPLE = 1000
+
+
+def _check_named_columns(path: Path, source: CorpusSource, columns: list[str] | None) -> None:
+    """Stop when a column the user named (``corpus.fields.date=publishd``) is not in the
+    file: the field would be empty in every article, and the analyses that need it (leans,
+    dates) would quietly drop out. A headerless file is judged by its first
+    :data:`NAMED_COLUMN_SAMPLE` records."""
+    if not source.named_columns:
+        return
+    where = "its columns are"
+    if columns is None:
+        columns = record_fields(path, source.table, sample=NAMED_COLUMN_SAMPLE)
+        if columns is None:
+            return  # nothing readable: the reader quarantines each record with its reason
+        where = f"its first {NAMED_COLUMN_SAMPLE:,} records have the keys"
+    absent = [(setting, col) for setting, col in source.named_columns if col not in columns]
+    if not absent:
+        return
+    import difflib
+
+    fixes = []
+    for setting, col in absent:
+        close = difflib.get_close_matches(col, columns, n=1, cutoff=0.6)
+        fixes.append(f"{setting}={close[0]}" if close else f"{setting}=COLUMN (or drop it)")
+    shown = ", ".join(repr(c[:40]) for c in columns[:30])
+    if len(columns) > 30:
+        shown += f" and {len(columns) - 30} more"
+    raise FramelensError(
+        f"{path.name} has no column "
+        + " and no column ".join(f"{col!r} (named by {setting})" for setting, col in absent)
+        + f"; {where}: {shown or '(none)'}. Fix the mapping: {' '.join(fixes)}"
+    )
 
 
 def input_spec(path: Path, fmt: str, text_field: str) -> TableSpec:
@@ -1052,6 +1090,34 @@ class LoadReport:
     reasons: Counter = field(default_factory=Counter)
     warnings: Counter = field(default_factory=Counter)
     quarantine_path: Path | None = None
+    outlets: Counter = field(default_factory=Counter)  # articles loaded per outlet name
+    outlet_mapping: Any = "outlet"  # how the table maps the outlet field (for the merge hint)
+
+    @property
+    def outlet_variants(self) -> list[list[str]]:
+        """Outlet names that differ only in case, spacing or punctuation ("Fox News",
+        "FOX News"; "Newsmax - News", "Newsmax (News)"), largest first in each group: most
+        likely one outlet, which the comparisons would count as several."""
+        groups: dict[str, list[str]] = {}
+        for name in self.outlets:
+            groups.setdefault(_OUTLET_KEY_RE.sub("", name.casefold()), []).append(name)
+        found = [sorted(g, key=lambda n: (-self.outlets[n], n)) for g in groups.values()]
+        return sorted((g for g in found if len(g) > 1), key=lambda g: g[0])
+
+    def variants_line(self) -> str | None:
+        """The outlet variants in words, with the setting that merges them."""
+        groups = self.outlet_variants
+        if not groups:
+            return None
+        shown = "; ".join(
+            " / ".join(f"{n!r} ({self.outlets[n]:,})" for n in g) for g in groups[:10]
+        )
+        more = f" and {len(groups) - 10} more" if len(groups) > 10 else ""
+        return (
+            f"outlet names that differ only in case, spacing or punctuation, counted as "
+            f"different outlets: {shown}{more}. If they are one outlet, merge them with "
+            + merge_override(self.outlet_mapping, {n: g[0] for g in groups for n in g[1:]})
+        )
 
     def summary(self) -> str:
         line = (
@@ -1080,10 +1146,34 @@ class LoadReport:
             "filtered": self.filtered,
             "reasons": dict(sorted(self.reasons.items())),
             "warnings": dict(sorted(self.warnings.items())),
+            "outlet_variants": self.outlet_variants,
         }
 
 
+_HYDRA_SPECIAL_RE = re.compile(r"([\\()\[\]{}:=,])")
+
+
+def merge_override(how: Any, merge: Mapping[str, str]) -> str:
+    """How to map outlet names onto others, on top of the outlet field's mapping ``how`` (a
+    column name or ``{column, map}``): a command-line override quoted for the shell, or,
+    when a name holds a quote (which Hydra's override syntax cannot carry), the YAML."""
+    column = _mapped_column(how) or "COLUMN"
+    old = dict(how.get("map") or {}) if isinstance(how, Mapping) else {}
+    pairs = {str(k): str(v) for k, v in {**old, **merge}.items()}
+    if any(q in text for pair in pairs.items() for text in pair for q in "'\""):
+        mapping = {"corpus": {"fields": {"outlet": {"column": column, "map": pairs}}}}
+        flow = yaml.safe_dump(mapping, default_flow_style=None, allow_unicode=True, width=1000)
+        return f"this in the experiment config: {flow.strip()}"
+
+    def esc(value: str) -> str:
+        return _HYDRA_SPECIAL_RE.sub(r"\\\1", value)
+
+    body = ",".join(f"{esc(k)}:{esc(v)}" for k, v in pairs.items())
+    return f"'++corpus.fields.outlet={{column:{esc(column)},map:{{{body}}}}}'"
+
+
 _QUOTED_VALUE_RE = re.compile(r"""\s*(?:'[^']*'|"[^"]*")""")
+_OUTLET_KEY_RE = re.compile(r"[\W_]+")
 
 
 def _reason_kind(reason: str) -> str:
@@ -1252,6 +1342,15 @@ def _as_text(value: Any) -> tuple[str | None, str | None]:
     return None, f"is a {type(value).__name__}, not text"
 
 
+def _is_blank(record: Mapping[str, Any] | None, how: Any) -> bool:
+    """The record has the column ``how`` maps, and it is empty (not absent)."""
+    column = _mapped_column(how)
+    if not record or column is None or column not in record:
+        return False
+    value = record[column]
+    return value is None or (isinstance(value, float) and value != value) or not str(value).strip()
+
+
 def _content_id(outlet: str, title: str, text: str) -> str:
     h = hashlib.sha1(f"{outlet}\x1f{title}\x1f{text}".encode("utf-8", "surrogatepass"))
     return h.hexdigest()[:16]
@@ -1267,9 +1366,19 @@ class Validator:
     def __init__(self, spec: TableSpec, source: CorpusSource | None = None):
         self.spec = spec
         self.source = source
-        self.seen: dict[str, str] = {}
+        self.seen: dict[str, tuple[str, bytes]] = {}  # id -> (where first seen, text digest)
+        self.texts: dict[bytes, tuple[str, str]] = {}  # text digest -> (first id, its outlet)
         custom = source is None or source.custom
         self.keep_dates = "corpus.date_policy=keep" if custom else "++corpus.date_policy=keep"
+        # options.duplicate_texts: "quarantine" (the default) an article whose outlet already
+        # has one with the same text, or "keep" it (labelled corpora: each row is an item)
+        policy = spec.options.get("duplicate_texts") or "quarantine"
+        if policy not in ("quarantine", "keep"):
+            raise FramelensError(
+                f"table {spec.name!r}: options.duplicate_texts must be 'quarantine' or 'keep', "
+                f"got {policy!r}"
+            )
+        self.keep_duplicates = policy == "keep"
 
     def _no_field(self, name: str, record: Mapping[str, Any] | None) -> str:
         column = _mapped_column(self.spec.fields.get(name))
@@ -1370,6 +1479,8 @@ class Validator:
                     warnings,
                 )
             warnings.append(_reason_kind(problem) + " set to null")
+        elif date is None and _is_blank(record, self.spec.fields.get("date")):
+            warnings.append("empty date: kept undated")
         if row.get("id") is MISSING:
             rid = locator  # the file has no id column: file:line identifies the record
             warnings.append("no id column: file:line used as id")
@@ -1380,12 +1491,36 @@ class Validator:
             rid = rid.strip()
         else:
             rid = _content_id(outlet, title, text)
+        digest = hashlib.blake2b(
+            text.encode("utf-8", "surrogatepass"), digest_size=8, usedforsecurity=False
+        ).digest()
         if rid in self.seen:
-            return None, f"duplicate id {rid!r} (first seen at {self.seen[rid]})", warnings
-        self.seen[rid] = locator
+            where, first = self.seen[rid]
+            differs = "" if first == digest else "; its text differs from the first's"
+            return None, f"duplicate id {rid!r} (first seen at {where}){differs}", warnings
+        outlet = sys.intern(outlet.strip())
+        same = self.texts.get(digest)
+        if same is not None:
+            first_id, first_outlet = same
+            if first_outlet == outlet and self.keep_duplicates is False:
+                # a repost or a repeated row: counted once
+                return (
+                    None,
+                    f"duplicate text: the same outlet's article {first_id!r} (first seen at "
+                    f"{self.seen[first_id][0]}) has the same text",
+                    warnings,
+                )
+            warnings.append(
+                "text identical to an earlier article of the same outlet"
+                if first_outlet == outlet
+                else "text identical to another outlet's article (a syndicated copy)"
+            )
+        else:
+            self.texts[digest] = (rid, outlet)
+        self.seen[rid] = (locator, digest)
         out = {
             "id": rid,
-            "outlet": outlet.strip(),
+            "outlet": outlet,
             "title": title,
             "text": text,
             "date": date,
@@ -1499,6 +1634,9 @@ class CorpusSource:
     limit: int | None = None
     custom: bool = False  # a user's own file (corpus.path), not a descriptor table
     overridden: frozenset[str] = frozenset()  # a named corpus's fields given on the command line
+    # the columns the user named (corpus.fields.X / corpus.extra.X on a file of their own,
+    # or over a named corpus's mapping): (setting, column), each checked against the file
+    named_columns: tuple[tuple[str, str], ...] = ()
     # how a user's own file maps a field, in the words of the command that reads it
     # (a run: corpus.fields.text=COLUMN; framelens segment: --field text=COLUMN)
     fields_hint: str = "corpus.fields.{field}=COLUMN"
@@ -1552,12 +1690,26 @@ def resolve_source(cfg: Mapping[str, Any] | str) -> CorpusSource:
         spec = _table_from_dict(cfg.get("table") or "custom", raw)
         _check_filters(filters, spec)
         _check_filters(exclude, spec, "corpus.exclude")
-        return CorpusSource(name, spec, Path.cwd(), filters, limit, custom=True, exclude=exclude)
+        return CorpusSource(
+            name,
+            spec,
+            Path.cwd(),
+            filters,
+            limit,
+            custom=True,
+            exclude=exclude,
+            # a field read from the column of its own name is configs/corpus/custom.yaml's
+            # default, which may be absent (that field then stays empty)
+            named_columns=_named_columns(
+                {k: v for k, v in given.items() if _mapped_column(v) != k}, raw.get("extra")
+            ),
+        )
     desc = get_descriptor(name)
     spec = desc.table(cfg.get("table"))
     if "date_policy" in cfg:  # ++corpus.date_policy=keep overrides the descriptor's
         spec = dataclasses.replace(spec, date_policy=_date_policy(spec.name, cfg))
     overridden: set[str] = set()
+    named: dict[str, Any] = {}
     for key in ("fields", "extra", "options"):
         # +corpus.fields.outlet={column:source,map:{Fox Online News:Fox News}} on a named
         # corpus: the given fields (or options) replace the descriptor's, the others stay
@@ -1565,14 +1717,35 @@ def resolve_source(cfg: Mapping[str, Any] | str) -> CorpusSource:
         if key == "fields":
             _check_field_names(given)
             overridden |= set(given)
+        if key != "options":
+            named[key] = given
         if given:
             spec = dataclasses.replace(spec, **{key: {**getattr(spec, key), **given}})
     _check_filters(filters, spec)
     _check_filters(exclude, spec, "corpus.exclude")
     root = ensure_available(desc)
     return CorpusSource(
-        desc.name, spec, root, filters, limit, overridden=frozenset(overridden), exclude=exclude
+        desc.name,
+        spec,
+        root,
+        filters,
+        limit,
+        overridden=frozenset(overridden),
+        exclude=exclude,
+        named_columns=_named_columns(named.get("fields"), named.get("extra")),
     )
+
+
+def _named_columns(fields: Any, extra: Any) -> tuple[tuple[str, str], ...]:
+    """(setting, column) for each column a user's mapping names, required fields aside
+    (:func:`check_columns` has its own message for those)."""
+    out = []
+    for key, given in (("fields", fields), ("extra", extra)):
+        for name, how in dict(given or {}).items():
+            column = _mapped_column(how)
+            if column and not (key == "fields" and name in _REQUIRED):
+                out.append((f"corpus.{key}.{name}", column))
+    return tuple(out)
 
 
 def _check_field_names(fields: Mapping[str, Any]) -> None:
@@ -1623,6 +1796,7 @@ def iter_articles(
     report = report if report is not None else LoadReport(source.name, spec.name)
     qwriter = QuarantineWriter(Path(quarantine) if quarantine else None)
     report.quarantine_path = qwriter.path
+    report.outlet_mapping = spec.fields.get("outlet")
     mapper = FieldMapper(spec, source.name)
     validator = Validator(spec, source)
     columns = list(ARTICLE_COLUMNS) + [c for c in spec.extra if c not in ARTICLE_COLUMNS]
@@ -1644,8 +1818,6 @@ def iter_articles(
                 row, reason, warns = validator.check(
                     mapper.map(raw.record), raw.locator, raw.record
                 )
-                for w in warns:
-                    report.warnings[w] += 1
                 if row is None:
                     report.quarantined += 1
                     report.reasons[_reason_kind(reason)] += 1
@@ -1671,7 +1843,10 @@ def iter_articles(
                 ):
                     report.filtered += 1
                     continue
+                for w in warns:  # "kept with warnings": of the articles kept
+                    report.warnings[w] += 1
                 report.loaded += 1
+                report.outlets[row["outlet"]] += 1
                 rows.append(row)
                 if len(rows) >= chunk_size:
                     yield _frame(rows, columns)

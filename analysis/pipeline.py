@@ -1030,6 +1030,8 @@ def _run_locked(
         _DRIVER_FEATURES.clear()
     _drop_extra_parts(work, counts["chunks"])
     log.info(report.summary())
+    if variants := report.variants_line():
+        log.warning(variants)
     _require_articles(report, corpus)
     if counts["resumed"]:
         log.info("resumed: %d of %d chunks were already done", counts["resumed"], counts["chunks"])
@@ -1205,6 +1207,16 @@ def _require_articles(report: LoadReport, corpus: dict) -> None:
     raise FramelensError(f"no articles to analyse: {why}")
 
 
+def _outlet_map(corpus: Mapping[str, Any]) -> dict[str, str]:
+    """The outlet names a corpus config merges (``fields.outlet.map``), if any."""
+    how = (corpus.get("fields") or {}).get("outlet")
+    return (
+        {str(k): str(v) for k, v in dict(how.get("map") or {}).items()}
+        if isinstance(how, Mapping)
+        else {}
+    )
+
+
 def _chain_chunks(sources, chunk_size: int, quarantine: Path, report: LoadReport):
     """Chunks of every source in turn; one report counts them all."""
     for source in sources:
@@ -1214,6 +1226,8 @@ def _chain_chunks(sources, chunk_size: int, quarantine: Path, report: LoadReport
             setattr(report, attr, getattr(report, attr) + getattr(part, attr))
         report.reasons.update(part.reasons)
         report.warnings.update(part.warnings)
+        report.outlets.update(part.outlets)
+        report.outlet_mapping = part.outlet_mapping
         report.quarantine_path = part.quarantine_path
 
 
@@ -1392,6 +1406,15 @@ def write_report(
             "- Kept with warnings: "
             + "; ".join(f"{k} ({v:,})" for k, v in sorted(rep.warnings.items()))
         )
+    outlet_map = _outlet_map(corpus)
+    if outlet_map:
+        lines.append(
+            "- Outlet names merged by the config (`corpus.fields.outlet.map`): "
+            + "; ".join(f"{k} -> {v}" for k, v in outlet_map.items())
+        )
+    variants = rep.variants_line()
+    if variants:
+        lines.append(f"- **Check:** {variants}")
     seg = summary.get("segments")
     if seg:
         per_voice = ", ".join(f"{k} {v:,}" for k, v in seg["per_voice"].items())

@@ -175,7 +175,7 @@ def test_csv_unterminated_quote_loses_no_later_row(tmp_path, bad_input_counts, t
             opened_on = buf.getvalue().count("\n") + 1
             buf.write(f'{i},A,"never closed {text.replace(chr(34), "").replace(chr(10), " ")}\n')
         else:
-            writer.writerow([i, "A", text])
+            writer.writerow([i, f"A{i}", text])  # one outlet a row: equal texts both load
     path = tmp_path / "in.csv"
     path.write_text(buf.getvalue(), encoding="utf-8")
     articles, report, entries = _load(path, tmp_path, bad_input_counts, "loader.csv_unterminated")
@@ -258,7 +258,7 @@ def test_parquet_with_wrong_column_types(tmp_path, bad_input_counts, table):
 def test_nan_and_absurd_dates(tmp_path, bad_input_counts, values, policy):
     path = tmp_path / "in.jsonl"
     lines = [
-        json.dumps({"id": str(i), "outlet": "A", "text": "Some text.", "date": v})
+        json.dumps({"id": str(i), "outlet": "A", "text": f"Some text {i}.", "date": v})
         for i, v in enumerate(values)
     ]
     path.write_text("".join(x + "\n" for x in lines))

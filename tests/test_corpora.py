@@ -818,3 +818,88 @@ def test_a_text_that_is_only_a_link_is_quarantined(tmp_path):
     arts, report = C.load_corpus({"name": "custom", "path": str(src)})
     assert arts["id"].tolist() == ["ok"]
     assert report.reasons == {"no article text": 2}
+
+
+def test_a_named_column_the_file_lacks_stops_with_the_fix(tmp_path):
+    """corpus.fields.date=publishd used to load every article undated (and a misspelt lean
+    column dropped every lean analysis) without a word: a column the user names must exist.
+    The custom config's defaults (date read from 'date') may still be absent."""
+    csv = tmp_path / "mine.csv"
+    csv.write_text("source,body,published,allsides_rating\nA,some text,2020-01-02,left\n")
+    fields = {"outlet": "source", "text": "body", "date": "publishd", "lean": "rating"}
+    with pytest.raises(FramelensError) as err:
+        C.load_corpus(_custom(csv, fields=fields))
+    said = str(err.value)
+    assert "no column 'publishd' (named by corpus.fields.date)" in said
+    assert "no column 'rating' (named by corpus.fields.lean)" in said
+    assert "corpus.fields.date=published" in said  # the close match is offered
+    jsonl = tmp_path / "mine.jsonl"
+    jsonl.write_text('{"source": "A", "body": "some text", "section": "x"}\n')
+    with pytest.raises(FramelensError, match=r"no column 'sectionn' \(named by corpus.extra.sec"):
+        C.load_corpus(_custom(jsonl, fields={"outlet": "source", "text": "body"},
+                              extra={"sec": "sectionn"}))  # fmt: skip
+    articles, report = C.load_corpus(
+        _custom(jsonl, fields={"outlet": "source", "text": "body", "date": "date"})
+    )
+    assert report.loaded == 1 and articles["date"].tolist() == [None]
+
+
+def test_repeated_texts_same_outlet_quarantined_other_outlets_kept_and_counted(tmp_path):
+    """A scraped file with a row twice (no id column, so file:line ids differ), a repost
+    under a new id, a syndicated copy in another outlet, and an id reused for another text:
+    every record is loaded or quarantined with a reason that says which."""
+    path = tmp_path / "scrape.jsonl"
+    rows = [
+        {"id": "a1", "outlet": "Daily", "text": "The council met.", "date": "2020-01-02"},
+        {"id": "a2", "outlet": "Daily", "text": "The council met.", "date": ""},
+        {"id": "b1", "outlet": "Gazette", "text": "The council met."},
+        {"id": "a1", "outlet": "Daily", "text": "Another story."},
+        {"id": "a3", "outlet": "Daily", "text": "Rain again.", "date": " "},
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    quarantine = tmp_path / "q.jsonl"
+    articles, report = C.load_corpus(_custom(path), quarantine=quarantine)
+    assert articles["id"].tolist() == ["a1", "b1", "a3"]
+    reasons = [json.loads(line)["reason"] for line in quarantine.read_text().splitlines()]
+    assert reasons[0].startswith("duplicate text: the same outlet's article 'a1' (first seen")
+    assert reasons[1].endswith("; its text differs from the first's")
+    assert report.warnings["text identical to another outlet's article (a syndicated copy)"] == 1
+    assert report.warnings["empty date: kept undated"] == 1  # a2 was quarantined
+    assert report.reasons == {"duplicate text": 1, "duplicate id": 1}
+    # labelled corpora keep each row: options.duplicate_texts=keep
+    kept, report = C.load_corpus(_custom(path, options={"duplicate_texts": "keep"}))
+    assert kept["id"].tolist() == ["a1", "a2", "b1", "a3"]
+    assert report.warnings["text identical to an earlier article of the same outlet"] == 1
+    with pytest.raises(FramelensError, match="duplicate_texts must be 'quarantine' or 'keep'"):
+        C.load_corpus(_custom(path, options={"duplicate_texts": "drop"}))
+
+
+def test_outlet_names_that_differ_only_in_case_or_punctuation_are_named_with_the_fix(tmp_path):
+    """'Fox News' and 'FOX News' were two outlets without a word, and the split alone made a
+    test between outlets significant. The loader names such groups and the override that
+    merges them, which Hydra parses (names with brackets are escaped)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    path = tmp_path / "mine.jsonl"
+    names = ["Fox News", "FOX News", "Fox News", "Newsmax - News", "Newsmax (News)", "CNN"]
+    names.append("Newsmax - News")
+    path.write_text(
+        "".join(json.dumps({"outlet": o, "text": f"story {i}"}) + "\n" for i, o in enumerate(names))
+    )
+    _, report = C.load_corpus(_custom(path))
+    assert report.outlet_variants == [
+        ["Fox News", "FOX News"],
+        ["Newsmax - News", "Newsmax (News)"],
+    ]
+    line = report.variants_line()
+    assert "'Fox News' (2) / 'FOX News' (1)" in line
+    override = line.rsplit(" with ", 1)[1].strip("'")
+    parsed = OverridesParser.create().parse_override(override)
+    assert parsed.key_or_group == "corpus.fields.outlet"
+    assert parsed.value() == {
+        "column": "outlet",
+        "map": {"FOX News": "Fox News", "Newsmax (News)": "Newsmax - News"},
+    }
+    merged, report = C.load_corpus(_custom(path, fields={"outlet": parsed.value()}))
+    assert report.outlet_variants == [] and report.variants_line() is None
+    assert sorted(set(merged["outlet"])) == ["CNN", "Fox News", "Newsmax - News"]
