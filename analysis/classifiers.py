@@ -971,6 +971,14 @@ def _stratified_sample(df: pd.DataFrame, col: str, n: int, seed: int) -> pd.Data
 def _built(node: Any, where: str) -> Any:
     from analysis.config import build
 
+    if isinstance(node, Mapping) and "_target_" not in node:
+        # Hydra would hand the mapping itself to scikit-learn, which fails far away
+        hint = f" (it has 'target': write {where}._target_)" if "target" in node else ""
+        raise ConfigError(
+            f"{where} needs _target_ naming the class to build{hint}; it has: "
+            f"{', '.join(map(str, node)) or 'nothing'}. E.g. "
+            f"'+{where}={{_target_:my_features.MyTransformer}}'"
+        )
     obj = build(node, where, _convert_="all")
     return _fix_tuples(obj)
 
@@ -1031,6 +1039,13 @@ def build_pipeline(
         if node is not None
     ]
     weights = {k: float(v) for k, v in dict(pcfg.get("weights") or {}).items()}
+    unknown = sorted(set(weights) - set(dict(pcfg["features"])) - {"embeddings"})
+    if unknown:  # a misspelt branch name would leave the branch it meant at weight 1
+        raise ConfigError(
+            f"classifier.pipeline.weights.{unknown[0]} names no feature branch; the branches "
+            f"are: {', '.join(sorted(dict(pcfg['features'])))} (a branch without a weight "
+            "has weight 1)"
+        )
     emb = dict(cfg.get("embeddings") or {})
     if emb.get("enabled"):
         from analysis.embeddings import FineTunedEmbeddings, SentenceEmbeddings
@@ -1943,9 +1958,6 @@ def _preprocessing_notes(cfg: Mapping[str, Any]) -> list[str]:
 def _card(
     cfg, data: TaskData, tuned: TuneResult, labels, positive, seconds, cvres: CVResult | None
 ) -> dict[str, Any]:
-    import sklearn
-
-    import analysis
 
     y, oof = data.labels, tuned.oof_pred
     fold_scores = [c for c in tuned.candidates if c["params"] == tuned.best_params][0]["folds"]
@@ -1972,10 +1984,7 @@ def _card(
     return {
         "task": cfg.get("task"),
         "description": cfg.get("description", ""),
-        "created": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
-        "framelens_version": analysis.__version__,
-        "sklearn_version": sklearn.__version__,
-        "python": platform.python_version(),
+        **_provenance(),
         "data": {
             **{k: v for k, v in data.info.items()},
             "preprocessing": _preprocessing_notes(cfg),
@@ -2254,6 +2263,16 @@ def load_model(
             "retrain it with `framelens classify train TASK`".replace("\n", " ")
         ) from None
     refused = sorted(t for t in untrusted if t not in extra and not _is_trusted_type(t))
+    from analysis.config import allowed_modules
+
+    unimportable = [t for t in refused if t.startswith(allowed_modules())]
+    if unimportable:  # allowed, but the module cannot be imported here
+        module = unimportable[0].rpartition(".")[0]
+        raise ModelError(
+            f"cannot load {path}: it holds {unimportable[0]}, whose module {module!r} you "
+            f"allowed (FRAMELENS_ALLOW) but which cannot be imported here: put the folder "
+            f"that holds {module.split('.')[0]}.py on PYTHONPATH (or install its package)"
+        )
     if refused:
         raise ModelError(
             f"refusing to load {path}: it contains types outside the allow-list: "
@@ -2454,6 +2473,32 @@ def _sample_note(data: Mapping[str, Any]) -> str | None:
     return f"Stratified subsample of {n:,} of the {full:,} rows left after the row rules"
 
 
+def _overrides_lines(overrides: Sequence[str] | None) -> list[str]:
+    """The line a card or a metrics page gives the command-line overrides of its task
+    config: a variant (embeddings off, another grid) says so at the top, not only in the
+    config dump at the bottom."""
+    if not overrides:
+        return []
+    return [
+        "- **A variant of the task config**, with the overrides: "
+        + " ".join(f"`{o}`" for o in overrides)
+    ]
+
+
+def _provenance() -> dict[str, str]:
+    """When and with what an output was made (the header of a card or a metrics page)."""
+    import sklearn
+
+    import analysis
+
+    return {
+        "created": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "framelens_version": analysis.__version__,
+        "sklearn_version": sklearn.__version__,
+        "python": platform.python_version(),
+    }
+
+
 def render_card(card: Mapping[str, Any]) -> str:
     """The Markdown model card."""
     d = card["data"]
@@ -2476,6 +2521,7 @@ def render_card(card: Mapping[str, Any]) -> str:
         f"`{card.get('model_file', {}).get('sha256', '?')[:16]}…`), skops format; load with "
         "`analysis.classifiers.load_model` (types outside an allow-list are refused)",
         f"- Training time: {card['train_seconds']} s (tuning + final fit)",
+        *_overrides_lines(card.get("overrides")),
         "",
         "## Data",
         "",
@@ -2876,10 +2922,12 @@ def evaluate_task(
     out_dir: str | os.PathLike,
     data: TaskData | None = None,
     n_jobs: int | None = None,
+    overrides: Sequence[str] = (),
 ) -> CVResult:
     """Nested CV of a task, written to ``out_dir``: metrics (JSON, CSV, Markdown), the
     out-of-fold predictions, a confusion matrix and precision-recall curves (PNG/PDF/SVG
-    plus the CSV behind each, via :func:`analysis.plots.save_figure`)."""
+    plus the CSV behind each, via :func:`analysis.plots.save_figure`). ``overrides`` (the
+    command line's, recorded) mark the outputs as those of a variant of the task config."""
     names = _label_names(cfg)  # a malformed label_names stops before the CV, not after
     data = data or load_task_data(cfg)
     res = cross_validate_task(cfg, data, n_jobs=n_jobs)
@@ -2887,6 +2935,8 @@ def evaluate_task(
     out.mkdir(parents=True, exist_ok=True)
     report = {
         "task": res.task,
+        **_provenance(),
+        "overrides": list(overrides),
         "data": data.info,
         "metrics": res.metrics,
         "chosen_per_fold": res.chosen,
@@ -2936,20 +2986,33 @@ def evaluate_task(
     _atomic_write(
         out / "oof_predictions.csv", lambda tmp: oof.to_csv(tmp, index=False, float_format="%.6g")
     )
-    md = _metrics_markdown(res, data)
+    md = _metrics_markdown(res, data, report)
     _atomic_write(out / "metrics.md", lambda tmp: Path(tmp).write_text(md, encoding="utf-8"))
     plot_confusion(res, out, label_names=names)
     plot_pr_curves(res, out, label_names=names)
     return res
 
 
-def _metrics_markdown(res: CVResult, data: TaskData) -> str:
+def _metrics_markdown(res: CVResult, data: TaskData, report: Mapping[str, Any]) -> str:
     m = res.metrics
+    sampled = _sample_note(data.info)
+    excluded = sum(int(ex["rows"]) for ex in data.info.get("excluded") or [])
     lines = [
         f"# {res.task}: nested {m['folds']}-fold cross-validation on the training data",
         "",
+        f"- Created: {report['created']} · framelens {report['framelens_version']} · "
+        f"scikit-learn {report['sklearn_version']} · Python {report['python']}",
+        *_overrides_lines(report.get("overrides")),
+        *([f"- {sampled} (a small setting, not the task's full evaluation)"] if sampled else []),
+        "",
         f"{m['n']:,} rows; labels "
         + ", ".join(f"`{k}`: {v}" for k, v in data.info["label_counts"].items())
+        + (
+            f" ({excluded:,} rows excluded by the task's row rules: `metrics.json`, "
+            "`data.excluded`)"
+            if excluded
+            else ""
+        )
         + ".",
         f"Primary metric: {m['primary']}. Mean ± std over outer folds, fold t interval and row bootstrap interval (95%).",
         "",

@@ -106,6 +106,17 @@ def _run_name(task: str, cfg: dict) -> str:
     return f"{task}-{stem}"
 
 
+def _say_if_replacing(path: Path, args: argparse.Namespace, chosen: bool, option: str) -> None:
+    """A variant (overrides, --sample) written to the task's default place replaces what is
+    there, which `classify predict` (the model) or `classify train` (the card's nested CV)
+    read by default: say so, and how to keep them apart."""
+    if chosen or not path.exists() or not (args.overrides or args.sample):
+        return
+    what = "overrides " + " ".join(args.overrides) if args.overrides else ""
+    what += (" and " if what else "") + (f"--sample {args.sample}" if args.sample else "")
+    _err(f"note: this variant ({what}) replaces {path}; {option} keeps both")
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from analysis import classifiers as C
     from analysis.pipeline import _check_writable
@@ -130,6 +141,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     _note_fine_tuning(cfg, 1 + (folds if args.evaluate else 0))
     start = time.perf_counter()
     result = C.train_task(cfg, data, nested=args.evaluate)
+    result.card["overrides"] = list(args.overrides)
+    _say_if_replacing(path, args, bool(args.output), "--output FILE.skops")
     # nested-CV metrics of `classify evaluate` for the very same config go into the card
     evaluated = Path("outputs") / "classify" / name / "metrics.json"
     attached = C.attach_nested_cv(result.card, evaluated)
@@ -181,7 +194,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         + (f", repeated on {repeats} partitions" if repeats > 1 else "")
     )
     _note_fine_tuning(cfg, int(cv.get("folds", 5)) * repeats)
-    res = C.evaluate_task(cfg, out_dir, data)
+    _say_if_replacing(out_dir / "metrics.json", args, bool(args.output_dir), "--output-dir DIR")
+    res = C.evaluate_task(cfg, out_dir, data, overrides=args.overrides)
     m = res.metrics
     _out(
         f"{args.task}: nested {m['folds']}-fold CV on {m['n']:,} training rows ({res.seconds:.0f} s)"

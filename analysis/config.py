@@ -67,6 +67,14 @@ def check_targets(node: Any, where: str = "config") -> None:
         for key, value in node.items():
             if key == "_target_":
                 target = str(value)
+                if target.startswith("__main__."):
+                    raise ConfigError(
+                        f"{where}._target_={target!r}: a class defined in a notebook or "
+                        "script (__main__) cannot be named by a config, and a model holding "
+                        "it cannot be loaded anywhere else: put it in a module file (e.g. "
+                        "my_features.py beside the notebook), import it from there and allow "
+                        f"that module with {ALLOW_ENV}=my_features"
+                    )
                 prefixes = ALLOWED_PREFIXES + allowed_modules()
                 if not (target.startswith(prefixes) or target in ALLOWED_TARGETS):
                     module = target.rpartition(".")[0] or target

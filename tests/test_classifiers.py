@@ -421,8 +421,9 @@ def test_predict_csv_keeps_rows_order_ids_and_reasons(saved_model, tmp_path):
     pred = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert counts["rows"] == len(pred) == 9
     assert pred["row"].tolist() == [str(i) for i in range(1, 10)]
-    # row 6 has a field too many (which field is its id?); row 8 only bad bytes in its text
-    assert pred["id"].tolist() == ["a1", "a2", "a3", "a4", "a5", "", "a7", "a8", "a9"]
+    # row 6 has a field too many (its first field comes before the unquoted delimiter, so
+    # it is still the id); row 8 only bad bytes in its text
+    assert pred["id"].tolist() == ["a1", "a2", "a3", "a4", "a5", "a6", "a7", "a8", "a9"]
     by_row = pred.set_index("row")
     for row in ("1", "4", "7", "9"):
         assert by_row.loc[row, "label"] in {"0", "1"} and by_row.loc[row, "reason"] == ""
@@ -760,6 +761,33 @@ def test_a_transformer_of_your_own_module_is_allowed_by_name(tmp_path, monkeypat
     monkeypatch.delenv("FRAMELENS_ALLOW")
     with pytest.raises(C.ModelError, match=rf"{module}\.PunctuationRuns.*FRAMELENS_ALLOW={module}"):
         C.load_model(path)
+    # allowed, but not importable (its folder is not on the path): say that, not "allow it"
+    monkeypatch.setenv("FRAMELENS_ALLOW", module)
+    monkeypatch.syspath_prepend(str(tmp_path / "elsewhere"))
+    import sys
+
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p != str(tmp_path)])
+    monkeypatch.delitem(sys.modules, module)
+    with pytest.raises(C.ModelError, match=rf"module '{module}' you allowed .* on PYTHONPATH"):
+        C.load_model(path)
+
+
+def test_branch_config_mistakes_are_named_before_any_fit():
+    """A misspelt weight key left the branch it meant at weight 1 without a word; a branch
+    written with `target` failed deep inside a joblib worker; a class of a notebook's
+    __main__ cannot be loaded anywhere else."""
+    from analysis.config import check_targets
+
+    cfg = tiny_cfg(grid={"C": [1.0], "class_weight": [None]})
+    cfg["pipeline"]["weights"] = {"wrod": 0.5}
+    with pytest.raises(ConfigError, match=r"weights\.wrod names no feature branch; the branches"):
+        C.build_pipeline(cfg)
+    cfg = tiny_cfg(grid={"C": [1.0], "class_weight": [None]})
+    cfg["pipeline"]["features"]["mine"] = {"target": "my_feats.Bang"}
+    with pytest.raises(ConfigError, match=r"features\.mine needs _target_ .*it has 'target'"):
+        C.build_pipeline(cfg)
+    with pytest.raises(ConfigError, match=r"__main__.*put it in a module file"):
+        check_targets({"_target_": "__main__.Bang"}, "classifier.pipeline.features.mine")
 
 
 def test_a_grid_value_the_model_refuses_is_a_config_error_before_any_fit():
