@@ -424,7 +424,12 @@ def build_parser() -> argparse.ArgumentParser:
         "name",
         help="experiment name (configs/experiment/NAME.yaml), or the output folder of a run",
     )
-    p.add_argument("overrides", nargs="*", help="extra Hydra overrides, e.g. executor=local")
+    p.add_argument(
+        "overrides",
+        nargs="*",
+        help="with an experiment's name: extra Hydra overrides, e.g. executor=local (how a run "
+        "executes: executor, cache, output and work folders, is not a difference)",
+    )
     p.add_argument("--keep", action="store_true", help="keep the rerun's folder")
     p.set_defaults(func=cmd_reproduce)
 

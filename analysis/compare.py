@@ -311,6 +311,7 @@ def bootstrap_means(
     seed: int = 13,
     min_n: int = 1,
     unit: str | None = "article_id",
+    min_ci_n: int = 3,
 ) -> pd.DataFrame:
     """Mean of each feature per group with a percentile-bootstrap confidence interval.
 
@@ -341,6 +342,10 @@ def bootstrap_means(
         interval is a cluster bootstrap when a group has several rows per article (e.g.
         ``by="outlet"`` over the voice rows). ``None`` (or a table without that column)
         resamples rows.
+    min_ci_n : int, default 3
+        Groups with fewer units than this get NaN bounds: resampling one unit gives a
+        zero-width interval and two units give little more than their range, which read as
+        certainty they are not (the mean and ``n`` are still given).
 
     Returns
     -------
@@ -356,9 +361,9 @@ def bootstrap_means(
     bootstrap resamples the group's units and re-applies that statistic, so the number of
     non-missing values varies between replicates when a feature is missing for some units
     (a replicate that draws none is ignored). For a feature without missing values this is
-    the ordinary percentile bootstrap of the mean (Efron & Tibshirani 1993, ch. 13). A
-    group with a single unit gets ``ci_low == ci_high == mean``: read ``n`` before the
-    interval.
+    the ordinary percentile bootstrap of the mean (Efron & Tibshirani 1993, ch. 13). Below
+    ``min_ci_n`` units there is no interval (NaN); just above it the percentile interval
+    is still too narrow (it undercovers for small samples): read ``n`` before the interval.
 
     The work is one matrix product per group and block of replicates, so 40,000 articles x
     100 features x 30 groups take a few seconds.
@@ -403,6 +408,7 @@ def bootstrap_means(
             lo, hi = np.quantile(boot, q, axis=0)
         # a bound that is zero up to rounding (3.5e-18 from summing shares) is zero
         lo, hi = (np.where(np.abs(x) < _ROUNDING_ZERO, 0.0, x) for x in (lo, hi))
+        lo, hi = (np.where(n < min_ci_n, np.nan, x) for x in (lo, hi))
         k = int(keep.sum())
         for pos, value in enumerate(key):
             parts[pos].append([value] * k)

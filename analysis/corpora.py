@@ -721,11 +721,17 @@ def _read_csv(path: Path, spec: TableSpec) -> Generator[RawRecord, None, int]:
                 row_no += 1
                 loc = f"{name}:{line}"
                 if error:
-                    yield RawRecord(loc, None, error, _joined(lines))
+                    # the first field comes before whatever broke the record (a quote
+                    # opened later and never closed): kept, so the record keeps its id
+                    first = lines[0].split(delimiter, 1) if lines else []
+                    partial = None
+                    if len(first) == 2 and not first[0].lstrip().startswith('"'):
+                        partial = {header[0]: first[0]}
+                    yield RawRecord(loc, None, error, _joined(lines), partial=partial)
                     continue
-                bad = next((i for i, v in enumerate(row) if _has_surrogates(v)), None)
-                if bad is not None:
-                    column = header[bad] if bad < width else f"field {bad + 1}"
+                bad = [i for i, v in enumerate(row) if _has_surrogates(v)]
+                if bad:
+                    columns = [repr(header[i]) if i < width else f"field {i + 1}" for i in bad]
                     readable = None
                     if len(row) == width:
                         pairs = zip(header, row, strict=True)
@@ -733,8 +739,9 @@ def _read_csv(path: Path, spec: TableSpec) -> Generator[RawRecord, None, int]:
                     yield RawRecord(
                         loc,
                         None,
-                        f"undecodable: invalid UTF-8 in column {column!r} of the record on "
-                        f"line {line}; save the file as UTF-8",
+                        f"undecodable: invalid UTF-8 in column{'s' if len(bad) > 1 else ''} "
+                        f"{', '.join(columns)} of the record on line {line}; save the file "
+                        "as UTF-8",
                         _joined(lines),
                         partial=readable,
                     )
@@ -757,6 +764,9 @@ def _read_csv(path: Path, spec: TableSpec) -> Generator[RawRecord, None, int]:
                         None,
                         f"row has {len(row)} fields, header has {width} (line {line}): {fix}",
                         _joined(lines),
+                        # a field too many: the first field sits before the unquoted
+                        # delimiter, so it is the record's id (a row too short may lack it)
+                        partial={header[0]: row[0]} if len(row) > width else None,
                     )
                     continue
                 rec = dict(zip(header, row, strict=True))

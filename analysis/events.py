@@ -908,6 +908,8 @@ def _article_meta(work: Path, wanted: Sequence[str]) -> pd.DataFrame:
 
 
 def _fmt_ci(mean: float, lo: float, hi: float, digits: str = ".3g") -> str:
+    if not (np.isfinite(lo) and np.isfinite(hi)):  # too few units for an interval
+        return f"{mean:+{digits}} [no CI: n < 3]"
     return f"{mean:+{digits}} [{lo:+{digits}}, {hi:+{digits}}]"
 
 

@@ -25,6 +25,7 @@ from analysis.corpora import LEANS
 from analysis.errors import ConfigError
 from analysis.glossary import glossary_markdown
 from analysis.plots import (
+    feature_label,
     feature_unit,
     figure_markdown,
     paper_style,
@@ -229,7 +230,8 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
                 "`var(outlet)` is the between-outlet variance in the feature's units, "
                 "`icc(outlet)` its share of the total variance; a note says 'at the boundary "
                 "(0)' only when that share is below one in a million."
-                + (f" {sampled}" if sampled else ""),
+                + (f" {sampled}" if sampled else "")
+                + _few_outlets_caveat(outlet_voice),
                 "",
                 *lean_effects_markdown(models),
             ]
@@ -273,6 +275,10 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
             rows = in_top & (reference["voice"] == "outlet").to_numpy()
             sparse_share = float(ccfg.get("heatmap_sparse_share", 0.05))
             sparse = sparse_features(reference, features, sparse_share, rows)
+            # a feature no article shown carries is a column of zeros: named, not drawn
+            absent = [f for f, (k, _) in sparse.items() if k == 0]
+            sparse = {f: kn for f, kn in sparse.items() if f not in absent}
+            heat = heat[~heat["feature"].isin(absent)]
             notes = {f: f"({k:,} of {n:,} articles)" for f, (k, n) in sparse.items()}
             ax = plot_heatmap(heat, row="outlet", col="feature", zscore=True, col_notes=notes)
             files += save_figure(ax.figure, fig_dir, "outlet_heatmap", heat, formats, dpi)
@@ -287,7 +293,8 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
                         "few articles."
                         if sparse
                         else ""
-                    ),
+                    )
+                    + _absent_note(absent, "articles shown"),
                 )
             )
         for feat in _pick(features, ccfg.get("forest_features", 3)):
@@ -363,6 +370,10 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
                 )
             )
         decomp_feats = [f for f in ccfg.get("voice_features", []) if f in columns]
+        # a measure no article of the outlets shown has would be a panel of empty bars
+        carried = sparse_features(reference, decomp_feats, 1e-12, in_top)
+        absent_voice = [f for f, (k, _) in carried.items() if k == 0]
+        decomp_feats = [f for f in decomp_feats if f not in absent_voice]
         if decomp_feats and in_top.any():
             used = ["article_id", "outlet", "voice", *dict.fromkeys(["n_chars", *decomp_feats])]
             table, pinned = reference.loc[in_top, used], []
@@ -393,7 +404,8 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
             figs.append(
                 (
                     "voice_decomposition",
-                    "Where each measure lives: share of its total in the outlet's prose, in quotes and in embedded posts, per outlet (a rate per 1,000 tokens times the voice's length; a count per segment summed over the voice's segments); the small number right of a bar counts the articles with any of that measure, i.e. how many the shares rest on; pale hatched bars rest on fewer than 10.",
+                    "Where each measure lives: share of its total in the outlet's prose, in quotes and in embedded posts, per outlet (a rate per 1,000 tokens times the voice's length; a count per segment summed over the voice's segments); the small number right of a bar counts the articles with any of that measure, i.e. how many the shares rest on; pale hatched bars rest on fewer than 10."
+                    + _absent_note(absent_voice, "articles of the outlets shown"),
                 )
             )
         if len(own):
@@ -465,6 +477,14 @@ def compare_stage(cfg: DictConfig, out: Path, work: Path) -> tuple[list[Path], l
         used_in="\n".join(lines),
     )  # fmt: skip
     return files, lines
+
+
+def _absent_note(features: list[str], where: str) -> str:
+    """A caption's sentence on the features left out of a figure for being zero throughout."""
+    if not features:
+        return ""
+    names = ", ".join(feature_label(f, unit=False) for f in features)
+    return f" Not drawn: {names} (none of the {where} has any)."
 
 
 def sparse_features(
@@ -585,6 +605,32 @@ def lean_bootstrap_means(
     means = means.merge(counts, on=["lean", "voice", "feature"], how="left", validate="1:1")
     cols = ["lean", "voice", "feature", "n", "n_outlets", "mean", "ci_low", "ci_high"]
     return means[cols + [c for c in means.columns if c not in cols]]
+
+
+#: Outlets below which the lean models' large-sample (Wald z) inference is flagged: lean is
+#: a property of the outlet, so the outlets, not the articles, are its sample.
+FEW_MODEL_OUTLETS = 30
+
+
+def _few_outlets_caveat(rows: pd.DataFrame) -> str:
+    """A sentence on how many outlets each lean of the lean models rests on, with a
+    caution when there are fewer than :data:`FEW_MODEL_OUTLETS` in all."""
+    per_lean = rows.groupby("lean", observed=True)["outlet"].nunique()
+    per_lean = per_lean[[v for v in LEANS if v in per_lean.index]]
+    total = int(per_lean.sum())
+    counts = ", ".join(f"{v} {_outlets(int(k))}" for v, k in per_lean.items())
+    text = f" The models rest on {total} outlets ({counts})"
+    if total >= FEW_MODEL_OUTLETS:
+        return text + "."
+    return (
+        text + ": the z tests and intervals are large-sample approximations that so few "
+        "outlets do not support (lean is a property of the outlet, so the outlets are the "
+        "sample). Read the lean effects as descriptive unless the outlet-level tests agree."
+    )
+
+
+def _outlets(k: int) -> str:
+    return f"{k} outlet" if k == 1 else f"{k} outlets"
 
 
 def with_outlet_tests(tests: pd.DataFrame, by_outlet: pd.DataFrame) -> pd.DataFrame:
@@ -955,7 +1001,9 @@ def plot_voice_differences(paired: pd.DataFrame, features: list[str]) -> tuple[A
 
     a, b = paired["voice_a"].iloc[0], paired["voice_b"].iloc[0]
     data = paired[paired["feature"].isin(features)].reset_index(drop=True)
-    rows = list(dict.fromkeys(data["lean"]))
+    tested = data.groupby("lean", sort=False)["n_outlets"].max() > 0
+    rows = [v for v in dict.fromkeys(data["lean"]) if tested.get(v, False)]  # no empty rows
+    data = data[data["lean"].isin(rows)].reset_index(drop=True)
     key = f"{a}-{b}"
     tests = data.rename(columns={"pair": "_pair"}).assign(pair=data["lean"], voice=key)
     fig = plot_paired_differences(
@@ -979,8 +1027,9 @@ def rank_mean_disagreements(paired: pd.DataFrame, features: list[str] | None = N
     rows = paired if features is None else paired[paired["feature"].isin(features)]
     reject = rows["reject"].fillna(False).astype(bool)
     covers = (rows["ci_low"] <= 0) & (rows["ci_high"] >= 0)
+    has_ci = rows["ci_low"].notna() & rows["ci_high"].notna()  # none below 3 outlets
     shift = rows[reject & covers]
-    mean_only = rows[~reject & ~covers & rows["p_value"].notna()]
+    mean_only = rows[~reject & ~covers & has_ci & rows["p_value"].notna()]
     if not len(shift) and not len(mean_only):
         return ""
     a, b = paired["voice_a"].iloc[0], paired["voice_b"].iloc[0]
@@ -1009,12 +1058,12 @@ def _too_few_outlets_note(tests: pd.DataFrame, alpha: float = 0.05) -> str:
     Wilcoxon signed-rank test over ``k`` outlets cannot go below ``2 / 2**k`` (five outlets:
     0.0625), so "0 significant" there says nothing about the data."""
     k = tests.groupby("lean", sort=True)["n_outlets"].max().dropna().astype(int)
-    weak = k[2.0 / 2.0 ** k.clip(lower=1) >= alpha]
+    k = k[k > 0]  # a lean without outlets to test has no rows to read
+    weak = k[2.0 / 2.0**k >= alpha]
     if weak.empty:
         return ""
     named = ", ".join(
-        f"{n} outlet{'s' if n != 1 else ''}" if lean == "all" else f"{lean} ({n} outlets)"
-        for lean, n in weak.items()
+        _outlets(n) if lean == "all" else f"{lean} ({_outlets(n)})" for lean, n in weak.items()
     )
     return (
         f" With {named}, no test can reach p < {alpha:g} whatever the data (a Wilcoxon "

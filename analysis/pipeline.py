@@ -1332,8 +1332,11 @@ def summarize(cfg: DictConfig, out: Path, work: Path, report: LoadReport) -> lis
         ax = plot_outlet_counts(
             counts.head(top), leans=leans, labels=labels, lean_source=lean_source
         )
+        # a file of the user's own is named by its file name, not "custom"
+        path = (cfg.get("corpus") or {}).get("path")
+        corpus_name = Path(str(path)).name if report.corpus == "custom" and path else report.corpus
         ax.set_title(
-            f"{report.corpus}: {len(articles):,} articles, top {min(top, len(counts))} outlets"
+            f"{corpus_name}: {len(articles):,} articles, top {min(top, len(counts))} outlets"
         )
         files += save_figure(ax.figure, fig_dir, "outlet_counts", counts.head(top), formats, dpi)
     # small per-chunk aggregates only: memory does not grow with the corpus

@@ -656,7 +656,8 @@ def plot_heatmap(
         )
         # a one-value interval (every article of the row alike: typically no hits of a rare
         # feature) is the bootstrap's blind spot, not certainty: its colour is muted too
-        degenerate = hi - lo <= 0
+        # and a cell without one (too few units for an interval) is no finding either
+        degenerate = ~(hi - lo > 0) & np.isfinite(raw)
         muted = ((lo <= mu) & (mu <= hi)) | degenerate
     if min_n is not None and "n" in means.columns:
         # a cell from a handful of articles is an anecdote, whatever its interval says
@@ -836,6 +837,7 @@ def plot_forest(
         # the first level on top within a group, as the legend reads left to right
         offsets = {lv: ((len(levels) - 1) / 2 - k) * step for k, lv in enumerate(levels)}
     right = matplotlib.transforms.blended_transform_factory(ax.transAxes, ax.transData)
+    no_interval = False
     for _, r in data.iterrows():
         y = ypos[r[group]]
         marker = "o"
@@ -847,7 +849,12 @@ def plot_forest(
         else:
             color, key = OKABE_ITO[0], None
         ax.plot([r["ci_low"], r["ci_high"]], [y, y], color=color, linewidth=1.2)
-        (h,) = ax.plot([r["mean"]], [y], marker, color=color, markersize=4, linestyle="none")
+        bare = not (np.isfinite(r["ci_low"]) and np.isfinite(r["ci_high"]))
+        no_interval = no_interval or bare
+        (h,) = ax.plot(
+            [r["mean"]], [y], marker, color=color, markersize=4, linestyle="none",
+            markerfacecolor="white" if bare else color,
+        )  # fmt: skip
         if key is not None:
             handles.setdefault(key, h)
         if counted:
@@ -871,13 +878,19 @@ def plot_forest(
         names = {g: str(g) for g in order}
     ax.set_yticks(range(len(order)), [names[g] for g in order])
     ax.set_ylim(-0.6, len(order) - 0.4)
-    ax.set_xlabel(xlabel or f"{feature_label(feature or 'value')}\nmean and {ci_label}")
+    label = xlabel or f"{feature_label(feature or 'value')}\nmean and {ci_label}"
+    if no_interval:  # compare.bootstrap_means gives no interval below 3 units
+        units = "outlets" if "n_outlets" in data.columns else "articles"
+        label += f"\n(open marker: fewer than 3 {units}, no interval)"
+    ax.set_xlabel(label)
     ax.grid(axis="x", color="#DDDDDD", linewidth=0.5)
     ax.set_axisbelow(True)
     if hue and len(order) > 1:
         # a faint rule between groups, so dodged points read as one group's
         for k in range(len(order) - 1):
             ax.axhline(k + 0.5, color="#EEEEEE", linewidth=0.6, zorder=0)
+    if set(handles) <= {"unknown"}:
+        handles = {}  # a corpus without leans: "lean: unknown" says nothing
     if handles:
         title = hue or color_by
         ordered = sorted(
@@ -886,7 +899,17 @@ def plot_forest(
         if hue:
             ordered = [v for v in levels if v in handles]
         ax.legend(
-            [handles[k] for k in ordered],
+            [  # filled, whatever the first point drawn of each kind
+                matplotlib.lines.Line2D(
+                    [],
+                    [],
+                    marker=handles[k].get_marker(),
+                    color=handles[k].get_color(),
+                    markersize=4,
+                    linestyle="none",
+                )  # fmt: skip
+                for k in ordered
+            ],
             [str(k) for k in ordered],
             title=title,
             frameon=False,

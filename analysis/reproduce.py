@@ -60,11 +60,41 @@ def _manifest_diff(old: Path, new: Path) -> list[str]:
         return [f"cannot read: {exc}"]
 
 
+#: Settings of how a run executes, not of what it computes: a rerun that changes only these
+#: (another executor, the cache off, another folder) reproduces the run.
+EXECUTION_KEYS = ("executor", "cache", "work_dir", "output_dir")
+
+
+def _config_diff(old: Path, new: Path) -> list[str]:
+    """The settings that differ between two runs' ``config.yaml`` (execution settings left
+    out), one ``key: old -> new`` line each."""
+    import yaml
+
+    from analysis.provenance import _leaves
+
+    try:
+        a, b = (yaml.safe_load(p.read_text(encoding="utf-8")) or {} for p in (old, new))
+    except (OSError, yaml.YAMLError) as exc:
+        return [f"cannot read: {exc}"]
+    a, b = (
+        {k: v for k, v in _leaves(x).items() if k.split(".", 1)[0] not in EXECUTION_KEYS}
+        for x in (a, b)
+    )
+    return [
+        f"{k}: {a.get(k, '(absent)')} -> {b.get(k, '(absent)')}"
+        for k in sorted(a.keys() | b.keys())
+        if a.get(k, "(absent)") != b.get(k, "(absent)")
+    ]
+
+
 def compare_dirs(committed: Path, rerun: Path) -> list[str]:
-    """Differences between two output folders (empty list: identical)."""
+    """Differences between two output folders (empty list: identical). An input that moved
+    (a corpus file, a library, a lexicon: the manifest) comes first, since it explains the
+    rest; a config or manifest that differs only in how the run executed is no difference."""
     old, new = _files(committed), _files(rerun)
     problems = [f"missing in rerun: {p}" for p in sorted(old - new)]
     problems += [f"new in rerun: {p}" for p in sorted(new - old)]
+    inputs: list[str] = []
     for rel in sorted(old & new):
         if (committed / rel).read_bytes() == (rerun / rel).read_bytes():
             continue
@@ -73,10 +103,15 @@ def compare_dirs(committed: Path, rerun: Path) -> list[str]:
             problems.append(f"changed: {rel}" + "".join(f"\n    {c}" for c in cells))
         elif rel.name == MANIFEST:  # which input moved: a library, a corpus file, a lexicon
             moved = _manifest_diff(committed / rel, rerun / rel)
-            problems.append(f"changed: {rel}" + "".join(f"\n    {c}" for c in moved))
+            if moved:  # the output checksums it also lists are compared as files
+                inputs.append(f"inputs changed ({rel}): " + "".join(f"\n    {c}" for c in moved))
+        elif rel.name == "config.yaml" and rel.parent == Path("."):
+            settings = _config_diff(committed / rel, rerun / rel)
+            if settings:
+                problems.append(f"changed: {rel}" + "".join(f"\n    {c}" for c in settings))
         else:
             problems.append(f"changed: {rel}")
-    return problems
+    return inputs + problems
 
 
 def reproduce(
@@ -134,7 +169,9 @@ def _folder_run(folder: Path, overrides: list[str] | None):
     if overrides:
         raise ConfigError(
             f"overrides are not taken when rerunning the run in {folder}: it reruns the config "
-            "it holds (config.yaml); for a variant, run it with `framelens run`"
+            "it holds (config.yaml) as it is; overrides go with an experiment's name "
+            "(framelens reproduce NAME executor=local), and a variant is a new run "
+            "(framelens run ...)"
         )
     config, manifest = folder / "config.yaml", folder / MANIFEST
     if not config.is_file() or not manifest.is_file():

@@ -137,10 +137,16 @@ def test_bootstrap_edge_cases():
     )
     out = bootstrap_means(table, "outlet", ["const", "all_nan", "some_nan"], n_boot=100)
     assert "all_nan" not in set(out["feature"])  # n = 0 < min_n
+    # one or two units: no interval (a zero-width one read as certainty), the mean stays
     one = out[out["outlet"] == "one"].set_index("feature")
-    assert (one["ci_low"] == one["mean"]).all() and (one["ci_high"] == one["mean"]).all()
-    const = out[out["feature"] == "const"]
+    assert one["ci_low"].isna().all() and one["ci_high"].isna().all()
+    assert one["mean"].tolist() == [3.0, 1.0]
+    const = out[(out["feature"] == "const") & (out["outlet"] == "two")]
     assert (const["ci_low"] == 3.0).all() and (const["ci_high"] == 3.0).all()
+    two = bootstrap_means(table[table["article_id"] != "d"], "outlet", ["some_nan"], n_boot=50)
+    assert two["ci_low"].isna().all()  # n = 1 and 1: below min_ci_n
+    every = bootstrap_means(table, "outlet", ["const"], n_boot=100, min_ci_n=1)
+    assert (every["ci_low"] == 3.0).all()  # min_ci_n=1: the old single-unit interval
     some = out[(out["outlet"] == "two") & (out["feature"] == "some_nan")].iloc[0]
     assert some["n"] == 1 and some["mean"] == 2.0  # NaN and inf are missing
     assert bootstrap_means(table, "outlet", ["const"], min_n=2)["outlet"].tolist() == ["two"]
@@ -156,7 +162,7 @@ def test_bootstrap_resamples_articles_not_rows():
             "v": [1.0, 1.0, 1.0, 5.0],
         }
     )
-    out = bootstrap_means(table, "outlet", ["v"], n_boot=500).iloc[0]
+    out = bootstrap_means(table, "outlet", ["v"], n_boot=500, min_ci_n=2).iloc[0]
     assert out["n"] == 2
     assert out["mean"] == pytest.approx(2.0)  # mean over rows
     assert out["ci_low"] == pytest.approx(1.0) and out["ci_high"] == pytest.approx(5.0)
@@ -192,10 +198,12 @@ def test_bootstrap_empty_and_missing_columns():
 )
 def test_bootstrap_interval_contains_mean(values, seed):
     table = pd.DataFrame({"article_id": range(len(values)), "g": "x", "v": values})
-    row = bootstrap_means(table, "g", ["v"], n_boot=200, seed=seed).iloc[0]
+    row = bootstrap_means(table, "g", ["v"], n_boot=200, seed=seed, min_ci_n=1).iloc[0]
     tol = 1e-9 * max(1.0, abs(row["mean"]), max(abs(v) for v in values))
     assert row["ci_low"] - tol <= row["mean"] <= row["ci_high"] + tol
     assert min(values) - tol <= row["ci_low"] and row["ci_high"] <= max(values) + tol
+    default = bootstrap_means(table, "g", ["v"], n_boot=50, seed=seed).iloc[0]
+    assert np.isnan(default["ci_low"]) == (len(values) < 3)  # no interval from 1 or 2 units
 
 
 # ------------------------------------------------------------------------- pairwise_tests

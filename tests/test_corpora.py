@@ -903,3 +903,18 @@ def test_outlet_names_that_differ_only_in_case_or_punctuation_are_named_with_the
     merged, report = C.load_corpus(_custom(path, fields={"outlet": parsed.value()}))
     assert report.outlet_variants == [] and report.variants_line() is None
     assert sorted(set(merged["outlet"])) == ["CNN", "Fox News", "Newsmax - News"]
+
+
+def test_a_broken_csv_record_keeps_its_first_field_when_that_field_is_sound(tmp_path):
+    """`classify predict` writes a refused row's id so results join back: the first field of
+    a record whose later quote never closes, or that has a field too many, comes before the
+    break; a row too short may lack it, so it keeps none."""
+    path = tmp_path / "in.csv"
+    path.write_text(
+        'id,text,outlet\nq1,"fine",x\nq2,"never closed\nq3,"a,b",x,extra\n"q4 text",x\n'
+    )
+    spec = C.input_spec(path, "csv", "text")
+    got = {r.locator: r.partial for r in C.read_raw(path, spec) if r.error}
+    assert got["in.csv:3"] == {"id": "q2"}
+    assert got["in.csv:4"] == {"id": "q3"}
+    assert got["in.csv:5"] is None

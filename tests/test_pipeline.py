@@ -148,9 +148,25 @@ def test_manifest_says_what_the_outputs_were_made_from(sample_run):
     moved_dir = out.parent / "moved"
     shutil.copytree(out, moved_dir, ignore=shutil.ignore_patterns("work"))
     (moved_dir / "manifest.json").write_text(json.dumps(moved))
+    (moved_dir / "corpus_counts.csv").write_text("outlet,lean,articles\nX,left,1\n")
+    # the moved input first: it explains the rest
     assert compare_dirs(out, moved_dir) == [
-        f"changed: manifest.json\n    libraries.pandas: {pd.__version__} -> 0.0.1"
+        f"inputs changed (manifest.json): \n    libraries.pandas: {pd.__version__} -> 0.0.1",
+        "changed: corpus_counts.csv\n    rows changed: "
+        f"{len(pd.read_csv(out / 'corpus_counts.csv'))} -> 1",
     ]
+    # a config that differs in how the run executed (cache, executor, folders) is no
+    # difference, and neither is the manifest that lists its checksum; a setting is named
+    shutil.copy(out / "corpus_counts.csv", moved_dir / "corpus_counts.csv")
+    shutil.copy(out / "manifest.json", moved_dir / "manifest.json")
+    config = (out / "config.yaml").read_text()
+    assert "\ncache:\n  enabled: true\n" in config and "output_dir:" in config
+    executed = config.replace("\ncache:\n  enabled: true\n", "\ncache:\n  enabled: false\n")
+    (moved_dir / "config.yaml").write_text(executed.replace("output_dir:", "output_dir: /x #"))
+    assert compare_dirs(out, moved_dir) == []
+    (moved_dir / "config.yaml").write_text(config.replace("seed: 13", "seed: 14"))
+    (said,) = compare_dirs(out, moved_dir)
+    assert said.startswith("changed: config.yaml\n") and "\n    seed: 13 -> 14" in said
 
 
 def test_resume_skips_finished_chunks(tmp_path):
