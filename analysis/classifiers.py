@@ -2240,12 +2240,20 @@ def load_model(
     import skops.io as sio
 
     path = Path(path).expanduser()
+    train = f"framelens classify train {task or 'TASK'}"
+    if path.is_dir():
+        inside = sorted(str(p) for p in path.glob("*.skops"))
+        raise ModelError(
+            f"{path} is a folder, not a model file: "
+            + (f"give the file, e.g. --model {inside[0]}" if inside else f"it holds no .skops "
+               f"file; train one with `{train}`")
+        )  # fmt: skip
     if not path.is_file():
         near = sorted(p.name for p in path.parent.glob("*.skops")) if path.parent.is_dir() else []
         raise ModelError(
             f"no model file at {path}"
             + (f" (that folder holds: {', '.join(near[:5])})" if near else "")
-            + ": check the path, or train one with `framelens classify train TASK`"
+            + f": check the path, or train one with `{train}`"
         )
     extra = set(trusted or ())
     not_skops = _not_a_skops_file(path)
@@ -2305,7 +2313,11 @@ def load_model(
     ):
         raise ModelError(f"{path} is not a framelens classifier (no {MODEL_FORMAT} metadata)")
     if task is not None and meta.get("task") != task:
-        raise ModelError(f"{path} is a model for task {meta.get('task')!r}, not {task!r}")
+        raise ModelError(
+            f"{path} is a model for task {meta.get('task')!r}, not {task!r}: give a {task} "
+            f"model with --model (the default is models/{task}/{task}.skops), or predict "
+            f"with task {meta.get('task')}"
+        )
     import sklearn
 
     if meta.get("sklearn") and meta["sklearn"] != sklearn.__version__:
@@ -2543,7 +2555,8 @@ def render_card(card: Mapping[str, Any]) -> str:
     ]
     for ex in d.get("excluded") or []:
         why = f": {ex['why']}" if str(ex.get("why") or "").strip() else ""
-        lines.append(f"- Excluded {ex['rows']:,} rows by rule `{ex['rule']}`{why}")
+        rows = f"{ex['rows']:,} row{'s' if ex['rows'] != 1 else ''}"
+        lines.append(f"- Excluded {rows} by rule `{ex['rule']}`{why}")
     sampled = _sample_note(d)
     if sampled:
         lines.append(f"- {sampled} (small setting, not a full model)")

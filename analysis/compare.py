@@ -1255,9 +1255,17 @@ def lean_model(
             rhs.append(f"C({col}, Treatment(reference={_most_frequent(d[col])!r}))")
     formula = "y ~ " + " + ".join(rhs)
     n, n_groups = len(d), int(d["grp"].nunique())
-    model, note, res = "mixedlm", "", None
+    model, note, res, unit = "mixedlm", "", None, 1.0
     if n_groups >= max(min_groups, 2):
         res, note = _fit_mixed(smf, formula, d)
+        y_sd = float(d["y"].std())
+        if res is None and "did not converge" in note and np.isfinite(y_sd) and y_sd > 0:
+            # once more on the outcome in standard deviations, the estimates turned back
+            # into its units: on VADER compound (sd 0.17) whether the optimizer converged
+            # depended on the machine's floating point (converged on one, not another)
+            again, _ = _fit_mixed(smf, formula, d.assign(y=d["y"] / y_sd))
+            if again is not None:
+                res, note, unit = again, "", y_sd
     else:
         note = f"only {n_groups} {group_col} group(s): mixed model not attempted"
     if res is None:
@@ -1287,7 +1295,9 @@ def lean_model(
     if model == "ols_cluster":
         note = _untestable_leans(out, d, reference, lean_col, group_col, note)
     if model == "mixedlm":
-        out, boundary = _variance_rows(out, res, group_col, alpha)
+        fixed = out.index[: len(res.fe_params)]
+        out.loc[fixed, ["coef", "se", "ci_low", "ci_high"]] *= unit
+        out, boundary = _variance_rows(out, res, group_col, alpha, unit**2)
         if boundary:
             note = f"{group_col} variance estimated at the boundary (0; the fit reduces to OLS)"
     is_var = out["term"].str.startswith(("var(", "icc("))
@@ -1391,7 +1401,7 @@ BOUNDARY_ICC = 1e-6
 
 
 def _variance_rows(
-    out: pd.DataFrame, res, group_col: str, alpha: float
+    out: pd.DataFrame, res, group_col: str, alpha: float, unit: float = 1.0
 ) -> tuple[pd.DataFrame, bool]:
     """The variance rows of a mixed-model fit in the outcome's units, and whether the group
     variance sits at its boundary.
@@ -1407,8 +1417,9 @@ def _variance_rows(
     / (cov_re + scale)``, both without standard errors. The boundary: an ICC below
     :data:`BOUNDARY_ICC`.
     """
-    scale = float(res.scale)
-    var = float(np.asarray(res.cov_re, dtype=float)[0, 0])
+    # ``unit``: the variance of the outcome's unit when the fit was to a rescaled outcome
+    scale = float(res.scale) * unit
+    var = float(np.asarray(res.cov_re, dtype=float)[0, 0]) * unit
     icc = var / (var + scale) if var + scale > 0 else np.nan
     q = stats.norm.ppf(1 - alpha / 2)
     row = out.index[out["term"] == f"var({group_col})"]

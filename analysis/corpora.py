@@ -521,7 +521,7 @@ def _read_jsonl(path: Path, spec: TableSpec) -> Generator[RawRecord, None, int]:
                     yield RawRecord(
                         loc,
                         None,
-                        f"JSON line is a {type(obj).__name__}, not an object",
+                        f"JSON line is {_a(type(obj).__name__)}, not an object",
                         line.decode("utf-8", "replace"),
                     )
                     continue
@@ -778,6 +778,11 @@ def _read_csv(path: Path, spec: TableSpec) -> Generator[RawRecord, None, int]:
     return blank
 
 
+def _a(noun: str) -> str:
+    """``a list``, ``an int``."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+
+
 def _joined(lines: list[str]) -> str:
     return _replace_undecodable("".join(lines))
 
@@ -835,11 +840,11 @@ def _read_whole_file(path: Path, spec: TableSpec) -> Iterator[RawRecord]:
                 yield RawRecord(where, item)
             else:
                 yield RawRecord(
-                    where, None, f"JSON item is a {type(item).__name__}, not an object", item
+                    where, None, f"JSON item is {_a(type(item).__name__)}, not an object", item
                 )
         return
     if not isinstance(obj, dict):
-        yield RawRecord(path.name, None, f"JSON file holds a {type(obj).__name__}, not an object")
+        yield RawRecord(path.name, None, f"JSON file holds {_a(type(obj).__name__)}, not an object")
         return
     obj["@stem"] = path.stem
     yield RawRecord(path.name, obj)
@@ -1349,7 +1354,7 @@ def _as_text(value: Any) -> tuple[str | None, str | None]:
         return value, None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value), None
-    return None, f"is a {type(value).__name__}, not text"
+    return None, f"is {_a(type(value).__name__)}, not text"
 
 
 def _is_blank(record: Mapping[str, Any] | None, how: Any) -> bool:

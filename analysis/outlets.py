@@ -617,7 +617,7 @@ def _few_outlets_caveat(rows: pd.DataFrame) -> str:
     caution when there are fewer than :data:`FEW_MODEL_OUTLETS` in all."""
     per_lean = rows.groupby("lean", observed=True)["outlet"].nunique()
     per_lean = per_lean[[v for v in LEANS if v in per_lean.index]]
-    total = int(per_lean.sum())
+    total = int(rows.loc[rows["lean"].isin(LEANS), "outlet"].nunique())  # one may be in two
     counts = ", ".join(f"{v} {_outlets(int(k))}" for v, k in per_lean.items())
     text = f" The models rest on {total} outlets ({counts})"
     if total >= FEW_MODEL_OUTLETS:

@@ -130,6 +130,18 @@ def missing_field(path: Path, field: str, seen: Iterable, fix: str) -> Framelens
             f"--input {path.name} has one column {seen[0][:60]!r}: its fields look separated "
             f"by {sep!r}; {fix}"
         )
+    import difflib
+
+    close = difflib.get_close_matches(field, seen, n=1, cutoff=0.6) or [
+        c for c in seen if c.lower() == field.lower()
+    ]
+    if close:
+        fix = f"did you mean {close[0]!r}? {fix}"
+    if Path(path).suffix.lower() == ".json" and len(seen) == 1:
+        fix += (
+            f"; a .json input is one record or a list of records: if {seen[0]!r} holds the "
+            "records, save that list as the file (or as JSONL)"
+        )
     return FramelensError(
         f"--input {path.name} has no column {field!r} (its columns: {names}); {fix}"
     )

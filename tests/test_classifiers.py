@@ -1692,3 +1692,24 @@ def test_sample_and_jobs_must_be_at_least_one(capsys):
         assert (
             f"argument {flag}: '0' is not a whole number of at least 1" in capsys.readouterr().err
         )
+
+
+def test_model_path_mistakes_say_the_fix(saved_model, tmp_path):
+    """A folder for --model, a model of another task, and a text field spelled in another
+    case each name what to give instead."""
+    with pytest.raises(
+        C.ModelError,
+        match=rf"is a folder, not a model file: give the file, e\.g\. --model .*{saved_model.name}",
+    ):
+        C.load_model(saved_model.parent, task="irony")
+    with pytest.raises(
+        C.ModelError,
+        match=r"not 'bias': give a bias model with --model \(the default is models/bias/bias\.skops\), or predict with task irony",
+    ):
+        C.load_model(saved_model, task="bias")
+    with pytest.raises(C.ModelError, match=r"train one with `framelens classify train frames`"):
+        C.load_model(tmp_path / "frames.skops", task="frames")
+    src = tmp_path / "in.csv"
+    src.write_text("id,Text\n1,hello\n")
+    with pytest.raises(FramelensError, match=r"has no column 'text' .*did you mean 'Text'\?"):
+        C.predict_file(C.load_model(saved_model), src, tmp_path / "o.csv", text_field="text")
