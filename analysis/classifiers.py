@@ -845,9 +845,22 @@ def load_task_data(cfg: Mapping[str, Any], sample: int | None = None) -> TaskDat
         fields = dict(corpus.get("fields") or {})
         fields.setdefault("outlet", {"value": "-"})
         corpus["fields"] = fields
+        # labelled items, as in the bundled training corpora: a repeated text is another
+        # example (with its own label), not a duplicate article
+        options = dict(corpus.get("options") or {})
+        if not options.get("duplicate_texts"):
+            options["duplicate_texts"] = "keep"
+        corpus["options"] = options
     source = resolve_source({k: v for k, v in corpus.items() if v is not None})
     if source.custom:  # the corpus layer's hints in this command's settings
-        source = dataclasses.replace(source, fields_hint="+classifier.corpus.fields.{field}=COLUMN")
+        source = dataclasses.replace(
+            source,
+            fields_hint="+classifier.corpus.fields.{field}=COLUMN",
+            # the label column is checked below, with the setting that names it
+            named_columns=tuple(
+                c for c in source.named_columns if c[0] != f"corpus.extra.{label_col}"
+            ),
+        )
     df, report = load_corpus(source)
     if corpus.get("path") and label_col in df.columns and not df[label_col].notna().any():
         found = table_columns(Path(str(corpus["path"])).expanduser(), source.table)
@@ -3163,6 +3176,9 @@ def plot_pr_curves(
                 label=f"{_label_text(lab, names)} (AP {ap:.2f})",
                 drawstyle="steps-post",
             )
+            if len(labels) == 1:  # a classifier that guesses has the label's share as precision
+                share = float(np.mean(truth))
+                ax.axhline(share, color="#777777", lw=0.6, ls=":", label=f"no skill ({share:.2f})")
             thr = np.append(thr, np.nan)
             rows.extend(
                 {
@@ -3188,7 +3204,7 @@ def plot_pr_curves(
             loc="upper left",
             bbox_to_anchor=(1.02, 1.0),
             borderaxespad=0.0,
-            title="label (average precision)" if len(labels) > 1 else None,
+            title="label (average precision)",
             title_fontsize=6,
         )
         return save_figure(fig, out_dir, "pr_curves", pd.DataFrame(rows), formats)

@@ -744,6 +744,9 @@ def plot_paired_differences(
                     markerfacecolor=color if bool(r["reject"]) else "white", markeredgewidth=0.9,
                 )  # fmt: skip
         ax.axvline(0, color="#555555", linewidth=0.6, linestyle=":")
+        lo, hi = ax.get_xlim()  # zero off the spine: every value on one side of it
+        span = hi - lo
+        ax.set_xlim(min(lo, -0.06 * span), max(hi, 0.06 * span))
         ticks = [
             row_labels.get(p, p) if row_labels is not None else _pair_label(p, labels)
             for p in reversed(pairs)

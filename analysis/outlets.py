@@ -942,7 +942,9 @@ def voice_tests(
 
     ``n_articles`` counts the articles with both voices in the outlets tested, ``n_outlets``
     the outlets. The second return value names the outlets left out for having too few
-    articles, or None.
+    articles, or None. ``spec["pooled"]`` (with leans) adds a stratum ``all`` over every
+    outlet whatever its lean: leans of two to four outlets cannot reach significance on
+    their own (a Wilcoxon test over k outlets cannot go below 2 / 2**k).
     """
     from analysis.events import paired_tests
 
@@ -957,13 +959,21 @@ def voice_tests(
     both = side_a.index.intersection(side_b.index)
     side_a, side_b = side_a.loc[both], side_b.loc[both]
     strata = side_a["lean"].astype(object) if leans else pd.Series("all", index=both)
-    keys = [strata.rename("stratum"), side_a["outlet"].rename("unit")]
     va, vb = side_a[features].astype(float), side_b[features].astype(float)
+    pooled = bool(leans) and bool(spec.get("pooled", False))
+    if pooled:  # every outlet once more in one stratum "all", whatever its lean
+        strata = pd.concat([strata, pd.Series("all", index=both)])
+        va, vb = pd.concat([va, va]), pd.concat([vb, vb])
+        unit = pd.concat([side_a["outlet"], side_a["outlet"]])
+    else:
+        unit = side_a["outlet"]
+    keys = [strata.rename("stratum").to_numpy(), unit.rename("unit").to_numpy()]
+    keys = [pd.Index(keys[0], name="stratum"), pd.Index(keys[1], name="unit")]
     paired = va.notna() & vb.notna()  # per feature, the articles measured in both voices
     n = paired.groupby(keys).sum()
     mean_a = va.where(paired).groupby(keys).mean().where(n >= least)
     mean_b = vb.where(paired).groupby(keys).mean().where(n >= least)
-    wanted = leans or ["all"]
+    wanted = (leans + ["all"] if pooled else leans) or ["all"]
     levels = mean_a.index.get_level_values("stratum")
     mean_a, mean_b, n = (x[levels.isin(wanted)] for x in (mean_a, mean_b, n))
     values = pd.concat(
@@ -984,6 +994,8 @@ def voice_tests(
         [int(counted.at[r.lean, r.feature]) for r in tests.itertuples()],
     )
     few = (n < least).all(axis=1).groupby(level="stratum").sum()
+    if pooled:  # each outlet is in its lean and in "all": count it once
+        few = few.drop("all", errors="ignore")
     note = (
         f"{int(few.sum()):,} outlets with fewer than {least} articles that have both voices are "
         "left out (`compare.voice_tests.min_articles`)."
@@ -1524,10 +1536,11 @@ def _words_and_actors(cfg, ccfg, out, work, fig_dir, formats, dpi, figs, lines) 
         ]
         return []
     own_names = self_mentions(segs) | outlet_name_terms(arts["outlet"].dropna().unique())
+    min_outlets = int(wcfg.get("min_outlets", 3))
     words = S.distinctive_words(
         segs,
         group,
-        min_outlets=int(wcfg.get("min_outlets", 3)),
+        min_outlets=min_outlets,
         top=int(wcfg.get("top", 30)),
         stopwords=set(S.STOPWORDS) | own_names,
         subsumed=wcfg.get("subsumed", 0.8),
@@ -1540,7 +1553,7 @@ def _words_and_actors(cfg, ccfg, out, work, fig_dir, formats, dpi, figs, lines) 
         figs.append(
             (
                 "distinctive_words",
-                f"Words distinctive of each {group} in outlet prose and quotes: log-odds ratio with an informative Dirichlet prior (Monroe et al. 2008), z-scores; terms must be used by several outlets of the group; page debris and outlet names (sourcing, wire credits) removed. The z ranks terms and is descriptive, not a test: it counts every token as an independent draw, and thousands of terms are compared. Groups that cover different years also differ in the events of those years.",
+                f"Words distinctive of each {group} in outlet prose and quotes: log-odds ratio with an informative Dirichlet prior (Monroe et al. 2008), z-scores, on one scale across panels; terms must be used by at least {min_outlets} outlets of the group (by all of them in a group of fewer); page debris and outlet names (sourcing, wire credits) removed. The z ranks terms and is descriptive, not a test: it counts every token as an independent draw, and thousands of terms are compared. Groups that cover different years also differ in the events of those years.",
             )
         )
         lines += [

@@ -1147,6 +1147,7 @@ def plot_distinctive_words(
         figsize=(FULL_WIDTH if ncols > 1 else COLUMN_WIDTH, nrows * (0.55 + 0.15 * top)),
         squeeze=False,
         layout="constrained",
+        sharex=True,  # one z scale: bars of the same length mean the same in every panel
     )
     for k, ax in enumerate(axes.ravel()):
         if k >= len(groups):

@@ -254,7 +254,7 @@ def test_card_of_a_model_trained_on_your_own_file_says_so(tiny_model):
     ruled = {**card, "data": {**card["data"], "excluded": [
         {"rule": "drop label in ['maybe']", "why": "", "rows": 1}]}}  # fmt: skip
     shown = C.render_card({**ruled, "model_file": {}})
-    assert "- Excluded 1 rows by rule `drop label in ['maybe']`\n" in shown
+    assert "- Excluded 1 row by rule `drop label in ['maybe']`\n" in shown
 
 
 def test_your_own_labelled_file_needs_only_text_and_label_columns(tmp_path):

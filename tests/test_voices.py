@@ -281,3 +281,24 @@ def test_the_voice_figure_skips_features_that_never_differ():
     assert voice_plot_features(["zero", "a", "b", "c"], paired, 2) == ["a", "b"]
     assert voice_plot_features(["zero", "a"], paired, ["zero", "a"]) == ["zero", "a"]
     assert voice_plot_features(["zero", "a"], None, 1) == ["zero"]
+
+
+def test_pooled_voice_tests_add_one_stratum_over_every_outlet():
+    """With leans of a few outlets no per-lean test can reach significance; pooled=true adds
+    the stratum "all" (every outlet once), and the per-lean rows stay as they were."""
+    from analysis.outlets import voice_tests
+
+    table = voiced_outlets()
+    spec = {"min_articles": 5}
+    alone, note = voice_tests(table, ["x"], ["left", "right"], spec, seed=1, n_boot=100)
+    both, pooled_note = voice_tests(
+        table, ["x"], ["left", "right"], {**spec, "pooled": True}, seed=1, n_boot=100
+    )
+    assert both["lean"].tolist() == ["left", "right", "all"]
+    assert pooled_note == note  # the outlets left out are counted once
+    per_lean = both[both["lean"] != "all"].drop(columns=["p_adj", "reject"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(
+        per_lean, alone.drop(columns=["p_adj", "reject"]).reset_index(drop=True)
+    )
+    every = both.set_index("lean").loc["all"]
+    assert every["n_outlets"] == 22 and every["n_articles"] == 154  # 11 + 11 outlets x 7
