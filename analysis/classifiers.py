@@ -862,6 +862,8 @@ def load_task_data(cfg: Mapping[str, Any], sample: int | None = None) -> TaskDat
             ),
         )
     df, report = load_corpus(source)
+    from analysis.provenance import _listing, source_files
+
     if corpus.get("path") and label_col in df.columns and not df[label_col].notna().any():
         found = table_columns(Path(str(corpus["path"])).expanduser(), source.table)
         raise ConfigError(
@@ -884,6 +886,8 @@ def load_task_data(cfg: Mapping[str, Any], sample: int | None = None) -> TaskDat
         "label_column": label_col,
         "load_report": report.to_dict(),
         "excluded": [],
+        # what the model was trained from, as a run's manifest lists it
+        **_listing(source_files(source)),
     }
     df = df.copy()
     df[label_col] = df[label_col].map(lambda v: "" if v is None or v != v else str(v).strip())
@@ -2498,6 +2502,20 @@ def _sample_note(data: Mapping[str, Any]) -> str | None:
     return f"Stratified subsample of {n:,} of the {full:,} rows left after the row rules"
 
 
+def _files_lines(data: Mapping[str, Any]) -> list[str]:
+    """The card's line on the files the model was trained from (sha256, shortened)."""
+    files = data.get("files")
+    if files:
+        shown = ", ".join(f"`{name}` (sha256 `{sha[:12]}…`)" for name, sha in files.items())
+        return [f"- Trained from: {shown}"]
+    if data.get("n_files"):
+        return [
+            f"- Trained from {data['n_files']:,} files (sha256 of their listing "
+            f"`{str(data.get('files_sha256', ''))[:12]}…`; the card's JSON has it whole)"
+        ]
+    return []
+
+
 def _overrides_lines(overrides: Sequence[str] | None) -> list[str]:
     """The line a card or a metrics page gives the command-line overrides of its task
     config: a variant (embeddings off, another grid) says so at the top, not only in the
@@ -2565,6 +2583,7 @@ def render_card(card: Mapping[str, Any]) -> str:
         ),
         "- Labels (spelled as in the corpus): "
         + ", ".join(f"`{k}`: {v:,}" for k, v in d["label_counts"].items()),
+        *_files_lines(d),
     ]
     for ex in d.get("excluded") or []:
         why = f": {ex['why']}" if str(ex.get("why") or "").strip() else ""
