@@ -1149,13 +1149,22 @@ def plot_distinctive_words(
         layout="constrained",
         sharex=True,  # one z scale: bars of the same length mean the same in every panel
     )
+    shown = {
+        g: words[words["group"] == g]
+        .sort_values(["z", "term"], ascending=[False, True])
+        .head(top)
+        .iloc[::-1]
+        for g in groups
+    }
+    drawn = [sub["z"] for sub in shown.values() if len(sub)]
+    zmax = max((float(z.max()) for z in drawn), default=1.0)
+    zmin = min([0.0, *(float(z.min()) for z in drawn)])
     for k, ax in enumerate(axes.ravel()):
         if k >= len(groups):
             ax.set_visible(False)
             continue
         g = groups[k]
-        sub = words[words["group"] == g].sort_values(["z", "term"], ascending=[False, True])
-        sub = sub.head(top).iloc[::-1]
+        sub = shown[g]
         ax.set_title(str(g), loc="left", fontsize=8, fontweight="bold")
         if sub.empty:
             _empty_axes(ax, "no term passes the filters")
@@ -1164,13 +1173,12 @@ def plot_distinctive_words(
         ax.barh(y, sub["z"], color=palette[g], height=0.7)
         ax.set_yticks(y, sub["term"].tolist())
         ax.set_ylim(-0.6, top - 0.4)
-        zmax = float(sub["z"].max())
         if "count" in sub.columns:
             for yi, (zv, c) in enumerate(zip(sub["z"], sub["count"], strict=True)):
                 ax.text(
                     zv + 0.01 * zmax, yi, f"{int(c):,}", va="center", fontsize=6.5, color="#555555"
                 )
-        ax.set_xlim(min(0.0, float(sub["z"].min())), zmax * 1.18)
+        ax.set_xlim(zmin, zmax * 1.22)  # one scale for every panel, room for the counts
         ax.tick_params(axis="y", labelsize=6.5, length=0)
         if k >= (nrows - 1) * ncols or k + ncols >= len(groups):
             ax.set_xlabel("z-score of log-odds vs other groups")

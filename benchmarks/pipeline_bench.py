@@ -162,7 +162,10 @@ def memory(n: int, env: dict, chunk_size: int | None = None, compare: bool = Fal
         for times in (1, 10):
             path = Path(tmp) / f"allsides_x{times}.jsonl"
             write_repeated(path, n, times)
-            custom = ["corpus=custom", f"corpus.path={path}", "corpus.date_policy=null"]
+            # the copies repeat an outlet's text under new ids: kept, not quarantined as
+            # the same outlet's repeated text (corpus.options.duplicate_texts)
+            custom = ["corpus=custom", f"corpus.path={path}", "corpus.date_policy=null",
+                      "corpus.options.duplicate_texts=keep"]  # fmt: skip
             r = run_pipeline_cmd([*custom, *local], env, compare)
             out[f"x{times}"] = r
             print(f"{times:>2}x {n:,} articles: {r['articles']:,} articles {r['seconds']:.0f} s "
