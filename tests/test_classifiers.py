@@ -1447,8 +1447,11 @@ def test_predict_names_the_labels_when_the_task_names_them(saved_model, tmp_path
     assert list(pred.columns[:2]) == ["label", "label_name"]
     assert pred.loc[0, "label_name"] == {"0": "literal", "1": "ironic"}[pred.loc[0, "label"]]
     assert pred.loc[1, ["label", "label_name"]].tolist() == ["", ""]  # no text, no name
-    unnamed = C.predict_texts(C.load_model(saved_model), ["Oh great"])  # a task without names
+    plain = C.train_task(tiny_cfg(label_names=None))  # a task without names
+    unnamed = C.predict_texts(plain.pipeline, ["Oh great"])
     assert "label_name" not in unnamed.columns
+    irony = C.predict_texts(C.load_model(saved_model), ["Oh great"])  # irony.yaml names them
+    assert irony.loc[0, "label_name"] in {"not ironic", "ironic"}
 
 
 def test_predict_keeps_the_id_of_a_row_it_cannot_read_whole(saved_model, tmp_path):
