@@ -545,7 +545,8 @@ def test_features_reader_reports_an_unterminated_quote(tmp_path):
     path = tmp_path / "in.csv"
     path.write_text('id,text\n1,hello\n2,"unterminated\n3,fine\n')
     rows = read_rows(path, "text")
-    assert rows["row"].tolist() == [1, 2, 3] and rows["id"].fillna("").tolist() == ["1", "", "3"]
+    # the id comes before the quote that never closed: kept, so the row joins back
+    assert rows["row"].tolist() == [1, 2, 3] and rows["id"].fillna("").tolist() == ["1", "2", "3"]
     assert (
         rows["reason"].iloc[1].startswith("unterminated quote: the quoted field opened on line 3")
     )
