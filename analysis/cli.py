@@ -427,8 +427,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "overrides",
         nargs="*",
-        help="with an experiment's name: extra Hydra overrides, e.g. executor=local (how a run "
-        "executes: executor, cache, output and work folders, is not a difference)",
+        help="extra Hydra overrides, e.g. executor=local (a run's folder takes only those of "
+        "how it executes: executor, cache, work_dir; they are not a difference)",
     )
     p.add_argument("--keep", action="store_true", help="keep the rerun's folder")
     p.set_defaults(func=cmd_reproduce)

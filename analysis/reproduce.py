@@ -104,7 +104,7 @@ def compare_dirs(committed: Path, rerun: Path) -> list[str]:
         elif rel.name == MANIFEST:  # which input moved: a library, a corpus file, a lexicon
             moved = _manifest_diff(committed / rel, rerun / rel)
             if moved:  # the output checksums it also lists are compared as files
-                inputs.append(f"inputs changed ({rel}): " + "".join(f"\n    {c}" for c in moved))
+                inputs.append(f"inputs changed ({rel}):" + "".join(f"\n    {c}" for c in moved))
         elif rel.name == "config.yaml" and rel.parent == Path("."):
             settings = _config_diff(committed / rel, rerun / rel)
             if settings:
@@ -124,7 +124,8 @@ def reproduce(
     differences (empty when identical).
 
     A folder is rerun from the composed config it holds (``config.yaml``, which every run
-    writes) with the command its ``manifest.json`` records; overrides are not taken there.
+    writes) with the command its ``manifest.json`` records; only overrides of how it
+    executes (:data:`EXECUTION_KEYS`) are taken there.
     With ``keep`` the rerun's folder is not deleted; its path is appended to ``kept`` (as
     soon as it exists, so a caller can name it even when the rerun fails)."""
     is_experiment = (Path(CONFIG_DIR) / "experiment" / f"{name}.yaml").is_file()
@@ -166,12 +167,14 @@ def _folder_run(folder: Path, overrides: list[str] | None):
     from omegaconf import OmegaConf
     from omegaconf.errors import OmegaConfBaseException
 
-    if overrides:
+    other = [
+        o for o in overrides or [] if o.split("=", 1)[0].split(".", 1)[0] not in EXECUTION_KEYS
+    ]
+    if other:
         raise ConfigError(
-            f"overrides are not taken when rerunning the run in {folder}: it reruns the config "
-            "it holds (config.yaml) as it is; overrides go with an experiment's name "
-            "(framelens reproduce NAME executor=local), and a variant is a new run "
-            "(framelens run ...)"
+            f"{other[0]!r} is not taken when rerunning the run in {folder}: it reruns the "
+            "config it holds (config.yaml), with only how it executes changed (executor=local, "
+            "cache.enabled=false, ...); a variant is a new run (framelens run ...)"
         )
     config, manifest = folder / "config.yaml", folder / MANIFEST
     if not config.is_file() or not manifest.is_file():
@@ -185,4 +188,28 @@ def _folder_run(folder: Path, overrides: list[str] | None):
         command = json.loads(manifest.read_text(encoding="utf-8")).get("command")
     except (OSError, ValueError, OmegaConfBaseException) as exc:
         raise FramelensError(f"cannot read the run in {folder}: {exc}") from None
-    return cfg, command or "framelens run"
+    return _with_execution(cfg, overrides or []), command or "framelens run"
+
+
+def _with_execution(cfg, overrides: list[str]):
+    """``cfg`` with execution overrides applied: ``executor=NAME`` takes that executor's
+    config group, ``cache.enabled=false`` or ``executor.n_jobs=2`` set one value."""
+    from omegaconf import OmegaConf
+
+    for override in overrides:
+        key, _, value = override.lstrip("+").partition("=")
+        if key == "executor":  # a group choice: its composed config replaces the node
+            cfg.executor = compose_checked([f"executor={value}"]).executor
+        else:
+            OmegaConf.update(cfg, key, yaml_value(value), force_add=True)
+    return cfg
+
+
+def yaml_value(text: str):
+    """An override's value as Hydra reads a plain one: ``false``, ``2``, ``null``, text."""
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text

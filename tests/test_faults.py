@@ -1001,6 +1001,11 @@ def test_cli_reproduce_reruns_the_run_in_a_folder(tmp_path, capsys):
     run_pipeline(cfg, out_dir=out, command="framelens run corpus=sample ...")
     assert cli.main(["reproduce", str(out)]) == 0
     assert f"{out}: identical" in capsys.readouterr().out
+    # how it executes may change (another executor, the cache off); what it computes not
+    assert cli.main(["reproduce", str(out), "executor=local", "cache.enabled=false"]) == 0
+    assert f"{out}: identical" in capsys.readouterr().out
+    assert cli.main(["reproduce", str(out), "seed=3"]) != 0
+    assert "'seed=3' is not taken when rerunning the run in" in _one_line(capsys.readouterr().err)
     (out / "corpus_counts.csv").write_text("outlet,articles\nX,1\n")
     assert cli.main(["reproduce", str(out)]) == 1
     assert "changed: corpus_counts.csv" in capsys.readouterr().out

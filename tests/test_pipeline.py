@@ -151,7 +151,7 @@ def test_manifest_says_what_the_outputs_were_made_from(sample_run):
     (moved_dir / "corpus_counts.csv").write_text("outlet,lean,articles\nX,left,1\n")
     # the moved input first: it explains the rest
     assert compare_dirs(out, moved_dir) == [
-        f"inputs changed (manifest.json): \n    libraries.pandas: {pd.__version__} -> 0.0.1",
+        f"inputs changed (manifest.json):\n    libraries.pandas: {pd.__version__} -> 0.0.1",
         "changed: corpus_counts.csv\n    rows changed: "
         f"{len(pd.read_csv(out / 'corpus_counts.csv'))} -> 1",
     ]
