@@ -862,7 +862,7 @@ def load_task_data(cfg: Mapping[str, Any], sample: int | None = None) -> TaskDat
             ),
         )
     df, report = load_corpus(source)
-    from analysis.provenance import _listing, source_files
+    from analysis.provenance import file_listing, source_files
 
     if corpus.get("path") and label_col in df.columns and not df[label_col].notna().any():
         found = table_columns(Path(str(corpus["path"])).expanduser(), source.table)
@@ -887,7 +887,7 @@ def load_task_data(cfg: Mapping[str, Any], sample: int | None = None) -> TaskDat
         "load_report": report.to_dict(),
         "excluded": [],
         # what the model was trained from, as a run's manifest lists it
-        **_listing(source_files(source)),
+        **file_listing(source_files(source)),
     }
     df = df.copy()
     df[label_col] = df[label_col].map(lambda v: "" if v is None or v != v else str(v).strip())

@@ -967,8 +967,8 @@ def voice_tests(
         unit = pd.concat([side_a["outlet"], side_a["outlet"]])
     else:
         unit = side_a["outlet"]
-    keys = [strata.rename("stratum").to_numpy(), unit.rename("unit").to_numpy()]
-    keys = [pd.Index(keys[0], name="stratum"), pd.Index(keys[1], name="unit")]
+    # positional keys: with "all" the articles appear twice, so their index repeats
+    keys = [pd.Index(strata.to_numpy(), name="stratum"), pd.Index(unit.to_numpy(), name="unit")]
     paired = va.notna() & vb.notna()  # per feature, the articles measured in both voices
     n = paired.groupby(keys).sum()
     mean_a = va.where(paired).groupby(keys).mean().where(n >= least)

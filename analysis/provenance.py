@@ -69,7 +69,7 @@ def source_files(source: CorpusSource) -> dict[str, str]:
 MAX_LISTED_FILES = 20
 
 
-def _listing(files: Mapping[str, str]) -> dict[str, Any]:
+def file_listing(files: Mapping[str, str]) -> dict[str, Any]:
     """``{"files": {path: sha256}}``, or for a corpus of many files (BASIL's 420)
     ``{"n_files": N, "files_sha256": digest of the sorted "sha256  path" lines}``."""
     files = dict(sorted(files.items()))
@@ -98,9 +98,9 @@ def write_manifest(
 
     data: dict[str, Any] = {}
     for source in sources:
-        data[f"{source.name}/{source.table.name}"] = _listing(source_files(source))
+        data[f"{source.name}/{source.table.name}"] = file_listing(source_files(source))
     for feature, corpus in sorted((feature_corpora or {}).items()):
-        entry = data.setdefault(corpus, _listing(get_descriptor(corpus).files))
+        entry = data.setdefault(corpus, file_listing(get_descriptor(corpus).files))
         entry.setdefault("trains", []).append(feature)
     files = {}
     for path in sorted({Path(p) for p in outputs}):
@@ -130,11 +130,11 @@ def write_manifest(
     return write_text(out / MANIFEST, json.dumps(manifest, indent=2, sort_keys=False) + "\n")
 
 
-def _leaves(node: Any, prefix: str = "") -> dict[str, Any]:
+def flat_leaves(node: Any, prefix: str = "") -> dict[str, Any]:
     if isinstance(node, Mapping):
         out: dict[str, Any] = {}
         for key, value in node.items():
-            out.update(_leaves(value, f"{prefix}.{key}" if prefix else str(key)))
+            out.update(flat_leaves(value, f"{prefix}.{key}" if prefix else str(key)))
         return out
     return {prefix: node}
 
@@ -142,8 +142,8 @@ def _leaves(node: Any, prefix: str = "") -> dict[str, Any]:
 def diff_manifests(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
     """What moved between two manifests, outputs left out (the files are compared
     themselves): ``libraries.pandas: 2.2.3 -> 3.0.0``, ``data.allsides/articles.files...``."""
-    a = {k: v for k, v in _leaves(old).items() if not k.startswith("outputs.")}
-    b = {k: v for k, v in _leaves(new).items() if not k.startswith("outputs.")}
+    a = {k: v for k, v in flat_leaves(old).items() if not k.startswith("outputs.")}
+    b = {k: v for k, v in flat_leaves(new).items() if not k.startswith("outputs.")}
     lines = []
     for key in sorted(a.keys() | b.keys()):
         if key == "command":

@@ -70,14 +70,14 @@ def _config_diff(old: Path, new: Path) -> list[str]:
     out), one ``key: old -> new`` line each."""
     import yaml
 
-    from analysis.provenance import _leaves
+    from analysis.provenance import flat_leaves
 
     try:
         a, b = (yaml.safe_load(p.read_text(encoding="utf-8")) or {} for p in (old, new))
     except (OSError, yaml.YAMLError) as exc:
         return [f"cannot read: {exc}"]
     a, b = (
-        {k: v for k, v in _leaves(x).items() if k.split(".", 1)[0] not in EXECUTION_KEYS}
+        {k: v for k, v in flat_leaves(x).items() if k.split(".", 1)[0] not in EXECUTION_KEYS}
         for x in (a, b)
     )
     return [
